@@ -1,0 +1,3 @@
+from culturebridge.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""Catalog: works, assets, IPs with canon cards, and lineage."""

@@ -1,0 +1,7 @@
+"""Storage: the relational schema and migrations, the database handle, and media blobs."""
+
+from culturebridge.storage.database import Database, alembic_config
+from culturebridge.storage.media import LocalMediaStore, MediaStore, StagedBlob
+from culturebridge.storage.schema import metadata
+
+__all__ = ["Database", "LocalMediaStore", "MediaStore", "StagedBlob", "alembic_config", "metadata"]

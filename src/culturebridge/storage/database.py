@@ -1,0 +1,119 @@
+"""The database handle: one engine, serialised writes on SQLite, migrations to head.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on; every write
+transaction starts with `BEGIN IMMEDIATE` and, inside one process, holds a lock so writers
+queue instead of failing with "database is locked". Several processes still work: SQLite's
+own lock plus `busy_timeout` make them take turns. PostgreSQL needs neither: it has row locks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from culturebridge.errors import ConfigurationError
+
+
+class Database:
+    """A SQLAlchemy engine with the write discipline culturebridge relies on."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write_lock = threading.RLock() if self.is_sqlite else None
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Open `sqlite:///path` or `postgresql+psycopg://...`; raise ConfigurationError if unusable."""
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigurationError(f"database URL {url!r} is not valid: {exc}") from exc
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        elif parsed.get_backend_name() == "postgresql":
+            if parsed.drivername == "postgresql":
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        else:
+            raise ConfigurationError(
+                f"database backend {parsed.get_backend_name()!r} is not supported",
+                hint="use sqlite:///PATH or postgresql://USER@HOST/DB",
+            )
+        return cls(engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed on success, rolled back on any exception."""
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock:
+            with self.engine.connect() as raw:
+                conn = raw.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads; nothing it does is committed."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        try:
+            with self.write() as conn:
+                command.upgrade(alembic_config(conn), "head")
+        except OperationalError as exc:
+            raise ConfigurationError(f"cannot migrate the database: {exc.orig}") from exc
+
+    def current_revision(self) -> str | None:
+        """The Alembic revision the database is at, or None when it was never migrated."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.read() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(conn: Connection | None = None) -> Config:
+    """An Alembic config pointing at the packaged migrations, bound to `conn` if given."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("culturebridge.storage") / "migrations"))
+    if conn is not None:
+        cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Take transaction control from the driver so `BEGIN IMMEDIATE` is ours to issue.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -1,0 +1,132 @@
+"""Content-addressed media storage behind a small `MediaStore` interface.
+
+Blobs are named by the SHA-256 of their bytes, so the same file stored twice takes one
+place, and a key is a proof of content. `LocalMediaStore` keeps them under
+`<root>/<aa>/<bb>/<sha256>`; writes go to a temporary file in the same folder tree and are
+renamed into place, so a crash never leaves a half-written blob under a real key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from culturebridge.errors import FileTooLarge, InvalidInput, NotFound
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StagedBlob:
+    """A blob hashed and written aside, not yet visible under its key."""
+
+    sha256: str
+    size: int
+    head: bytes  # the first bytes, for content sniffing
+    temp_path: Path
+
+
+class MediaStore(Protocol):
+    """Where asset bytes live; keys are lowercase hex SHA-256 digests."""
+
+    def stage(self, source: BinaryIO, max_size: int) -> StagedBlob: ...
+
+    def commit(self, staged: StagedBlob) -> bool: ...
+
+    def discard(self, staged: StagedBlob) -> None: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self) -> Iterator[str]: ...
+
+
+class LocalMediaStore:
+    """A `MediaStore` in a local folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / "tmp"
+
+    def path(self, key: str) -> Path:
+        _check_key(key)
+        return self.root / key[:2] / key[2:4] / key
+
+    def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
+        """Stream `source` to a temporary file while hashing; refuse more than `max_size` bytes."""
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := source.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_size:
+                        raise FileTooLarge(
+                            f"file is larger than the limit of {max_size:,} bytes",
+                            hint="raise max_upload_bytes in the settings or upload a smaller file",
+                        )
+                    if len(head) < 4096:
+                        head += chunk[: 4096 - len(head)]
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return StagedBlob(digest.hexdigest(), size, head, Path(name))
+
+    def commit(self, staged: StagedBlob) -> bool:
+        """Move a staged blob under its key; False when the content was already stored."""
+        target = self.path(staged.sha256)
+        if target.exists():
+            staged.temp_path.unlink(missing_ok=True)
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.temp_path, target)
+        return True
+
+    def discard(self, staged: StagedBlob) -> None:
+        staged.temp_path.unlink(missing_ok=True)
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self.path(key).open("rb")
+        except FileNotFoundError as exc:
+            raise NotFound(f"media blob {key} is missing from the store") from exc
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def keys(self) -> Iterator[str]:
+        for path in self.root.glob("??/??/*"):
+            if path.is_file() and len(path.name) == 64:
+                yield path.name
+
+    def sweep(self, referenced: Iterable[str]) -> list[str]:
+        """Delete blobs no asset refers to and stale uploads; return the deleted keys."""
+        keep = set(referenced)
+        removed = [key for key in self.keys() if key not in keep]
+        for key in removed:
+            self.delete(key)
+        if self._tmp.exists():
+            for leftover in self._tmp.iterdir():
+                leftover.unlink(missing_ok=True)
+        return removed
+
+
+def _check_key(key: str) -> None:
+    if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        raise InvalidInput(f"{key!r} is not a media key (a lowercase SHA-256 hex digest)")

@@ -1,0 +1,169 @@
+"""The relational schema of culturebridge: one SQLAlchemy `MetaData` for every stage.
+
+Tables are SQLAlchemy Core, portable across SQLite and PostgreSQL (JSON columns, text ids,
+timezone-aware timestamps stored as UTC). Stages that own tables define them in their own
+`_tables.py` against this `metadata`; Alembic migrations in `storage/migrations` create them,
+and `tests/storage/test_migrations.py` fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Deterministic constraint names so migrations can refer to them on both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _ts(name: str, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("locale", String(16), nullable=True),
+    Column("identity_public_key", String(64), nullable=True),
+    _ts("created_at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _ts("created_at"),
+    _ts("last_used_at", nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+)
+
+ips = Table(
+    "ips",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("titles", JSON, nullable=False),
+    Column("protection", String(16), nullable=False),
+    Column("canon", JSON, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+works = Table(
+    "works",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("original_language", String(16), nullable=False),
+    Column("titles", JSON, nullable=False),
+    Column("synopses", JSON, nullable=False),
+    Column("owner_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("rights_holder", String(200), nullable=False),
+    Column("ip_id", String(40), ForeignKey("ips.id"), nullable=True),
+    Column("markets", JSON, nullable=False),
+    Column("ai_generated", Boolean, nullable=False, default=False),
+    Column("search_text", Text, nullable=False, default=""),
+    _ts("created_at"),
+    _ts("updated_at"),
+    Index("ix_works_owner_id", "owner_id"),
+    Index("ix_works_ip_id", "ip_id"),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("duration", Float, nullable=True),
+    Column("storage_key", String(200), nullable=False),
+    Column("original_name", String(255), nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("work_id", "sha256"),
+    Index("ix_assets_sha256", "sha256"),
+)
+
+derivations = Table(
+    "derivations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("source_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("derived_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("tool", String(200), nullable=True),
+    Column("ai_generated", Boolean, nullable=False),
+    _ts("created_at"),
+    UniqueConstraint("source_id", "derived_id"),
+    Index("ix_derivations_derived_id", "derived_id"),
+)
+
+stage_status = Table(
+    "stage_status",
+    metadata,
+    Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("detail", Text, nullable=True),
+    _ts("updated_at"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("done", Integer, nullable=False, default=0),
+    Column("total", Integer, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_by", String(40), ForeignKey("users.id"), nullable=True),
+    Column("claimed_by", String(100), nullable=True),
+    _ts("created_at"),
+    _ts("started_at", nullable=True),
+    _ts("finished_at", nullable=True),
+    Index("ix_jobs_state_created_at", "state", "created_at"),
+)

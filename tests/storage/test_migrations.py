@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from culturebridge.storage import Database
+from culturebridge.storage.tables import metadata
+
+
+def test_empty_database_migrates_to_head_and_matches_the_schema(database_url: str) -> None:
+    db = Database.open(database_url)
+    try:
+        assert db.current_revision() is None
+        db.migrate()
+        assert db.current_revision() is not None
+        with db.read() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            tables = set(inspect(conn).get_table_names())
+        assert diff == [], f"schema and migrations disagree: {diff}"
+        assert set(metadata.tables) <= tables
+        db.migrate()  # idempotent: a second run changes nothing
+    finally:
+        db.close()
