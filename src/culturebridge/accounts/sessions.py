@@ -1,0 +1,46 @@
+"""Web login sessions: a random cookie value, stored hashed, with its CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Connection, delete, select
+
+from culturebridge.accounts.users import User, get_user
+from culturebridge.ids import as_utc, digest, new_secret, now
+from culturebridge.storage.schema import web_sessions
+
+
+@dataclass(frozen=True)
+class WebSession:
+    user: User
+    csrf_token: str
+
+
+def start_session(conn: Connection, user: User, days: int) -> str:
+    """Open a session for `user`; return the cookie value (only its hash is stored)."""
+    secret = new_secret()
+    conn.execute(
+        web_sessions.insert().values(
+            token_hash=digest(secret),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(24),
+            created_at=now(),
+            expires_at=now() + timedelta(days=days),
+        )
+    )
+    return secret
+
+
+def session_user(conn: Connection, secret: str) -> WebSession | None:
+    """The live session behind a cookie value, or None when unknown or expired."""
+    row = conn.execute(select(web_sessions).where(web_sessions.c.token_hash == digest(secret))).first()
+    if row is None or as_utc(row.expires_at) < now():
+        return None
+    return WebSession(get_user(conn, row.user_id), row.csrf_token)
+
+
+def end_session(conn: Connection, secret: str) -> None:
+    conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest(secret)))

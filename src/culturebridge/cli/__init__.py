@@ -1,0 +1,78 @@
+"""The `culturebridge` command line.
+
+`main(argv)` runs one command and returns its exit code; `run()` is the console script.
+Errors are turned into one line and an exit code here, and only here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import typer
+
+from culturebridge.cli import catalog as catalog_cli
+from culturebridge.cli import platform as platform_cli
+from culturebridge.cli._context import CliContext, err_console
+from culturebridge.errors import Error
+
+app = typer.Typer(
+    name="culturebridge",
+    help="Take cultural works across languages and markets, trustworthily.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", envvar="CULTUREBRIDGE_DATA_DIR", help="Data directory (default ./data)."
+    ),
+) -> None:
+    obj = CliContext(data_dir=data_dir)
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+app.command("init")(platform_cli.init_command)
+app.command("serve")(platform_cli.serve_command)
+app.command("demo")(platform_cli.demo_command)
+app.command("settings")(platform_cli.settings_command)
+app.command("lineage")(catalog_cli.lineage_command)
+app.add_typer(catalog_cli.works_app, name="works")
+app.add_typer(catalog_cli.assets_app, name="assets")
+app.add_typer(catalog_cli.ip_app, name="ip")
+app.add_typer(platform_cli.users_app, name="users")
+app.add_typer(platform_cli.jobs_app, name="jobs")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 on success)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="culturebridge", standalone_mode=False)
+    except Error as exc:
+        err_console.print(f"error: {exc.diagnostic()}", markup=False)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted", markup=False)
+        return 130
+    except typer.TyperException as exc:  # usage errors from the command-line parser
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        if message.strip():
+            err_console.print(f"error: {message}", markup=False)
+        return int(getattr(exc, "exit_code", 2) or 2)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

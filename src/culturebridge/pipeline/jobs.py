@@ -1,0 +1,132 @@
+"""Background jobs: queued in the database, claimed safely, progress visible to everyone.
+
+A job is claimed inside a write transaction. On PostgreSQL the claim uses
+`SELECT ... FOR UPDATE SKIP LOCKED`, so several worker processes each take a different
+job; on SQLite the write transaction itself (BEGIN IMMEDIATE) makes the claim exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import Connection, select
+
+from culturebridge.errors import InvalidInput, JobNotFound
+from culturebridge.ids import as_utc, new_id, now
+from culturebridge.storage import Database
+from culturebridge.storage.schema import jobs
+
+JobState = Literal["queued", "running", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    params: dict[str, Any]
+    state: JobState
+    done: int
+    total: int | None
+    message: str | None
+    error: str | None
+    created_by: str | None
+    claimed_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def fraction(self) -> float | None:
+        return None if not self.total else min(1.0, self.done / self.total)
+
+
+def _from_row(row: Any) -> Job:
+    m = row._mapping
+    return Job(
+        id=m["id"],
+        kind=m["kind"],
+        params=dict(m["params"]),
+        state=cast(JobState, m["state"]),
+        done=int(m["done"]),
+        total=m["total"],
+        message=m["message"],
+        error=m["error"],
+        created_by=m["created_by"],
+        claimed_by=m["claimed_by"],
+        created_at=as_utc(m["created_at"]),
+        started_at=as_utc(m["started_at"]) if m["started_at"] else None,
+        finished_at=as_utc(m["finished_at"]) if m["finished_at"] else None,
+    )
+
+
+def enqueue(conn: Connection, kind: str, params: dict[str, Any], created_by: str | None = None) -> Job:
+    """Queue a job of `kind`; a worker with a handler for that kind will run it."""
+    if not kind or len(kind) > 64:
+        raise InvalidInput("a job kind is 1-64 characters")
+    job_id = new_id("j")
+    conn.execute(
+        jobs.insert().values(
+            id=job_id, kind=kind, params=params, state="queued", done=0, created_by=created_by, created_at=now()
+        )
+    )
+    return get_job(conn, job_id)
+
+
+def claim_next(db: Database, worker: str, kinds: list[str]) -> Job | None:
+    """Take the oldest queued job of one of `kinds` for `worker`, or None when there is none."""
+    with db.write() as conn:
+        stmt = (
+            select(jobs.c.id)
+            .where(jobs.c.state == "queued", jobs.c.kind.in_(kinds))
+            .order_by(jobs.c.created_at, jobs.c.id)
+            .limit(1)
+        )
+        if not db.is_sqlite:
+            stmt = stmt.with_for_update(skip_locked=True)
+        row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        conn.execute(
+            jobs.update()
+            .where(jobs.c.id == row.id, jobs.c.state == "queued")
+            .values(state="running", claimed_by=worker, started_at=now())
+        )
+        return get_job(conn, row.id)
+
+
+def report_progress(db: Database, job_id: str, done: int, total: int | None = None, message: str | None = None) -> None:
+    with db.write() as conn:
+        values: dict[str, Any] = {"done": done}
+        if total is not None:
+            values["total"] = total
+        if message is not None:
+            values["message"] = message[:2000]
+        conn.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+
+
+def finish(db: Database, job_id: str, error: str | None = None, message: str | None = None) -> None:
+    with db.write() as conn:
+        conn.execute(
+            jobs.update()
+            .where(jobs.c.id == job_id)
+            .values(
+                state="failed" if error else "done",
+                error=error[:4000] if error else None,
+                message=message[:2000] if message else None,
+                finished_at=now(),
+            )
+        )
+
+
+def get_job(conn: Connection, job_id: str) -> Job:
+    row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+    if row is None:
+        raise JobNotFound(job_id)
+    return _from_row(row)
+
+
+def list_jobs(conn: Connection, limit: int = 50) -> list[Job]:
+    rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
+    return [_from_row(r) for r in rows]

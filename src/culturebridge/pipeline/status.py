@@ -1,0 +1,52 @@
+"""Each work's state per pipeline stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, cast
+
+from sqlalchemy import Connection, select
+
+from culturebridge.errors import InvalidInput
+from culturebridge.ids import as_utc, now
+from culturebridge.storage.schema import stage_status
+
+STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
+StageState = Literal["pending", "running", "done", "failed", "skipped"]
+STATES: tuple[StageState, ...] = ("pending", "running", "done", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    stage: str
+    state: StageState
+    detail: str | None
+    updated_at: datetime | None
+
+
+def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: str | None = None) -> None:
+    """Record where a work stands in one stage (insert or replace)."""
+    if stage not in STAGES:
+        raise InvalidInput(f"stage {stage!r} is not one of {', '.join(STAGES)}")
+    if state not in STATES:
+        raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}")
+    key = (stage_status.c.work_id == work_id) & (stage_status.c.stage == stage)
+    values = {"state": state, "detail": detail, "updated_at": now()}
+    if conn.execute(select(stage_status.c.stage).where(key)).first():
+        conn.execute(stage_status.update().where(key).values(**values))
+    else:
+        conn.execute(stage_status.insert().values(work_id=work_id, stage=stage, **values))
+
+
+def statuses(conn: Connection, work_id: str) -> list[StageStatus]:
+    """One entry per stage, `pending` where nothing was recorded yet."""
+    rows = {r.stage: r for r in conn.execute(select(stage_status).where(stage_status.c.work_id == work_id))}
+    out = []
+    for stage in STAGES:
+        row = rows.get(stage)
+        if row is None:
+            out.append(StageStatus(stage, "pending", None, None))
+        else:
+            out.append(StageStatus(stage, cast(StageState, row.state), row.detail, as_utc(row.updated_at)))
+    return out

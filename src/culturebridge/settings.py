@@ -1,0 +1,143 @@
+"""Settings: declared once, loaded into a frozen object, passed explicitly.
+
+Precedence: environment (`CULTUREBRIDGE_<NAME>`) > the data directory's
+`culturebridge.toml` > defaults. `SETTINGS` is the single registry: it feeds the defaults,
+the CLI's `settings` listing, validation, and `tests/test_docs.py`, which fails when a setting
+is missing from docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from culturebridge.errors import ConfigurationError
+
+CONFIG_FILE = "culturebridge.toml"
+ENV_PREFIX = "CULTUREBRIDGE_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", Path, Path("./data"), "Folder holding the SQLite database, media, keys and indexes."),
+    Setting("database_url", str, "", "SQLAlchemy URL; empty means SQLite at <data_dir>/culturebridge.db."),
+    Setting("media_dir", Path, None, "Folder of content-addressed media; default <data_dir>/media."),
+    Setting("max_upload_bytes", int, 512 * 1024 * 1024, "Largest file accepted by ingest, in bytes."),
+    Setting("max_image_pixels", int, 64_000_000, "Largest decoded image accepted (decompression-bomb guard)."),
+    Setting("host", str, "127.0.0.1", "Address the web server listens on."),
+    Setting("port", int, 8000, "Port the web server listens on."),
+    Setting("session_days", int, 14, "How long a login session lasts, in days."),
+    Setting("default_locale", str, "en", "Interface language when neither account nor browser chooses (en or zh)."),
+    Setting("job_workers", int, 1, "Background job threads per process (0 disables the in-process worker)."),
+    Setting("log_origin", str, "culturebridge.local/rights", "Origin line of the rights log's checkpoints."),
+    Setting("tsa_url", str, "", "RFC 3161 timestamp authority URL; empty disables timestamping."),
+    Setting("llm_base_url", str, "", "OpenAI-compatible endpoint for the optional LLM judge and engine."),
+    Setting("llm_model", str, "", "Model name to ask the OpenAI-compatible endpoint for."),
+    Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
+    Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    media_dir: Path | None = None
+    max_upload_bytes: int = 512 * 1024 * 1024
+    max_image_pixels: int = 64_000_000
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_days: int = 14
+    default_locale: str = "en"
+    job_workers: int = 1
+    log_origin: str = "culturebridge.local/rights"
+    tsa_url: str = ""
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    mt_model_dir: str = ""
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'culturebridge.db'}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with some settings replaced (values are validated)."""
+        return replace(self, **{k: _coerce(_setting(k), v) for k, v in values.items()})
+
+
+def load_settings(
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read settings: overrides > environment > <data_dir>/culturebridge.toml > defaults."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if data_dir is None and (env_dir := env.get(ENV_PREFIX + "DATA_DIR")):
+        data_dir = Path(env_dir)
+    base = data_dir or SETTINGS[0].default
+    config_path = Path(base) / CONFIG_FILE
+    if config_path.exists():
+        try:
+            from_file = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(f"{config_path} is not valid TOML: {exc}") from exc
+        for key, value in from_file.items():
+            values[key] = _coerce(_setting(key, source=str(config_path)), value)
+    for setting in SETTINGS:
+        raw = env.get(ENV_PREFIX + setting.name.upper())
+        if raw is not None:
+            values[setting.name] = _coerce(setting, raw)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = _coerce(_setting(key), value)
+    if data_dir is not None:
+        values["data_dir"] = Path(data_dir)
+    return Settings(**values)
+
+
+def _setting(name: str, source: str = "settings") -> Setting:
+    for setting in SETTINGS:
+        if setting.name == name:
+            return setting
+    known = ", ".join(s.name for s in SETTINGS)
+    raise ConfigurationError(f"{source}: unknown setting {name!r}", hint=f"known settings: {known}")
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if setting.type is Path:
+            return Path(value)
+        if setting.type is int:
+            if isinstance(value, bool):
+                raise ValueError("a boolean is not a number")
+            number = int(value)
+            if number < 0:
+                raise ValueError("must not be negative")
+            return number
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"setting {setting.name}: {value!r} is not valid ({exc})") from exc
+

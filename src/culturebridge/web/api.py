@@ -1,0 +1,164 @@
+"""The JSON API under /api/v1: everything the studio does, for scripts and client apps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from culturebridge import catalog
+from culturebridge.accounts import User
+from culturebridge.catalog import CanonCard, NewWork, Work
+from culturebridge.pipeline import get_job, list_jobs, statuses
+from culturebridge.web.auth import check_csrf, platform_of, require_user
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+
+class WorkIn(BaseModel):
+    kind: str = Field(description="story, image, audio, video, heritage or micro-drama-episode")
+    original_language: str = Field(description="BCP 47 language tag, e.g. zh")
+    titles: dict[str, str]
+    synopses: dict[str, str] = {}
+    rights_holder: str = ""
+    ip: str | None = Field(default=None, description="name of the IP the work belongs to")
+    markets: list[str] = Field(default=[], description="COUNTRY/lang entries, e.g. US/en")
+    ai_generated: bool = False
+    derived_from: str | None = Field(default=None, description="source work id for a derivative")
+    derivation: str = "ai-adaptation"
+    tool: str | None = None
+
+    def to_new(self) -> NewWork:
+        return NewWork(
+            kind=self.kind,
+            original_language=self.original_language,
+            titles=self.titles,
+            synopses=self.synopses,
+            rights_holder=self.rights_holder,
+            ip_name=self.ip,
+            markets=self.markets,
+            ai_generated=self.ai_generated,
+        )
+
+
+def work_out(work: Work) -> dict[str, Any]:
+    data = asdict(work)
+    data["markets"] = list(work.markets)
+    return data
+
+
+def _writing(request: Request) -> None:
+    """API writes with a session cookie need the CSRF header; bearer tokens do not."""
+    check_csrf(request, None)
+
+
+@router.get("/me", summary="The calling account")
+def me(user: User = Depends(require_user)) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "role": user.role, "display_name": user.display_name}
+
+
+@router.get("/works", summary="List works visible to the caller")
+def list_works(
+    request: Request, q: str = "", limit: int = 100, offset: int = 0, user: User = Depends(require_user)
+) -> list[dict[str, Any]]:
+    with platform_of(request).db.read() as conn:
+        return [work_out(w) for w in catalog.list_works(conn, user, query=q, limit=limit, offset=offset)]
+
+
+@router.post("/works", status_code=201, summary="Create a work")
+def create_work(request: Request, body: WorkIn, user: User = Depends(require_user)) -> dict[str, Any]:
+    _writing(request)
+    with platform_of(request).db.write() as conn:
+        work = catalog.create_work(conn, user, body.to_new())
+        if body.derived_from:
+            catalog.add_derivation(conn, user, body.derived_from, work.id, body.derivation, body.tool, body.ai_generated)
+    return work_out(work)
+
+
+@router.get("/works/{work_id}", summary="One work with its assets and pipeline state")
+def get_work(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
+    with platform_of(request).db.read() as conn:
+        work = catalog.get_work(conn, work_id)
+        catalog.require_viewer(user, work)
+        data = work_out(work)
+        data["assets"] = [asdict(a) for a in catalog.list_assets(conn, work_id)]
+        data["stages"] = {s.stage: {"state": s.state, "detail": s.detail} for s in statuses(conn, work_id)}
+        data["derived_from"] = [asdict(d) for d in catalog.sources_of(conn, work_id)]
+    return data
+
+
+@router.put("/works/{work_id}", summary="Replace a work's descriptive fields")
+def update_work(request: Request, work_id: str, body: WorkIn, user: User = Depends(require_user)) -> dict[str, Any]:
+    _writing(request)
+    with platform_of(request).db.write() as conn:
+        return work_out(catalog.update_work(conn, user, work_id, body.to_new()))
+
+
+@router.post("/works/{work_id}/assets", status_code=201, summary="Upload a media file to a work")
+def upload_asset(
+    request: Request, work_id: str, file: UploadFile = File(...), user: User = Depends(require_user)
+) -> dict[str, Any]:
+    _writing(request)
+    platform = platform_of(request)
+    with platform.db.write() as conn:
+        asset = catalog.add_asset(conn, platform.media, user, work_id, file.file, file.filename or "upload", platform.limits)
+    return asdict(asset)
+
+
+@router.get("/works/{work_id}/lineage", summary="Ancestors, descendants and edges around a work")
+def get_lineage(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
+    with platform_of(request).db.read() as conn:
+        work = catalog.get_work(conn, work_id)
+        catalog.require_viewer(user, work)
+        graph = catalog.lineage(conn, work_id)
+    visible = {wid: w for wid, w in graph.works.items() if catalog.can_view(user, w)}
+    return {
+        "work": work_id,
+        "ancestors": graph.ancestors(),
+        "descendants": graph.descendants(),
+        "nodes": {wid: {"title": w.titles, "kind": w.kind, "ai_generated": w.ai_generated} for wid, w in visible.items()},
+        "edges": [asdict(e) for e in graph.edges],
+    }
+
+
+@router.get("/ips", summary="List IPs")
+def list_ips(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
+    with platform_of(request).db.read() as conn:
+        return [{"name": i.name, "titles": i.titles, "protection": i.canon.protection} for i in catalog.list_ips(conn)]
+
+
+@router.post("/ips", status_code=201, summary="Register an IP from a canon card")
+def add_ip(request: Request, card: dict[str, Any], user: User = Depends(require_user)) -> dict[str, Any]:
+    _writing(request)
+    with platform_of(request).db.write() as conn:
+        return catalog.add_ip(conn, user, CanonCard.from_dict(card)).canon.to_dict()
+
+
+@router.get("/ips/{name}", summary="An IP's canon card")
+def get_ip(request: Request, name: str, user: User = Depends(require_user)) -> dict[str, Any]:
+    with platform_of(request).db.read() as conn:
+        return catalog.get_ip(conn, name).canon.to_dict()
+
+
+@router.put("/ips/{name}", summary="Replace an IP's canon card")
+def put_ip(request: Request, name: str, card: dict[str, Any], user: User = Depends(require_user)) -> dict[str, Any]:
+    _writing(request)
+    with platform_of(request).db.write() as conn:
+        return catalog.update_canon(conn, user, name, CanonCard.from_dict(card)).canon.to_dict()
+
+
+@router.get("/jobs", summary="Recent background jobs")
+def jobs(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
+    with platform_of(request).db.read() as conn:
+        return [asdict(j) for j in list_jobs(conn)]
+
+
+@router.get("/jobs/{job_id}", summary="One job with its progress")
+def job(request: Request, job_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
+    with platform_of(request).db.read() as conn:
+        return asdict(get_job(conn, job_id))
+
+
+__all__ = ["router"]

@@ -1,0 +1,81 @@
+"""Who is asking: session cookies for people, bearer tokens for scripts, CSRF for forms.
+
+A cookie-authenticated request that changes state must carry the session's CSRF token (form
+field `csrf` or header `X-CSRF-Token`); a bearer-token request needs none, as browsers never
+attach it on their own. Anonymous forms (login) use a double-submit cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from culturebridge.accounts import User, session_user, user_for_api_token
+from culturebridge.errors import AuthenticationRequired, PermissionDenied
+from culturebridge.platform import Platform
+
+SESSION_COOKIE = "cb_session"
+ANON_CSRF_COOKIE = "cb_csrf"
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User | None
+    csrf_token: str
+    via_token: bool = False
+
+
+def platform_of(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def identify(request: Request) -> Caller:
+    """The caller of this request (cached on the request)."""
+    cached = getattr(request.state, "caller", None)
+    if isinstance(cached, Caller):
+        return cached
+    platform = platform_of(request)
+    caller = Caller(None, request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(24))
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        with platform.db.read() as conn:
+            caller = Caller(user_for_api_token(conn, header[7:].strip()), "", via_token=True)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        with platform.db.read() as conn:
+            session = session_user(conn, cookie)
+        if session is not None:
+            caller = Caller(session.user, session.csrf_token)
+    request.state.caller = caller
+    return caller
+
+
+def current_user(request: Request) -> User | None:
+    return identify(request).user
+
+
+def require_user(request: Request) -> User:
+    """The logged-in user; AuthenticationRequired for anonymous visitors."""
+    user = identify(request).user
+    if user is None:
+        raise AuthenticationRequired("log in first", hint="the studio is for accounts only")
+    return user
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied(f"this needs the role {' or '.join(roles)}; {user.username} is {user.role}")
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a state-changing cookie request without the right CSRF token."""
+    caller = identify(request)
+    if caller.via_token:
+        return
+    token = submitted or request.headers.get("x-csrf-token") or ""
+    expected = caller.csrf_token if caller.user else request.cookies.get(ANON_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(token, expected):
+        raise PermissionDenied("the form's CSRF token is missing or stale", hint="reload the page and try again")

@@ -1,0 +1,246 @@
+"""Studio pages: log in, browse and search works, add works and files, canon cards, lineage."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import yaml
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from culturebridge import catalog
+from culturebridge.accounts import User, authenticate, end_session, start_session
+from culturebridge.catalog import CanonCard, NewWork
+from culturebridge.errors import AuthenticationRequired, InvalidInput
+from culturebridge.pipeline import list_jobs, statuses
+from culturebridge.web.auth import SESSION_COOKIE, check_csrf, current_user, platform_of, require_role, require_user
+from culturebridge.web.lineage_svg import lineage_svg
+from culturebridge.web.render import locale_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if not target:
+        return "/studio"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/studio"
+    return target
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: User | None = Depends(current_user)) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_safe_next(next), failed=False)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(...),
+    password: str = Form(...),
+    csrf: str = Form(""),
+    next: str = Form("/studio"),
+) -> Response:
+    check_csrf(request, csrf)
+    platform = platform_of(request)
+    try:
+        with platform.db.write() as conn:
+            user = authenticate(conn, username, password)
+            secret = start_session(conn, user, platform.settings.session_days)
+    except AuthenticationRequired:
+        return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        with platform_of(request).db.write() as conn:
+            end_session(conn, cookie)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, request: Request) -> Response:
+    if code not in ("en", "zh"):
+        raise InvalidInput(f"language {code!r} is not offered; choose en or zh")
+    back = request.headers.get("referer")
+    response = RedirectResponse(_safe_next(urlparse(back).path if back else "/"), status_code=303)
+    response.set_cookie("lang", code, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+@router.get("/studio", response_class=HTMLResponse)
+def studio(request: Request, q: str = "", user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        works = catalog.list_works(conn, user, query=q, limit=200)
+    return render(request, "studio.html", works=works, q=q)
+
+
+@router.get("/studio/works/new", response_class=HTMLResponse)
+def new_work_page(request: Request, user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        ips = catalog.list_ips(conn)
+    return render(request, "work_new.html", ips=ips, kinds=catalog.WORK_KINDS, derivations=catalog.DERIVATION_KINDS)
+
+
+@router.post("/studio/works")
+def create_work(
+    request: Request,
+    csrf: str = Form(""),
+    kind: str = Form(...),
+    original_language: str = Form("zh"),
+    title_zh: str = Form(""),
+    title_en: str = Form(""),
+    synopsis_zh: str = Form(""),
+    synopsis_en: str = Form(""),
+    ip: str = Form(""),
+    markets: str = Form(""),
+    rights_holder: str = Form(""),
+    ai_generated: bool = Form(False),
+    derived_from: str = Form(""),
+    derivation: str = Form("ai-adaptation"),
+    tool: str = Form(""),
+    user: User = Depends(require_user),
+) -> Response:
+    check_csrf(request, csrf)
+    new = NewWork(
+        kind=kind,
+        original_language=original_language,
+        titles={"zh": title_zh, "en": title_en},
+        synopses={"zh": synopsis_zh, "en": synopsis_en},
+        rights_holder=rights_holder,
+        ip_name=ip or None,
+        markets=markets.split(),
+        ai_generated=ai_generated,
+    )
+    with platform_of(request).db.write() as conn:
+        work = catalog.create_work(conn, user, new)
+        if derived_from.strip():
+            catalog.add_derivation(conn, user, derived_from.strip(), work.id, derivation, tool or None, ai_generated)
+    return RedirectResponse(f"/studio/works/{work.id}", status_code=303)
+
+
+@router.get("/studio/works/{work_id}", response_class=HTMLResponse)
+def work_page(request: Request, work_id: str, user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        work = catalog.get_work(conn, work_id)
+        catalog.require_viewer(user, work)
+        assets = catalog.list_assets(conn, work_id)
+        graph = catalog.lineage(conn, work_id)
+        stages = statuses(conn, work_id)
+        ip = catalog.get_ip_by_id(conn, work.ip_id) if work.ip_id else None
+    locale = locale_of(request)
+    return render(
+        request,
+        "work.html",
+        work=work,
+        assets=assets,
+        stages=stages,
+        ip=ip,
+        lineage=graph,
+        lineage_svg=lineage_svg(graph, locale),
+        can_edit=user.role == "admin" or work.owner_id == user.id,
+        uploaded=request.query_params.get("uploaded") == "1",
+    )
+
+
+@router.post("/studio/works/{work_id}/assets")
+def upload_asset(
+    request: Request,
+    work_id: str,
+    file: UploadFile = File(...),
+    csrf: str = Form(""),
+    user: User = Depends(require_user),
+) -> Response:
+    check_csrf(request, csrf)
+    platform = platform_of(request)
+    with platform.db.write() as conn:
+        catalog.add_asset(conn, platform.media, user, work_id, file.file, file.filename or "upload", platform.limits)
+    return RedirectResponse(f"/studio/works/{work_id}?uploaded=1", status_code=303)
+
+
+@router.get("/studio/works/{work_id}/lineage", response_class=HTMLResponse)
+def lineage_page(request: Request, work_id: str, user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        work = catalog.get_work(conn, work_id)
+        catalog.require_viewer(user, work)
+        graph = catalog.lineage(conn, work_id)
+    locale = locale_of(request)
+    return render(request, "lineage.html", work=work, lineage=graph, lineage_svg=lineage_svg(graph, locale))
+
+
+@router.get("/studio/assets/{asset_id}/raw")
+def asset_raw(request: Request, asset_id: str, user: User = Depends(require_user)) -> Response:
+    platform = platform_of(request)
+    with platform.db.read() as conn:
+        asset = catalog.get_asset(conn, asset_id)
+        catalog.require_viewer(user, catalog.get_work(conn, asset.work_id))
+    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type)
+
+
+@router.get("/studio/ips", response_class=HTMLResponse)
+def ips_page(request: Request, user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        ips = catalog.list_ips(conn)
+    return render(request, "ips.html", ips=ips)
+
+
+@router.get("/studio/ips/{name}", response_class=HTMLResponse)
+def ip_page(request: Request, name: str, user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        ip = catalog.get_ip(conn, name)
+    text = yaml.safe_dump(ip.canon.to_dict(), allow_unicode=True, sort_keys=False)
+    return render(request, "ip.html", ip=ip, card_yaml=text, error=None, saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/studio/ips/{name}")
+def save_ip(
+    request: Request, name: str, card_yaml: str = Form(...), csrf: str = Form(""), user: User = Depends(require_user)
+) -> Response:
+    check_csrf(request, csrf)
+    require_role(user, "admin", "reviewer")
+    platform = platform_of(request)
+    try:
+        data = yaml.safe_load(card_yaml)
+        card = CanonCard.from_dict(data)
+        with platform.db.write() as conn:
+            catalog.update_canon(conn, user, name, card)
+    except (yaml.YAMLError, InvalidInput) as exc:
+        with platform.db.read() as conn:
+            ip = catalog.get_ip(conn, name)
+        message = exc.diagnostic() if isinstance(exc, InvalidInput) else f"not valid YAML: {exc}"
+        return render(request, "ip.html", status_code=422, ip=ip, card_yaml=card_yaml, error=message, saved=False)
+    return RedirectResponse(f"/studio/ips/{name}?saved=1", status_code=303)
+
+
+@router.get("/studio/jobs", response_class=HTMLResponse)
+def jobs_page(request: Request, user: User = Depends(require_user)) -> Response:
+    with platform_of(request).db.read() as conn:
+        jobs = list_jobs(conn)
+    return render(request, "jobs.html", jobs=jobs)
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    spec = request.app.openapi()
+    endpoints = [
+        (method.upper(), path, op.get("summary", ""), op.get("description", ""))
+        for path, methods in spec.get("paths", {}).items()
+        for method, op in methods.items()
+    ]
+    return render(request, "api_docs.html", endpoints=endpoints)

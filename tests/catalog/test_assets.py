@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from culturebridge import catalog
+from culturebridge.accounts import get_user_by_name
+from culturebridge.catalog import IngestLimits
+from culturebridge.errors import CorruptMedia, DuplicateAsset, FileTooLarge, InvalidInput, UnsupportedMedia, WorkNotFound
+from culturebridge.storage import Database, LocalMediaStore
+from culturebridge.storage.schema import assets
+from tests.factories import jpeg_bytes, make_user, make_work, png_bytes, wav_bytes
+
+LIMITS = IngestLimits(max_bytes=5_000_000, max_pixels=10_000_000)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalMediaStore:
+    return LocalMediaStore(tmp_path / "media")
+
+
+def _count(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(assets)).scalar_one())
+
+
+def _ingest(db: Database, store: LocalMediaStore, data: bytes, name: str, limits: IngestLimits = LIMITS) -> catalog.Asset:
+    with db.write() as conn:
+        owner = get_user_by_name(conn, "maker")
+        work = catalog.list_works(conn)[0]
+        return catalog.add_asset(conn, store, owner, work.id, io.BytesIO(data), name, limits)
+
+
+@pytest.fixture
+def seeded(database: Database) -> Database:
+    with database.write() as conn:
+        make_work(conn, make_user(conn, "maker"))
+    return database
+
+
+def test_ingest_records_hash_type_size_and_pixels(seeded: Database, store: LocalMediaStore) -> None:
+    data = png_bytes(80, 60)
+    asset = _ingest(seeded, store, data, "cut.png")
+    assert asset.media_type == "image/png"
+    assert (asset.width, asset.height, asset.size) == (80, 60, len(data))
+    assert store.path(asset.sha256).read_bytes() == data
+    audio = _ingest(seeded, store, wav_bytes(0.5), "tone.wav")
+    assert audio.media_type == "audio/wav" and audio.duration == pytest.approx(0.5, abs=0.01)
+
+
+def test_duplicate_in_the_same_work_is_refused_and_nothing_changes(seeded: Database, store: LocalMediaStore) -> None:
+    _ingest(seeded, store, jpeg_bytes(), "a.jpg")
+    with pytest.raises(DuplicateAsset):
+        _ingest(seeded, store, jpeg_bytes(), "again.jpg")
+    assert _count(seeded) == 1
+
+
+def _truncated_png() -> bytes:
+    return png_bytes(200, 200)[:400]
+
+
+def _bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (width + 1) * 16)  # tiny on disk, huge once decoded
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "error", "message"),
+    [
+        (_truncated_png(), "broken.png", CorruptMedia, "cannot be decoded"),
+        (png_bytes(), "song.mp3", UnsupportedMedia, "named as audio"),
+        (b"\x00\x01\x02binary junk", "x.bin", UnsupportedMedia, "not a supported media type"),
+        (b"", "empty.png", InvalidInput, "empty"),
+        (_bomb_png(), "bomb.png", FileTooLarge, "decompression bomb"),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt garbage", "bad.wav", CorruptMedia, "cannot be decoded"),
+    ],
+)
+def test_bad_files_are_refused_and_leave_no_trace(
+    seeded: Database, store: LocalMediaStore, data: bytes, name: str, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        _ingest(seeded, store, data, name)
+    assert _count(seeded) == 0
+    assert list(store.keys()) == []
+    assert not any((store.root / "tmp").iterdir())
+
+
+def test_oversized_upload_is_refused_while_streaming(seeded: Database, store: LocalMediaStore) -> None:
+    with pytest.raises(FileTooLarge, match="larger than the limit"):
+        _ingest(seeded, store, png_bytes(300, 300), "big.png", IngestLimits(max_bytes=1000, max_pixels=10**7))
+    assert _count(seeded) == 0 and list(store.keys()) == []
+
+
+def test_a_failed_transaction_leaves_only_a_blob_that_sweep_removes(seeded: Database, store: LocalMediaStore) -> None:
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash):
+        with seeded.write() as conn:
+            work = catalog.list_works(conn)[0]
+            catalog.add_asset(conn, store, get_user_by_name(conn, "maker"), work.id, io.BytesIO(png_bytes()), "a.png", LIMITS)
+            raise Crash()
+    assert _count(seeded) == 0
+    with seeded.read() as conn:
+        removed = store.sweep(catalog.referenced_keys(conn))
+    assert len(removed) == 1 and list(store.keys()) == []
+
+
+def test_unknown_work_and_someone_elses_work(seeded: Database, store: LocalMediaStore) -> None:
+    with seeded.write() as conn:
+        other = make_user(conn, "other")
+        work = catalog.list_works(conn)[0]
+        with pytest.raises(WorkNotFound):
+            catalog.add_asset(conn, store, other, work.id, io.BytesIO(png_bytes()), "a.png", LIMITS)
+        with pytest.raises(WorkNotFound):
+            catalog.add_asset(conn, store, other, "w-missing", io.BytesIO(png_bytes()), "a.png", LIMITS)
+    assert _count(seeded) == 0
+
+
+def test_same_file_in_two_works_is_stored_once(seeded: Database, store: LocalMediaStore) -> None:
+    data = png_bytes(seed=7)
+    with seeded.write() as conn:
+        owner = get_user_by_name(conn, "maker")
+        second = make_work(conn, owner, "皮影戏")
+        first = [w for w in catalog.list_works(conn) if w.id != second.id][0]
+        a = catalog.add_asset(conn, store, owner, first.id, io.BytesIO(data), "x.png", LIMITS)
+        b = catalog.add_asset(conn, store, owner, second.id, io.BytesIO(data), "x.png", LIMITS)
+        assert {x.id for x in catalog.find_assets_by_hash(conn, a.sha256)} == {a.id, b.id}
+    assert a.storage_key == b.storage_key and len(list(store.keys())) == 1
