@@ -53,8 +53,10 @@ def test_works_assets_ip_and_lineage(data_dir: Path, tmp_path: Path, capsys: pyt
     assert isinstance(derived, dict)
     image = tmp_path / "tiger.png"
     image.write_bytes(png_bytes())
-    added = _json(capsys, ["assets", "add", derived["id"], str(image), "--json"])
-    assert isinstance(added, list) and added[0]["media_type"] == "image/png"
+    result = _json(capsys, ["assets", "add", derived["id"], str(image), "--json"])
+    assert isinstance(result, dict) and result["refused"] == []
+    added = result["added"]
+    assert added[0]["media_type"] == "image/png"
     shown = _json(capsys, ["works", "show", derived["id"], "--json"])
     assert isinstance(shown, dict) and shown["assets"][0]["id"] == added[0]["id"]
     assert shown["derived_from"][0]["source_id"] == source["id"]
@@ -97,6 +99,14 @@ def test_a_rejected_file_leaves_the_work_without_assets(data_dir: Path, tmp_path
     assert main(["assets", "add", work["id"], str(liar)]) == 2
     shown = _json(capsys, ["works", "show", work["id"], "--json"])
     assert isinstance(shown, dict) and shown["assets"] == []
+    good = tmp_path / "good.png"
+    good.write_bytes(png_bytes(seed=3))
+    capsys.readouterr()
+    assert main(["assets", "add", work["id"], str(liar), str(good), str(tmp_path / "missing.png")]) == 2
+    err = capsys.readouterr().err
+    assert "refused" in err and "song.mp3" in err and "missing.png" in err and "2 of 3 files" in err
+    shown = _json(capsys, ["works", "show", work["id"], "--json"])
+    assert isinstance(shown, dict) and [a["original_name"] for a in shown["assets"]] == ["good.png"]
 
 
 def test_users_tokens_settings_and_jobs(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

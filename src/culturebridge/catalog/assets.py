@@ -9,7 +9,7 @@ between the two leaves at most an unreferenced blob, which `LocalMediaStore.swee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
@@ -81,22 +81,22 @@ def add_asset(
     except BaseException:
         store.discard(staged)
         raise
-    row = {
-        "id": new_id("a"),
-        "work_id": work_id,
-        "sha256": staged.sha256,
-        "media_type": media_type,
-        "size": staged.size,
-        "width": measured.width,
-        "height": measured.height,
-        "duration": measured.duration,
-        "storage_key": staged.sha256,
-        "original_name": name,
-        "created_at": now(),
-    }
+    asset = Asset(
+        id=new_id("a"),
+        work_id=work_id,
+        sha256=staged.sha256,
+        media_type=media_type,
+        size=staged.size,
+        width=measured.width,
+        height=measured.height,
+        duration=measured.duration,
+        storage_key=staged.sha256,
+        original_name=name,
+        created_at=now(),
+    )
     store.commit(staged)
-    conn.execute(assets.insert().values(**row))
-    return asset_from_row(conn.execute(select(assets).where(assets.c.id == row["id"])).one())
+    conn.execute(assets.insert().values(**asdict(asset)))
+    return asset
 
 
 def get_asset(conn: Connection, asset_id: str) -> Asset:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import typer
 import yaml
@@ -13,9 +13,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from culturebridge import catalog
-from culturebridge.catalog import CanonCard, NewWork, Work
-from culturebridge.cli._context import acting_user, console, context, print_json
-from culturebridge.errors import InvalidInput
+from culturebridge.catalog import Asset, CanonCard, NewWork, Work
+from culturebridge.cli._context import acting_user, console, context, err_console, print_json
+from culturebridge.errors import Error, InvalidInput
 
 works_app = typer.Typer(help="Create, list and inspect works.", no_args_is_help=True)
 assets_app = typer.Typer(help="Add media files to works.", no_args_is_help=True)
@@ -23,6 +23,7 @@ ip_app = typer.Typer(help="IPs and their canon cards.", no_args_is_help=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
 AsOpt = typer.Option(None, "--as", help="Act as this user (default: the first admin).")
+INGEST_BATCH = 200  # files per write transaction in bulk ingest (each file in its own savepoint)
 
 
 def work_json(work: Work) -> dict[str, Any]:
@@ -136,27 +137,53 @@ def works_show(ctx: typer.Context, work_id: str, json_out: bool = JsonOpt) -> No
 def assets_add(
     ctx: typer.Context,
     work_id: str,
-    files: list[Path] = typer.Argument(..., help="Files to add.", exists=False),
+    files: list[Path] = typer.Argument(..., help="Files to add."),
     as_user: str | None = AsOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Ingest media files as assets of a work (content is sniffed, hashed and checked)."""
+    """Ingest media files as assets of a work (content is sniffed, hashed and checked).
+
+    Files are committed in batches; a bad file is reported and skipped, the others are kept,
+    and the command exits non-zero if any file was refused.
+    """
     platform = context(ctx).platform()
-    added = []
+    added: list[Asset] = []
+    refused: list[tuple[Path, Error]] = []
     with Progress(console=console, transient=True, disable=json_out) as progress:
         task = progress.add_task("ingesting", total=len(files))
-        for path in files:
-            if not path.is_file():
-                raise InvalidInput(f"{path} is not a file")
-            with platform.db.write() as conn, path.open("rb") as fh:
+        for start in range(0, len(files), INGEST_BATCH):
+            with platform.db.write() as conn:
                 user = acting_user(conn, as_user)
-                added.append(catalog.add_asset(conn, platform.media, user, work_id, fh, path.name, platform.limits))
-            progress.advance(task)
+                for path in files[start : start + INGEST_BATCH]:
+                    try:
+                        with conn.begin_nested(), _open_file(path) as fh:
+                            added.append(
+                                catalog.add_asset(conn, platform.media, user, work_id, fh, path.name, platform.limits)
+                            )
+                    except Error as exc:
+                        refused.append((path, exc))
+                    progress.advance(task)
     if json_out:
-        print_json([asdict(a) for a in added])
+        print_json({"added": [asdict(a) for a in added],
+                    "refused": [{"file": str(p), "error": e.diagnostic()} for p, e in refused]})
     else:
         for a in added:
             console.print(f"added asset [bold]{a.id}[/bold] {escape(a.original_name)} ({a.media_type}, {a.size:,} B)")
+        for path, exc in refused:
+            err_console.print(f"refused {path}: {exc.diagnostic()}", markup=False)
+    if len(refused) == 1:
+        raise refused[0][1]
+    if refused:
+        raise InvalidInput(f"{len(refused)} of {len(files)} files were refused (listed above)")
+
+
+def _open_file(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except IsADirectoryError as exc:
+        raise InvalidInput(f"{path} is a folder, not a file") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
 @ip_app.command("add")

@@ -38,6 +38,11 @@ class MediaStore(Protocol):
 
     def commit(self, staged: StagedBlob) -> bool: ...
 
+    def _ensure(self, folder: Path) -> None:
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+
     def discard(self, staged: StagedBlob) -> None: ...
 
     def open(self, key: str) -> BinaryIO: ...
@@ -55,6 +60,7 @@ class LocalMediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / "tmp"
+        self._made: set[Path] = set()  # folders known to exist: saves a syscall per blob
 
     def path(self, key: str) -> Path:
         _check_key(key)
@@ -62,7 +68,7 @@ class LocalMediaStore:
 
     def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
         """Stream `source` to a temporary file while hashing; refuse more than `max_size` bytes."""
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._ensure(self._tmp)
         digest = hashlib.sha256()
         size = 0
         head = b""
@@ -91,9 +97,14 @@ class LocalMediaStore:
         if target.exists():
             staged.temp_path.unlink(missing_ok=True)
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._ensure(target.parent)
         os.replace(staged.temp_path, target)
         return True
+
+    def _ensure(self, folder: Path) -> None:
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
 
     def discard(self, staged: StagedBlob) -> None:
         staged.temp_path.unlink(missing_ok=True)
