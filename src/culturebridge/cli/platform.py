@@ -59,7 +59,7 @@ def demo_command(
     port: int | None = typer.Option(None, help="Port to serve on."),
 ) -> None:
     """Load the demo pack into a fresh data directory and serve the platform."""
-    from culturebridge.demo import load_demo
+    from culturebridge.demo.load import load_demo
 
     cli = context(ctx)
     settings = cli.settings()

@@ -46,6 +46,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "works.ip": {"en": "IP", "zh": "所属 IP"},
     "works.ip.none": {"en": "(none)", "zh": "（无）"},
     "works.markets": {"en": "Markets (e.g. US/en FR/fr)", "zh": "市场（如 US/en FR/fr）"},
+    "works.markets.label": {"en": "Markets", "zh": "市场"},
     "works.rights_holder": {"en": "Rights holder", "zh": "权利人"},
     "works.ai": {"en": "AI-generated", "zh": "AI 生成"},
     "works.derived_from": {"en": "Derived from (work id)", "zh": "来源作品（ID）"},

@@ -1,0 +1,80 @@
+"""Load the demo pack into an initialised platform: accounts, IPs, works, lineage, media."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from culturebridge import catalog
+from culturebridge.accounts import create_user, list_users
+from culturebridge.catalog import NewWork
+from culturebridge.demo.pack import DemoPack, Work, load_pack, render_many
+from culturebridge.platform import Platform
+
+DEMO_REVIEWER = ("reviewer", "culturebridge-demo")
+
+
+def _in_lineage_order(works: tuple[Work, ...]) -> list[Work]:
+    """Sources before their derivatives (the pack is validated acyclic)."""
+    by_id = {w.id: w for w in works}
+    ordered: list[Work] = []
+    placed: set[str] = set()
+
+    def place(work: Work) -> None:
+        if work.id in placed:
+            return
+        if work.derived_from is not None:
+            place(by_id[work.derived_from.work])
+        placed.add(work.id)
+        ordered.append(work)
+
+    for work in works:
+        place(work)
+    return ordered
+
+
+def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callable[[str], None] = print) -> str:
+    """Put the demo pack into `platform`; return a one-line summary."""
+    pack = pack or load_pack()
+    db = platform.db
+    with db.write() as conn:
+        admin = next(u for u in list_users(conn) if u.role == "admin")
+        users = {}
+        for creator in pack.creators:
+            name = " / ".join(dict.fromkeys(creator.display_name.values()))
+            users[creator.username] = create_user(conn, creator.username, creator.password, creator.role, name)
+        create_user(conn, DEMO_REVIEWER[0], DEMO_REVIEWER[1], "reviewer", "Demo reviewer / 演示审核员")
+        for card in pack.ips:
+            catalog.add_ip(conn, admin, card)
+    progress(f"{len(pack.creators)} creators, {len(pack.ips)} IPs with canon cards")
+
+    ordered = _in_lineage_order(pack.works)
+    with db.write() as conn:
+        for work in ordered:
+            owner = users[work.creator]
+            ai = work.derived_from.ai_generated if work.derived_from else False
+            new = NewWork(
+                kind=work.kind,
+                original_language=work.original_language,
+                titles=work.titles,
+                synopses=work.synopses,
+                rights_holder=owner.display_name,
+                ip_name=work.ip,
+                markets=work.markets,
+                ai_generated=ai,
+            )
+            catalog.create_work(conn, owner, new, work_id=work.id)
+            if work.derived_from is not None:
+                d = work.derived_from
+                catalog.add_derivation(conn, owner, d.work, work.id, d.kind, d.tool, d.ai_generated)
+    progress(f"{len(ordered)} works with their lineage")
+
+    specs = [(work, spec) for work in ordered for spec in work.media]
+    progress(f"rendering {len(specs)} media files (cached in {platform.settings.data_dir / 'cache'})")
+    rendered = render_many([s for _, s in specs], platform.settings.data_dir / "cache" / "demo-media")
+    with db.write() as conn:
+        for (work, _), media in zip(specs, rendered, strict=True):
+            catalog.add_asset(
+                conn, platform.media, users[work.creator], work.id, io.BytesIO(media.data), media.filename, platform.limits
+            )
+    return f"{len(ordered)} works, {len(specs)} media files, {len(pack.ips)} IPs, {len(pack.creators) + 1} accounts"
