@@ -169,8 +169,8 @@ def assets_add(
     else:
         for a in added:
             console.print(f"added asset [bold]{a.id}[/bold] {escape(a.original_name)} ({a.media_type}, {a.size:,} B)")
-        for path, exc in refused:
-            err_console.print(f"refused {path}: {exc.diagnostic()}", markup=False)
+        for path, problem in refused:
+            err_console.print(f"refused {path}: {problem.diagnostic()}", markup=False)
     if len(refused) == 1:
         raise refused[0][1]
     if refused:

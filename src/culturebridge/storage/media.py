@@ -38,11 +38,6 @@ class MediaStore(Protocol):
 
     def commit(self, staged: StagedBlob) -> bool: ...
 
-    def _ensure(self, folder: Path) -> None:
-        if folder not in self._made:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._made.add(folder)
-
     def discard(self, staged: StagedBlob) -> None: ...
 
     def open(self, key: str) -> BinaryIO: ...
