@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from culturebridge.accounts.users import User, create_user, list_users
@@ -58,7 +57,9 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
         if any(u.role == "admin" for u in list_users(conn)):
             raise Conflict(f"{data_dir} is already initialised with an admin", hint="use `culturebridge serve`")
         admin = create_user(conn, admin_username, admin_password, "admin", display_name=admin_username)
-    for make_keys in _key_makers():
+    from culturebridge.pipeline.stages import key_makers
+
+    for make_keys in key_makers():
         make_keys(settings)
     (data_dir / MARKER).write_text("culturebridge data directory\n", encoding="utf-8")
     return platform, admin
@@ -69,9 +70,4 @@ def sweep_media(platform: Platform) -> list[str]:
     with platform.db.read() as conn:
         keep = referenced_keys(conn)
     return platform.media.sweep(keep)
-
-
-def _key_makers() -> list[Callable[[Settings], None]]:
-    # Stages that need keys (the rights log, C2PA signing) register a maker here.
-    return []
 

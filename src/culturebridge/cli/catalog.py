@@ -16,6 +16,7 @@ from culturebridge import catalog
 from culturebridge.catalog import Asset, CanonCard, NewWork, Work
 from culturebridge.cli._context import acting_user, console, context, err_console, print_json
 from culturebridge.errors import Error, InvalidInput
+from culturebridge.pipeline.ingest import ingest
 
 works_app = typer.Typer(help="Create, list and inspect works.", no_args_is_help=True)
 assets_app = typer.Typer(help="Add media files to works.", no_args_is_help=True)
@@ -158,7 +159,7 @@ def assets_add(
                     try:
                         with conn.begin_nested(), _open_file(path) as fh:
                             added.append(
-                                catalog.add_asset(conn, platform.media, user, work_id, fh, path.name, platform.limits)
+                                ingest(conn, platform, user, work_id, fh, path.name)
                             )
                     except Error as exc:
                         refused.append((path, exc))

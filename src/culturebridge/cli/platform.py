@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 from rich.table import Table
 
 from culturebridge.accounts import create_api_token, create_user, get_user_by_name, list_users
 from culturebridge.cli._context import console, context, print_json
-from culturebridge.pipeline import list_jobs
+from culturebridge.pipeline import Worker, list_jobs, run_one
+from culturebridge.pipeline.stages import job_handlers
 from culturebridge.platform import init_platform, open_platform, sweep_media
 from culturebridge.settings import SETTINGS
 
@@ -49,8 +52,15 @@ def serve_command(
     )
     platform = open_platform(settings)
     sweep_media(platform)
+    workers = [Worker(platform.db, job_handlers(platform)) for _ in range(settings.job_workers)]
+    for worker in workers:
+        worker.start()
     console.print(f"serving on http://{settings.host}:{settings.port}")
-    uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning")
+    try:
+        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        for worker in workers:
+            worker.stop()
 
 
 def demo_command(
@@ -132,6 +142,30 @@ def users_token(ctx: typer.Context, username: str, name: str = typer.Option("cli
     with platform.db.write() as conn:
         secret = create_api_token(conn, get_user_by_name(conn, username), name)
     typer.echo(secret)
+
+
+@jobs_app.command("work")
+def jobs_work(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Run queued jobs until the queue is empty, then exit."),
+) -> None:
+    """Run background jobs in this process (more worker processes may run on other machines)."""
+    platform = context(ctx).platform()
+    handlers = job_handlers(platform)
+    if once:
+        count = 0
+        while run_one(platform.db, handlers) is not None:
+            count += 1
+        console.print(f"ran {count} jobs")
+        return
+    worker = Worker(platform.db, handlers)
+    worker.start()
+    console.print("working; Ctrl-C to stop")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        worker.stop()
 
 
 @jobs_app.command("list")

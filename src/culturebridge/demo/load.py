@@ -9,6 +9,7 @@ from culturebridge import catalog
 from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
 from culturebridge.demo.pack import DemoPack, Work, load_pack, render_many
+from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform
 
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")
@@ -74,7 +75,5 @@ def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callab
     rendered = render_many([s for _, s in specs], platform.settings.data_dir / "cache" / "demo-media")
     with db.write() as conn:
         for (work, _), media in zip(specs, rendered, strict=True):
-            catalog.add_asset(
-                conn, platform.media, users[work.creator], work.id, io.BytesIO(media.data), media.filename, platform.limits
-            )
+            ingest(conn, platform, users[work.creator], work.id, io.BytesIO(media.data), media.filename)
     return f"{len(ordered)} works, {len(specs)} media files, {len(pack.ips)} IPs, {len(pack.creators) + 1} accounts"

@@ -76,10 +76,10 @@ class Database:
             yield conn
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest revision of every migration branch (stages branch off 0001)."""
         try:
             with self.write() as conn:
-                command.upgrade(alembic_config(conn), "head")
+                command.upgrade(alembic_config(conn), "heads")
         except OperationalError as exc:
             raise ConfigurationError(f"cannot migrate the database: {exc.orig}") from exc
 

@@ -12,6 +12,7 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
 from culturebridge.pipeline import get_job, list_jobs, statuses
+from culturebridge.pipeline.ingest import ingest
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -103,7 +104,7 @@ def upload_asset(
     _writing(request)
     platform = platform_of(request)
     with platform.db.write() as conn:
-        asset = catalog.add_asset(conn, platform.media, user, work_id, file.file, file.filename or "upload", platform.limits)
+        asset = ingest(conn, platform, user, work_id, file.file, file.filename or "upload")
     return asdict(asset)
 
 

@@ -15,6 +15,7 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.web import api, pages
+from culturebridge.web.panels import stage_routers
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.errors import handle_error
 
@@ -39,6 +40,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_middleware(_Guard, max_body=platform.settings.max_upload_bytes + MULTIPART_SLACK)
     app.include_router(pages.router)
     app.include_router(api.router)
+    for router in stage_routers():
+        app.include_router(router)
     return app
 
 

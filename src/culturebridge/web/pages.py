@@ -13,8 +13,10 @@ from culturebridge.accounts import User, authenticate, end_session, start_sessio
 from culturebridge.catalog import CanonCard, NewWork
 from culturebridge.errors import AuthenticationRequired, InvalidInput
 from culturebridge.pipeline import list_jobs, statuses
+from culturebridge.pipeline.ingest import ingest
 from culturebridge.web.auth import SESSION_COOKIE, check_csrf, current_user, platform_of, require_role, require_user
 from culturebridge.web.lineage_svg import lineage_svg
+from culturebridge.web.panels import work_panels
 from culturebridge.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -144,6 +146,7 @@ def work_page(request: Request, work_id: str, user: User = Depends(require_user)
         graph = catalog.lineage(conn, work_id)
         stages = statuses(conn, work_id)
         ip = catalog.get_ip_by_id(conn, work.ip_id) if work.ip_id else None
+        panels = [p for provider in work_panels() if (p := provider(conn, work, user)) is not None]
     locale = locale_of(request)
     return render(
         request,
@@ -155,6 +158,7 @@ def work_page(request: Request, work_id: str, user: User = Depends(require_user)
         lineage=graph,
         lineage_svg=lineage_svg(graph, locale),
         can_edit=user.role == "admin" or work.owner_id == user.id,
+        panels=panels,
         uploaded=request.query_params.get("uploaded") == "1",
     )
 
@@ -170,7 +174,7 @@ def upload_asset(
     check_csrf(request, csrf)
     platform = platform_of(request)
     with platform.db.write() as conn:
-        catalog.add_asset(conn, platform.media, user, work_id, file.file, file.filename or "upload", platform.limits)
+        ingest(conn, platform, user, work_id, file.file, file.filename or "upload")
     return RedirectResponse(f"/studio/works/{work_id}?uploaded=1", status_code=303)
 
 
