@@ -8,30 +8,11 @@ from collections.abc import Callable
 from culturebridge import catalog
 from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
-from culturebridge.demo.pack import DemoPack, Work, load_pack, render_many
+from culturebridge.demo.pack import DemoPack, load_pack, render_many
 from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform
 
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")
-
-
-def _in_lineage_order(works: tuple[Work, ...]) -> list[Work]:
-    """Sources before their derivatives (the pack is validated acyclic)."""
-    by_id = {w.id: w for w in works}
-    ordered: list[Work] = []
-    placed: set[str] = set()
-
-    def place(work: Work) -> None:
-        if work.id in placed:
-            return
-        if work.derived_from is not None:
-            place(by_id[work.derived_from.work])
-        placed.add(work.id)
-        ordered.append(work)
-
-    for work in works:
-        place(work)
-    return ordered
 
 
 def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callable[[str], None] = print) -> str:
@@ -49,7 +30,7 @@ def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callab
             catalog.add_ip(conn, admin, card)
     progress(f"{len(pack.creators)} creators, {len(pack.ips)} IPs with canon cards")
 
-    ordered = _in_lineage_order(pack.works)
+    ordered = pack.in_lineage_order()
     with db.write() as conn:
         for work in ordered:
             owner = users[work.creator]
