@@ -4,16 +4,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from culturebridge.storage import Database
+from alembic.script import ScriptDirectory
+
+from culturebridge.storage import Database, alembic_config
 from culturebridge.storage.tables import metadata
 
 
 def test_empty_database_migrates_to_head_and_matches_the_schema(database_url: str) -> None:
     db = Database.open(database_url)
     try:
-        assert db.current_revision() is None
+        assert db.current_heads() == ()
         db.migrate()
-        assert db.current_revision() is not None
+        script = ScriptDirectory.from_config(alembic_config())
+        assert db.current_heads() == tuple(sorted(script.get_heads()))
         with db.read() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
             tables = set(inspect(conn).get_table_names())

@@ -83,12 +83,12 @@ class Database:
         except OperationalError as exc:
             raise ConfigurationError(f"cannot migrate the database: {exc.orig}") from exc
 
-    def current_revision(self) -> str | None:
-        """The Alembic revision the database is at, or None when it was never migrated."""
+    def current_heads(self) -> tuple[str, ...]:
+        """The Alembic revisions the database is at (one per migration branch); () if never migrated."""
         from alembic.runtime.migration import MigrationContext
 
         with self.read() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
     def close(self) -> None:
         self.engine.dispose()
