@@ -140,6 +140,73 @@ class DataDirNotInitialised(ConfigurationError):
 # --- rights ---------------------------------------------------------------------------------
 # (rights-specific conditions go here)
 
+
+class ProofMismatch(VerificationFailed):
+    """A Merkle inclusion or consistency proof does not verify (RFC 9162 §2.1.3.2, §2.1.4.2)."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(check, message, hint="the proof, tree size or root hash was altered or belongs to another tree")
+
+
+class SignatureInvalid(VerificationFailed):
+    """An Ed25519 signature (claim or checkpoint) does not verify with the given key."""
+
+
+class MalformedNote(InvalidInput):
+    """A C2SP signed note / checkpoint text does not follow the format."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"malformed checkpoint: {message}", hint="give the checkpoint text exactly as the log served it")
+
+
+class MalformedClaim(InvalidInput):
+    """A rights claim or signed claim is malformed (bad field, non-canonical JSON, float)."""
+
+
+class MalformedBundle(InvalidInput):
+    """An evidence bundle is not JSON of the documented shape (see docs/evidence-bundle.md)."""
+
+
+class KeyFileError(ConfigurationError):
+    """An Ed25519 key file is missing, unreadable, too permissive or not a key."""
+
+
+class LogInconsistent(Conflict):
+    """The stored log does not extend its last signed checkpoint; nothing new is signed."""
+
+
+class LeafNotFound(NotFound):
+    def __init__(self, index: int, size: int) -> None:
+        super().__init__(f"log entry {index} does not exist (the log has {size} entries)")
+
+
+class TimestampFailed(ExternalServiceError):
+    """The RFC 3161 timestamp authority refused, timed out or answered garbage."""
+
+
+class WorkNotRegistered(NotFound):
+    """A work has no claim in the rights log yet."""
+
+    def __init__(self, work_id: str) -> None:
+        super().__init__(
+            f"work {work_id} is not registered in the rights log",
+            hint=f"register it first: culturebridge rights register {work_id}",
+        )
+
+
+class SourceNotRegistered(Conflict):
+    """A derivative cannot be registered before the work it was derived from."""
+
+    def __init__(self, work_id: str, source_id: str) -> None:
+        super().__init__(
+            f"work {work_id} is derived from {source_id}, which is not registered in the rights log",
+            hint=f"register the source first: culturebridge rights register {source_id}",
+        )
+
+
+class AlreadyRegistered(Conflict):
+    """The work's newest claim already says exactly this; nothing new to log."""
+
 # --- fingerprint -----------------------------------------------------------------------------
 # (fingerprint-specific conditions go here)
 
@@ -157,9 +224,10 @@ class UndecodableMedia(CorruptMedia):
 class MediaTooLarge(FileTooLarge):
     """A decoded image would exceed the decompression-bomb pixel limit."""
 
-    def __init__(self, pixels: int, limit: int) -> None:
+    def __init__(self, pixels: int | None, limit: int) -> None:
+        size = f"{pixels} pixels" if pixels is not None else "too many pixels"
         super().__init__(
-            f"image has {pixels} pixels, more than the safety limit of {limit}",
+            f"image has {size}, more than the safety limit of {limit}",
             hint="downscale the image before fingerprinting it",
         )
 
@@ -193,11 +261,92 @@ class MalformedFingerprint(InvalidInput):
 # --- labels ------------------------------------------------------------------------------------
 # (labels-specific conditions go here)
 
+
+class InvalidLabel(InvalidInput):
+    """An AIGC label value is malformed or outside the GB 45438 Annex E character set."""
+
+
+class LabelConflict(Conflict):
+    """A file already carries a different or contradictory AIGC label (Measures Art. 10)."""
+
+
+class C2paSigningError(ExternalServiceError):
+    """The C2PA library refused to sign or read a manifest."""
+
+
+class SigningCredentialsMissing(ConfigurationError):
+    """The label signing key or the C2PA certificate directory is missing or unreadable."""
+
+
 # --- review ------------------------------------------------------------------------------------
 # (review-specific conditions go here)
 
+
+class CanonCardNotFound(NotFound):
+    """No canon card for the named IP in the canon directory being used."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        listing = ", ".join(known) if known else "none"
+        super().__init__(
+            f"no canon card for IP {name!r} (known: {listing})",
+            hint="pass one of the known IP names, or point --canon-dir at a folder holding <name>.yaml",
+        )
+
+
+class CanonCardInvalid(InvalidInput):
+    """A canon card file cannot be read or does not validate."""
+
+
+class PolicyNotFound(NotFound):
+    """No policy pack of that name is bundled."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(
+            f"no review policy named {name!r}", hint=f"use one of: {', '.join(known) or 'none'}"
+        )
+
+
+class PolicyInvalid(InvalidInput):
+    """A policy pack file is malformed; it is rejected whole, never half-applied."""
+
+
+class ReviewTextInvalid(InvalidInput):
+    """The text to review is empty, too long or not text."""
+
+
+class JudgeFailed(ExternalServiceError):
+    """The configured LLM judge endpoint failed, timed out or answered malformed JSON."""
+
 # --- localize ----------------------------------------------------------------------------------
 # (localize-specific conditions go here)
+
+
+class EngineUnavailable(ConfigurationError):
+    """A translation engine (model directory, endpoint) is missing or cannot be loaded."""
+
+
+class EngineFailed(ExternalServiceError):
+    """A translation engine timed out, refused, or returned garbage for a request."""
+
+
+class UnsupportedLanguage(InvalidInput):
+    """A language tag is not one culturebridge localizes into or out of."""
+
+
+class UndecodableText(InvalidInput):
+    """A text or subtitle file is in none of the encodings we accept (UTF-8/16, GB18030)."""
+
+
+class MalformedSubtitles(InvalidInput):
+    """An SRT or WebVTT file cannot be parsed or holds impossible timings."""
+
+
+class MalformedExchangeFile(InvalidInput):
+    """An XLIFF, TMX or TBX file cannot be parsed or lacks the languages asked for."""
+
+
+class LocalizationNotFound(NotFound):
+    """A work has no localization into the locale asked for, or a segment id is unknown."""
 
 # --- feed --------------------------------------------------------------------------------------
 # (feed-specific conditions go here)

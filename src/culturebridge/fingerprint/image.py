@@ -4,7 +4,7 @@ PDQ (REFERENCE §4) matches re-encodes, resizes and brightness changes at Hammin
 5% crop, a letterbox or a 3-degree rotation moves it to ~90/256. Local features survive those:
 ORB keypoints of the query are matched to the reference's and a homography is fitted with
 RANSAC; the number of geometrically consistent matches (inliers) is the crop-robust evidence.
-Mirroring is handled by also matching the horizontally flipped query.
+Mirroring is handled by registering the mirror image as a second view of the reference.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from culturebridge.errors import MalformedFingerprint, MediaTooLarge, Undecodabl
 PDQ_BITS = 256
 PDQ_MATCH_DISTANCE = 31  # REFERENCE §4: PDQ match at Hamming <= 31
 PDQ_MIN_QUALITY = 50  # REFERENCE §4: ignore hashes with quality < 50
-MIN_INLIERS = 14  # RANSAC inliers for a local-feature match (bench: <= 1% false positives)
+MIN_INLIERS = 20  # RANSAC inliers for a local-feature match (bench: <= 1% false positives)
 DEFAULT_MAX_PIXELS = 64_000_000
 _FEATURE_SIDE = 512  # images are normalised to this longest side before ORB
 _PDQ_SIDE = 128
@@ -49,12 +49,19 @@ class PdqHash:
 
 
 @dataclass(frozen=True, eq=False)
+class Features:
+    """ORB keypoints of one view of an image (positions in the 512-px normalised image)."""
+
+    points: npt.NDArray[np.float32]  # (n, 2)
+    descriptors: npt.NDArray[np.uint8]  # (n, 32) ORB descriptors
+
+
+@dataclass(frozen=True, eq=False)
 class ImageFingerprint:
-    """PDQ hashes of an image (as is, and with uniform borders trimmed) and its ORB features."""
+    """PDQ hashes (as is, border-trimmed, mirrored) and ORB features of the image and its mirror."""
 
     hashes: tuple[PdqHash, ...]
-    points: npt.NDArray[np.float32]  # (n, 2) keypoint positions in the normalised image
-    descriptors: npt.NDArray[np.uint8]  # (n, 32) ORB descriptors
+    views: tuple[Features, ...]  # views[0] the image, views[1] (when present) its mirror
 
     @property
     def quality(self) -> int:
@@ -63,31 +70,44 @@ class ImageFingerprint:
 
     def to_bytes(self) -> bytes:
         """Serialise to a compact versioned binary form."""
-        head = _MAGIC + struct.pack(">BI", len(self.hashes), len(self.descriptors))
-        parts = [head]
+        parts = [_MAGIC, struct.pack(">BB", len(self.hashes), len(self.views))]
         for h in self.hashes:
             parts.append(h.bits + bytes([h.quality]))
-        parts.append(self.points.astype(">f4").tobytes())
-        parts.append(self.descriptors.astype(np.uint8).tobytes())
+        for view in self.views:
+            parts.append(struct.pack(">I", len(view.descriptors)))
+            parts.append(view.points.astype(">f4").tobytes())
+            parts.append(view.descriptors.astype(np.uint8).tobytes())
         return b"".join(parts)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ImageFingerprint:
         """Parse bytes written by `to_bytes`."""
-        if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 5:
+        if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 2:
             raise MalformedFingerprint("not an image fingerprint")
-        nh, nd = struct.unpack_from(">BI", data, len(_MAGIC))
-        pos = len(_MAGIC) + 5
-        if len(data) != pos + nh * 33 + nd * 8 + nd * 32 or nh == 0:
-            raise MalformedFingerprint("image fingerprint has the wrong length")
+        nh, nv = struct.unpack_from(">BB", data, len(_MAGIC))
+        pos = len(_MAGIC) + 2
+        if nh == 0 or nv == 0 or len(data) < pos + nh * 33:
+            raise MalformedFingerprint("image fingerprint is truncated")
         hashes = []
         for _ in range(nh):
             hashes.append(PdqHash(data[pos : pos + 32], data[pos + 32]))
             pos += 33
-        points = np.frombuffer(data, ">f4", nd * 2, pos).astype(np.float32).reshape(nd, 2)
-        pos += nd * 8
-        desc = np.frombuffer(data, np.uint8, nd * 32, pos).reshape(nd, 32).copy()
-        return cls(tuple(hashes), points, desc)
+        views = []
+        for _ in range(nv):
+            if len(data) < pos + 4:
+                raise MalformedFingerprint("image fingerprint is truncated")
+            (nd,) = struct.unpack_from(">I", data, pos)
+            pos += 4
+            if len(data) < pos + nd * 40:
+                raise MalformedFingerprint("image fingerprint is truncated")
+            points = np.frombuffer(data, ">f4", nd * 2, pos).astype(np.float32).reshape(nd, 2)
+            pos += nd * 8
+            desc = np.frombuffer(data, np.uint8, nd * 32, pos).reshape(nd, 32).copy()
+            pos += nd * 32
+            views.append(Features(points, desc))
+        if pos != len(data):
+            raise MalformedFingerprint("image fingerprint has trailing bytes")
+        return cls(tuple(hashes), tuple(views))
 
 
 @dataclass(frozen=True)
@@ -129,10 +149,9 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
             if pixels > max_pixels:
                 raise MediaTooLarge(pixels, max_pixels)
             img.load()
-            img = ImageOps.exif_transpose(img) or img
-            rgb = img.convert("RGB")
+            rgb = (ImageOps.exif_transpose(img) or img).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaTooLarge(-1, max_pixels) from exc
+        raise MediaTooLarge(None, max_pixels) from exc
     except MediaTooLarge:
         raise
     except (OSError, ValueError, SyntaxError, struct.error, EOFError) as exc:
@@ -169,39 +188,47 @@ def _normalise(rgb: Rgb) -> Rgb:
     h, w = rgb.shape[:2]
     scale = _FEATURE_SIDE / max(h, w)
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    out = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    return np.asarray(out, dtype=np.uint8)
 
 
-def orb_features(rgb: Rgb) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
+def orb_features(rgb: Rgb) -> Features:
     """ORB keypoint positions and descriptors of an image normalised to 512 px."""
     grey = cv2.cvtColor(_normalise(rgb), cv2.COLOR_RGB2GRAY)
-    orb = cv2.ORB_create(nfeatures=_ORB_FEATURES, fastThreshold=10)
+    orb = cv2.ORB_create(  # type: ignore[attr-defined]  # OpenCV's stubs omit the factory
+        nfeatures=_ORB_FEATURES, fastThreshold=10
+    )
     kps, desc = orb.detectAndCompute(grey, None)
     if desc is None or not kps:
-        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
     pts = np.array([kp.pt for kp in kps], dtype=np.float32)
-    return pts, desc.astype(np.uint8)
+    return Features(pts, desc.astype(np.uint8))
 
 
 def fingerprint_array(rgb: Rgb) -> ImageFingerprint:
-    """Fingerprint a decoded RGB image."""
+    """Fingerprint a decoded RGB image: PDQ of it, of it border-trimmed and mirrored; ORB of both."""
+    # ORB descriptors are not mirror-invariant, so the mirror image gets its own view.
+    mirror = np.ascontiguousarray(rgb[:, ::-1])
     hashes = [pdq_hash(rgb)]
     trimmed = trim_borders(rgb)
     if trimmed.shape != rgb.shape:
         hashes.append(pdq_hash(trimmed))
-    points, desc = orb_features(rgb)
-    return ImageFingerprint(tuple(hashes), points, desc)
+    hashes.append(pdq_hash(mirror))
+    return ImageFingerprint(tuple(hashes), (orb_features(rgb), orb_features(mirror)))
+
+
+def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
+    """Fingerprint for lookups only: no mirror view (the registered side carries it)."""
+    hashes = [pdq_hash(rgb)]
+    trimmed = trim_borders(rgb)
+    if trimmed.shape != rgb.shape:
+        hashes.append(pdq_hash(trimmed))
+    return ImageFingerprint(tuple(hashes), (orb_features(rgb),))
 
 
 def fingerprint_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFingerprint:
     """Fingerprint image bytes (any format Pillow reads)."""
     return fingerprint_array(decode_image(data, max_pixels=max_pixels))
-
-
-def mirrored(fp: ImageFingerprint, rgb: Rgb) -> ImageFingerprint:
-    """Fingerprint of the horizontally mirrored image (computed from its pixels)."""
-    del fp
-    return fingerprint_array(np.ascontiguousarray(rgb[:, ::-1]))
 
 
 def pdq_distance(query: ImageFingerprint, reference: ImageFingerprint) -> int:
@@ -239,7 +266,7 @@ def count_inliers(
     src = np.array([query_points[i] for i, _ in pairs], dtype=np.float32)
     dst = np.array([reference_points[j] for _, j in pairs], dtype=np.float32)
     homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, 6.0)
-    if homography is None or mask is None or not _plausible(homography):
+    if homography is None or mask is None or not _plausible(np.asarray(homography, np.float64)):
         return 0
     return int(mask.sum())
 
@@ -251,7 +278,10 @@ def _plausible(h: npt.NDArray[np.float64]) -> bool:
 
 
 def compare_images(query: ImageFingerprint, reference: ImageFingerprint) -> ImageComparison:
-    """Compare a query fingerprint with a reference one (no mirroring)."""
-    pairs = match_descriptors(query.descriptors, reference.descriptors)
-    inliers = count_inliers(query.points, reference.points, pairs)
+    """Compare a query with a reference: best PDQ distance, most inliers over the reference's views."""
+    q = query.views[0]
+    inliers = 0
+    for view in reference.views:
+        pairs = match_descriptors(q.descriptors, view.descriptors)
+        inliers = max(inliers, count_inliers(q.points, view.points, pairs))
     return ImageComparison(pdq_distance(query, reference), inliers)

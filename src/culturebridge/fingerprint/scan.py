@@ -1,0 +1,120 @@
+"""Fingerprinting of outside files and folders, and scanning them against a `Library`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from culturebridge.errors import (
+    Error,
+    InvalidInput,
+    NotFound,
+    UndecodableText,
+    UnsupportedMedia,
+)
+from culturebridge.fingerprint._markup import blank_markup, blank_subtitles
+from culturebridge.fingerprint.audio import fingerprint_audio
+from culturebridge.fingerprint.image import DEFAULT_MAX_PIXELS, fingerprint_image
+from culturebridge.fingerprint.matcher import Fingerprint, Kind, Library, Match
+from culturebridge.fingerprint.text import fingerprint_text
+from culturebridge.fingerprint.video import fingerprint_video
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".ts", ".flv"})
+AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".m4a", ".aac", ".opus"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".srt", ".vtt", ".html", ".xml", ".json"})
+MAX_FILE_BYTES = 2 * 1024**3
+MAX_TEXT_BYTES = 20 * 1024**2
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Matches of one scanned file, or why it could not be fingerprinted."""
+
+    file: str
+    matches: tuple[Match, ...] = field(default_factory=tuple)
+    error: str | None = None
+
+
+def kind_of(path: Path) -> Kind:
+    """The fingerprint kind for a file, from its suffix."""
+    suffix = path.suffix.lower()
+    for kind, suffixes in (("image", IMAGE_SUFFIXES), ("video", VIDEO_SUFFIXES),
+                           ("audio", AUDIO_SUFFIXES), ("text", TEXT_SUFFIXES)):  # fmt: skip
+        if suffix in suffixes:
+            return kind  # type: ignore[return-value]
+    raise UnsupportedMedia(
+        f"{path.name}: cannot tell the media type from the suffix {suffix or '(none)'}",
+        hint="rename it with a usual image, video, audio or text suffix",
+    )
+
+
+def fingerprint_file(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Fingerprint:
+    """Fingerprint one file according to its kind."""
+    if not path.is_file():
+        raise NotFound(f"{path} is not a file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InvalidInput(f"{path.name} is {size} bytes, more than {MAX_FILE_BYTES}")
+    kind = kind_of(path)
+    if kind == "image":
+        return Fingerprint("image", fingerprint_image(path.read_bytes(), max_pixels=max_pixels))
+    if kind == "video":
+        return Fingerprint("video", fingerprint_video(path))
+    if kind == "audio":
+        return Fingerprint("audio", fingerprint_audio(path))
+    if size > MAX_TEXT_BYTES:
+        raise InvalidInput(f"{path.name} is {size} bytes, more than {MAX_TEXT_BYTES} for a text")
+    text = decode_text(path.read_bytes(), path.name)
+    suffix = path.suffix.lower()
+    if suffix in {".srt", ".vtt"}:
+        text = blank_subtitles(text)
+    elif suffix in {".html", ".xml"}:
+        text = blank_markup(text)
+    return Fingerprint("text", fingerprint_text(text))
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Text of a file in UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UndecodableText(
+        f"{name} is not UTF-8, UTF-16 (with BOM) or GB18030 text",
+        hint="re-save the file as UTF-8",
+    )
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The given files, and the files inside given folders (recursively, sorted, no dotfiles)."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )  # fmt: skip
+        else:
+            yield path
+
+
+def scan_paths(paths: Iterable[Path], library: Library, *, limit: int = 10) -> list[ScanResult]:
+    """Fingerprint outside files/folders and match them, continuing past bad files."""
+    results = []
+    for path in iter_files(paths):
+        try:
+            matches = tuple(library.match(fingerprint_file(path), limit=limit))
+            results.append(ScanResult(str(path), matches))
+        except Error as exc:
+            results.append(ScanResult(str(path), error=exc.diagnostic()))
+        except OSError as exc:
+            results.append(
+                ScanResult(str(path), error=f"cannot read {path}: {exc.strerror or exc}")
+            )
+    return results

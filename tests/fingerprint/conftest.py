@@ -1,0 +1,105 @@
+"""Real media for the fingerprint tests, built with Pillow, numpy and ffmpeg."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def photo(name: str) -> Image.Image:
+    """A real photograph shipped by scikit-image."""
+    import skimage.data
+
+    return Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+
+
+def procedural(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
+    """A random picture of shapes over a gradient."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = np.linspace(rng.integers(0, 120), rng.integers(120, 255), w)[None, :, None]
+    arr = np.broadcast_to(base, (h, w, 3)).astype(np.uint8).copy()
+    img = Image.fromarray(arr)
+    draw = ImageDraw.Draw(img)
+    for _ in range(40):
+        x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
+        x1, y1 = x0 + int(rng.integers(10, 120)), y0 + int(rng.integers(10, 120))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if rng.random() < 0.5:
+            draw.ellipse((x0, y0, x1, y1), fill=colour)
+        else:
+            draw.rectangle((x0, y0, x1, y1), fill=colour, outline=(0, 0, 0))
+    return img
+
+
+def encode(img: Image.Image, fmt: str = "PNG", **opts: int) -> bytes:
+    """Image bytes in a given format."""
+    buf = io.BytesIO()
+    img.save(buf, fmt, **opts)
+    return buf.getvalue()
+
+
+def run_ffmpeg(*args: str) -> None:
+    """Run ffmpeg quietly, failing the test on error."""
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session folder for generated audio/video."""
+    return tmp_path_factory.mktemp("media")
+
+
+def make_video(path: Path, seconds: int, seed: int, rate: int = 10) -> Path:
+    """An H.264 video of 3-second shots (procedural pictures, each slowly zooming)."""
+    shots = [np.asarray(procedural(seed * 1000 + i, (400, 300))) for i in range(seconds // 3 + 1)]
+    frames = []
+    for n in range(seconds * rate):
+        shot = shots[n // (3 * rate)]
+        zoom = 1.0 + 0.02 * ((n % (3 * rate)) / rate)
+        h, w = 240, 320
+        ch, cw = int(300 / zoom), int(400 / zoom)
+        y0, x0 = (300 - ch) // 2, (400 - cw) // 2
+        crop = Image.fromarray(shot[y0 : y0 + ch, x0 : x0 + cw]).resize((w, h))
+        frames.append(np.asarray(crop).tobytes())
+    subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+         "-s", "320x240", "-r", str(rate), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast",
+         "-pix_fmt", "yuv420p", str(path)],
+        input=b"".join(frames), check=True, timeout=120,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_video(media_dir: Path) -> Path:
+    """A 40-second video of 3-second shots."""
+    return make_video(media_dir / "ref.mp4", 40, seed=5)
+
+
+@pytest.fixture(scope="session")
+def reference_audio(media_dir: Path) -> Path:
+    """A 40-second WAV of a random note melody with harmonics."""
+    rate = 22050
+    rng = np.random.default_rng(7)
+    notes = rng.integers(48, 84, 160)
+    t = np.arange(int(rate * 0.25)) / rate
+    parts = []
+    for n in notes:
+        f = 440.0 * 2 ** ((int(n) - 69) / 12)
+        tone = sum(np.sin(2 * np.pi * f * k * t) / k for k in (1, 2, 3))
+        parts.append(tone * np.exp(-3 * t))
+    signal = np.concatenate(parts)
+    signal = signal / np.abs(signal).max() * 0.6
+    raw = media_dir / "ref.f32"
+    signal.astype("<f4").tofile(raw)
+    path = media_dir / "ref.wav"
+    run_ffmpeg("-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", str(raw), str(path))
+    return path

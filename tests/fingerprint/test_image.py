@@ -1,0 +1,142 @@
+"""Image fingerprints: PDQ plus ORB/RANSAC against the transformations of the brief."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+
+from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
+from culturebridge.fingerprint.image import (
+    ImageFingerprint,
+    compare_images,
+    decode_image,
+    fingerprint_array,
+    fingerprint_image,
+    hamming,
+    query_fingerprint_array,
+    trim_borders,
+)
+
+from .conftest import CJK_FONT, encode, photo, procedural
+
+
+def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+    return Image.open(io.BytesIO(encode(img, "JPEG", quality=quality))).convert("RGB")
+
+
+def _crop(frac: float) -> Callable[[Image.Image], Image.Image]:
+    def apply(img: Image.Image) -> Image.Image:
+        w, h = img.size
+        return img.crop((int(frac * w), int(frac * h), w, h))
+
+    return apply
+
+
+def _text(img: Image.Image) -> Image.Image:
+    out = img.copy()
+    w, h = out.size
+    font = ImageFont.truetype(CJK_FONT, max(8, int(h * 0.05)))
+    ImageDraw.Draw(out).text((int(w * 0.03), int(h * 0.9)), "AI生成", font=font, fill="white")
+    return out
+
+
+def _letterbox(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    return ImageOps.expand(img.resize((w, int(h * 0.8))), border=(0, int(h * 0.1)), fill=0)
+
+
+TRANSFORMS: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "resize50": lambda im: im.resize((im.size[0] // 2, im.size[1] // 2)),
+    "jpeg30": lambda im: _jpeg(im, 30),
+    "crop5": _crop(0.05),
+    "crop10": _crop(0.10),
+    "mirror": ImageOps.mirror,
+    "text": _text,
+    "bright+20": lambda im: ImageEnhance.Brightness(im).enhance(1.2),
+    "bright-20": lambda im: ImageEnhance.Brightness(im).enhance(0.8),
+    "letterbox": _letterbox,
+    "rotate3": lambda im: im.rotate(3, resample=Image.Resampling.BILINEAR),
+    "crop+mirror+jpeg": lambda im: _jpeg(ImageOps.mirror(_crop(0.05)(im)), 50),
+}
+
+
+@pytest.fixture(scope="module")
+def sources() -> list[Image.Image]:
+    return [photo("astronaut"), photo("coffee"), procedural(1)]
+
+
+@pytest.fixture(scope="module")
+def references(sources: list[Image.Image]) -> list[ImageFingerprint]:
+    return [fingerprint_array(np.asarray(im)) for im in sources]
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_transformed_copy_matches_its_source_only(
+    name: str, sources: list[Image.Image], references: list[ImageFingerprint]
+) -> None:
+    for i, src in enumerate(sources):
+        query = fingerprint_image(encode(TRANSFORMS[name](src)))
+        scores = [compare_images(query, ref) for ref in references]
+        assert scores[i].is_match, (name, i, scores[i])
+        assert not any(s.is_match for j, s in enumerate(scores) if j != i), (name, i, scores)
+
+
+def test_pdq_alone_matches_mild_edits_but_misses_a_crop(sources: list[Image.Image]) -> None:
+    ref = fingerprint_array(np.asarray(sources[0]))
+    jpeg = fingerprint_array(np.asarray(_jpeg(sources[0], 30)))
+    crop = fingerprint_array(np.asarray(_crop(0.05)(sources[0])))
+    assert hamming(ref.hashes[0].bits, jpeg.hashes[0].bits) <= 31
+    assert hamming(ref.hashes[0].bits, crop.hashes[0].bits) > 31
+    assert ref.quality >= 50
+
+
+def test_trim_borders_removes_letterbox() -> None:
+    img = np.asarray(_letterbox(procedural(3)))
+    trimmed = trim_borders(img)
+    assert trimmed.shape[0] < img.shape[0] * 0.85
+    assert trimmed.shape[1] == img.shape[1]
+
+
+def test_fingerprint_bytes_round_trip(sources: list[Image.Image]) -> None:
+    fp = fingerprint_image(encode(sources[0]))
+    back = ImageFingerprint.from_bytes(fp.to_bytes())
+    assert back.hashes == fp.hashes
+    assert len(back.views) == len(fp.views) == 2
+    for got, want in zip(back.views, fp.views):
+        assert np.array_equal(got.descriptors, want.descriptors)
+        assert np.allclose(got.points, want.points)
+    with pytest.raises(MalformedFingerprint):
+        ImageFingerprint.from_bytes(fp.to_bytes()[:50])
+    with pytest.raises(MalformedFingerprint):
+        ImageFingerprint.from_bytes(b"garbage")
+
+
+def test_empty_and_truncated_files_are_clear_errors(sources: list[Image.Image]) -> None:
+    with pytest.raises(UndecodableMedia, match="empty"):
+        decode_image(b"")
+    data = encode(sources[0], "JPEG", quality=90)
+    with pytest.raises(UndecodableMedia):
+        decode_image(data[: len(data) // 3])
+    with pytest.raises(UndecodableMedia):
+        decode_image(b"not an image at all" * 10)
+
+
+def test_decompression_bomb_is_refused() -> None:
+    bomb = encode(Image.new("1", (12000, 12000)))  # tiny PNG, 144 Mpx decoded
+    with pytest.raises(MediaTooLarge):
+        decode_image(bomb)
+    with pytest.raises(MediaTooLarge):
+        decode_image(encode(Image.new("L", (300, 300))), max_pixels=10_000)
+
+
+def test_query_fingerprint_has_one_view_and_still_finds_a_mirrored_copy(
+    sources: list[Image.Image], references: list[ImageFingerprint]
+) -> None:
+    query = query_fingerprint_array(np.asarray(ImageOps.mirror(_crop(0.1)(sources[0]))))
+    assert len(query.views) == 1
+    assert compare_images(query, references[0]).is_match
+    assert not compare_images(query, references[1]).is_match

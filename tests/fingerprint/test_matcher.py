@@ -1,0 +1,121 @@
+"""The Library: registration from rows, matching of every kind, save/load."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import ImageOps
+
+from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
+from culturebridge.fingerprint.audio import fingerprint_audio
+from culturebridge.fingerprint.image import fingerprint_array, fingerprint_image
+from culturebridge.fingerprint.matcher import Fingerprint, Library
+from culturebridge.fingerprint.text import fingerprint_text
+from culturebridge.fingerprint.video import fingerprint_video
+
+from .conftest import encode, photo, procedural, run_ffmpeg
+from .test_text import ENGLISH, LEGEND
+
+
+@pytest.fixture(scope="module")
+def library(reference_video: Path, reference_audio: Path) -> Library:
+    lib = Library()
+    lib.add(
+        "w-astro",
+        "a-astro",
+        Fingerprint("image", fingerprint_array(np.asarray(photo("astronaut")))),
+    )
+    lib.add("w-proc", "a-proc", Fingerprint("image", fingerprint_array(np.asarray(procedural(11)))))
+    lib.add("w-video", "a-video", Fingerprint("video", fingerprint_video(reference_video)))
+    lib.add("w-audio", "a-audio", Fingerprint("audio", fingerprint_audio(reference_audio)))
+    lib.add("w-legend", "a-legend", Fingerprint("text", fingerprint_text(LEGEND)))
+    lib.add("w-english", "a-english", Fingerprint("text", fingerprint_text(ENGLISH)))
+    return lib
+
+
+def test_image_copy_matches_only_its_work(library: Library) -> None:
+    img = photo("astronaut")
+    w, h = img.size
+    query = ImageOps.mirror(img.crop((int(0.08 * w), 0, w, int(0.92 * h))))
+    matches = library.match(
+        Fingerprint("image", fingerprint_image(encode(query, "JPEG", quality=40)))
+    )
+    assert [(m.work_id, m.kind) for m in matches] == [("w-astro", "image")]
+    assert 0.5 <= matches[0].score <= 1.0 and matches[0].span is None
+    unrelated = fingerprint_image(encode(photo("coffee")))
+    assert library.match(Fingerprint("image", unrelated)) == []
+
+
+def test_video_clip_match_carries_its_time_span(
+    library: Library, reference_video: Path, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    run_ffmpeg(
+        "-ss", "21", "-t", "10", "-i", str(reference_video), "-vf", "scale=200:150", str(clip)
+    )
+    (m,) = library.match(Fingerprint("video", fingerprint_video(clip)))
+    assert (m.work_id, m.kind) == ("w-video", "video")
+    assert m.span is not None and m.span.unit == "seconds"
+    assert abs(m.span.reference_start - 21) <= 1 and abs(m.span.reference_end - 31) <= 1
+
+
+def test_audio_excerpt_match_carries_its_time_span(
+    library: Library, reference_audio: Path, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp3"
+    run_ffmpeg("-ss", "8", "-t", "10", "-i", str(reference_audio), "-b:a", "128k", str(clip))
+    (m,) = library.match(Fingerprint("audio", fingerprint_audio(clip)))
+    assert (m.work_id, m.kind) == ("w-audio", "audio")
+    assert m.span is not None and abs(m.span.reference_start - 8) < 0.3
+    assert m.score > 0.9
+
+
+def test_text_passage_match_carries_character_spans(library: Library) -> None:
+    query = "前言。" + LEGEND[14:70] + "后记。"
+    matches = library.match(Fingerprint("text", fingerprint_text(query)))
+    assert {m.work_id for m in matches} == {"w-legend"}
+    span = matches[0].span
+    assert span is not None and span.unit == "characters"
+    assert 14 <= span.reference_start <= 20 and 60 <= span.reference_end <= 70
+    assert 3 <= span.query_start <= 9
+
+
+def test_rows_rebuild_and_save_load_give_the_same_answers(library: Library, tmp_path: Path) -> None:
+    rows = list(library.rows())
+    assert [r[2] for r in rows] == ["image", "image", "video", "audio", "text", "text"]
+    rebuilt = Library.from_rows(rows)
+    library.save(tmp_path / "lib")
+    loaded = Library.load(tmp_path / "lib")
+    query = Fingerprint("text", fingerprint_text(LEGEND))
+    assert rebuilt.match(query) == loaded.match(query) == library.match(query)
+    assert [r[3] for r in loaded.rows()] == [r[3] for r in rows]
+
+
+def test_bad_library_and_rows_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        Library.load(tmp_path / "missing")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "fingerprints.jsonl").write_text(
+        '{"format": "culturebridge.fingerprint-library/1"}\n{"kind": 1}\n'
+    )
+    with pytest.raises(MalformedFingerprint):
+        Library.load(tmp_path / "bad")
+    with pytest.raises(InvalidInput):
+        Library.from_rows([("w", "a", "smell", b"")])
+    with pytest.raises(MalformedFingerprint):
+        Library.from_rows([("w", "a", "image", b"CBIMG1")])
+    shutil.rmtree(tmp_path / "bad")
+
+
+def test_short_quote_inside_a_long_registered_text_is_found() -> None:
+    long_text = "".join(f"第{i}回。" + LEGEND[(i * 7) % 60 :] for i in range(30)) + ENGLISH
+    lib = Library()
+    lib.add("w-long", "a-long", Fingerprint("text", fingerprint_text(long_text)))
+    quote = ENGLISH[40:140]
+    matches = lib.match(Fingerprint("text", fingerprint_text("He wrote: " + quote)))
+    assert [m.work_id for m in matches] == ["w-long"]
+    span = matches[0].span
+    assert span is not None and span.reference_start >= len(long_text) - len(ENGLISH) + 30

@@ -1,0 +1,72 @@
+"""vPDQ video fingerprints: re-encodes, downscales and excerpts, and bad video files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from culturebridge.errors import NoMediaContent, UndecodableMedia
+from culturebridge.fingerprint.video import VideoFingerprint, compare_videos, fingerprint_video
+
+from .conftest import make_video, run_ffmpeg
+
+
+@pytest.fixture(scope="module")
+def reference(reference_video: Path) -> VideoFingerprint:
+    return fingerprint_video(reference_video)
+
+
+def test_reencoded_downscaled_copy_matches(
+    reference_video: Path, reference: VideoFingerprint, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.mp4"
+    run_ffmpeg("-i", str(reference_video), "-vf", "scale=160:120", "-crf", "35", str(copy))
+    result = compare_videos(fingerprint_video(copy), reference)
+    assert result.is_match
+    assert result.query_fraction >= 0.8 and result.reference_fraction >= 0.8
+    assert result.offset_seconds == 0
+
+
+def test_ten_second_excerpt_is_found_with_its_offset(
+    reference_video: Path, reference: VideoFingerprint, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    run_ffmpeg(
+        "-ss", "15.4", "-t", "10", "-i", str(reference_video), "-vf", "scale=240:180", str(clip)
+    )
+    query = fingerprint_video(clip)
+    assert len(query.frames) == 10
+    result = compare_videos(query, reference)
+    assert result.is_match
+    assert abs(result.offset_seconds - 15.4) <= 1.0
+    assert result.reference_fraction < 0.5  # the excerpt covers only part of the reference
+
+
+def test_a_different_video_does_not_match(reference: VideoFingerprint, tmp_path: Path) -> None:
+    other = fingerprint_video(make_video(tmp_path / "other.mp4", 12, seed=99))
+    assert not compare_videos(other, reference).is_match
+    assert compare_videos(other, reference).query_fraction < 0.2
+
+
+def test_fingerprint_bytes_round_trip(reference: VideoFingerprint) -> None:
+    assert VideoFingerprint.from_bytes(reference.to_bytes()) == reference
+    assert reference.duration == 40
+
+
+def test_bad_video_files_are_clear_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(UndecodableMedia):
+        fingerprint_video(empty)
+    audio_only = tmp_path / "tone.m4a"
+    run_ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", str(audio_only))
+    with pytest.raises(NoMediaContent, match="no video stream"):
+        fingerprint_video(audio_only)
+    full = tmp_path / "t.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "3", "-c:v", "libx264",
+               "-preset", "ultrafast", str(full))  # fmt: skip
+    header_only = tmp_path / "header.mkv"
+    header_only.write_bytes(full.read_bytes()[:1200])
+    with pytest.raises(NoMediaContent, match="no decodable frames"):
+        fingerprint_video(header_only)
