@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -65,8 +65,12 @@ class Interactions:
     def subset(self, mask: npt.NDArray[np.bool_]) -> Interactions:
         """Rows selected by a boolean mask, same id maps."""
         return Interactions(
-            self.users[mask], self.items[mask], self.weights[mask], self.timestamps[mask],
-            self.user_ids, self.item_ids,
+            self.users[mask],
+            self.items[mask],
+            self.weights[mask],
+            self.timestamps[mask],
+            self.user_ids,
+            self.item_ids,
         )
 
 
@@ -134,9 +138,12 @@ def from_rows(
         ws.append(wf)
         ts.append(tf)
     return Interactions(
-        np.asarray(us, dtype=np.int64), np.asarray(its, dtype=np.int64),
-        np.asarray(ws, dtype=np.float64), np.asarray(ts, dtype=np.float64),
-        tuple(umap), tuple(imap),
+        np.asarray(us, dtype=np.int64),
+        np.asarray(its, dtype=np.int64),
+        np.asarray(ws, dtype=np.float64),
+        np.asarray(ts, dtype=np.float64),
+        tuple(umap),
+        tuple(imap),
     )
 
 
@@ -148,7 +155,7 @@ def movielens_dir() -> Path:
             "MovieLens-100K is not available: the recbole package is not installed",
             hint="run `pip install --no-deps recbole`",
         )
-    return Path(list(spec.submodule_search_locations)[0]) / "dataset_example" / "ml-100k"
+    return Path(next(iter(spec.submodule_search_locations))) / "dataset_example" / "ml-100k"
 
 
 def _read_atomic(path: Path) -> list[list[str]]:
@@ -167,7 +174,9 @@ def load_movielens_100k(folder: Path | None = None) -> Dataset:
     """Load MovieLens-100K: ratings as weights, genres as categories, zip digit as market."""
     base = folder or movielens_dir()
     try:
-        inter_rows = [(r[0], r[1], float(r[2]), float(r[3])) for r in _read_atomic(base / "ml-100k.inter")]
+        inter_rows = [
+            (r[0], r[1], float(r[2]), float(r[3])) for r in _read_atomic(base / "ml-100k.inter")
+        ]
         item_rows = _read_atomic(base / "ml-100k.item")
         user_rows = _read_atomic(base / "ml-100k.user")
     except (IndexError, ValueError) as exc:
@@ -196,7 +205,9 @@ def _zip_market(zip_code: str) -> str:
     return f"zip{head}" if head.isdigit() else "other"
 
 
-def split_msr(inter: Interactions, ratio: float = 0.75, seed: int = 42) -> tuple[Interactions, Interactions]:
+def split_msr(
+    inter: Interactions, ratio: float = 0.75, seed: int = 42
+) -> tuple[Interactions, Interactions]:
     """Microsoft Recommenders random split: per user, a random `ratio` of rows to train."""
     if not 0.0 < ratio < 1.0:
         raise InvalidInput(f"split ratio {ratio} must lie strictly between 0 and 1")

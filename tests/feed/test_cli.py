@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from culturebridge.cli.feed import app
+from culturebridge.errors import InvalidFeedRequest
+
+runner = CliRunner()
+
+
+def test_eval_json_prints_one_object_with_metrics_and_baseline() -> None:
+    # The popularity model keeps this fast; EASE on ML-100K is covered in test_evaluate.
+    result = runner.invoke(
+        app, ["eval", "--dataset", "ml-100k", "--protocol", "msr", "--model", "pop", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    for name in (
+        "ndcg@10",
+        "precision@10",
+        "recall@10",
+        "coverage",
+        "diversity",
+        "novelty",
+        "calibration_kl",
+        "breakout_exposure",
+        "breakout_conversion",
+    ):
+        assert name in out and name in out["baseline"]
+    assert out["baseline"]["model"] == "pop"
+    # Same model on the same split: the run and its baseline must agree exactly.
+    assert out["ndcg@10"] == out["baseline"]["ndcg@10"] > 0.2
+
+
+def test_eval_text_output_with_exploration() -> None:
+    result = runner.invoke(
+        app, ["eval", "--model", "pop", "--explore", "0.1", "--protocol", "time"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "breakout_exposure" in result.output and "popularity baseline" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "--model", "lightgcn"],
+        ["eval", "--dataset", "ml-1m"],
+        ["eval", "--explore", "2"],
+        ["eval", "--protocol", "loo"],
+        ["simulate", "--explore", "0"],
+    ],
+)
+def test_bad_options_raise_clear_errors(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, InvalidFeedRequest)
+
+
+def test_simulate_json() -> None:
+    result = runner.invoke(app, ["simulate", "--viewers", "5", "--rounds", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert set(out) == {"with_exploration", "without_exploration"}
+    assert out["with_exploration"]["viewers"] == 25
+
+
+def test_every_command_and_option_is_documented() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "feed.md").read_text(encoding="utf-8")
+    for command in app.registered_commands:
+        name = command.name or ""
+        assert f"feed {name}" in doc
+        result = runner.invoke(app, [name, "--help"])
+        for token in result.output.split():
+            if token.startswith("--") and token.strip(",") not in ("--help",):
+                assert token.strip(",") in doc, f"{token} of `feed {name}` is not in docs/feed.md"
