@@ -7,7 +7,7 @@ job; on SQLite the write transaction itself (BEGIN IMMEDIATE) makes the claim ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -65,13 +65,12 @@ def enqueue(conn: Connection, kind: str, params: dict[str, Any], created_by: str
     """Queue a job of `kind`; a worker with a handler for that kind will run it."""
     if not kind or len(kind) > 64:
         raise InvalidInput("a job kind is 1-64 characters")
-    job_id = new_id("j")
-    conn.execute(
-        jobs.insert().values(
-            id=job_id, kind=kind, params=params, state="queued", done=0, created_by=created_by, created_at=now()
-        )
+    job = Job(
+        id=new_id("j"), kind=kind, params=params, state="queued", done=0, total=None, message=None, error=None,
+        created_by=created_by, claimed_by=None, created_at=now(), started_at=None, finished_at=None,
     )
-    return get_job(conn, job_id)
+    conn.execute(jobs.insert().values(**asdict(job)))
+    return job
 
 
 def claim_next(db: Database, worker: str, kinds: list[str]) -> Job | None:

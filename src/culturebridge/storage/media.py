@@ -2,7 +2,7 @@
 
 Blobs are named by the SHA-256 of their bytes, so the same file stored twice takes one
 place, and a key is a proof of content. `LocalMediaStore` keeps them under
-`<root>/<aa>/<bb>/<sha256>`; writes go to a temporary file in the same folder tree and are
+`<root>/<aa>/<sha256>` (256 folders, as git does: a deeper fan-out costs a mkdir per early file); writes go to a temporary file in the same folder tree and are
 renamed into place, so a crash never leaves a half-written blob under a real key.
 """
 
@@ -59,7 +59,7 @@ class LocalMediaStore:
 
     def path(self, key: str) -> Path:
         _check_key(key)
-        return self.root / key[:2] / key[2:4] / key
+        return self.root / key[:2] / key
 
     def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
         """Stream `source` to a temporary file while hashing; refuse more than `max_size` bytes."""
@@ -117,7 +117,7 @@ class LocalMediaStore:
         self.path(key).unlink(missing_ok=True)
 
     def keys(self) -> Iterator[str]:
-        for path in self.root.glob("??/??/*"):
+        for path in self.root.glob("??/*"):
             if path.is_file() and len(path.name) == 64:
                 yield path.name
 
