@@ -33,7 +33,7 @@ from culturebridge.feed.dataset import Dataset, ItemMeta, from_rows, load_moviel
 from culturebridge.feed.evaluate import auc, evaluate
 from culturebridge.feed.explore import ExploreConfig
 from culturebridge.feed.models import FactorModel, fit_als
-from culturebridge.feed.serving import ServeConfig, serve
+from culturebridge.feed.serving import FeedModel, ServeConfig, serve
 from culturebridge.feed.simulator import SimConfig, compare
 
 
@@ -98,6 +98,9 @@ def cold_start(ds: Dataset, seed: int = 0) -> None:
         )
 
 
+MARKETS = ("US/en", "FR/fr", "JP/ja", "DE/de", "BR/pt")
+
+
 def synthetic_feed(n_items: int, dim: int = 64, n_users: int = 2000, seed: int = 0) -> Dataset:
     """A catalogue of n_items with 20 categories, 5 markets, 20 views per user."""
     rng = np.random.default_rng(seed)
@@ -109,10 +112,10 @@ def synthetic_feed(n_items: int, dim: int = 64, n_users: int = 2000, seed: int =
     rows = [(f"u{u}", f"i{int(i)}", 1.0, 0.0) for u in range(n_users) for i in views[u]]
     inter = from_rows(rows, item_ids=[f"i{i}" for i in range(n_items)])
     meta = ItemMeta(tuple(f"i{i}" for i in range(n_items)), cats, creators)
-    return Dataset(inter, meta, tuple(f"m{int(u[1:]) % 5}" for u in inter.user_ids))
+    return Dataset(inter, meta, tuple(MARKETS[int(u[1:]) % 5] for u in inter.user_ids))
 
 
-def latency(n_items: int, rate: float, requests: int) -> None:
+def latency(n_items: int, rate: float, requests: int) -> tuple[Dataset, FeedModel]:
     """Open-loop p50/p99 of serve() at `rate` requests per second."""
     dim = 64
     t = time.perf_counter()
@@ -139,7 +142,7 @@ def latency(n_items: int, rate: float, requests: int) -> None:
             time.sleep(due - now)
         who = users[r % len(users)] if r % 10 else f"new{r}"  # 10% brand-new viewers
         c = time.thread_time()
-        serve(model, who, f"m{r % 5}", 20)
+        serve(model, who, MARKETS[r % 5], 20)
         cpu.append(time.thread_time() - c)
         lat.append(time.perf_counter() - due)
     ms = np.asarray(lat) * 1e3
@@ -155,8 +158,55 @@ def latency(n_items: int, rate: float, requests: int) -> None:
     )
     t = time.perf_counter()
     for r in range(200):
-        serve(model, users[r], "m0", 20)
+        serve(model, users[r], MARKETS[0], 20)
     print(f"  closed loop, one thread: {200 / (time.perf_counter() - t):.0f} req/s")
+    return ds, model
+
+
+def api_latency(ds: Dataset, model: FeedModel, rate: float, requests: int) -> None:
+    """Open-loop p50/p99 of GET /api/v1/feed through the whole web app (in-process HTTP client)."""
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from culturebridge.feed.live import Card, LiveFeed
+    from culturebridge.platform import init_platform
+    from culturebridge.settings import Settings
+    from culturebridge.web import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        platform, _ = init_platform(Settings(data_dir=Path(tmp) / "data"), "admin", "bench-password-1")
+        app = create_app(platform)
+        live = LiveFeed(platform, poll_seconds=1e9)
+        cards = {w: Card(w, "story", f"title {w}", "", "en", "", ()) for w in model.item_ids}
+        for market in MARKETS:  # one shared snapshot serves the five markets
+            live.install(market, model, cards)
+        live.generation = 0
+        app.state.feed = live
+        users = ds.interactions.user_ids
+        lat: list[float] = []
+        with TestClient(app) as client:
+            for r in range(20):  # warm up: first requests import and set up the app's lazy parts
+                client.get("/api/v1/feed", params={"user": users[r], "market": MARKETS[0], "n": 20})
+            start = time.perf_counter()
+            for r in range(requests):
+                due = start + r / rate
+                now = time.perf_counter()
+                if now < due:
+                    time.sleep(due - now)
+                who = users[r % len(users)] if r % 10 else f"new{r}"
+                response = client.get("/api/v1/feed", params={"user": who, "market": MARKETS[r % 5], "n": 20})
+                if response.status_code != 200:
+                    raise SystemExit(f"GET /api/v1/feed failed: {response.status_code} {response.text}")
+                lat.append(time.perf_counter() - due)
+        platform.close()
+    ms = np.asarray(lat) * 1e3
+    print(
+        f"  GET /api/v1/feed (Starlette TestClient, in-process ASGI over httpx), {requests} requests at "
+        f"{rate:.0f} req/s, n=20: p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, "
+        f"max {ms.max():.2f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def audience(quick: bool) -> None:
@@ -192,9 +242,11 @@ def main() -> None:
     audience(args.quick)
     print("5. serve() latency")
     if args.quick:
-        latency(10_000, rate=50.0, requests=300)
+        ds_lat, model = latency(10_000, rate=50.0, requests=300)
     else:
-        latency(100_000, rate=50.0, requests=2000)
+        ds_lat, model = latency(100_000, rate=50.0, requests=2000)
+    print("6. GET /api/v1/feed end to end")
+    api_latency(ds_lat, model, rate=50.0, requests=300 if args.quick else 2000)
 
 
 if __name__ == "__main__":

@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CULTUREBRIDGE_REQUIRE_POSTGRES="${CULTUREBRIDGE_REQUIRE_POSTGRES:-1}"
-exec .venv/bin/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider -m "not slow" "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider -m "not slow" --timeout 600 "$@"

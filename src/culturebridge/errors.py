@@ -258,6 +258,26 @@ class MalformedFingerprint(InvalidInput):
             hint="re-fingerprint the asset or rebuild the library from its rows",
         )
 
+
+class FingerprintFailed(InvalidInput):
+    """An unexpected failure inside a media library (OpenCV, numpy, faiss) while fingerprinting a file."""
+
+    def __init__(self, name: str, exc: BaseException) -> None:
+        super().__init__(
+            f"could not fingerprint {name}: {type(exc).__name__}: {exc}".strip(),
+            hint="the file may be damaged or unusual; re-encode it, or report it with the file",
+        )
+
+
+class ConflictNotFound(NotFound):
+    """No fingerprint conflict with this id (or not one the caller may decide)."""
+
+    def __init__(self, conflict_id: str) -> None:
+        super().__init__(
+            f"no fingerprint conflict {conflict_id}",
+            hint="list them with `culturebridge fingerprint conflicts`",
+        )
+
 # --- labels ------------------------------------------------------------------------------------
 # (labels-specific conditions go here)
 
@@ -316,6 +336,28 @@ class ReviewTextInvalid(InvalidInput):
 
 class JudgeFailed(ExternalServiceError):
     """The configured LLM judge endpoint failed, timed out or answered malformed JSON."""
+
+
+class ReviewItemMissing(NotFound):
+    """No review item with that id."""
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"no review item {item_id!r}", hint="list items with `culturebridge review queue`")
+
+
+class ReviewItemTaken(Conflict):
+    """The review item cannot be claimed or decided by this reviewer now."""
+
+    def __init__(self, item_id: str, why: str) -> None:
+        super().__init__(f"review item {item_id} cannot be taken: {why}", hint="claim the next item from the queue")
+
+
+class AppealNotAllowed(Conflict):
+    """The decision cannot be appealed (not decided yet, passed, or already appealed)."""
+
+    def __init__(self, item_id: str, why: str) -> None:
+        super().__init__(f"review item {item_id} cannot be appealed: {why}",
+                         hint="an appeal is possible once, after a review or reject decision")
 
 # --- localize ----------------------------------------------------------------------------------
 # (localize-specific conditions go here)

@@ -46,6 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_model", str, "", "Model name to ask the OpenAI-compatible endpoint for."),
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
+    Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
 )
 
 
@@ -67,6 +68,7 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = ""
     mt_model_dir: str = ""
+    label_propagator: str = "culturebridge"
 
     @property
     def resolved_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from culturebridge.feed.content import UsemEncoder
 from culturebridge.feed.dataset import Dataset, ItemMeta, from_rows
 
 CATEGORIES = ("opera", "wuxia", "tea", "poetry")
@@ -34,3 +35,9 @@ def make_dataset(n_users: int = 60, n_items: int = 40, seed: int = 3) -> Dataset
 @pytest.fixture()
 def dataset() -> Dataset:
     return make_dataset()
+
+
+@pytest.fixture(scope="session")
+def text_encoder() -> UsemEncoder:
+    """One real USE-multilingual encoder for the whole session (it loads in a few seconds)."""
+    return UsemEncoder(threads=1)

@@ -76,3 +76,27 @@ def test_every_command_and_option_is_documented() -> None:
         for token in result.output.split():
             if token.startswith("--") and token.strip(",") not in ("--help",):
                 assert token.strip(",") in doc, f"{token} of `feed {name}` is not in docs/feed.md"
+
+
+def test_publish_and_refresh_on_a_data_dir(tmp_path: Path) -> None:
+    from culturebridge.cli import app as root
+    from culturebridge.platform import init_platform
+    from culturebridge.settings import Settings
+    from tests.factories import make_user, make_work
+
+    platform, _ = init_platform(Settings(data_dir=tmp_path / "data"), "admin", "admin-password-1")
+    with platform.db.write() as conn:
+        work = make_work(conn, make_user(conn, "mei"), title="皮影戏")
+    platform.close()
+    base = ["--data-dir", str(tmp_path / "data"), "feed"]
+    published = runner.invoke(root, [*base, "publish", work.id, "--market", "US/en", "--json"])
+    assert published.exit_code == 0, published.output
+    assert json.loads(published.output)["market"] == "US/en"
+    bad = runner.invoke(root, [*base, "publish", work.id, "--market", "America"])
+    assert bad.exit_code != 0
+    refreshed = runner.invoke(root, [*base, "refresh", "--json"])
+    assert refreshed.exit_code == 0, refreshed.output
+    out = json.loads(refreshed.output)
+    assert out["markets"] == {"US/en": 1} and out["generation"] >= 1
+    with_mei = runner.invoke(root, [*base, "publish", work.id, "--market", "FR/fr", "--as", "mei"])
+    assert with_mei.exit_code == 0 and "FR/fr" in with_mei.output

@@ -87,3 +87,54 @@ def test_errors_reach_the_caller_as_culturebridge_errors(
     assert isinstance(result.exception, NotFound)
     result = runner.invoke(app, ["fingerprint", str(files["bad"])])
     assert isinstance(result.exception, UndecodableMedia)
+
+
+def test_platform_scan_report_conflicts_and_decide(files: dict[str, Path], tmp_path: Path) -> None:
+    import io
+
+    from culturebridge.accounts.users import create_user
+    from culturebridge.cli import app as root_app
+    from culturebridge.fingerprint import jobs
+    from culturebridge.pipeline import run_one
+    from culturebridge.pipeline.ingest import ingest
+    from culturebridge.platform import init_platform
+    from culturebridge.settings import Settings
+    from tests.factories import make_work
+
+    data = tmp_path / "data"
+    platform, _ = init_platform(Settings(data_dir=data), "admin", "password-for-tests")
+    try:
+        with platform.db.write() as conn:
+            mei = create_user(conn, "mei", "password-for-tests", "creator")
+            bo = create_user(conn, "bo", "password-for-tests", "creator")
+            original = make_work(conn, mei, "火箭")
+            copy_work = make_work(conn, bo, "拷贝")
+            src = ingest(conn, platform, mei, original.id, io.BytesIO(files["original"].read_bytes()), "rocket.png")
+            ingest(conn, platform, bo, copy_work.id, io.BytesIO(files["copy"].read_bytes()), "copy.jpg")
+        handlers = {jobs.JOB_KIND: jobs.handler(platform)}
+        while run_one(platform.db, handlers) is not None:
+            pass
+    finally:
+        platform.close()
+        jobs._loaded.clear()
+    base = ["--data-dir", str(data)]
+    report = tmp_path / "report.html"
+    result = runner.invoke(root_app, [*base, "scan", str(files["copy"]), str(files["bad"]), "--json",
+                                      "--report", str(report), "--base-url", "https://cb.example"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {Path(r["file"]).name: r for r in json.loads(result.output)}
+    assert {(m["work_id"], m["asset_id"]) for m in rows["copy.jpg"]["matches"]} >= {(original.id, src.id)}
+    assert "cannot decode image" in rows["bad.png"]["error"]
+    page = report.read_text(encoding="utf-8")
+    assert f'href="https://cb.example/studio/works/{original.id}"' in page and "火箭" in page
+    assert "not registered" in page and "bad.png" in page
+    result = runner.invoke(root_app, [*base, "fingerprint", "conflicts", "--json"])
+    assert result.exit_code == 0, result.output
+    (conflict,) = json.loads(result.output)
+    assert (conflict["matched_work_id"], conflict["state"]) == (original.id, "open")
+    result = runner.invoke(root_app, [*base, "fingerprint", "decide", conflict["id"], "licensed", "--as", "bo"])
+    assert result.exit_code != 0  # the copier cannot decide
+    result = runner.invoke(root_app, [*base, "fingerprint", "decide", conflict["id"], "licensed", "--as", "mei"])
+    assert result.exit_code == 0 and "licensed" in result.output, result.output
+    result = runner.invoke(root_app, [*base, "fingerprint", "conflicts", "--state", "open"])
+    assert result.exit_code == 0 and "no conflicts" in result.output

@@ -62,3 +62,23 @@ def test_kinds_and_text_encoding(tmp_path: Path) -> None:
     utf8 = tmp_path / "ok.txt"
     utf8.write_text("hello world", encoding="utf-8")
     assert fingerprint_file(utf8).kind == "text"
+
+
+def test_an_unexpected_library_failure_is_that_files_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    from culturebridge.fingerprint import scan as scan_module
+    from culturebridge.fingerprint.matcher import Library
+
+    good, bad = tmp_path / "a.txt", tmp_path / "b.png"
+    good.write_text("山不在高，有仙则名。水不在深，有龙则灵。", encoding="utf-8")
+    bad.write_bytes(b"whatever")
+
+    def broken(data: bytes, **_: object) -> None:
+        raise cv2.error("OpenCV(4.x) resize.cpp: error: (-215:Assertion failed)")
+
+    monkeypatch.setattr(scan_module, "fingerprint_image", broken)
+    results = {Path(r.file).name: r for r in scan_module.scan_paths([tmp_path], Library())}
+    assert results["a.txt"].error is None
+    assert results["b.png"].error is not None and "could not fingerprint" in results["b.png"].error
+    assert "error" in results["b.png"].error and "Assertion failed" in results["b.png"].error

@@ -33,8 +33,8 @@ def build(out: Path) -> None:
     """Train sentencepiece models, build a random tiny Marian model, convert to CT2 int8."""
     import sentencepiece as spm
     import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
     from ctranslate2.converters import TransformersConverter
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     hf = out / "hf"
     hf.mkdir(parents=True, exist_ok=True)
@@ -61,9 +61,9 @@ def build(out: Path) -> None:
     tok.save_pretrained(str(hf))
     torch.manual_seed(0)
     config = MarianConfig(
-        vocab_size=len(vocab), d_model=32, encoder_layers=1, decoder_layers=1,
+        vocab_size=len(tok.get_vocab()) + 1, d_model=32, encoder_layers=1, decoder_layers=1,
         encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
-        decoder_ffn_dim=64, max_position_embeddings=128, pad_token_id=2, eos_token_id=0,
+        decoder_ffn_dim=64, max_position_embeddings=512, pad_token_id=2, eos_token_id=0,
         decoder_start_token_id=2, forced_eos_token_id=0, share_encoder_decoder_embeddings=True,
     )
     model = MarianMTModel(config)

@@ -13,7 +13,13 @@ from pathlib import Path
 import typer
 
 from culturebridge.cli import catalog as catalog_cli
+from culturebridge.cli import feed as feed_cli
+from culturebridge.cli import fingerprint as fingerprint_cli
+from culturebridge.cli import labels as labels_cli
+from culturebridge.cli import localize as localize_cli
 from culturebridge.cli import platform as platform_cli
+from culturebridge.cli import review as review_cli
+from culturebridge.cli import rights as rights_cli
 from culturebridge.cli._context import CliContext, err_console
 from culturebridge.errors import Error
 
@@ -48,6 +54,14 @@ app.add_typer(catalog_cli.assets_app, name="assets")
 app.add_typer(catalog_cli.ip_app, name="ip")
 app.add_typer(platform_cli.users_app, name="users")
 app.add_typer(platform_cli.jobs_app, name="jobs")
+app.add_typer(labels_cli.app, name="labels")
+app.add_typer(localize_cli.app, name="localize")
+app.add_typer(review_cli.app, name="review")
+app.add_typer(rights_cli.app, name="rights")
+app.command("verify")(rights_cli.verify_command)
+app.add_typer(fingerprint_cli.app, name="fingerprint")
+app.command("scan")(fingerprint_cli.scan_command)
+app.add_typer(feed_cli.app, name="feed")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,9 @@ PDQ_BITS = 256
 PDQ_MATCH_DISTANCE = 31  # REFERENCE §4: PDQ match at Hamming <= 31
 PDQ_MIN_QUALITY = 50  # REFERENCE §4: ignore hashes with quality < 50
 MIN_INLIERS = 20  # RANSAC inliers for a local-feature match (bench: <= 1% false positives)
+# Smallest inlier bounding box, as a fraction of the query keypoints' box: an explicit label
+# 「AI生成」 at 8-12% glyph height spans <= 3.3% (measured); true copies >= 5.7%.
+MIN_INLIER_EXTENT = 0.045
 DEFAULT_MAX_PIXELS = 64_000_000
 _FEATURE_SIDE = 512  # images are normalised to this longest side before ORB
 _PDQ_SIDE = 128
@@ -244,15 +247,12 @@ def pdq_distance(query: ImageFingerprint, reference: ImageFingerprint) -> int:
 def match_descriptors(
     query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8]
 ) -> list[tuple[int, int]]:
-    """Mutual nearest-neighbour descriptor pairs (query index, reference index) within 64 bits."""
+    """Mutual nearest-neighbour pairs (query index, reference index) within 64 bits, best first."""
     if len(query) == 0 or len(reference) == 0:
         return []
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
-    return [
-        (m.queryIdx, m.trainIdx)
-        for m in matcher.match(query, reference)
-        if m.distance <= _DESCRIPTOR_MATCH
-    ]
+    matches = sorted(matcher.match(query, reference), key=lambda m: m.distance)
+    return [(m.queryIdx, m.trainIdx) for m in matches if m.distance <= _DESCRIPTOR_MATCH]
 
 
 def count_inliers(
@@ -265,10 +265,25 @@ def count_inliers(
         return 0
     src = np.array([query_points[i] for i, _ in pairs], dtype=np.float32)
     dst = np.array([reference_points[j] for _, j in pairs], dtype=np.float32)
-    homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, 6.0)
+    # PROSAC samples the best-ranked pairs first (pairs arrive sorted by descriptor distance):
+    # as accurate as plain RANSAC here, and ~5x faster on non-matching images, where plain
+    # RANSAC runs all its iterations.
+    homography, mask = cv2.findHomography(src, dst, cv2.USAC_PROSAC, 6.0)
     if homography is None or mask is None or not _plausible(np.asarray(homography, np.float64)):
         return 0
+    if _extent(src[mask.ravel().astype(bool)], query_points) < MIN_INLIER_EXTENT:
+        return 0  # all agreement sits in one small patch: a shared label or logo, not a copy
     return int(mask.sum())
+
+
+def _extent(inliers: npt.NDArray[np.float32], points: npt.NDArray[np.float32]) -> float:
+    """Area of the inliers' bounding box over that of all the query's keypoints."""
+    span = points.max(axis=0) - points.min(axis=0)
+    area = float(span[0] * span[1])
+    if area <= 0 or len(inliers) == 0:
+        return 0.0
+    box = inliers.max(axis=0) - inliers.min(axis=0)
+    return float(box[0] * box[1]) / area
 
 
 def _plausible(h: npt.NDArray[np.float64]) -> bool:

@@ -5,7 +5,8 @@ database table gives — and can be saved to and loaded from a directory as thos
 lookup structures are rebuilt from them:
 
 - image: PDQ hashes in a multi-index `HashIndex` (radius 31), plus ORB descriptors in a
-  faiss binary index whose nearest-neighbour votes pick the candidates for RANSAC checks;
+  `KeypointIndex` (exact, then IVF) whose nearest-neighbour votes pick the candidates for
+  RANSAC checks; keypoints shared by several works (an explicit label) are left out;
 - video: every frame's PDQ hash in a `HashIndex`; candidates get the full vPDQ comparison;
 - audio: an inverted index of exact Chromaprint frame values picks candidates for the
   aligned bit-error comparison;
@@ -30,12 +31,15 @@ from datasketch import MinHashLSH
 from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
 from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio
 from culturebridge.fingerprint.image import (
+    MIN_INLIERS,
+    Features,
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
     ImageFingerprint,
     compare_images,
 )
 from culturebridge.fingerprint.index import HashIndex
+from culturebridge.fingerprint.keypoints import KeypointIndex
 from culturebridge.fingerprint.text import NUM_PERM, TextFingerprint, compare_texts, minhash_of
 from culturebridge.fingerprint.video import VideoFingerprint, compare_videos
 
@@ -75,6 +79,26 @@ class Fingerprint:
         return cls(cast(Kind, kind), _PARSERS[kind](data))
 
 
+def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
+    """Why a fingerprint can never match anything (a flat image, silent video ...), else None."""
+    value = fingerprint.value
+    if isinstance(value, ImageFingerprint):
+        usable = any(h.quality >= PDQ_MIN_QUALITY for h in value.hashes)
+        keypoints = max((len(v.descriptors) for v in value.views), default=0)
+        if not usable and keypoints < MIN_INLIERS:
+            return (
+                f"featureless image: no PDQ hash of quality >= {PDQ_MIN_QUALITY} "
+                f"and {keypoints} keypoints (a match needs {MIN_INLIERS})"
+            )
+    elif isinstance(value, VideoFingerprint):
+        if not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames):
+            return f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY}"
+    elif isinstance(value, TextFingerprint):
+        if not value.winnowed and not value.passages:
+            return "text too short to fingerprint"
+    return None
+
+
 @dataclass(frozen=True)
 class MatchSpan:
     """Where the match lies: [start, end) in the query and in the reference, in `unit`."""
@@ -110,9 +134,8 @@ class Library:
     def __init__(self) -> None:
         self._entries: list[_Entry] = []
         self._pdq = HashIndex()  # image PDQ hashes; id = entry number
-        self._orb = faiss.IndexBinaryFlat(256)
-        self._orb_owner: list[int] = []  # entry number of each ORB descriptor
-        self._orb_owner_array = np.zeros(0, np.int64)  # the same, refreshed lazily for queries
+        self._orb = KeypointIndex()  # ORB descriptors; owner = entry number
+        self._work_numbers: dict[str, int] = {}  # work id -> small int, for common keypoints
         self._frames = HashIndex()  # video frame PDQ hashes; id = entry number
         self._audio_values: dict[int, set[int]] = {}  # Chromaprint value -> entry numbers
         self._lsh = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM)
@@ -130,7 +153,14 @@ class Library:
         library = cls()
         for work_id, asset_id, kind, data in rows:
             library.add(work_id, asset_id, Fingerprint.from_bytes(kind, data))
+        library.rebuild()
         return library
+
+    def rebuild(self) -> None:
+        """Fold codes added since the last build into the lookup tables (after bulk adds)."""
+        self._pdq.rebuild()
+        self._frames.rebuild()
+        self._orb.rebuild()
 
     def rows(self) -> Iterator[tuple[str, str, str, bytes]]:
         """The library as (work_id, asset_id, kind, fingerprint bytes) rows."""
@@ -148,10 +178,9 @@ class Library:
                 self._pdq.add(
                     [n] * len(usable), np.frombuffer(b"".join(usable), np.uint8).reshape(-1, 32)
                 )
+            work = self._work_numbers.setdefault(work_id, len(self._work_numbers))
             for view in value.views:
-                if len(view.descriptors):
-                    self._orb.add(np.ascontiguousarray(view.descriptors))
-                    self._orb_owner.extend([n] * len(view.descriptors))
+                self._orb.add(n, work, view.descriptors)
         elif isinstance(value, VideoFingerprint):
             usable = [f.bits for f in value.frames if f.quality >= PDQ_MIN_QUALITY]
             if usable:
@@ -186,21 +215,27 @@ class Library:
 
     def image_candidates(self, query: ImageFingerprint) -> list[int]:
         """Entry numbers worth a full image comparison: PDQ hits, then ORB vote leaders."""
+        return self._image_candidates(query)[0]
+
+    def _image_candidates(self, query: ImageFingerprint) -> tuple[list[int], ImageFingerprint]:
+        """Candidates, and the query without its common keypoints (labels, watermarks)."""
         hits = {i for h in query.hashes if h.quality >= PDQ_MIN_QUALITY
                 for i, _ in self._pdq.search(h.bits, PDQ_MATCH_DISTANCE)}  # fmt: skip
-        desc = query.views[0].descriptors
-        if self._orb.ntotal and len(desc):
-            dist, idx = self._orb.search(np.ascontiguousarray(desc), 1)
-            if len(self._orb_owner_array) != len(self._orb_owner):
-                self._orb_owner_array = np.array(self._orb_owner, np.int64)
-            owners = self._orb_owner_array[idx[:, 0]]
-            votes = Counter(owners[dist[:, 0] <= _ORB_VOTE_DISTANCE].tolist())
-            hits.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
-        return sorted(hits)
+        view = query.views[0]
+        self._orb.rebuild()  # cheap unless the library has grown past an IVF threshold
+        owner, common = self._orb.search(view.descriptors)
+        keep = ~common
+        votes = Counter(owner[keep & (owner >= 0)].tolist())
+        hits.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
+        if common.any():
+            trimmed = Features(view.points[keep], view.descriptors[keep])
+            query = ImageFingerprint(query.hashes, (trimmed, *query.views[1:]))
+        return sorted(hits), query
 
     def _match_image(self, query: ImageFingerprint) -> list[Match]:
         out = []
-        for n in self.image_candidates(query):
+        candidates, query = self._image_candidates(query)
+        for n in candidates:
             ref = self._entries[n].fingerprint.value
             assert isinstance(ref, ImageFingerprint)
             result = compare_images(query, ref)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from culturebridge.errors import (
     Error,
+    FingerprintFailed,
     InvalidInput,
     NotFound,
     UndecodableText,
@@ -26,6 +29,7 @@ AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".m4a", ".a
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".srt", ".vtt", ".html", ".xml", ".json"})
 MAX_FILE_BYTES = 2 * 1024**3
 MAX_TEXT_BYTES = 20 * 1024**2
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,13 +55,29 @@ def kind_of(path: Path) -> Kind:
 
 
 def fingerprint_file(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Fingerprint:
-    """Fingerprint one file according to its kind."""
+    """Fingerprint one file according to its kind (from the suffix)."""
     if not path.is_file():
         raise NotFound(f"{path} is not a file")
+    return fingerprint_path(path, kind_of(path), path.name, max_pixels=max_pixels)
+
+
+def kind_for_media_type(media_type: str) -> Kind | None:
+    """The fingerprint kind of a sniffed media type (catalog assets), None if not fingerprinted."""
+    family = media_type.split("/")[0]
+    if family in ("image", "video", "audio", "text"):
+        return family  # type: ignore[return-value]
+    if media_type in ("application/json", "application/xml", "application/xliff+xml"):
+        return "text"
+    return None
+
+
+def fingerprint_path(
+    path: Path, kind: Kind, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Fingerprint:
+    """Fingerprint a file of a known kind; `name` gives the text format (.srt, .html) and messages."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InvalidInput(f"{path.name} is {size} bytes, more than {MAX_FILE_BYTES}")
-    kind = kind_of(path)
+        raise InvalidInput(f"{name} is {size} bytes, more than {MAX_FILE_BYTES}")
     if kind == "image":
         return Fingerprint("image", fingerprint_image(path.read_bytes(), max_pixels=max_pixels))
     if kind == "video":
@@ -65,14 +85,26 @@ def fingerprint_file(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Fin
     if kind == "audio":
         return Fingerprint("audio", fingerprint_audio(path))
     if size > MAX_TEXT_BYTES:
-        raise InvalidInput(f"{path.name} is {size} bytes, more than {MAX_TEXT_BYTES} for a text")
-    text = decode_text(path.read_bytes(), path.name)
-    suffix = path.suffix.lower()
+        raise InvalidInput(f"{name} is {size} bytes, more than {MAX_TEXT_BYTES} for a text")
+    text = decode_text(path.read_bytes(), name)
+    suffix = Path(name).suffix.lower()
     if suffix in {".srt", ".vtt"}:
         text = blank_subtitles(text)
     elif suffix in {".html", ".xml"}:
         text = blank_markup(text)
     return Fingerprint("text", fingerprint_text(text))
+
+
+def guarded(name: str, compute: Callable[[], T]) -> T:
+    """Run a fingerprinting step, turning foreign failures (OpenCV, numpy, faiss) into our Errors."""
+    try:
+        return compute()
+    except Error:
+        raise
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {name}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # cv2.error, numpy/faiss errors: one file's problem, reported as such
+        raise FingerprintFailed(name, exc) from exc
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -109,12 +141,9 @@ def scan_paths(paths: Iterable[Path], library: Library, *, limit: int = 10) -> l
     results = []
     for path in iter_files(paths):
         try:
-            matches = tuple(library.match(fingerprint_file(path), limit=limit))
+            fingerprint = guarded(str(path), partial(fingerprint_file, path))
+            matches = tuple(guarded(str(path), partial(library.match, fingerprint, limit=limit)))
             results.append(ScanResult(str(path), matches))
         except Error as exc:
             results.append(ScanResult(str(path), error=exc.diagnostic()))
-        except OSError as exc:
-            results.append(
-                ScanResult(str(path), error=f"cannot read {path}: {exc.strerror or exc}")
-            )
     return results

@@ -11,9 +11,10 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -123,6 +124,22 @@ def propagated(existing: AIGCLabel, propagator: str, propagate_id: str) -> AIGCL
     )
 
 
+def compatible(a: AIGCLabel, b: AIGCLabel) -> bool:
+    """True when the labels agree on every field both of them fill."""
+    return all(x == y or not x or not y for x, y in zip(a._values(), b._values()))
+
+
+def consolidate(labels: list[AIGCLabel]) -> AIGCLabel | None:
+    """The most complete of mutually compatible labels, or None when any two disagree.
+
+    A producer's original label (e.g. in JPEG EXIF) and the propagated copy we wrote
+    (in XMP) are compatible: the copy only adds propagator fields.
+    """
+    if not labels or any(not compatible(a, b) for a in labels for b in labels):
+        return None
+    return max(labels, key=lambda label: sum(bool(v) for v in label._values()))
+
+
 # --- parsing --------------------------------------------------------------------------------
 
 _KIND_WORDS: dict[str, LabelKind] = {
@@ -158,6 +175,7 @@ class Parsed:
 
     label: AIGCLabel
     issues: tuple[str, ...]
+    wrapped: bool = False  # the value had the {"AIGC": ...} wrapper
 
 
 def parse_label(raw: str) -> Parsed:
@@ -175,16 +193,17 @@ def parse_label(raw: str) -> Parsed:
         return _with_issues(parse_label(obj), issues)
     if not isinstance(obj, dict):
         raise InvalidLabel("AIGC value is JSON but not an object")
-    if "AIGC" in obj and isinstance(obj["AIGC"], dict):
+    wrapped = "AIGC" in obj
+    if wrapped and isinstance(obj["AIGC"], dict):
         obj = obj["AIGC"]
-    elif "AIGC" in obj and isinstance(obj["AIGC"], str):
+    elif wrapped and isinstance(obj["AIGC"], str):
         issues.append("AIGC object is a JSON string inside the wrapper")
-        return _with_issues(parse_label(obj["AIGC"]), issues)
-    return Parsed(_from_mapping(obj, issues), tuple(issues))
+        return _with_issues(parse_label(obj["AIGC"]), issues, wrapped=True)
+    return Parsed(_from_mapping(obj, issues), tuple(issues), wrapped)
 
 
-def _with_issues(parsed: Parsed, issues: list[str]) -> Parsed:
-    return Parsed(parsed.label, tuple(issues) + parsed.issues)
+def _with_issues(parsed: Parsed, issues: list[str], *, wrapped: bool = False) -> Parsed:
+    return Parsed(parsed.label, tuple(issues) + parsed.issues, wrapped or parsed.wrapped)
 
 
 def _from_mapping(obj: Mapping[str, Any], issues: list[str]) -> AIGCLabel:

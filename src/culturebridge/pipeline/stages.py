@@ -12,9 +12,16 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from culturebridge.catalog.models import Asset
+from culturebridge.feed import jobs as feed_jobs
+from culturebridge.fingerprint import jobs as fingerprint_jobs
+from culturebridge.labels import jobs as labels_jobs
+from culturebridge.labels import keyring as labels_keyring
+from culturebridge.localize import work_localization as localize_jobs
 from culturebridge.pipeline.jobs import enqueue
 from culturebridge.pipeline.worker import Handler
 from culturebridge.platform import Platform
+from culturebridge.review import work_review as review_jobs
+from culturebridge.rights import platform as rights_platform
 from culturebridge.settings import Settings
 
 # A job handler factory gets the opened platform and returns the handler for its job kind.
@@ -25,13 +32,21 @@ def job_handlers(platform: Platform) -> dict[str, Handler]:
     """Every job kind a worker of this platform can run."""
     factories: dict[str, HandlerFactory] = {
         # "fingerprint-asset": culturebridge.fingerprint.jobs.handler,   (stages add theirs here)
+        fingerprint_jobs.JOB_KIND: fingerprint_jobs.handler,
+        labels_jobs.JOB_KIND: labels_jobs.check_handler,
+        localize_jobs.JOB_KIND: localize_jobs.handler,
+        feed_jobs.JOB_KIND: feed_jobs.handler,
+        review_jobs.JOB_KIND: review_jobs.handler,
     }
     return {kind: make(platform) for kind, make in factories.items()}
 
 
 def asset_jobs() -> list[str]:
     """Job kinds queued for every newly ingested asset, in pipeline order."""
-    return []
+    return [
+        fingerprint_jobs.JOB_KIND,
+        labels_jobs.JOB_KIND,
+    ]
 
 
 def after_ingest(conn: Connection, asset: Asset, actor_id: str | None) -> None:
@@ -42,4 +57,7 @@ def after_ingest(conn: Connection, asset: Asset, actor_id: str | None) -> None:
 
 def key_makers() -> list[Callable[[Settings], None]]:
     """Functions `culturebridge init` calls to create each stage's keys in the data directory."""
-    return []
+    return [
+        labels_keyring.make_platform_keys,
+        rights_platform.make_log_key,
+    ]

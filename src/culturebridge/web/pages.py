@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from culturebridge import catalog
 from culturebridge.accounts import User, authenticate, end_session, start_session
 from culturebridge.catalog import CanonCard, NewWork
-from culturebridge.errors import AuthenticationRequired, InvalidInput
+from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound
 from culturebridge.pipeline import list_jobs, statuses
 from culturebridge.pipeline.ingest import ingest
 from culturebridge.web.auth import SESSION_COOKIE, check_csrf, current_user, platform_of, require_role, require_user
@@ -194,6 +194,8 @@ def asset_raw(request: Request, asset_id: str, user: User = Depends(require_user
     with platform.db.read() as conn:
         asset = catalog.get_asset(conn, asset_id)
         catalog.require_viewer(user, catalog.get_work(conn, asset.work_id))
+    if not platform.media.exists(asset.storage_key):
+        raise NotFound(f"the file of asset {asset_id} is missing from the media store", hint="restore it from a backup")
     return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type)
 
 

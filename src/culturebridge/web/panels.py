@@ -28,9 +28,39 @@ PanelProvider = Callable[[Connection, Work, User], Panel | None]
 
 def work_panels() -> list[PanelProvider]:
     """Panels on the work page, in pipeline order."""
-    return []
+    from culturebridge.web import feed as feed_web
+    from culturebridge.web import fingerprint as fingerprint_web
+    from culturebridge.web import labels as labels_web
+    from culturebridge.web import localize as localize_web
+    from culturebridge.web import review as review_web
+    from culturebridge.web import rights as rights_web
+
+    return [
+        rights_web.rights_panel,
+        fingerprint_web.fingerprint_panel,
+        labels_web.labels_panel,
+        review_web.review_panel,
+        localize_web.localize_panel,
+        feed_web.feed_panel,
+    ]
 
 
 def stage_routers() -> list[APIRouter]:
     """Routers of the stages' pages and API endpoints."""
-    return []
+    from culturebridge.web import feed as feed_web
+    from culturebridge.web import fingerprint as fingerprint_web
+    from culturebridge.web import labels as labels_web
+    from culturebridge.web import localize as localize_web
+    from culturebridge.web import review as review_web
+    from culturebridge.web import rights as rights_web
+
+    return [
+        rights_web.router,
+        fingerprint_web.router,
+        labels_web.router,
+        review_web.router,
+        localize_web.router,
+        localize_web.api_router,
+        feed_web.router,
+        feed_web.api_router,
+    ]

@@ -1,0 +1,296 @@
+"""The audience feed of a running platform: per-market snapshots, events, learning exploration.
+
+`refresh_catalog` builds one `FeedModel` per market from the database (CLI, job, or the
+web process itself) and records a snapshot generation; a `LiveFeed` in the web process
+serves from `FeedHolder`s and, when a newer generation appears, rebuilds in a background
+thread and swaps without downtime. Outcomes of exploration slots update the Thompson
+explorer in memory and, in the same transaction as the event, its stored arms, so a
+restart keeps what it learned.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection
+
+from culturebridge import catalog
+from culturebridge.errors import InvalidFeedRequest, UnknownMarket
+from culturebridge.feed.catalog_model import BuildConfig, ContentCache, build_market_model, load_market
+from culturebridge.feed.content import TextEncoder, UsemEncoder
+from culturebridge.feed.serving import FeedHolder, FeedModel, serve
+from culturebridge.feed.store import (
+    Event,
+    add_arm_result,
+    add_snapshot,
+    check_market,
+    count_events,
+    get_publication,
+    catalog_stamp,
+    list_publications,
+    published_markets,
+    record_event,
+)
+from culturebridge.platform import Platform
+
+MAX_FEED = 100
+PENDING_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the audience sees of one work in a market."""
+
+    work_id: str
+    kind: str
+    title: str
+    synopsis: str
+    language: str
+    label: str
+    media: tuple[tuple[str, str], ...]  # (served asset id, media type)
+
+
+@dataclass(frozen=True)
+class ServedSlot:
+    """A card with the reason it was served and its blended score."""
+
+    card: Card
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MarketSnapshot:
+    """A market's model and cards, swapped together."""
+
+    model: FeedModel
+    cards: dict[str, Card]
+    collaborative: bool
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What a refresh built."""
+
+    generation: int
+    markets: dict[str, int]  # items per market
+    events: int
+    collaborative: tuple[str, ...]
+    seconds: float
+    snapshots: dict[str, MarketSnapshot] = field(default_factory=dict, repr=False, compare=False)
+
+
+def cache_path(platform: Platform) -> Path:
+    """Where content vectors are cached between refreshes."""
+    return platform.settings.data_dir / "feed" / "content-cache.npz"
+
+
+def refresh_catalog(platform: Platform, encoder: TextEncoder | None = None,
+                    config: BuildConfig | None = None) -> RefreshReport:
+    """Build every market's snapshot from the database and record a new generation."""
+    start = time.perf_counter()
+    cache = ContentCache(encoder or UsemEncoder(threads=1), cache_path(platform))
+    built: dict[str, MarketSnapshot] = {}
+    with platform.db.read() as conn:
+        markets = published_markets(conn)
+        catalogs = {m: load_market(conn, m) for m in markets}
+        cards = {m: _cards(conn, m) for m in markets}
+        n_events = count_events(conn)
+    for m, cat in catalogs.items():
+        model, cf = build_market_model(cat, cache.vectors(cat.texts), config)
+        built[m] = MarketSnapshot(model, cards[m], cf)
+    with platform.db.write() as conn:
+        generation = add_snapshot(conn, len(built), sum(len(c.work_ids) for c in catalogs.values()), n_events,
+                                  any(s.collaborative for s in built.values()), str(cache_path(platform)))
+    return RefreshReport(generation, {m: len(c.work_ids) for m, c in catalogs.items()}, n_events,
+                         tuple(m for m, s in built.items() if s.collaborative), time.perf_counter() - start, built)
+
+
+def _cards(conn: Connection, market: str) -> dict[str, Card]:
+    out: dict[str, Card] = {}
+    for pub in list_publications(conn, market=market):
+        work = catalog.get_work(conn, pub.work_id)
+        served = catalog.get_work(conn, pub.served_work_id)
+        media = tuple((served_id, catalog.get_asset(conn, served_id).media_type) for _, served_id in pub.assets)
+        out[work.id] = Card(work.id, work.kind, served.title(pub.language), served.synopsis(pub.language),
+                            pub.language, pub.label, media)
+    return out
+
+
+class RateLimiter:
+    """Token bucket per client: `rate` events a second, bursts up to `burst`."""
+
+    def __init__(self, rate: float = 10.0, burst: float = 60.0, max_clients: int = 10_000) -> None:
+        self.rate, self.burst, self.max_clients = rate, burst, max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, at: float | None = None) -> bool:
+        """Take one token for `client`; False when the client is over its rate."""
+        t = time.monotonic() if at is None else at
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (self.burst, t))
+            tokens = min(self.burst, tokens + (t - last) * self.rate)
+            ok = tokens >= 1.0
+            self._buckets[client] = (tokens - 1.0 if ok else tokens, t)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+        return ok
+
+
+class LiveFeed:
+    """Serves the audience feed of one platform and learns from its events."""
+
+    def __init__(self, platform: Platform, encoder: TextEncoder | None = None, poll_seconds: float = 5.0,
+                 limiter: RateLimiter | None = None, config: BuildConfig | None = None) -> None:
+        self.platform = platform
+        self.encoder = encoder or UsemEncoder(threads=1)
+        self.poll_seconds = poll_seconds
+        self.limiter = limiter or RateLimiter()
+        self.config = config
+        self.generation = -1
+        self.stamp: tuple[int, int, str] | None = None
+        self._holders: dict[str, FeedHolder] = {}
+        self._cards: dict[str, dict[str, Card]] = {}
+        self._recent: dict[tuple[str, str], set[int]] = {}
+        self._pending: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._checked = 0.0
+        self._lock = threading.RLock()  # refresh() runs under it on first use
+        self._building = False
+        self._threadpools: Any = None
+
+    # --- snapshots -------------------------------------------------------------------------
+
+    def refresh(self) -> RefreshReport:
+        """Rebuild every market now and swap the snapshots in."""
+        with self.platform.db.read() as conn:
+            stamp = catalog_stamp(conn)
+        report = refresh_catalog(self.platform, self.encoder, self.config)
+        self.stamp = (report.generation, stamp[1], stamp[2])  # as read before the build: later changes still count
+        for market, snap in report.snapshots.items():
+            self.install(market, snap.model, snap.cards)
+        for gone in set(self._holders) - set(report.snapshots):
+            self._holders.pop(gone, None)
+        self.generation = report.generation
+        with self._lock:
+            self._recent.clear()
+        return report
+
+    def install(self, market: str, model: FeedModel, cards: dict[str, Card]) -> None:
+        """Swap in a market's snapshot (readers keep the one they started with)."""
+        self._cards[market] = cards
+        holder = self._holders.get(market)
+        if holder is None:
+            self._holders[market] = FeedHolder(model)
+        else:
+            holder.swap(model)
+
+    def ensure_current(self) -> None:
+        """Build on first use; later, pick up newer generations in the background."""
+        if self.generation < 0:
+            with self._lock:
+                if self.generation < 0:
+                    self.refresh()
+            return
+        now = time.monotonic()
+        if now - self._checked < self.poll_seconds or self._building:
+            return
+        self._checked = now
+        with self.platform.db.read() as conn:
+            stamp = catalog_stamp(conn)
+        if self.stamp is not None and stamp != self.stamp:
+            self.refresh_in_background()
+        self.stamp = stamp
+
+    def refresh_in_background(self) -> None:
+        """Rebuild in a thread; requests keep the current snapshots meanwhile."""
+        if self._building:
+            return
+        self._building = True
+
+        def run() -> None:
+            try:
+                self.refresh()
+            finally:
+                self._building = False
+
+        threading.Thread(target=run, name="feed-refresh", daemon=True).start()
+
+    @property
+    def markets(self) -> tuple[str, ...]:
+        """Markets being served."""
+        return tuple(sorted(self._holders))
+
+    # --- serving ----------------------------------------------------------------------------
+
+    def feed(self, viewer: str, market: str, n: int) -> list[ServedSlot]:
+        """Up to n cards for a viewer in a market, each with its reason."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_FEED:
+            raise InvalidFeedRequest(f"cannot serve {n!r} items", hint=f"ask for 1 to {MAX_FEED}")
+        check_market(market)
+        self.ensure_current()
+        holder = self._holders.get(market)
+        if holder is None:
+            raise UnknownMarket(market, self.markets)
+        model, cards = holder.model, self._cards[market]
+        recent = self._recent.get((viewer, market))
+        if recent:
+            history = set(model.histories.get(viewer, np.zeros(0, dtype=np.int64)).tolist()) | recent
+            model = model.with_user(viewer, sorted(history))
+        with self._blas_one_thread():  # BLAS threads slow single-vector serving ~6x
+            slots = serve(model, viewer, market, n)
+        out: list[ServedSlot] = []
+        for slot in slots:
+            work_id = model.item_ids[slot.item]
+            if slot.reason == "exploration":
+                self._remember(viewer, market, work_id)
+            out.append(ServedSlot(cards[work_id], slot.reason, float(slot.score)))
+        return out
+
+    def _blas_one_thread(self) -> Any:
+        """A context limiting BLAS to one thread (the controller scans libraries once, not per request)."""
+        from threadpoolctl import ThreadpoolController
+
+        if self._threadpools is None:
+            self._threadpools = ThreadpoolController()
+        return self._threadpools.limit(limits=1, user_api="blas")
+
+    def _remember(self, viewer: str, market: str, work_id: str) -> None:
+        with self._lock:
+            self._pending[(viewer, market, work_id)] = None
+            while len(self._pending) > PENDING_LIMIT:
+                self._pending.popitem(last=False)
+
+    # --- events -----------------------------------------------------------------------------
+
+    def record(self, event: Event) -> bool:
+        """Store an event (once per id); learn from it when it answers an exploration slot."""
+        key = (event.viewer_id, event.market, event.work_id)
+        with self._lock:
+            decided = key in self._pending and (event.engaged or event.type == "skip")
+            if decided:
+                del self._pending[key]
+        with self.platform.db.write() as conn:
+            get_publication(conn, event.work_id, event.market)
+            stored = record_event(conn, event)
+            if stored and decided:
+                add_arm_result(conn, event.market, event.work_id, event.engaged)
+        if not stored:
+            return False
+        holder = self._holders.get(event.market)
+        if holder is not None and event.work_id in holder.model.item_ids:
+            model = holder.model
+            item = model.item_ids.index(event.work_id)
+            if decided:
+                model.explorer.update(item, event.market, event.engaged)
+            if event.engaged:
+                with self._lock:
+                    self._recent.setdefault((event.viewer_id, event.market), set()).add(item)
+        return True
+

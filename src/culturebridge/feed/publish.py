@@ -1,0 +1,104 @@
+"""Publishing a work to a market: pick the localized version, label AI works, record what is served.
+
+The version shown in market COUNTRY/lang is a translation derivative of the work whose
+language is `lang` (localize stage), else the work itself. For AI works each served file
+is the labels stage's publication rendition (explicit + implicit label, Measures for
+Labelling AI-Generated Content Art. 4-6); a file that cannot be labelled is not served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from culturebridge import catalog
+from culturebridge.accounts import User
+from culturebridge.catalog import Asset, Work
+from culturebridge.errors import InvalidInput, PermissionDenied
+from culturebridge.feed.store import Publication, check_market, market_language, save_publication
+from culturebridge.platform import Platform
+from culturebridge.storage.schema import derivations, works
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """The stored publication and the files left out (with why)."""
+
+    publication: Publication
+    skipped: tuple[tuple[str, str], ...]  # (asset_id, reason)
+
+
+def base_lang(tag: str) -> str:
+    """zh-Hans -> zh."""
+    return tag.split("-", 1)[0].lower()
+
+
+def localized_version(conn: Connection, work: Work, language: str) -> Work:
+    """The translation derivative of `work` in `language`, else the work itself."""
+    if base_lang(work.original_language) == base_lang(language):
+        return work
+    rows = conn.execute(
+        select(works.c.id)
+        .join(derivations, derivations.c.derived_id == works.c.id)
+        .where((derivations.c.source_id == work.id) & (derivations.c.kind == "translation"))
+        .order_by(derivations.c.created_at.desc())
+    )
+    for row in rows:
+        derived = catalog.get_work(conn, row.id)
+        if base_lang(derived.original_language) == base_lang(language):
+            return derived
+    return work
+
+
+def _originals(conn: Connection, work_id: str) -> list[Asset]:
+    """A work's assets without the labels stage's renditions (those are derived from the others)."""
+    from culturebridge.labels._tables import label_renditions
+
+    made = {r[0] for r in conn.execute(select(label_renditions.c.asset_id))}
+    return [a for a in catalog.list_assets(conn, work_id) if a.id not in made]
+
+
+def _label_text(language: str) -> str:
+    from culturebridge.labels.explicit import SHORT
+
+    return SHORT.get(base_lang(language), SHORT["en"])
+
+
+def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> PublishResult:
+    """Publish a work in a market (owner or admin); re-publishing refreshes the served files."""
+    check_market(market)
+    language = market_language(market)
+    with platform.db.read() as conn:
+        work = catalog.get_work(conn, work_id)
+        catalog.require_editor(actor, work)
+        if actor.role not in ("admin", "creator"):
+            raise PermissionDenied(f"{actor.username} may not publish works")
+        served = localized_version(conn, work, language)
+        assets = _originals(conn, served.id)
+    ai = work.ai_generated or served.ai_generated
+    pairs: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
+    for asset in assets:
+        if not ai:
+            pairs.append((asset.id, asset.id))
+            continue
+        from culturebridge.labels.jobs import label_for_publication
+
+        try:
+            labelled = label_for_publication(platform, asset, base_lang(language), actor=actor)
+        except InvalidInput as exc:  # the labels stage cannot draw a label on this format
+            skipped.append((asset.id, exc.message))
+            continue
+        pairs.append((asset.id, labelled.id))
+    label = _label_text(language) if ai else ""
+    with platform.db.write() as conn:
+        publication = save_publication(conn, work.id, market, served.id, label, actor.id, pairs)
+        from culturebridge.pipeline import set_status
+
+        detail = f"published in {market}" + (f"; {len(skipped)} file(s) not labelable, not served" if skipped else "")
+        set_status(conn, work.id, "feed", "done", detail)
+        from culturebridge.feed.jobs import queue_refresh
+
+        queue_refresh(conn, actor.id)
+    return PublishResult(publication, tuple(skipped))

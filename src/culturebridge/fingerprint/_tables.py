@@ -1,0 +1,48 @@
+"""The fingerprint stage's tables: each asset's fingerprint, and the conflicts matches raise."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
+
+from culturebridge.storage.schema import metadata
+
+# One row per asset (replaced when the asset is fingerprinted again). status:
+#   ok          — `data` holds the fingerprint bytes of `kind`; the asset is in the library;
+#   unmatchable — fingerprinted, but nothing in it can ever match (a flat image: no usable
+#                 PDQ hash, no keypoints); kept so the work page can say so;
+#   unsupported — a media type the stage does not fingerprint (PDF, DOCX ...);
+#   failed      — the file could not be fingerprinted (`reason`: undecodable, bomb, no frames).
+fingerprints = Table(
+    "fingerprints",
+    metadata,
+    Column("asset_id", String(40), ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    Column("work_id", String(40), nullable=False),
+    Column("kind", String(16), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_fingerprints_work_id", "work_id"),
+)
+
+# A registered asset found to copy another work's asset. The matched work's rights holder
+# decides: open -> licensed | infringing | false-match.
+fingerprint_conflicts = Table(
+    "fingerprint_conflicts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("asset_id", String(40), ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    Column("work_id", String(40), nullable=False),
+    Column("matched_asset_id", String(40), ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    Column("matched_work_id", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("span", JSON, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", String(40), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("asset_id", "matched_asset_id"),
+    Index("ix_fingerprint_conflicts_matched_work_id", "matched_work_id"),
+    Index("ix_fingerprint_conflicts_work_id", "work_id"),
+)

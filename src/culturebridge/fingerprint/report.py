@@ -1,0 +1,101 @@
+"""The HTML report of a scan: each outside file, the registered works it copies, with links.
+
+Each match links the matched work's studio page and, when the rights stage holds a
+certificate for the work, its evidence bundle (`culturebridge.rights.bundle_url`) — what a
+rights holder sends with a takedown notice. The page is self-contained (inline style, no
+scripts) and escapes every value.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from culturebridge.errors import Error
+from culturebridge.fingerprint.matcher import MatchSpan
+from culturebridge.fingerprint.scan import ScanResult
+
+
+@dataclass(frozen=True)
+class WorkLink:
+    """Where a matched work is shown, and its rights evidence bundle if registered."""
+
+    work_id: str
+    title: str
+    work_url: str
+    bundle_url: str | None
+
+
+def work_links(conn: Connection, work_ids: Iterable[str], base_url: str = "") -> dict[str, WorkLink]:
+    """Links of the matched works (their title, studio page, evidence bundle when registered)."""
+    from culturebridge.catalog import get_work
+    from culturebridge.rights import bundle_url, certificate
+
+    base = base_url.rstrip("/")
+    out: dict[str, WorkLink] = {}
+    for work_id in dict.fromkeys(work_ids):
+        try:
+            title = get_work(conn, work_id).title()
+        except Error:
+            title = work_id  # the work was deleted since the library was built
+        bundle = base + bundle_url(work_id) if certificate(conn, work_id) is not None else None
+        out[work_id] = WorkLink(work_id, title, f"{base}/studio/works/{work_id}", bundle)
+    return out
+
+
+_STYLE = (
+    "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:1rem;max-width:60rem}"
+    "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;"
+    "text-align:left;vertical-align:top;word-break:break-word}.error{color:#a00}.none{color:#666}"
+)
+
+
+def _span(span: MatchSpan | None) -> str:
+    if span is None:
+        return ""
+    return (
+        f"query {span.query_start:g}–{span.query_end:g}, "
+        f"original {span.reference_start:g}–{span.reference_end:g} {span.unit}"
+    )
+
+
+def render_report(results: Sequence[ScanResult], links: dict[str, WorkLink], generated: datetime) -> str:
+    """The scan report as one HTML page."""
+    e = html.escape
+    rows = []
+    for r in results:
+        if r.error is not None:
+            rows.append(f'<tr><td>{e(r.file)}</td><td class="error" colspan="4">{e(r.error)}</td></tr>')
+            continue
+        if not r.matches:
+            rows.append(f'<tr><td>{e(r.file)}</td><td class="none" colspan="4">no match</td></tr>')
+            continue
+        for m in r.matches:
+            link = links.get(m.work_id)
+            title = e(link.title if link else m.work_id)
+            work = f'<a href="{e(link.work_url)}">{title}</a>' if link else title
+            evidence = (
+                f'<a href="{e(link.bundle_url)}">evidence bundle</a>'
+                if link and link.bundle_url
+                else '<span class="none">not registered</span>'
+            )
+            rows.append(
+                f"<tr><td>{e(r.file)}</td><td>{work}<br><code>{e(m.work_id)}</code> / <code>{e(m.asset_id)}</code></td>"
+                f"<td>{e(m.kind)} {m.score:.2f}</td><td>{e(_span(m.span))}</td><td>{evidence}</td></tr>"
+            )
+    matched = sum(1 for r in results if r.matches)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>culturebridge scan report</title><style>{_STYLE}</style></head><body>"
+        f"<h1>Scan report</h1><p>{len(results)} file(s) scanned, {matched} matching registered works; "
+        f"generated {e(generated.isoformat(timespec='seconds'))}.</p>"
+        "<table><thead><tr><th>File</th><th>Registered work / asset</th><th>Kind, score</th>"
+        "<th>Where</th><th>Rights evidence</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></body></html>\n"
+    )

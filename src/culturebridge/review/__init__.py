@@ -1,0 +1,31 @@
+"""Review of AI-altered adaptations of classics: policy packs, checks, decisions.
+
+Public API: build a `Reviewer` from a policy (`load_policy`) and canon cards
+(`load_canon_dir`), optionally with models (`load_models`) and an `LLMJudge`, and call
+`review(item)` for a `Decision`. `shadow_run` replays past items under a candidate policy;
+`cohen_kappa` measures agreement between human reviewers.
+"""
+
+from culturebridge.review.canon_dir import default_canon_dir, load_canon_dir
+from culturebridge.review.decision import Decision, Outcome, Reason, decide
+from culturebridge.review.findings import Evidence, Finding, Frame, ReviewItem, Severity
+from culturebridge.review.kappa import cohen_kappa, kappa_of_reviews
+from culturebridge.review.llm import JudgeConfig, LLMJudge
+from culturebridge.review.models import Models, load_models
+from culturebridge.review.policy import (
+    Policy,
+    bundled_policies,
+    load_policy,
+    load_policy_file,
+    policy_from_dict,
+)
+from culturebridge.review.reviewer import Reviewer, run_checks
+from culturebridge.review.shadow import PastItem, ShadowReport, shadow_run
+
+__all__ = [
+    "Decision", "Evidence", "Finding", "Frame", "JudgeConfig", "LLMJudge", "Models", "Outcome",
+    "PastItem", "Policy", "Reason", "ReviewItem", "Reviewer", "Severity", "ShadowReport",
+    "bundled_policies", "cohen_kappa", "decide", "default_canon_dir", "kappa_of_reviews",
+    "load_canon_dir", "load_models", "load_policy", "load_policy_file", "policy_from_dict",
+    "run_checks", "shadow_run",
+]

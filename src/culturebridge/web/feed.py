@@ -1,0 +1,192 @@
+"""The audience feed on the web: the feed page, media, events and feed JSON, and the publish panel.
+
+The feed page is for anonymous viewers (an id cookie, no account); its buttons POST events
+with the page's CSRF token from a small same-origin script. Only files of published works
+are served to the audience. The `LiveFeed` lives on the app's state, created on first use.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import Connection
+
+from culturebridge import catalog
+from culturebridge.accounts import User
+from culturebridge.catalog import Work
+from culturebridge.errors import InvalidFeedRequest, NotFound
+from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.render import render
+
+if TYPE_CHECKING:
+    from culturebridge.feed.live import LiveFeed, ServedSlot
+    from culturebridge.web.panels import Panel
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["feed"])
+
+VIEWER_COOKIE = "cb_viewer"
+PAGE_SIZE = 10
+MAX_EVENT_BODY = 64 * 1024
+_create_lock = threading.Lock()
+
+
+def live_feed(request: Request) -> LiveFeed:
+    """The app's `LiveFeed`, created on first use."""
+    from culturebridge.feed.live import LiveFeed
+
+    state = request.app.state
+    live = getattr(state, "feed", None)
+    if live is None:
+        with _create_lock:
+            live = getattr(state, "feed", None)
+            if live is None:
+                live = LiveFeed(platform_of(request))
+                state.feed = live
+    assert isinstance(live, LiveFeed)
+    return live
+
+
+def _viewer(request: Request) -> tuple[str, bool]:
+    """The viewer id from the cookie, or a new one (and whether it is new)."""
+    from culturebridge.feed.store import VIEWER
+
+    value = request.cookies.get(VIEWER_COOKIE, "")
+    if value and VIEWER.match(value):
+        return value, False
+    return "v-" + secrets.token_hex(8), True
+
+
+def _slot_json(slot: ServedSlot) -> dict[str, Any]:
+    c = slot.card
+    return {"work_id": c.work_id, "kind": c.kind, "title": c.title, "synopsis": c.synopsis, "language": c.language,
+            "ai_label": c.label or None, "reason": slot.reason, "score": round(slot.score, 4),
+            "media": [{"asset_id": a, "media_type": t, "url": f"/feed/media/{a}"} for a, t in c.media]}
+
+
+def _market_of(value: str) -> str:
+    from culturebridge.feed.store import check_market
+
+    return check_market(value.replace("-", "/", 1) if "/" not in value else value)
+
+
+# --- audience -----------------------------------------------------------------------------------
+
+
+@router.get("/feed/media/{asset_id}")
+def media(request: Request, asset_id: str) -> Response:
+    """A published work's file (labelled rendition for AI works); nothing else is served here."""
+    from culturebridge.feed.store import is_served_asset
+
+    platform = platform_of(request)
+    with platform.db.read() as conn:
+        if not is_served_asset(conn, asset_id):
+            raise NotFound(f"no published file {asset_id}", hint="only published works' files are served")
+        asset = catalog.get_asset(conn, asset_id)
+    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type,
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/feed/{market:path}")
+def feed_page(request: Request, market: str) -> Response:
+    """The mobile-first audience feed of a market (US/en, or US-en in the address)."""
+    market = _market_of(market)
+    viewer, new = _viewer(request)
+    slots = live_feed(request).feed(viewer, market, PAGE_SIZE)
+    response = render(request, "feed/page.html", market=market, viewer=viewer,
+                      slots=[_slot_json(s) for s in slots], lang=market.split("/", 1)[1])
+    if new:
+        from culturebridge.feed.store import ensure_viewer
+
+        with platform_of(request).db.write() as conn:
+            ensure_viewer(conn, viewer, market)
+        response.set_cookie(VIEWER_COOKIE, viewer, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+@api_router.get("/feed")
+def feed_json(request: Request, market: str, user: str | None = None, n: str = "10") -> dict[str, Any]:
+    """Feed slots with the reason each was served; `user` defaults to the viewer cookie."""
+    from culturebridge.feed.store import VIEWER
+
+    if not n.strip().lstrip("-").isdigit():
+        raise InvalidFeedRequest(f"n={n!r} is not a whole number", hint="ask for 1 to 100 items")
+    viewer = user if user is not None else _viewer(request)[0]
+    if not VIEWER.match(viewer):
+        raise InvalidFeedRequest("user must be 1-40 characters of letters, digits, _.:-")
+    market = _market_of(market)
+    slots = live_feed(request).feed(viewer, market, int(n))
+    return {"market": market, "user": viewer, "slots": [_slot_json(s) for s in slots]}
+
+
+@api_router.post("/events")
+async def post_event(request: Request) -> Response:
+    """Store one audience event (idempotent on event_id); 429 when a client floods."""
+    import json
+
+    from culturebridge.feed.store import parse_event
+
+    live = live_feed(request)
+    client = request.client.host if request.client else "unknown"
+    if not live.limiter.allow(client):
+        return JSONResponse({"error": "RateLimited", "message": "too many events from this client",
+                             "hint": "slow down and retry in a few seconds"}, status_code=429,
+                            headers={"Retry-After": "5"})
+    check_csrf(request, None)
+    body = await request.body()
+    if len(body) > MAX_EVENT_BODY:
+        raise InvalidFeedRequest("event body is too large", hint="send one small JSON object per event")
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidFeedRequest("the event is not valid JSON", hint="send a JSON object") from exc
+    if isinstance(raw, dict) and "viewer" not in raw:
+        raw["viewer"] = _viewer(request)[0]
+    if isinstance(raw, dict) and request.cookies.get(VIEWER_COOKIE):
+        raw["viewer"] = request.cookies[VIEWER_COOKIE]  # a browser speaks only for its own viewer id
+    event = parse_event(raw)
+    stored = live.record(event)
+    return JSONResponse({"event_id": event.event_id, "stored": stored, "duplicate": not stored},
+                        status_code=201 if stored else 200)
+
+
+# --- studio -------------------------------------------------------------------------------------
+
+
+def feed_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
+    """Where the work is published (with its AI label) and a form to publish it in a market."""
+    from culturebridge.feed.store import list_publications
+    from culturebridge.web.panels import Panel
+
+    if not catalog.can_view(viewer, work):
+        return None
+    can_edit = viewer.role == "admin" or (work.owner_id == viewer.id and viewer.role == "creator")
+    rows = [{"market": p.market, "path": p.market.replace("/", "-"), "label": p.label,
+             "localized": p.served_work_id != p.work_id, "served_work_id": p.served_work_id,
+             "files": len(p.assets)} for p in list_publications(conn, work_id=work.id)]
+    if not rows and not can_edit:
+        return None
+    suggested = [m for m in work.markets if m not in {r["market"] for r in rows}]
+    return Panel("feed/panel.html", {"work_id": work.id, "rows": rows, "can_edit": can_edit,
+                                     "suggested": suggested, "ai": work.ai_generated})
+
+
+@router.post("/studio/works/{work_id}/feed/publish")
+def publish(request: Request, work_id: str, market: str = Form(...), csrf: str = Form(""),
+            user: User = Depends(require_user)) -> Response:
+    """Publish the work in a market (owner or admin); AI works get their publication label."""
+    from culturebridge.feed.publish import publish_work
+
+    check_csrf(request, csrf)
+    platform = platform_of(request)
+    result = publish_work(platform, user, work_id, _market_of(market.strip()))
+    live = getattr(request.app.state, "feed", None)
+    if live is not None:
+        live.refresh_in_background()
+    return RedirectResponse(f"/studio/works/{work_id}?published={quote(result.publication.market)}#feed",
+                            status_code=303)

@@ -1,0 +1,260 @@
+"""Rights on the web: the work-page certificate panel, registration, bundles, /verify and /log.
+
+`/verify` and `/log/...` are public: anyone may check a bundle or a file without an account,
+and the log is a public transparency log. Verifying changes nothing, so its form needs no
+session (its anonymous CSRF field is still checked, as for every form).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from culturebridge import catalog
+from culturebridge.accounts import User
+from culturebridge.catalog import Work
+from culturebridge.errors import Error, InvalidInput
+from culturebridge.platform import Platform
+from culturebridge.rights._tables import log_checkpoints
+from culturebridge.rights.bundle import MAX_BUNDLE_BYTES, verify_bundle
+from culturebridge.rights.claims import LICENCES, Licence
+from culturebridge.rights.http import log_router
+from culturebridge.rights.log import TransparencyLog
+from culturebridge.rights.platform import open_log
+from culturebridge.rights.registry import (
+    Certificate,
+    bundle_url,
+    certificate,
+    certificates_for_sha256,
+    entry_bundle,
+    logged_claim,
+    register_work,
+    require_certificate,
+    work_bundle,
+)
+from culturebridge.rights.timestamp import verify_timestamp
+from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.render import render
+
+if TYPE_CHECKING:
+    from culturebridge.web.panels import Panel
+
+router = APIRouter()
+MAX_MEDIA_FILES = 20
+_CHUNK = 1 << 20
+
+
+def _request_log(request: Request) -> TransparencyLog:
+    platform = platform_of(request)
+    return open_log(platform.db, platform.settings)
+
+
+router.include_router(log_router(_request_log))
+
+
+def _certificate_view(conn: Connection, cert: Certificate) -> dict[str, Any]:
+    claim = logged_claim(conn, cert.leaf_index).claim
+    root = cert.root_hash
+    return {
+        "work_id": cert.work_id,
+        "leaf_index": cert.leaf_index,
+        "leaf_hash": base64.b64encode(cert.leaf_hash).decode(),
+        "licence": cert.licence.id,
+        "terms": cert.licence.terms,
+        "rights_holder": claim.rights_holder,
+        "assets": len(claim.assets),
+        "source": None if claim.source is None else claim.source.leaf_index,
+        "registered_at": cert.registered_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "tree_size": cert.tree_size,
+        "root_hash": None if root is None else base64.b64encode(root).decode(),
+        "checkpoint": cert.checkpoint,
+        "timestamp": _timestamp_text(conn, cert),
+    }
+
+
+def _timestamp_text(conn: Connection, cert: Certificate) -> str | None:
+    """When the TSA says the covering checkpoint existed (RFC 3161), if it was timestamped."""
+    if cert.tree_size is None or cert.checkpoint is None:
+        return None
+    token = conn.execute(
+        select(log_checkpoints.c.timestamp_token).where(log_checkpoints.c.size == cert.tree_size)
+    ).scalar()
+    if token is None:
+        return None
+    try:
+        info = verify_timestamp(bytes(token), cert.checkpoint.encode())
+    except Error as exc:
+        return f"invalid token: {exc.message}"
+    return f"{info.time.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S UTC')} · {info.tsa_subject}"
+
+
+def rights_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
+    """The work's certificate (log entry, checkpoint), Register button and bundle link."""
+    if not catalog.can_view(viewer, work):
+        return None
+    from culturebridge.web.panels import Panel  # panels lists this module: import late
+
+    cert = certificate(conn, work.id)
+    return Panel(
+        "rights/panel.html",
+        {
+            "work_id": work.id,
+            "cert": None if cert is None else _certificate_view(conn, cert),
+            "can_edit": viewer.role == "admin" or work.owner_id == viewer.id,
+            "licences": LICENCES,
+            "current": cert.licence.id if cert else "all-rights-reserved",
+            "bundle_url": bundle_url(work.id),
+        },
+    )
+
+
+def _licence(licence: str, terms: str) -> Licence:
+    if licence not in LICENCES:
+        raise InvalidInput(f"licence {licence!r} is not one of {', '.join(LICENCES)}")
+    return Licence(licence, (terms.strip() or None) if licence == "custom" else None)
+
+
+@router.post("/studio/works/{work_id}/rights/register", include_in_schema=False)
+def register_form(
+    request: Request,
+    work_id: str,
+    licence: str = Form(...),
+    terms: str = Form(""),
+    csrf: str = Form(""),
+    user: User = Depends(require_user),
+) -> Response:
+    check_csrf(request, csrf)
+    register_work(platform_of(request), user, work_id, _licence(licence, terms))
+    return RedirectResponse(f"/studio/works/{work_id}#rights", status_code=303)
+
+
+@router.get("/studio/works/{work_id}/rights/bundle.json", include_in_schema=False)
+def bundle_download(request: Request, work_id: str, user: User = Depends(require_user)) -> Response:
+    platform = platform_of(request)
+    with platform.db.read() as conn:
+        catalog.require_viewer(user, catalog.get_work(conn, work_id))
+    return _bundle_response(work_bundle(platform, work_id), f"{work_id}.evidence.json")
+
+
+@router.get("/verify/entries/{leaf_index}/bundle.json", include_in_schema=False)
+def public_bundle(request: Request, leaf_index: int) -> Response:
+    # Every leaf is public in the log already; the bundle only adds proofs and the checkpoint.
+    if leaf_index < 0:
+        raise InvalidInput("a log index is 0 or more")
+    return _bundle_response(entry_bundle(platform_of(request), leaf_index), f"entry-{leaf_index}.evidence.json")
+
+
+def _bundle_response(bundle: dict[str, Any], filename: str) -> Response:
+    return Response(
+        json.dumps(bundle, ensure_ascii=False, indent=2) + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/verify")
+def verify_page(request: Request) -> Response:
+    return render(request, "rights/verify.html", result=None)
+
+
+async def _read_bundle(upload: UploadFile) -> bytes:
+    data = await upload.read(MAX_BUNDLE_BYTES + 1)
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise InvalidInput("the bundle is larger than 16 MiB", hint="upload the evidence bundle JSON file")
+    return data
+
+
+async def _digest(upload: UploadFile) -> str:
+    digest = hashlib.sha256()
+    while chunk := await upload.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def _check(request: Request, bundle: UploadFile | None, media: list[UploadFile]) -> dict[str, Any]:
+    """Verify an uploaded bundle (with optional media), or look up the claims of media alone."""
+    uploads = [m for m in media if m.filename]
+    if len(uploads) > MAX_MEDIA_FILES:
+        raise InvalidInput(f"at most {MAX_MEDIA_FILES} media files at once")
+    digests: dict[str, str] = {}
+    for number, upload in enumerate(uploads, 1):
+        name = upload.filename or "upload"
+        digests[name if name not in digests else f"{name} (#{number})"] = await _digest(upload)
+    if bundle is not None and bundle.filename:
+        data = await _read_bundle(bundle)
+        report = await run_in_threadpool(verify_bundle, data, media_digests=digests)
+        return {"mode": "bundle", "report": report.to_json()}
+    if not digests:
+        raise InvalidInput("choose an evidence bundle, a media file, or both")
+    files = await run_in_threadpool(_claims_of, platform_of(request), digests)
+    return {"mode": "media", "files": files}
+
+
+def _claims_of(platform: Platform, digests: dict[str, str]) -> list[dict[str, Any]]:
+    files = []
+    with platform.db.read() as conn:
+        for name, sha in digests.items():
+            found = [_certificate_view(conn, c) for c in certificates_for_sha256(conn, sha)]
+            files.append({"name": name, "sha256": sha, "claims": found})
+    return files
+
+
+async def _uploads(request: Request) -> tuple[UploadFile | None, list[UploadFile], str]:
+    """The bundle, media files and CSRF field of a /verify form.
+
+    Read from the raw form: a browser sends an empty file input as a part with no file
+    name, which FastAPI's typed `File()` parameters refuse with a confusing 422.
+    """
+    form = await request.form()
+    files = [f for f in form.getlist("bundle") if isinstance(f, UploadFile) and f.filename]
+    if len(files) > 1:
+        raise InvalidInput("upload one evidence bundle at a time")
+    media = [f for f in form.getlist("media") if isinstance(f, UploadFile) and f.filename]
+    csrf = form.get("csrf")
+    return (files[0] if files else None), media, csrf if isinstance(csrf, str) else ""
+
+
+@router.post("/verify")
+async def verify_form(request: Request) -> Response:
+    bundle, media, csrf = await _uploads(request)
+    check_csrf(request, csrf)
+    result = await _check(request, bundle, media)
+    failed = result["mode"] == "bundle" and not result["report"]["valid"]
+    return render(request, "rights/verify.html", status_code=422 if failed else 200, result=result)
+
+
+@router.post(
+    "/api/v1/verify", tags=["rights"],
+    summary="Verify an evidence bundle (multipart field `bundle`, optional `media` files), or find the claims of `media` alone",
+)
+async def verify_api(request: Request) -> dict[str, Any]:
+    bundle, media, _csrf = await _uploads(request)  # read-only and anonymous: no CSRF needed
+    return await _check(request, bundle, media)
+
+
+@router.get("/api/v1/works/{work_id}/rights", tags=["rights"], summary="The work's rights certificate")
+def certificate_api(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
+    with platform_of(request).db.read() as conn:
+        catalog.require_viewer(user, catalog.get_work(conn, work_id))
+        return require_certificate(conn, work_id).to_json()
+
+
+@router.post(
+    "/api/v1/works/{work_id}/rights", status_code=201, tags=["rights"],
+    summary="Register the work: sign its claim, log it, checkpoint it",
+)
+def register_api(
+    request: Request, work_id: str, licence: str | None = None, terms: str = "", user: User = Depends(require_user)
+) -> dict[str, Any]:
+    check_csrf(request, None)
+    chosen = None if licence is None else _licence(licence, terms)
+    return register_work(platform_of(request), user, work_id, chosen).to_json()

@@ -1,0 +1,79 @@
+"""The live feed over the catalog: cold start, refresh and swap, exploration learning that survives restarts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from culturebridge.accounts import get_user_by_name
+from culturebridge.feed.catalog_model import BuildConfig
+from culturebridge.feed.content import UsemEncoder
+from culturebridge.feed.explore import ExploreConfig
+from culturebridge.feed.live import LiveFeed, RateLimiter
+from culturebridge.feed.publish import publish_work
+from culturebridge.feed.serving import ServeConfig
+from culturebridge.feed.store import Event, load_arms
+from culturebridge.platform import Platform
+from tests.factories import make_work
+from tests.web.conftest import platform  # noqa: F401  (fixture)
+
+
+def _publish(platform: Platform, titles: list[str], kind: str = "story") -> list[str]:
+    with platform.db.write() as conn:
+        mei = get_user_by_name(conn, "mei")
+        ids = [make_work(conn, mei, title=t, kind=kind).id for t in titles]
+    for work_id in ids:
+        publish_work(platform, mei, work_id, "US/en")
+    return ids
+
+
+def test_new_work_is_served_before_any_event_and_swaps_in(platform: Platform, text_encoder: UsemEncoder) -> None:
+    first = _publish(platform, ["白蛇传", "梁祝"])
+    live = LiveFeed(platform, encoder=text_encoder, poll_seconds=0.0)
+    assert {s.card.work_id for s in live.feed("v-a", "US/en", 10)} == set(first)
+    old = live._holders["US/en"].model
+    report = live.refresh()
+    assert report.markets == {"US/en": 2} and report.collaborative == ()
+    assert live._holders["US/en"].model is not old  # swapped, not mutated
+    new = _publish(platform, ["皮影戏"], kind="heritage")
+    live.refresh()
+    served = {s.card.work_id for s in live.feed("v-b", "US/en", 10)}
+    assert new[0] in served  # no events yet: content candidates and fresh exploration serve it
+
+
+def test_exploration_learning_is_stored_and_reloaded(platform: Platform, text_encoder: UsemEncoder) -> None:
+    ids = _publish(platform, ["茶艺", "昆曲", "剪纸", "书法"])
+    always = BuildConfig(serve=ServeConfig(explore=ExploreConfig(share=1.0, cap_warmup=10_000)))
+    live = LiveFeed(platform, encoder=text_encoder, config=always)
+    slots = live.feed("v-x", "US/en", 2)
+    explored = [s.card.work_id for s in slots if s.reason == "exploration"]
+    assert explored
+    live.record(Event("evt-explore-01", "v-x", explored[0], "US/en", "like"))
+    with platform.db.read() as conn:
+        assert load_arms(conn, "US/en", ids) == {explored[0]: (1.0, 1.0)}
+    restarted = LiveFeed(platform, encoder=text_encoder, config=always)
+    restarted.feed("v-y", "US/en", 1)
+    model = restarted._holders["US/en"].model
+    i = model.item_ids.index(explored[0])
+    assert model.explorer.item_wins[i, 0] == 1.0 and model.explorer.item_trials[i, 0] == 1.0
+    assert model.explorer.posterior_mean("US/en")[i] > np.median(model.explorer.posterior_mean("US/en"))
+
+
+def test_collaborative_filtering_joins_with_enough_events(platform: Platform, text_encoder: UsemEncoder) -> None:
+    ids = _publish(platform, [f"故事 {i}" for i in range(12)])
+    live = LiveFeed(platform, encoder=text_encoder, config=BuildConfig(min_cf_events=30, min_cf_viewers=5, factors=8))
+    live.feed("v-0", "US/en", 5)
+    rng = np.random.default_rng(0)
+    for v in range(10):
+        for j, w in enumerate(rng.choice(ids[: 6 if v % 2 else 12], 4, replace=False)):
+            live.record(Event(f"evt-{v:03d}-{j:04d}", f"v-{v}", str(w), "US/en", "like"))
+    report = live.refresh()
+    assert report.collaborative == ("US/en",)
+    slots = live.feed("v-1", "US/en", 5)
+    assert slots and all(s.card.work_id in ids for s in slots)
+
+
+def test_rate_limiter_refills() -> None:
+    limiter = RateLimiter(rate=2.0, burst=2.0)
+    assert [limiter.allow("c", at=0.0) for _ in range(3)] == [True, True, False]
+    assert limiter.allow("c", at=0.6) and not limiter.allow("c", at=0.6)
+    assert limiter.allow("other", at=0.6)

@@ -1,0 +1,181 @@
+"""The `fingerprint-asset` job on a real platform (SQLite and PostgreSQL): rows, conflicts, library."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageOps
+
+from culturebridge import catalog
+from culturebridge.accounts.users import create_user, get_user_by_name
+from culturebridge.catalog import Asset, Work
+from culturebridge.errors import ConflictNotFound, InvalidInput, PermissionDenied
+from culturebridge.fingerprint import jobs
+from culturebridge.fingerprint.jobs import (
+    JOB_KIND,
+    claim_fingerprints,
+    decide_conflict,
+    list_conflicts,
+    platform_library,
+    stored_fingerprints,
+)
+from culturebridge.pipeline import list_jobs, run_one, statuses
+from culturebridge.pipeline.ingest import ingest
+from culturebridge.platform import Platform, init_platform
+from culturebridge.settings import Settings
+from culturebridge.storage.schema import assets
+from tests.factories import make_work
+
+from .conftest import encode, photo, procedural
+
+PASSWORD = "password-for-tests"
+
+
+@pytest.fixture
+def fp_platform(database_url: str, tmp_path: Path) -> Iterator[Platform]:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, max_image_pixels=4_000_000)
+    platform, _ = init_platform(settings, "admin", PASSWORD)
+    with platform.db.write() as conn:
+        for name in ("mei", "bo"):
+            create_user(conn, name, PASSWORD, "creator")
+    yield platform
+    jobs._loaded.clear()
+    platform.close()
+
+
+def _work(platform: Platform, owner: str, title: str) -> Work:
+    with platform.db.write() as conn:
+        return make_work(conn, get_user_by_name(conn, owner), title, kind="image")
+
+
+def _upload(platform: Platform, work: Work, data: bytes, name: str, owner: str) -> Asset:
+    with platform.db.write() as conn:
+        return ingest(conn, platform, get_user_by_name(conn, owner), work.id, io.BytesIO(data), name)
+
+
+def _run(platform: Platform) -> list[str]:
+    """Run the queued fingerprint jobs; return their messages."""
+    handlers = {JOB_KIND: jobs.handler(platform)}
+    ran = []
+    while (job := run_one(platform.db, handlers)) is not None:
+        ran.append(job.id)
+    with platform.db.read() as conn:
+        done = {j.id: j for j in list_jobs(conn)}
+    return [done[i].message or done[i].error or "" for i in ran]
+
+
+def _status(platform: Platform, work: Work) -> tuple[str, str | None]:
+    with platform.db.read() as conn:
+        s = {x.stage: x for x in statuses(conn, work.id)}["fingerprint"]
+    return s.state, s.detail
+
+
+def _copy(img: Image.Image) -> bytes:
+    small = ImageOps.mirror(img).resize((img.width // 2, img.height // 2))
+    return encode(small, "JPEG", quality=40)
+
+
+def test_a_copy_in_another_work_raises_an_open_conflict(fp_platform: Platform) -> None:
+    original = _work(fp_platform, "mei", "剪纸原作")
+    other = _work(fp_platform, "bo", "别人的作品")
+    src = _upload(fp_platform, original, encode(photo("astronaut")), "astronaut.png", "mei")
+    unrelated = _upload(fp_platform, other, encode(procedural(3)), "shapes.png", "bo")
+    copy = _upload(fp_platform, other, _copy(photo("astronaut")), "copy.jpg", "bo")
+    with fp_platform.db.read() as conn:
+        assert [j.kind for j in list_jobs(conn)].count(JOB_KIND) == 3  # queued by ingest
+    messages = _run(fp_platform)
+    assert any("matches" in m for m in messages), messages
+    with fp_platform.db.read() as conn:
+        found = list_conflicts(conn)
+        rows = {s.asset_id: s for s in stored_fingerprints(conn, other.id)}
+    assert [(c.asset_id, c.matched_asset_id, c.matched_work_id, c.state) for c in found] == [
+        (copy.id, src.id, original.id, "open")
+    ]
+    assert found[0].kind == "image" and found[0].score >= 0.5
+    assert rows[copy.id].status == "ok" and rows[unrelated.id].status == "ok"
+    state, detail = _status(fp_platform, other)
+    assert state == "done" and detail is not None and "1 open conflict" in detail
+
+
+def test_the_rights_holder_of_the_matched_work_decides(fp_platform: Platform) -> None:
+    original = _work(fp_platform, "mei", "原作")
+    other = _work(fp_platform, "bo", "复制")
+    _upload(fp_platform, original, encode(photo("coffee")), "coffee.png", "mei")
+    _upload(fp_platform, other, _copy(photo("coffee")), "coffee-copy.jpg", "bo")
+    _run(fp_platform)
+    with fp_platform.db.write() as conn:
+        (conflict,) = list_conflicts(conn, state="open")
+        mei, bo = get_user_by_name(conn, "mei"), get_user_by_name(conn, "bo")
+        with pytest.raises(PermissionDenied):
+            decide_conflict(conn, bo, conflict.id, "licensed")  # the copier cannot clear himself
+        with pytest.raises(InvalidInput):
+            decide_conflict(conn, mei, conflict.id, "maybe")
+        with pytest.raises(ConflictNotFound):
+            decide_conflict(conn, mei, "fpc-missing", "licensed")
+        decided = decide_conflict(conn, mei, conflict.id, "infringing")
+        assert list_conflicts(conn, viewer=bo)[0].state == "infringing"
+    assert decided.state == "infringing" and decided.decided_by == mei.id and decided.decided_at is not None
+
+
+def test_bad_and_flat_files_are_recorded_not_fatal(fp_platform: Platform) -> None:
+    work = _work(fp_platform, "mei", "坏文件")
+    tiny = _upload(fp_platform, work, encode(Image.new("RGB", (4, 4), (1, 2, 3))), "tiny.png", "mei")
+    lost = _upload(fp_platform, work, encode(photo("camera")), "lost.png", "mei")
+    fp_platform.media.path(lost.storage_key).unlink()  # the store lost the blob
+    flat = _upload(fp_platform, work, encode(Image.new("RGB", (300, 200), (90, 120, 200))), "flat.png", "mei")
+    text = _upload(fp_platform, work, "山不在高，有仙则名。水不在深，有龙则灵。".encode() * 3, "poem.txt", "mei")
+    _run(fp_platform)
+    with fp_platform.db.read() as conn:
+        rows = {s.asset_id: s for s in stored_fingerprints(conn, work.id)}
+        assert [a.id for a in catalog.list_assets(conn, work.id)]  # the assets stay stored
+    assert rows[tiny.id].status == "failed" and "too small" in (rows[tiny.id].reason or "")
+    assert rows[lost.id].status == "failed" and "cannot read" in (rows[lost.id].reason or "")
+    assert rows[flat.id].status == "unmatchable" and "featureless" in (rows[flat.id].reason or "")
+    assert rows[text.id].status == "ok" and rows[text.id].kind == "text"
+    state, detail = _status(fp_platform, work)
+    assert state == "failed" and detail is not None and "2 failed" in detail
+
+
+def test_same_work_and_declared_derivations_are_not_open_conflicts(fp_platform: Platform) -> None:
+    source = _work(fp_platform, "mei", "源")
+    derived = _work(fp_platform, "bo", "衍生")
+    with fp_platform.db.write() as conn:
+        catalog.add_derivation(conn, get_user_by_name(conn, "bo"), source.id, derived.id, "remix")
+    _upload(fp_platform, source, encode(photo("chelsea")), "cat.png", "mei")
+    _upload(fp_platform, source, _copy(photo("chelsea")), "cat-small.jpg", "mei")  # same work: no conflict
+    _upload(fp_platform, derived, _copy(photo("chelsea")), "cat-derived.jpg", "bo")
+    _run(fp_platform)
+    with fp_platform.db.read() as conn:
+        found = list_conflicts(conn)
+    assert found and all(c.work_id == derived.id for c in found)
+    assert {c.state for c in found} == {"licensed"} and {c.decided_by for c in found} == {"lineage"}
+
+
+def test_library_is_saved_reloaded_and_rebuilt_when_stale(fp_platform: Platform) -> None:
+    work = _work(fp_platform, "mei", "库")
+    a = _upload(fp_platform, work, encode(photo("rocket")), "rocket.png", "mei")
+    b = _upload(fp_platform, work, encode(procedural(11)), "shapes.png", "mei")
+    _run(fp_platform)
+    assert len(platform_library(fp_platform)) == 2
+    saved = [p for p in jobs.index_dir(fp_platform).iterdir() if not p.name.startswith(".")]
+    assert len(saved) == 1 and (saved[0] / "fingerprints.jsonl").is_file()
+    jobs._loaded.clear()  # a new process: loads the saved copy
+    assert sorted(asset for _, asset, _, _ in platform_library(fp_platform).rows()) == sorted([a.id, b.id])
+    with fp_platform.db.write() as conn:
+        conn.execute(assets.delete().where(assets.c.id == b.id))  # cascades to its fingerprint row
+    assert [asset for _, asset, _, _ in platform_library(fp_platform).rows()] == [a.id]  # stale: rebuilt
+    shutil.rmtree(jobs.index_dir(fp_platform))
+    jobs._loaded.clear()
+    assert len(platform_library(fp_platform)) == 1  # missing: rebuilt from the database
+    with fp_platform.db.read() as conn:
+        prints = claim_fingerprints(conn, [a])
+    assert len(prints[a.sha256]["pdq"]) == 64 and "image-fingerprint-sha256" in prints[a.sha256]
+
+
+def test_job_without_asset_id_is_refused(fp_platform: Platform) -> None:
+    with pytest.raises(InvalidInput):
+        jobs.handler(fp_platform)({}, None)  # type: ignore[arg-type]

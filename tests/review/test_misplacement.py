@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from culturebridge.catalog.canon import CanonCard
+from culturebridge.review import Reviewer, ReviewItem, default_canon_dir, load_canon_dir
+
+
+def found(reviewer: Reviewer, text: str, ip: str = "river-oath") -> list[tuple[str, str]]:
+    decision = reviewer.review(ReviewItem(ip=ip, text=text))
+    return [(f.kind, f.severity) for f in decision.findings if f.check == "misplacement"]
+
+
+def test_anachronism_in_a_historical_setting_is_high(nrta: Reviewer) -> None:
+    assert ("anachronism", "high") in found(nrta, "赵明掏出手机，给魏澜发短信求援。")
+    assert ("anachronism", "high") in found(nrta, "Zhao Ming rides a motorcycle to the front.")
+
+
+def test_declared_modern_setting_only_notes_anachronisms(nrta: Reviewer) -> None:
+    result = found(nrta, "A modern-day retelling: Zhao Ming is a courier who rides a motorcycle through Chongqing.")
+    assert result == [("anachronism", "low")]
+    assert nrta.review(ReviewItem(ip="river-oath", text="现代都市版：赵明用手机和兄弟们联络。")).decision == "pass"
+
+
+def test_mythic_setting_is_softer(nrta: Reviewer) -> None:
+    cards = load_canon_dir(default_canon_dir())
+    reviewer = nrta.__class__(nrta.policy, cards, models=nrta.models)
+    assert ("anachronism", "medium") in found(reviewer, "孙悟空骑着摩托车去取经。", ip="journey-to-the-west")
+
+
+def test_foreign_marker_replacing_a_chinese_one(nrta: Reviewer) -> None:
+    assert ("foreign-marker", "high") in found(nrta, "The town's Spring Festival is replaced by a Christmas party.")
+    assert ("foreign-marker", "medium") in found(nrta, "赵明在教堂婚礼上宣誓。")
+
+
+def test_later_dynasty_is_flagged_but_not_authorship(nrta: Reviewer) -> None:
+    assert ("later-dynasty", "medium") in found(nrta, "故事被搬到了清朝，赵明成了八旗将领。")
+    assert found(nrta, "This novel was written in the Ming dynasty about the Han.") == []
+
+
+def test_ordinary_period_objects_pass(nrta: Reviewer, cards: dict[str, CanonCard]) -> None:
+    assert found(nrta, "赵明骑马持枪，带着弓箭和长矛守城。") == []
