@@ -185,7 +185,8 @@ def bench_images(n_sources: int, n_distractors: int, seed: int = 7) -> None:
 
     def plain_pdq(fp: ImageFingerprint) -> np.ndarray:
         q = np.frombuffer(fp.hashes[0].bits, np.uint8)
-        return np.unpackbits(ref_pdq ^ q, axis=1).sum(axis=1)
+        distances: np.ndarray = np.unpackbits(ref_pdq ^ q, axis=1).sum(axis=1)
+        return distances
 
     def ours(fp: ImageFingerprint) -> dict[int, float]:
         return {n: compare_images(fp, refs[n]).score for n in library.image_candidates(fp)}
@@ -310,7 +311,7 @@ def bench_audio(tracks: int, tmp: Path) -> None:
     refs = [_melody(tmp / f"track{i}.wav", 100 + i) for i in range(tracks)]
     prints = [fingerprint_audio(p) for p in refs]
     cases: dict[str, list[tuple[bool, float]]] = {}
-    negatives = []
+    negatives: list[float] = []
     for i, path in enumerate(refs):
         start = float(rng.uniform(0, 28))
         variants = {
@@ -372,7 +373,7 @@ def bench_video(videos: int, tmp: Path) -> None:
     refs = [_video(tmp / f"v{i}.mp4", 700 + i) for i in range(videos)]
     prints = [fingerprint_video(p) for p in refs]
     cases: dict[str, list[tuple[bool, float]]] = {}
-    negatives = []
+    negatives: list[float] = []
     for i, path in enumerate(refs):
         start = float(rng.uniform(0, 29))
         variants = {

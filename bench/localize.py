@@ -173,8 +173,8 @@ def inject(check: str, sid: str, ip: str, zh: str, en: str, g: Glossary, rng: ra
     if check == "placeholders":
         return [(sid, "{name}，" + zh, en)]
     if check in ("glossary", "forbidden"):
-        for m in g.find(zh, "en"):
-            r = m.term.rendering("en")
+        for hit in g.find(zh, "en"):
+            r = hit.term.rendering("en")
             assert r is not None
             if check == "forbidden" and not r.forbidden:
                 continue

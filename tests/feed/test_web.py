@@ -77,13 +77,14 @@ def test_feed_api_reasons_and_bad_requests(platform: Platform, client: TestClien
     for slot in body["slots"]:
         assert slot["work_id"] in ids
         assert slot["reason"] in ("personal", "popular", "similar", "exploration")
-    for params, status in (
+    cases: tuple[tuple[dict[str, str | int], int], ...] = (
         ({"market": "ZZ/xx", "n": 3}, 404),
         ({"market": "nonsense", "n": 3}, 422),
         ({"market": "US/en", "n": 0}, 422),
         ({"market": "US/en", "n": 101}, 422),
         ({"market": "US/en", "n": "many"}, 422),
-    ):
+    )
+    for params, status in cases:
         response = client.get("/api/v1/feed", params=params)
         assert response.status_code == status, (params, response.text)
         assert response.json()["message"]

@@ -16,6 +16,7 @@ from culturebridge.feed import jobs as feed_jobs
 from culturebridge.fingerprint import jobs as fingerprint_jobs
 from culturebridge.labels import jobs as labels_jobs
 from culturebridge.labels import keyring as labels_keyring
+from culturebridge.localize import jobs as localize_kinds
 from culturebridge.localize import work_localization as localize_jobs
 from culturebridge.pipeline.jobs import enqueue
 from culturebridge.pipeline.worker import Handler
@@ -34,7 +35,7 @@ def job_handlers(platform: Platform) -> dict[str, Handler]:
         # "fingerprint-asset": culturebridge.fingerprint.jobs.handler,   (stages add theirs here)
         fingerprint_jobs.JOB_KIND: fingerprint_jobs.handler,
         labels_jobs.JOB_KIND: labels_jobs.check_handler,
-        localize_jobs.JOB_KIND: localize_jobs.handler,
+        localize_kinds.JOB_KIND: localize_jobs.handler,
         feed_jobs.JOB_KIND: feed_jobs.handler,
         review_jobs.JOB_KIND: review_jobs.handler,
     }
