@@ -9,6 +9,8 @@ from culturebridge import catalog
 from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
 from culturebridge.demo.pack import DemoPack, load_pack, render_many
+from culturebridge.feed.publish import publish_work
+from culturebridge.localize.glossary_store import seed_glossary
 from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform
 
@@ -57,4 +59,16 @@ def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callab
     with db.write() as conn:
         for (work, _), media in zip(specs, rendered, strict=True):
             ingest(conn, platform, users[work.creator], work.id, io.BytesIO(media.data), media.filename)
+    with db.write() as conn:
+        for card in pack.ips:
+            seed_glossary(conn, card.name)
+    # Human-made works go out to every market they name, so the audience feed has something
+    # to show; AI works are left for the studio, where publishing them applies their labels.
+    published = 0
+    for work in ordered:
+        if work.derived_from is None or not work.derived_from.ai_generated:
+            for market in work.markets:
+                publish_work(platform, users[work.creator], work.id, market)
+                published += 1
+    progress(f"{published} publications across markets; glossaries seeded for {len(pack.ips)} IPs")
     return f"{len(ordered)} works, {len(specs)} media files, {len(pack.ips)} IPs, {len(pack.creators) + 1} accounts"
