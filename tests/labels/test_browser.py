@@ -13,7 +13,7 @@ from culturebridge.platform import Platform
 from tests.factories import make_work, png_bytes
 from tests.labels.conftest import run_jobs
 from tests.web.conftest import PASSWORD, platform  # noqa: F401  (fixture)
-from tests.web.test_browser import browser, server  # noqa: F401  (fixtures)
+from tests.browser import browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from culturebridge.pipeline import run_one
 from culturebridge.platform import Platform
 from tests.localize.test_web import _work
 from tests.web.conftest import PASSWORD, platform  # noqa: F401  (fixture)
-from tests.web.test_browser import browser, server  # noqa: F401  (fixtures)
+from tests.browser import browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
