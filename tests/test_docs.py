@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-import typer
-
 from culturebridge.cli import app
 from culturebridge.settings import SETTINGS, Settings
 
@@ -61,4 +59,3 @@ def test_every_command_has_help() -> None:
 
     undocumented = [name for name, text in walk(typer.main.get_command(app)) if not text]
     assert not undocumented, f"commands without help text: {undocumented}"
-    assert isinstance(app, typer.Typer)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from culturebridge.accounts.users import User
 from culturebridge.catalog.models import WORK_KINDS, Work, WorkKind
-from culturebridge.errors import InvalidInput, PermissionDenied, WorkNotFound
+from culturebridge.errors import InvalidInput, IPNotFound, PermissionDenied, WorkNotFound
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.storage.schema import ips, works
 
@@ -150,8 +150,6 @@ def _validated(conn: Connection, new: NewWork) -> dict[str, Any]:
     if new.ip_name:
         row = conn.execute(select(ips.c.id).where(ips.c.name == new.ip_name)).first()
         if row is None:
-            from culturebridge.errors import IPNotFound
-
             raise IPNotFound(new.ip_name)
         ip_id = row.id
     if len(new.rights_holder) > 200:

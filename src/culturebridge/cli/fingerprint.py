@@ -172,7 +172,7 @@ def _write_report(out: Path, results: list[Any], platform: Any, base_url: str | 
         out.write_text(render_report(results, links, now()), encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot write the report to {out}: {exc.strerror or exc}",
-                           hint="choose a writable path")  # fmt: skip
+                           hint="choose a writable path") from exc  # fmt: skip
 
 
 @app.command("conflicts")

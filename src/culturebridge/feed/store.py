@@ -212,10 +212,10 @@ def record_event(conn: Connection, event: Event) -> bool:
             conn.execute(events.insert().values(
                 event_id=event.event_id, viewer_id=event.viewer_id, work_id=event.work_id, market=event.market,
                 type=event.type, watch_fraction=event.watch_fraction, at=now()))
-    except IntegrityError:
+    except IntegrityError as exc:
         if conn.execute(select(events.c.event_id).where(events.c.event_id == event.event_id)).first() is not None:
             return False
-        raise NotFound(f"work {event.work_id} does not exist", hint="send events for works the feed served")
+        raise NotFound(f"work {event.work_id} does not exist", hint="send events for works the feed served") from exc
     return True
 
 

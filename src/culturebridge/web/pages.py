@@ -14,7 +14,7 @@ from culturebridge.catalog import CanonCard, NewWork
 from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound
 from culturebridge.pipeline import list_jobs, statuses
 from culturebridge.pipeline.ingest import ingest
-from culturebridge.web.auth import SESSION_COOKIE, check_csrf, current_user, platform_of, require_role, require_user
+from culturebridge.web.auth import SESSION_COOKIE, check_csrf, platform_of, require_role, require_user
 from culturebridge.web.lineage_svg import lineage_svg
 from culturebridge.web.panels import work_panels
 from culturebridge.web.render import locale_of, render
@@ -33,7 +33,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: User | None = Depends(current_user)) -> Response:
+def home(request: Request) -> Response:
     return render(request, "home.html")
 
 
