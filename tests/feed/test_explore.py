@@ -7,11 +7,13 @@ import pytest
 
 from culturebridge.errors import InvalidFeedRequest
 from culturebridge.feed.explore import (
+    BudgetPacer,
     ExploreConfig,
     ThompsonExplorer,
     allocate_budget,
     breakout_mask,
     engaged_categories,
+    marginal_costs,
 )
 
 # Six items over three categories (two each); one segment per market.
@@ -103,3 +105,37 @@ def test_allocate_budget_matches_brute_force() -> None:
             if sum(s) == budget
         )
         assert got == pytest.approx(best)
+
+
+def test_marginal_costs_rise_and_stop_where_candidates_run_out() -> None:
+    scores = np.asarray([0.9, 0.1, 0.5, 0.3, 0.7])
+    costs = marginal_costs(scores, 5, history_size=9, max_slots=3)
+    assert costs.shape == (3,) and np.all(np.diff(costs) >= 0.0)
+    # The first exploration slot displaces the 5th-ranked item (score 0.1).
+    assert costs[0] == pytest.approx(0.1 / np.log2(6) / (1 + 1 / np.log2(3) + 1 / np.log2(4)))
+    assert np.all(marginal_costs(np.zeros(0), 5, 0, 3) == 0.0)  # no personal signal: nothing to lose
+    netted = marginal_costs(scores, 5, 9, 3, explore_scores=np.asarray([0.05]))
+    assert netted[0] < costs[0] and np.isinf(netted[1:]).all()  # one candidate fills one slot
+
+
+def test_budget_pacer_spends_the_share_on_the_cheapest_requests() -> None:
+    cfg = ExploreConfig(share=0.1, pacing_window=512, pacing_warmup=10)
+    pacer = BudgetPacer(cfg)
+    rng = np.random.default_rng(3)
+    given, levels = [], []
+    for _ in range(3000):
+        level = rng.random()
+        costs = np.sort(level * (1.0 + rng.random(5)))
+        given.append(pacer.allocate(costs, 10))
+        levels.append(level)
+    slots, lv = np.asarray(given), np.asarray(levels)
+    assert slots.sum() == pytest.approx(0.1 * 10 * 3000, rel=0.02)
+    assert slots[lv < 0.2].mean() > 1.0 > slots[lv > 0.5].mean()
+    assert pacer.price is not None
+
+
+def test_hindsight_allocation_is_for_offline_evaluation_only() -> None:
+    ex = make(ExploreConfig(allocation="hindsight"))
+    with pytest.raises(InvalidFeedRequest, match="up front"):
+        ex.slots_for("US", np.ones(5), 5, 3)
+    assert make(ExploreConfig(allocation="uniform", share=0.2)).slots_for("US", np.ones(5), 10, 3) == 2

@@ -11,7 +11,7 @@ from culturebridge.feed.explore import ExploreConfig
 from culturebridge.feed.live import LiveFeed, RateLimiter
 from culturebridge.feed.publish import publish_work
 from culturebridge.feed.serving import ServeConfig
-from culturebridge.feed.store import Event, load_arms
+from culturebridge.feed.store import Event, load_arms, served_outcomes
 from culturebridge.platform import Platform
 from tests.factories import make_work
 from tests.web.conftest import platform  # noqa: F401  (fixture)
@@ -77,3 +77,34 @@ def test_rate_limiter_refills() -> None:
     assert [limiter.allow("c", at=0.0) for _ in range(3)] == [True, True, False]
     assert limiter.allow("c", at=0.6) and not limiter.allow("c", at=0.6)
     assert limiter.allow("other", at=0.6)
+
+
+def test_every_slot_is_logged_and_an_outcome_after_a_restart_is_credited(
+    platform: Platform, text_encoder: UsemEncoder
+) -> None:
+    ids = _publish(platform, ["茶艺", "昆曲", "剪纸", "书法"])
+    always = BuildConfig(serve=ServeConfig(explore=ExploreConfig(share=1.0, cap_warmup=10_000)))
+    live = LiveFeed(platform, encoder=text_encoder, config=always)
+    slots = live.feed("v-r", "US/en", 3)
+    explored = [s.card.work_id for s in slots if s.reason == "exploration"]
+    assert explored
+    live.flush_served()  # what the app does when it shuts down
+    restarted = LiveFeed(platform, encoder=text_encoder, config=always)
+    assert restarted.record(Event("evt-after-restart", "v-r", explored[0], "US/en", "like"))
+    # A second deciding event for the same slot settles nothing more.
+    assert restarted.record(Event("evt-after-restart-2", "v-r", explored[0], "US/en", "share"))
+    with platform.db.read() as conn:
+        assert load_arms(conn, "US/en", ids) == {explored[0]: (1.0, 1.0)}
+        outcomes = served_outcomes(conn, "US/en")
+    assert sum(total for total, _ in outcomes.values()) == len(slots)
+    assert outcomes["exploration"] == (len(explored), 1)
+
+
+def test_an_event_for_a_work_never_served_to_the_viewer_teaches_nothing(
+    platform: Platform, text_encoder: UsemEncoder
+) -> None:
+    ids = _publish(platform, ["茶艺", "昆曲"])
+    live = LiveFeed(platform, encoder=text_encoder)
+    assert live.record(Event("evt-unserved-1", "v-z", ids[0], "US/en", "like"))
+    with platform.db.read() as conn:
+        assert load_arms(conn, "US/en", ids) == {}

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from culturebridge.errors import InvalidInput
-from culturebridge.feed.simulator import SimConfig, compare, simulate
+from culturebridge.feed.simulator import SimConfig, compare, compare_seeds, simulate
 
 SMALL = SimConfig(viewers_per_country=8, n_items=80, n_creators=20, rounds=3, explore_share=0.3)
 
@@ -29,3 +31,23 @@ def test_bad_config_is_a_clear_error() -> None:
         SimConfig(rounds=0)
     with pytest.raises(InvalidInput):
         SimConfig(chosen=8)
+
+
+def test_exploration_shows_more_of_the_cultures_viewers_do_not_follow() -> None:
+    off, on = compare(SMALL)
+    assert on.outside_share > off.outside_share
+
+
+def test_without_exploration_both_arms_see_the_same_world_and_responses() -> None:
+    # Common random numbers: with nothing to explore, the "on" arm is the "off" arm.
+    off, on = compare(replace(SMALL, explore_share=0.0))
+    assert off == on
+
+
+def test_compare_seeds_pairs_each_world() -> None:
+    summary = compare_seeds(replace(SMALL, rounds=2), (1, 2))
+    assert summary.seeds == (1, 2)
+    assert len(summary.gains) == 2
+    assert summary.gains == tuple(b - a for a, b in zip(summary.followers_off, summary.followers_on, strict=True))
+    with pytest.raises(InvalidInput):
+        compare_seeds(SMALL, ())

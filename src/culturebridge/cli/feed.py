@@ -17,7 +17,7 @@ DATASETS = ("ml-100k",)
 PROTOCOLS = ("msr", "time")
 MODELS = ("ease", "als", "bpr", "pop")
 DIVERSITY = ("none", "mmr", "dpp")
-ALLOCATIONS = ("uniform", "cost_aware")
+ALLOCATIONS = ("uniform", "cost_aware", "hindsight")
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -52,9 +52,10 @@ def eval_cmd(
     allocation: Annotated[
         str,
         typer.Option(
-            help="Exploration slots per viewer: uniform, or cost_aware under the same total share."
+            help="Exploration slots per viewer: uniform; cost_aware (paced online, as served); "
+            "hindsight (the offline optimum under the same total share)."
         ),
-    ] = "uniform",
+    ] = "cost_aware",
     diversity: Annotated[str, typer.Option(help="Re-ranking: none, mmr or dpp.")] = "none",
     k: Annotated[int, typer.Option(help="List length for the @k metrics.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the split and of exploration.")] = 42,
@@ -70,7 +71,7 @@ def eval_cmd(
     _choice(model, MODELS, "model")
     div = _choice(diversity, DIVERSITY, "diversity re-ranker")
     alloc = _choice(allocation, ALLOCATIONS, "exploration allocation")
-    cfg = ExploreConfig(share=explore, allocation=cast(Literal["uniform", "cost_aware"], alloc))
+    cfg = ExploreConfig(share=explore, allocation=cast(Literal["uniform", "cost_aware", "hindsight"], alloc))
     data = load_movielens_100k()
     div_mode = cast(Literal["none", "mmr", "dpp"], div)
     report = evaluate(
@@ -90,7 +91,7 @@ def eval_cmd(
 def simulate_cmd(
     viewers: Annotated[int, typer.Option(help="Synthetic viewers per country.")] = 60,
     rounds: Annotated[int, typer.Option(help="Feed rounds (each refits the model).")] = 8,
-    explore: Annotated[float, typer.Option(help="Exploration share for the 'on' run, 0-1.")] = 0.2,
+    explore: Annotated[float, typer.Option(help="Exploration share for the 'on' run, 0-1.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:

@@ -1,4 +1,4 @@
-"""The feed stage's tables: publications, their served assets, viewers, events, explorer arms, snapshots."""
+"""The feed stage's tables: publications, their served assets, viewers, events, served slots, explorer arms, snapshots."""
 
 from __future__ import annotations
 
@@ -80,6 +80,25 @@ explorer_arms = Table(
     Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
     Column("wins", Float, nullable=False, default=0.0),
     Column("trials", Float, nullable=False, default=0.0),
+)
+
+# Every slot served to a viewer, with why it was chosen; `outcome` ("engaged" or "skipped")
+# is set by the first deciding event, which is how an exploration slot's result reaches the
+# explorer even when the event arrives after a restart or at another process.
+served = Table(
+    "feed_served",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("viewer_id", String(40), nullable=False),
+    Column("market", String(16), nullable=False),
+    Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("served_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Index("ix_feed_served_viewer_market_work", "viewer_id", "market", "work_id"),
 )
 
 # Each `feed refresh`: what the snapshot held; servers reload when a newer row appears.

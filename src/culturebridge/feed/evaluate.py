@@ -35,6 +35,7 @@ from culturebridge.feed.explore import (
     allocate_budget,
     breakout_mask,
     engaged_categories,
+    marginal_costs,
 )
 from culturebridge.feed.models import PopularityModel, fit_model, fit_popularity
 from culturebridge.feed.ranking import Diversity, compose
@@ -163,7 +164,7 @@ def _score_lists(
     rng = np.random.default_rng(seed)
     users = np.flatnonzero(np.diff(t.indptr) > 0)
     rng.shuffle(users)
-    per_user = _explore_slots(cfg, users, scores, x, feats, k)
+    per_user = _hindsight_slots(cfg, users, scores, x, feats, k) if cfg.allocation == "hindsight" else None
     nd, pr, rc, ild, nov, kl = [], [], [], [], [], []
     shown: set[int] = set()
     slots_total = breakout_slots = breakout_hits = 0
@@ -175,12 +176,16 @@ def _score_lists(
         s[history] = -np.inf
         engaged = engaged_categories(history, feats, cfg.engaged_min)
         breakout = breakout_mask(engaged, feats)
-        n_explore = per_user[int(u)]
-        explore_items = np.zeros(0, dtype=np.int64)
         segment = dataset.user_markets[u]
+        eligible = np.flatnonzero(breakout & np.isfinite(s))
+        eligible = eligible[np.argsort(-s[eligible], kind="stable")[:explore_pool]]
+        n_explore = (
+            per_user[int(u)]
+            if per_user is not None
+            else explorer.slots_for("all", s[np.isfinite(s)], k, history.size, s[eligible])
+        )
+        explore_items = np.zeros(0, dtype=np.int64)
         if n_explore:
-            eligible = np.flatnonzero(breakout & np.isfinite(s))
-            eligible = eligible[np.argsort(-s[eligible], kind="stable")[:explore_pool]]
             explore_items = explorer.choose(
                 eligible, segment, segment, n_explore, rng, weights=np.clip(s[eligible], 1e-6, None)
             )
@@ -228,7 +233,7 @@ def _score_lists(
     )
 
 
-def _explore_slots(
+def _hindsight_slots(
     cfg: ExploreConfig,
     users: IntArray,
     scores: npt.NDArray[np.float64],
@@ -236,26 +241,16 @@ def _explore_slots(
     feats: npt.NDArray[np.float64],
     k: int,
 ) -> dict[int, int]:
-    """Exploration slots per viewer: the same for all, or cost-aware under the same budget."""
-    if cfg.allocation == "uniform" or cfg.share <= 0.0:
-        return {int(u): cfg.slots(k) for u in users}
-    disc = 1.0 / np.log2(np.arange(2, k + 2))
-    max_slots = max(1, int(cfg.max_user_share * k))
+    """Offline optimum: the share's slot budget to the cheapest slots over all viewers at once."""
     costs: list[npt.NDArray[np.float64]] = []
     for u in users:
-        history = x[u].indices
         s = scores[u].copy()
-        s[history] = -np.inf
-        top = np.sort(s[np.isfinite(s)])[::-1][:k]
-        # Expected nDCG lost by replacing rank k-j: the model's score as the hit probability,
-        # discounted, over the ideal DCG of the relevant items expected (history size / 3,
-        # the 25/75 ratio of the split).
-        ideal = disc[: int(np.clip(round(history.size / 3), 1, k))].sum()
-        ranks = np.arange(k - 1, k - 1 - max_slots, -1)
-        ranks = ranks[ranks < top.size]
-        costs.append(np.clip(top[ranks], 0.0, None) * disc[ranks] / ideal)
+        s[x[u].indices] = -np.inf
+        breakout = breakout_mask(engaged_categories(x[u].indices, feats, cfg.engaged_min), feats)
+        bo = s[breakout & np.isfinite(s)]
+        costs.append(marginal_costs(s[np.isfinite(s)], k, x[u].indices.size, cfg.max_slots(k), bo))
     budget = round(cfg.share * k * users.size)
-    return {int(u): n for u, n in zip(users, allocate_budget(costs, budget))}
+    return {int(u): n for u, n in zip(users, allocate_budget(costs, budget), strict=True)}
 
 
 def _mean(xs: list[float]) -> float:

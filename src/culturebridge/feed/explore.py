@@ -14,7 +14,9 @@ draws are guarded by a lock so a serving thread and a feedback thread can share 
 from __future__ import annotations
 
 import heapq
+import math
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,8 +37,10 @@ class ExploreConfig:
     max_item_share: float = 0.2
     prior_strength: float = 4.0
     cap_warmup: int = 50
-    allocation: Literal["uniform", "cost_aware"] = "uniform"
+    allocation: Literal["uniform", "cost_aware", "hindsight"] = "cost_aware"
     max_user_share: float = 0.5
+    pacing_window: int = 1024
+    pacing_warmup: int = 10
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.share <= 1.0:
@@ -46,17 +50,108 @@ class ExploreConfig:
             )
         if not 0.0 < self.max_item_share <= 1.0:
             raise InvalidFeedRequest(f"exposure cap {self.max_item_share} is outside (0, 1]")
-        if self.allocation not in ("uniform", "cost_aware"):
+        if self.allocation not in ("uniform", "cost_aware", "hindsight"):
             raise InvalidFeedRequest(
                 f"unknown exploration allocation {self.allocation!r}",
-                hint="use uniform or cost_aware",
+                hint="use uniform, cost_aware (online, as served) or hindsight (offline optimum)",
             )
+        if self.pacing_window < 1 or self.pacing_warmup < 0:
+            raise InvalidFeedRequest("the pacing window must be positive and its warm-up not negative")
 
     def slots(self, n: int) -> int:
         """Exploration slots in a feed of n: round(share * n), at least 1 when share > 0."""
         if self.share <= 0.0 or n <= 0:
             return 0
         return min(n, max(1, round(self.share * n)))
+
+    def max_slots(self, n: int) -> int:
+        """Most exploration slots one viewer's feed of n may get under cost-aware allocation."""
+        return max(1, int(self.max_user_share * n)) if self.share > 0.0 and n > 0 else 0
+
+
+def marginal_costs(scores: npt.NDArray[np.float64], n: int, history_size: int, max_slots: int,
+                   explore_scores: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.float64]:
+    """Estimated nDCG cost of a viewer's 1st, 2nd, ... exploration slot in a feed of n.
+
+    Exploration takes the last positions first, so the j-th slot displaces the item at rank
+    n - j: its cost is that item's model score (read as a hit probability, clipped at 0)
+    times the rank's DCG discount, over the ideal DCG of the items the viewer is expected
+    to engage with (a third of their history, at least one). Costs are made
+    non-decreasing, which makes greedy allocation optimal (a separable convex problem).
+    """
+    disc = 1.0 / np.log2(np.arange(2, n + 2))
+    top = np.zeros(n)  # ranks with no candidate (or no personal score) cost nothing
+    best = np.sort(np.asarray(scores, dtype=np.float64))[::-1][:n]
+    top[: best.size] = best
+    ideal = disc[: int(np.clip(round(history_size / 3), 1, n))].sum()
+    ranks = np.arange(n - 1, n - 1 - min(max_slots, n), -1)
+    gain = np.zeros(ranks.size)
+    if explore_scores is not None:
+        # The j-th slot's break-out item may be a hit too: net it off (best candidates first);
+        # slots beyond the break-out candidates there are cannot be filled at all.
+        bo = np.sort(np.clip(np.asarray(explore_scores, dtype=np.float64), 0.0, None))[::-1][: ranks.size]
+        gain[: bo.size] = bo
+        gain[bo.size :] = -np.inf
+    costs = (np.clip(top[ranks], 0.0, None) - gain) * disc[ranks] / ideal
+    return np.maximum.accumulate(costs) if costs.size else costs
+
+
+PAYBACK = 10
+
+
+class BudgetPacer:
+    """Online cost-aware allocation: a viewer gets each exploration slot that costs <= lambda.
+
+    The offline optimum (`allocate_budget`) gives the share's budget to the cheapest slots
+    over all viewers at once; online, viewers arrive one by one. The pacer keeps the
+    marginal costs of the last `window` requests and sets lambda to the quantile of them
+    that would have spent exactly `share` of their slots (the dual price of the budget,
+    re-estimated every request from a sliding window). Until `warmup` requests have been
+    seen it allocates uniformly. Thread-safe.
+    """
+
+    def __init__(self, config: ExploreConfig) -> None:
+        self.config = config
+        self._costs: deque[npt.NDArray[np.float64]] = deque(maxlen=config.pacing_window)
+        self._slots: deque[int] = deque(maxlen=config.pacing_window)
+        self._price: float | None = None
+        self._debt = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def price(self) -> float | None:
+        """The current cost threshold (None while warming up)."""
+        return self._price
+
+    def allocate(self, costs: npt.NDArray[np.float64], n: int) -> int:
+        """Exploration slots for this request, given its marginal costs (non-decreasing)."""
+        with self._lock:
+            self._costs.append(costs)
+            self._slots.append(n)
+            if len(self._costs) <= self.config.pacing_warmup:
+                k = self.config.slots(n)
+            else:
+                self._price = self._reprice()
+                k = int(np.searchsorted(costs, self._price, side="right"))
+            # The integral term: what past requests over- or under-spent is owed by the next.
+            self._debt += self.config.share * n - k
+            return k
+
+    def shortfall(self, slots: int) -> None:
+        """Slots allocated but not filled (caps, too few candidates): owed by later requests."""
+        with self._lock:
+            self._debt += slots
+
+    def _reprice(self) -> float:
+        pooled = np.concatenate(list(self._costs))
+        pooled = pooled[np.isfinite(pooled)]
+        # Repay the debt over the next PAYBACK requests: the window's budget moves by
+        # debt x (window length / PAYBACK), since a price change applies to every request.
+        budget = math.ceil(self.config.share * sum(self._slots) + self._debt * len(self._costs) / PAYBACK)
+        if pooled.size == 0 or budget <= 0:
+            return -np.inf
+        kth = min(budget, pooled.size) - 1
+        return float(np.partition(pooled, kth)[kth])  # O(window), not a sort
 
 
 def allocate_budget(marginal_costs: Sequence[npt.NDArray[np.float64]], budget: int) -> list[int]:
@@ -122,6 +217,7 @@ class ThompsonExplorer:
         self.cat_trials = np.zeros((n_cats, len(segments)))
         self.exposure = np.zeros((len(markets), n_items))
         self._rng = np.random.default_rng(seed)
+        self._pacers: dict[str, BudgetPacer] = {}
         self._lock = threading.Lock()
 
     def segment_index(self, segment: str) -> int:
@@ -131,6 +227,26 @@ class ThompsonExplorer:
                 f"unknown viewer segment {segment!r}", hint=f"use one of {', '.join(self.segments)}"
             )
         return self._segment[segment]
+
+    def slots_for(self, market: str, scores: npt.NDArray[np.float64], n: int, history_size: int,
+                  explore_scores: npt.NDArray[np.float64] | None = None) -> int:
+        """Exploration slots in one viewer's feed of n: uniform, or paced by cost per market.
+
+        `scores` are the model's scores of the viewer's main candidates and `explore_scores`
+        of their break-out candidates (any order).
+        """
+        cfg = self.config
+        if cfg.allocation == "uniform" or cfg.share <= 0.0:
+            return cfg.slots(n)
+        if cfg.allocation == "hindsight":
+            raise InvalidFeedRequest(
+                "hindsight allocation needs every viewer's costs up front",
+                hint="it exists for offline evaluation; serve with cost_aware",
+            )
+        with self._lock:
+            pacer = self._pacers.setdefault(market, BudgetPacer(cfg))
+        costs = marginal_costs(scores, n, history_size, cfg.max_slots(n), explore_scores)
+        return pacer.allocate(costs, n)
 
     def posterior_mean(self, segment: str) -> npt.NDArray[np.float64]:
         """Posterior mean conversion per item for a segment."""
@@ -183,6 +299,9 @@ class ThompsonExplorer:
             picked = eligible[order[draws[order] >= 0.0]]
             if m is not None:
                 self.exposure[m, picked] += 1.0
+            pacer = self._pacers.get(market)
+        if pacer is not None and picked.size < k:
+            pacer.shortfall(k - picked.size)
         return np.asarray(picked, dtype=np.int64)
 
     def extend(self, item_categories: npt.NDArray[np.float64]) -> None:

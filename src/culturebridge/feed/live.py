@@ -3,9 +3,11 @@
 `refresh_catalog` builds one `FeedModel` per market from the database (CLI, job, or the
 web process itself) and records a snapshot generation; a `LiveFeed` in the web process
 serves from `FeedHolder`s and, when a newer generation appears, rebuilds in a background
-thread and swaps without downtime. Outcomes of exploration slots update the Thompson
-explorer in memory and, in the same transaction as the event, its stored arms, so a
-restart keeps what it learned.
+thread and swaps without downtime. Every served slot is logged with its reason (in
+batches: at most `SERVED_FLUSH_SECONDS` or `SERVED_BATCH` slots are held in memory, and an
+event flushes them first). The first deciding event for a slot settles it; when the slot was
+an exploration slot, the outcome updates the Thompson explorer in memory and, in the same
+transaction as the event, its stored arms, so a restart or another process still credits it.
 """
 
 from __future__ import annotations
@@ -22,25 +24,35 @@ from sqlalchemy import Connection
 
 from culturebridge import catalog
 from culturebridge.errors import InvalidFeedRequest, UnknownMarket
-from culturebridge.feed.catalog_model import BuildConfig, ContentCache, build_market_model, load_market
+from culturebridge.feed.catalog_model import (
+    BuildConfig,
+    ContentCache,
+    build_market_model,
+    load_market,
+)
 from culturebridge.feed.content import TextEncoder, UsemEncoder
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
     Event,
+    ServedRow,
     add_arm_result,
     add_snapshot,
+    catalog_stamp,
     check_market,
     count_events,
     get_publication,
-    catalog_stamp,
     list_publications,
+    log_served,
     published_markets,
     record_event,
+    settle_served,
 )
+from culturebridge.ids import now
 from culturebridge.platform import Platform
 
 MAX_FEED = 100
-PENDING_LIMIT = 100_000
+SERVED_BATCH = 500
+SERVED_FLUSH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -159,7 +171,8 @@ class LiveFeed:
         self._holders: dict[str, FeedHolder] = {}
         self._cards: dict[str, dict[str, Card]] = {}
         self._recent: dict[tuple[str, str], set[int]] = {}
-        self._pending: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._served: list[ServedRow] = []
+        self._flushed_at = time.monotonic()
         self._checked = 0.0
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
@@ -246,11 +259,14 @@ class LiveFeed:
         with self._blas_one_thread():  # BLAS threads slow single-vector serving ~6x
             slots = serve(model, viewer, market, n)
         out: list[ServedSlot] = []
-        for slot in slots:
+        at = now()
+        log: list[ServedRow] = []
+        for position, slot in enumerate(slots):
             work_id = model.item_ids[slot.item]
-            if slot.reason == "exploration":
-                self._remember(viewer, market, work_id)
+            log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
+                                 self.generation, at))
             out.append(ServedSlot(cards[work_id], slot.reason, float(slot.score)))
+        self._log(log)
         return out
 
     def _blas_one_thread(self) -> Any:
@@ -261,25 +277,34 @@ class LiveFeed:
             self._threadpools = ThreadpoolController()
         return self._threadpools.limit(limits=1, user_api="blas")
 
-    def _remember(self, viewer: str, market: str, work_id: str) -> None:
+    def _log(self, rows: list[ServedRow]) -> None:
         with self._lock:
-            self._pending[(viewer, market, work_id)] = None
-            while len(self._pending) > PENDING_LIMIT:
-                self._pending.popitem(last=False)
+            self._served.extend(rows)
+            due = (len(self._served) >= SERVED_BATCH
+                   or time.monotonic() - self._flushed_at >= SERVED_FLUSH_SECONDS)
+        if due:
+            self.flush_served()
+
+    def flush_served(self) -> None:
+        """Write the served slots held in memory to the log."""
+        with self._lock:
+            rows, self._served = self._served, []
+            self._flushed_at = time.monotonic()
+        if rows:
+            with self.platform.db.write() as conn:
+                log_served(conn, rows)
 
     # --- events -----------------------------------------------------------------------------
 
     def record(self, event: Event) -> bool:
         """Store an event (once per id); learn from it when it answers an exploration slot."""
-        key = (event.viewer_id, event.market, event.work_id)
-        with self._lock:
-            decided = key in self._pending and (event.engaged or event.type == "skip")
-            if decided:
-                del self._pending[key]
+        self.flush_served()
         with self.platform.db.write() as conn:
             get_publication(conn, event.work_id, event.market)
             stored = record_event(conn, event)
-            if stored and decided:
+            reason = settle_served(conn, event) if stored else None
+            decided = reason == "exploration"
+            if decided:
                 add_arm_result(conn, event.market, event.work_id, event.engaged)
         if not stored:
             return False
@@ -293,4 +318,3 @@ class LiveFeed:
                 with self._lock:
                     self._recent.setdefault((event.viewer_id, event.market), set()).add(item)
         return True
-

@@ -208,7 +208,7 @@ def serve(
     if profile is not None and model.content_vectors is not None:
         sources["similar"] = (model.content_vectors[pool] @ profile).astype(np.float64)
     scores, reasons = blend(sources, cfg.weights)
-    explore_items = _exploration(model, history, market, n, rng)
+    explore_items = _exploration(model, history, uvec, sources.get("personal"), market, n, rng)
     return compose(
         pool,
         scores,
@@ -223,15 +223,40 @@ def serve(
 
 
 def _exploration(
-    model: FeedModel, history: IntArray, market: str, n: int, rng: np.random.Generator | None
+    model: FeedModel,
+    history: IntArray,
+    uvec: npt.NDArray[np.float32],
+    personal: npt.NDArray[np.float64] | None,
+    market: str,
+    n: int,
+    rng: np.random.Generator | None,
 ) -> IntArray:
-    """Break-out candidates (popular in the market, and fresh), chosen by Thompson sampling."""
-    k = model.config.explore.slots(n)
-    if k == 0:
+    """Break-out items for this feed: how many (cost-aware), and which (Thompson sampling)."""
+    cfg = model.config.explore
+    if cfg.share <= 0.0:
         return np.zeros(0, dtype=np.int64)
+    candidates = _breakout_candidates(model, history, market, rng or np.random.default_rng())
+    # The viewer's own predicted affinity for each candidate (none for a viewer with no
+    # personal signal): it weights the Thompson draw and nets off an exploration slot's cost.
+    affinity = None
+    if np.any(uvec) and candidates.size:
+        affinity = (model.item_vectors[candidates] @ uvec).astype(np.float64)
+    main = personal if personal is not None else np.zeros(0)
+    k = model.explorer.slots_for(market, main, n, history.size, affinity if affinity is not None
+                                 else np.zeros(candidates.size))
+    if k == 0 or candidates.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    segment = market if market in model.explorer.segments else model.explorer.segments[0]
+    weights = None if affinity is None else np.clip(affinity, 1e-3, None)
+    return model.explorer.choose(candidates, segment, market, k, rng, weights=weights)
+
+
+def _breakout_candidates(
+    model: FeedModel, history: IntArray, market: str, rng: np.random.Generator
+) -> IntArray:
+    """Up to `explore_pool` items of cultures the viewer has not engaged with: popular and fresh."""
     engaged = engaged_categories(history, model.categories, model.config.explore.engaged_min)
     half = model.config.explore_pool // 2
-    rng = rng or np.random.default_rng()
 
     def eligible(items: IntArray) -> IntArray:
         keep = breakout_mask(engaged, model.categories[items]) & ~np.isin(items, history)
@@ -262,5 +287,4 @@ def _exploration(
     top = (
         np.concatenate(popular)[: model.config.explore_pool - fresh.size] if popular else fresh[:0]
     )
-    segment = market if market in model.explorer.segments else model.explorer.segments[0]
-    return model.explorer.choose(np.concatenate([top, fresh]), segment, market, k, rng)
+    return np.concatenate([top, fresh])

@@ -19,11 +19,16 @@ Each round the feed model is rebuilt from all views so far (ALS refit, the Thomp
 explorer carried over and updated with likes of exploration slots), every viewer is
 served `n` slots, and responses are drawn. The outcome is how many viewers end up
 following a culture they never chose, with exploration on and off, same seed.
+
+The two arms use common random numbers: the uniforms that decide viewer v's view and like
+of work i in round r are drawn once per world, so the arms differ only in what the feed
+chose to show (a paired comparison; without it the arms' noise swamps the effect).
+`compare_seeds` repeats the pair over several worlds and reports the paired differences.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -61,7 +66,7 @@ class SimConfig:
     chosen: int = 2
     warmup: int = 5
     follow_likes: int = 3
-    explore_share: float = 0.2
+    explore_share: float = 0.1
     seed: int = 7
 
     def __post_init__(self) -> None:
@@ -85,6 +90,7 @@ class SimResult:
     views_per_slot: float
     likes_per_slot: float
     breakout_follows_by_country: dict[str, int] = field(default_factory=dict)
+    outside_share: float = 0.0  # impressions of a culture the viewer did not follow then
 
     def to_dict(self) -> dict[str, object]:
         """Plain dict for JSON output."""
@@ -123,6 +129,10 @@ def simulate(cfg: SimConfig) -> SimResult:
     w = _world(cfg)
     rng = np.random.default_rng(cfg.seed + 1)
     n_v, n_c = w.affinity.shape
+    # Common random numbers: viewer v's response to work i is decided by the same two
+    # uniforms in every arm, so arms differ only by what the feed chose to show.
+    draws = rng.random((n_v, cfg.n_items, cfg.rounds, 2))
+    serve_rng = np.random.default_rng(cfg.seed + 2)
     users = tuple(f"v{i}" for i in range(n_v))
     items = tuple(f"w{i}" for i in range(cfg.n_items))
     markets = tuple(COUNTRIES[int(c)] for c in w.country)
@@ -139,25 +149,27 @@ def simulate(cfg: SimConfig) -> SimResult:
     follows = w.chosen.copy()
     config = ServeConfig(explore=ExploreConfig(share=cfg.explore_share), diversity="mmr")
     explorer = ThompsonExplorer(cats, COUNTRIES, COUNTRIES, config.explore, seed=cfg.seed)
-    views = like_count = served = 0
+    views = like_count = served = outside = 0
     for rnd in range(cfg.rounds):
         inter = from_rows(rows, users, items)
         ds = Dataset(inter, meta, markets)
         factors = fit_als(inter.to_csr(), factors=16, iterations=10, seed=cfg.seed)
         model = build_feed_model(ds, factors, None, config, explorer=explorer)
         for v in range(n_v):
-            for slot in serve(model, users[v], markets[v], cfg.slots, rng):
+            for slot in serve(model, users[v], markets[v], cfg.slots, serve_rng):
                 c = int(w.culture[slot.item])
                 a, o = w.affinity[v, c], w.openness[v]
                 f = 1.0 - np.exp(-exposures[v, c] / TAU)
                 s = a + o * (1.0 - a) * f
                 exposures[v, c] += 1.0
                 served += 1
+                outside += int(not follows[v, c])
                 liked = False
-                if rng.random() < w.quality[slot.item] * s:
+                u_view, u_like = draws[v, slot.item, rnd]
+                if u_view < w.quality[slot.item] * s:
                     views += 1
                     rows.append((users[v], items[slot.item], 1.0, float(rnd + 1)))
-                    if rng.random() < 0.2 + 0.6 * s:
+                    if u_like < 0.2 + 0.6 * s:
                         liked = True
                         like_count += 1
                         likes[v, c] += 1.0
@@ -177,10 +189,51 @@ def simulate(cfg: SimConfig) -> SimResult:
         views_per_slot=views / max(served, 1),
         likes_per_slot=like_count / max(served, 1),
         breakout_follows_by_country=by_country,
+        outside_share=outside / max(served, 1),
     )
 
 
 def compare(cfg: SimConfig) -> tuple[SimResult, SimResult]:
     """The same world and seed with exploration off, then on at `cfg.explore_share`."""
-    off = simulate(SimConfig(**{**cfg.__dict__, "explore_share": 0.0}))
+    off = simulate(replace(cfg, explore_share=0.0))
     return off, simulate(cfg)
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    """Paired outcome over several worlds: break-out followers and engagement, off vs on."""
+
+    seeds: tuple[int, ...]
+    followers_off: tuple[int, ...]
+    followers_on: tuple[int, ...]
+    views_per_slot_off: float
+    views_per_slot_on: float
+
+    @property
+    def gains(self) -> tuple[int, ...]:
+        """Extra viewers following a never-chosen culture, per world."""
+        return tuple(b - a for a, b in zip(self.followers_off, self.followers_on, strict=True))
+
+    @property
+    def relative_gain(self) -> float:
+        """Total extra followers over the total without exploration."""
+        return sum(self.gains) / max(sum(self.followers_off), 1)
+
+    @property
+    def views_change(self) -> float:
+        """Relative change of views per slot with exploration on."""
+        return self.views_per_slot_on / max(self.views_per_slot_off, 1e-12) - 1.0
+
+
+def compare_seeds(cfg: SimConfig, seeds: tuple[int, ...]) -> SeedSummary:
+    """`compare` over several worlds (one per seed), summarised as paired differences."""
+    if not seeds:
+        raise InvalidInput("give at least one seed")
+    pairs = [compare(replace(cfg, seed=s)) for s in seeds]
+    return SeedSummary(
+        seeds=seeds,
+        followers_off=tuple(off.viewers_following_new_culture for off, _ in pairs),
+        followers_on=tuple(on.viewers_following_new_culture for _, on in pairs),
+        views_per_slot_off=float(np.mean([off.views_per_slot for off, _ in pairs])),
+        views_per_slot_on=float(np.mean([on.views_per_slot for _, on in pairs])),
+    )

@@ -16,7 +16,15 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from culturebridge.errors import InvalidFeedRequest, NotFound
-from culturebridge.feed._tables import events, explorer_arms, publication_assets, publications, snapshots, viewers
+from culturebridge.feed._tables import (
+    events,
+    explorer_arms,
+    publication_assets,
+    publications,
+    served,
+    snapshots,
+    viewers,
+)
 from culturebridge.ids import as_utc, new_id, now
 
 EventType = Literal["impression", "view", "like", "share", "follow", "skip"]
@@ -144,8 +152,9 @@ def save_publication(
         pub_id = row.id
         conn.execute(update(publications).where(publications.c.id == pub_id).values(**values))
         conn.execute(publication_assets.delete().where(publication_assets.c.publication_id == pub_id))
-    for asset_id, served in dict(assets).items():
-        conn.execute(publication_assets.insert().values(publication_id=pub_id, asset_id=asset_id, served_asset_id=served))
+    for asset_id, served_id in dict(assets).items():
+        conn.execute(publication_assets.insert().values(publication_id=pub_id, asset_id=asset_id,
+                                                        served_asset_id=served_id))
     return get_publication(conn, work_id, market)
 
 
@@ -240,6 +249,56 @@ def count_events(conn: Connection, market: str | None = None) -> int:
     if market is not None:
         query = query.where(events.c.market == market)
     return int(conn.execute(query).scalar_one())
+
+
+# --- served slots -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServedRow:
+    """One slot as served: to whom, where, what, at which position, and why."""
+
+    viewer_id: str
+    market: str
+    work_id: str
+    position: int
+    reason: str
+    score: float
+    generation: int
+    served_at: datetime
+
+
+def log_served(conn: Connection, rows: Sequence[ServedRow]) -> None:
+    """Append served slots to the log (one multi-row insert)."""
+    if rows:
+        conn.execute(served.insert(), [dict(r.__dict__) for r in rows])
+
+
+def settle_served(conn: Connection, event: Event) -> str | None:
+    """Mark the newest undecided slot that showed this work to this viewer with the event's
+    outcome; returns why that slot was served, or None when the event decides nothing."""
+    if not (event.engaged or event.type == "skip"):
+        return None
+    row = conn.execute(
+        select(served.c.id, served.c.reason)
+        .where((served.c.viewer_id == event.viewer_id) & (served.c.market == event.market)
+               & (served.c.work_id == event.work_id) & served.c.outcome.is_(None))
+        .order_by(served.c.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    conn.execute(update(served).where(served.c.id == row.id)
+                 .values(outcome="engaged" if event.engaged else "skipped"))
+    return str(row.reason)
+
+
+def served_outcomes(conn: Connection, market: str) -> dict[str, tuple[int, int]]:
+    """(slots served, slots engaged) per reason in a market: what each source converts."""
+    rows = conn.execute(
+        select(served.c.reason, func.count(), func.count().filter(served.c.outcome == "engaged"))
+        .where(served.c.market == market).group_by(served.c.reason)
+    )
+    return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
 
 # --- exploration state ------------------------------------------------------------------------

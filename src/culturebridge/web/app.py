@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
@@ -15,9 +17,9 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.web import api, pages
-from culturebridge.web.panels import stage_routers
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.errors import handle_error
+from culturebridge.web.panels import stage_routers
 
 # Room for multipart framing around the largest accepted file.
 MULTIPART_SLACK = 1 << 20
@@ -31,6 +33,7 @@ def create_app(platform: Platform) -> FastAPI:
         docs_url=None,  # FastAPI's Swagger page loads scripts from a CDN; ours is served locally
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.platform = platform
     templates = Jinja2Templates(directory=str(resources.files("culturebridge.web") / "templates"))
@@ -43,6 +46,14 @@ def create_app(platform: Platform) -> FastAPI:
     for router in stage_routers():
         app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    feed = getattr(app.state, "feed", None)  # the audience feed's served-slot log, if it ran
+    if feed is not None:
+        feed.flush_served()
 
 
 class _Guard(BaseHTTPMiddleware):
