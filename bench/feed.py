@@ -59,7 +59,7 @@ def exploration(ds: Dataset, base: dict[str, float]) -> None:
             cfg = ExploreConfig(share=0.1, allocation=alloc)
             r = evaluate(ds, model, "msr", explore=cfg)
             print(
-                f"  {model:<4} {alloc:<10} break-out exposure {r.breakout_exposure:.3f} of slots "
+                f"  {model:<4} {alloc:<10} break-out exposure {100 * r.breakout_exposure:.2f}% of slots "
                 f"(conversion {r.breakout_conversion:.3f}), nDCG@10 {r.ndcg:.4f}, relative loss "
                 f"{100 * (1 - r.ndcg / base[model]):.2f}%  [target >= 10% exposure, <= 3% loss]"
             )

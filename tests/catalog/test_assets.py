@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
 from culturebridge.catalog import IngestLimits
-from culturebridge.errors import CorruptMedia, DuplicateAsset, FileTooLarge, InvalidInput, UnsupportedMedia, WorkNotFound
+from culturebridge.errors import (
+    AssetNotFound,
+    Conflict,
+    CorruptMedia,
+    DuplicateAsset,
+    FileTooLarge,
+    InvalidInput,
+    UnsupportedMedia,
+    WorkNotFound,
+)
 from culturebridge.storage import Database, LocalMediaStore
 from culturebridge.storage.schema import assets
 from tests.factories import jpeg_bytes, make_user, make_work, png_bytes, wav_bytes
@@ -136,3 +145,56 @@ def test_same_file_in_two_works_is_stored_once(seeded: Database, store: LocalMed
         b = catalog.add_asset(conn, store, owner, second.id, io.BytesIO(data), "x.png", LIMITS)
         assert {x.id for x in catalog.find_assets_by_hash(conn, a.sha256)} == {a.id, b.id}
     assert a.storage_key == b.storage_key and len(list(store.keys())) == 1
+
+
+def _srt(text: str) -> bytes:
+    return f"1\n00:00:01,000 --> 00:00:02,500\n{text}\n".encode()
+
+
+def test_superseded_assets_are_hidden_but_kept(seeded: Database, store: LocalMediaStore) -> None:
+    v1 = _ingest(seeded, store, _srt("first"), "ep1.en.srt")
+    v2 = _ingest(seeded, store, _srt("second"), "ep1.en.srt")
+    image = _ingest(seeded, store, png_bytes(), "cover.png")
+    with seeded.write() as conn:
+        catalog.supersede_asset(conn, v1.id, v2.id)
+        catalog.supersede_asset(conn, v1.id, v2.id)  # the same again changes nothing
+        work_id = v1.work_id
+        assert [a.id for a in catalog.list_assets(conn, work_id)] == [v2.id, image.id]
+        assert [a.id for a in catalog.list_assets(conn, work_id, include_superseded=True)] == [v1.id, v2.id, image.id]
+        assert catalog.superseded_by(conn, v1.id) == v2.id and catalog.superseded_by(conn, v2.id) is None
+        assert catalog.get_asset(conn, v1.id).sha256 == v1.sha256  # the row and its blob stay
+    assert store.path(v1.sha256).read_bytes() == _srt("first")
+    assert _count(seeded) == 3
+
+
+def test_supersede_refuses_self_cycles_other_works_and_other_families(seeded: Database, store: LocalMediaStore) -> None:
+    v1 = _ingest(seeded, store, _srt("first"), "ep1.srt")
+    v2 = _ingest(seeded, store, _srt("second"), "ep1.srt")
+    v3 = _ingest(seeded, store, _srt("third"), "ep1.srt")
+    image = _ingest(seeded, store, png_bytes(), "cover.png")
+    with seeded.write() as conn:
+        other = make_work(conn, get_user_by_name(conn, "maker"), "皮影")
+        foreign = catalog.add_asset(conn, store, get_user_by_name(conn, "maker"), other.id, io.BytesIO(_srt("x")),
+                                    "x.srt", LIMITS)
+    with seeded.write() as conn:
+        with pytest.raises(InvalidInput, match="itself"):
+            catalog.supersede_asset(conn, v1.id, v1.id)
+        with pytest.raises(InvalidInput, match="belongs to work"):
+            catalog.supersede_asset(conn, v1.id, foreign.id)
+        with pytest.raises(InvalidInput, match="cannot replace"):
+            catalog.supersede_asset(conn, v1.id, image.id)
+        with pytest.raises(AssetNotFound):
+            catalog.supersede_asset(conn, v1.id, "a_missing")
+        catalog.supersede_asset(conn, v1.id, v2.id)
+        with pytest.raises(Conflict, match="cycle"):
+            catalog.supersede_asset(conn, v2.id, v1.id)
+        with pytest.raises(Conflict, match="already superseded"):
+            catalog.supersede_asset(conn, v1.id, v3.id)
+        with pytest.raises(Conflict, match="itself superseded"):
+            catalog.supersede_asset(conn, v3.id, v1.id)
+        catalog.supersede_asset(conn, v2.id, v3.id)
+        assert [a.id for a in catalog.list_assets(conn, v1.work_id) if a.media_type != image.media_type] == [v3.id]
+        # v1 comes back: the current version (v3) is the one replaced, and no cycle forms
+        catalog.reinstate_asset(conn, v1.id)
+        assert [a.id for a in catalog.list_assets(conn, v1.work_id) if a.media_type != image.media_type] == [v1.id]
+        assert (catalog.superseded_by(conn, v2.id), catalog.superseded_by(conn, v3.id)) == (v3.id, v1.id)

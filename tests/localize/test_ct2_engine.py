@@ -58,6 +58,14 @@ def test_forbidden_variants_are_suppressed(tiny_model: Path) -> None:
     assert banned not in again and again != pieces
 
 
+def test_a_forbidden_variant_outside_the_vocabulary_does_not_fail_the_batch(tiny_model: Path) -> None:
+    engine = CTranslate2Translator(tiny_model, max_decoding_length=8)
+    oov = "Sun Wu-k'ung"  # the tiny target vocabulary has no apostrophe piece
+    assert engine.suppress_sequences((oov,)) == []
+    out = engine.translate([Segment("1", "孙悟空大闹天宫。")], "zh", "en", Context(forbidden=(oov,), num_hypotheses=2))
+    assert out[0].status == "translated", out[0].error
+
+
 def test_pipeline_over_tiny_model_restores_or_flags(tiny_model: Path, glossary: Glossary) -> None:
     engine = CTranslate2Translator(tiny_model, max_decoding_length=16)
     pipeline = QAChecked(GlossaryEnforcer(glossary, engine), glossary)

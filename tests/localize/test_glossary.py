@@ -3,6 +3,8 @@ from __future__ import annotations
 from culturebridge.catalog.canon import CanonCard
 from culturebridge.localize.glossary import (
     Glossary,
+    Rendering,
+    Term,
     cedict_glosses,
     leftover_placeholders,
     pinyin_suggestion,
@@ -69,3 +71,15 @@ def test_suggestions() -> None:
 def test_keep_strategy_for_renderings_equal_to_source() -> None:
     card = CanonCard.from_dict({"name": "x", "titles": {"en": "X"}, "renderings": {"IP": {"en": "IP"}}})
     assert Glossary.from_canon(card).terms[0].strategy == "keep"
+
+
+def test_repair_is_word_bounded_case_aware_and_spares_accepted_forms() -> None:
+    g = Glossary("x", "zh", (
+        Term("筋斗云", {"en": Rendering("somersault cloud", forbidden=("cloud trampoline",))}),
+        Term("孙悟空", {"en": Rendering("Sun Wukong", forbidden=("Wukong",))}),
+    ))
+    assert g.repair("筋斗云", "Cloud trampoline! A cloud trampolines.", "en") == "Somersault cloud! A somersault cloud."
+    assert g.repair("筋斗云", "CLOUD TRAMPOLINE", "en") == "SOMERSAULT CLOUD"
+    assert g.repair("筋斗云", "the cloud trampolinex", "en") == "the cloud trampolinex"  # not a whole word
+    assert g.repair("孙悟空", "Sun Wukong, or Wukong.", "en") == "Sun Wukong, or Sun Wukong."
+    assert g.repair("武松", "Wukong", "en") == "Wukong"  # the term is not in this source

@@ -151,6 +151,47 @@ def test_edit_is_checked_and_kept_by_a_machine_rerun(platform: Platform, work_id
         assert kept.target == "The monkey storms heaven." and kept.state == "edited"
 
 
+def test_a_subtitle_rebuild_replaces_the_previous_file(platform: Platform, work_id: str) -> None:
+    def current_subs(derived_id: str) -> list[catalog.Asset]:
+        with platform.db.read() as conn:
+            return [a for a in catalog.list_assets(conn, derived_id) if a.original_name.endswith(".srt")]
+
+    with chat_server(phrase_answer(PHRASES)) as (url, _asked):
+        with platform.db.write() as conn:
+            loc = request_localization(conn, _mei(platform), work_id, "en", EngineSpec("openai", endpoint=url, model="m"))
+            seg_id = f"sub:{catalog.list_assets(conn, work_id)[0].id}:1"
+        _run(platform)
+        with platform.db.read() as conn:
+            loc = get_localization(conn, work_id, "en")
+            machine = {s.id: s for s in segments_of(conn, loc.id)}[seg_id].target
+        assert loc.derived_id and machine
+        [first] = current_subs(loc.derived_id)
+
+        def edit_and_rerun(text: str) -> catalog.Asset:
+            with platform.db.write() as conn:
+                edit_segment(conn, platform, _mei(platform), loc.id, seg_id, text)
+                request_localization(conn, _mei(platform), work_id, "en", EngineSpec("openai", endpoint=url, model="m"))
+            _run(platform)
+            assert loc.derived_id
+            [only] = current_subs(loc.derived_id)
+            return only
+
+        second = edit_and_rerun("Zhu Bajie giggled.")
+        assert second.id != first.id and second.original_name == "ep1.en.srt"
+        assert "giggled" in platform.media.path(second.storage_key).read_text(encoding="utf-8")
+        with platform.db.read() as conn:
+            assert catalog.superseded_by(conn, first.id) == second.id
+            kept = catalog.list_assets(conn, loc.derived_id, include_superseded=True)
+        assert [a.id for a in kept if a.original_name == "ep1.en.srt"] == [first.id, second.id]
+        # An edit undone gives the first file's bytes again: that asset becomes current once more.
+        assert edit_and_rerun(machine).id == first.id
+        # A re-run with nothing changed keeps the current file.
+        with platform.db.write() as conn:
+            request_localization(conn, _mei(platform), work_id, "en", EngineSpec("openai", endpoint=url, model="m"))
+        _run(platform)
+        assert [a.id for a in current_subs(loc.derived_id)] == [first.id]
+
+
 def test_missing_engine_fails_the_job_and_the_stage(platform: Platform, work_id: str, tmp_path: Path) -> None:
     with platform.db.write() as conn:
         request_localization(conn, _mei(platform), work_id, "en", EngineSpec("ct2", model_dir=str(tmp_path / "none")))

@@ -7,14 +7,24 @@ from culturebridge.catalog.assets import (
     get_asset,
     list_assets,
     referenced_keys,
+    reinstate_asset,
+    supersede_asset,
+    superseded_by,
 )
 from culturebridge.catalog.canon import CanonCard
 from culturebridge.catalog.ips import add_ip, get_ip, get_ip_by_id, list_ips, update_canon
-from culturebridge.catalog.lineage import Lineage, add_derivation, ancestors_of, layout, lineage, sources_of
+from culturebridge.catalog.lineage import (
+    Lineage,
+    add_derivation,
+    ancestors_of,
+    layout,
+    lineage,
+    sources_of,
+)
 from culturebridge.catalog.models import (
     DERIVATION_KINDS,
-    WORK_KINDS,
     IP,
+    WORK_KINDS,
     Asset,
     Derivation,
     Work,
@@ -60,9 +70,12 @@ __all__ = [
     "list_ips",
     "list_works",
     "referenced_keys",
+    "reinstate_asset",
     "require_editor",
     "require_viewer",
     "sources_of",
+    "supersede_asset",
+    "superseded_by",
     "update_canon",
     "update_work",
 ]

@@ -13,14 +13,14 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from culturebridge.accounts.users import User
 from culturebridge.catalog.models import Asset
 from culturebridge.catalog.probe import probe
-from culturebridge.catalog.sniff import check_claimed_name, sniff_file
+from culturebridge.catalog.sniff import check_claimed_name, family, sniff_file
 from culturebridge.catalog.works import get_work, require_editor
-from culturebridge.errors import AssetNotFound, DuplicateAsset, InvalidInput
+from culturebridge.errors import AssetNotFound, Conflict, DuplicateAsset, InvalidInput
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.storage.media import LocalMediaStore
 from culturebridge.storage.schema import assets
@@ -106,9 +106,69 @@ def get_asset(conn: Connection, asset_id: str) -> Asset:
     return asset_from_row(row)
 
 
-def list_assets(conn: Connection, work_id: str) -> list[Asset]:
-    rows = conn.execute(select(assets).where(assets.c.work_id == work_id).order_by(assets.c.created_at, assets.c.id))
+def list_assets(conn: Connection, work_id: str, include_superseded: bool = False) -> list[Asset]:
+    """A work's assets, oldest first; those replaced by a newer asset only if asked."""
+    query = select(assets).where(assets.c.work_id == work_id)
+    if not include_superseded:
+        query = query.where(assets.c.superseded_by.is_(None))
+    rows = conn.execute(query.order_by(assets.c.created_at, assets.c.id))
     return [asset_from_row(r) for r in rows]
+
+
+def superseded_by(conn: Connection, asset_id: str) -> str | None:
+    """The id of the asset that replaced this one, or None while it is current."""
+    row = conn.execute(select(assets.c.superseded_by).where(assets.c.id == asset_id)).first()
+    if row is None:
+        raise AssetNotFound(asset_id)
+    return str(row.superseded_by) if row.superseded_by is not None else None
+
+
+def _chain(conn: Connection, asset_id: str) -> list[str]:
+    """`asset_id` and the assets that replaced it in turn, up to the current one."""
+    ids = [asset_id]
+    while (nxt := superseded_by(conn, ids[-1])) is not None and nxt not in ids:
+        ids.append(nxt)
+    return ids
+
+
+def supersede_asset(conn: Connection, old_id: str, new_id: str) -> None:
+    """Mark asset `old_id` as replaced by `new_id` (same work, same media family); no row is deleted.
+
+    A superseded asset drops out of `list_assets` (and the work's pages) but stays stored, so
+    evidence that names it (rights claims, labels, fingerprints) still verifies.
+    """
+    if old_id == new_id:
+        raise InvalidInput(f"asset {old_id!r} cannot supersede itself", hint="give the id of the asset that replaces it")
+    old, new = get_asset(conn, old_id), get_asset(conn, new_id)
+    if old.work_id != new.work_id:
+        raise InvalidInput(f"asset {new_id!r} belongs to work {new.work_id!r}, not to {old.work_id!r} like {old_id!r}",
+                           hint="only an asset of the same work can replace another")
+    if family(old.media_type) != family(new.media_type):
+        raise InvalidInput(f"asset {new_id!r} ({new.media_type}) cannot replace {old_id!r} ({old.media_type})",
+                           hint=f"a replacement must be {family(old.media_type)} too")
+    current = superseded_by(conn, old_id)
+    if current == new_id:
+        return
+    if current is not None:
+        raise Conflict(f"asset {old_id!r} is already superseded by {current!r}",
+                       hint=f"supersede the current asset {_chain(conn, current)[-1]!r} instead")
+    chain = _chain(conn, new_id)
+    if old_id in chain:
+        raise Conflict(f"asset {new_id!r} was itself replaced by {old_id!r}: superseding would make a cycle",
+                       hint=f"use reinstate_asset to make {new_id!r} current again")
+    if len(chain) > 1:
+        raise Conflict(f"asset {new_id!r} is itself superseded by {chain[1]!r}",
+                       hint=f"supersede {old_id!r} by the current asset {chain[-1]!r}")
+    conn.execute(update(assets).where(assets.c.id == old_id).values(superseded_by=new_id))
+
+
+def reinstate_asset(conn: Connection, asset_id: str) -> None:
+    """Make a superseded asset current again; the asset that replaced it is superseded by it."""
+    chain = _chain(conn, asset_id)
+    if len(chain) == 1:
+        return
+    conn.execute(update(assets).where(assets.c.id == asset_id).values(superseded_by=None))
+    conn.execute(update(assets).where(assets.c.id == chain[-1]).values(superseded_by=asset_id))
 
 
 def find_assets_by_hash(conn: Connection, sha256: str) -> list[Asset]:

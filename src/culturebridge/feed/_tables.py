@@ -84,14 +84,15 @@ explorer_arms = Table(
 
 # Every slot served to a viewer, with why it was chosen; `outcome` ("engaged" or "skipped")
 # is set by the first deciding event, which is how an exploration slot's result reaches the
-# explorer even when the event arrives after a restart or at another process.
+# explorer even when the event arrives after a restart or at another process. An append-only
+# log: no foreign keys, so writing it never waits on or fails over the catalogue.
 served = Table(
     "feed_served",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("viewer_id", String(40), nullable=False),
     Column("market", String(16), nullable=False),
-    Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("work_id", String(40), nullable=False),
     Column("position", Integer, nullable=False),
     Column("reason", String(16), nullable=False),
     Column("score", Float, nullable=False),

@@ -9,6 +9,7 @@ with `replace_unknowns` (attention-based copy), since CTranslate2 has no forced 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,8 @@ class CTranslate2Translator:
             self._tgt = spm.SentencePieceProcessor(model_file=str(pair[1]))
         except (RuntimeError, OSError, ValueError) as exc:
             raise EngineUnavailable(f"cannot load CTranslate2 model from {model_dir}: {exc}") from exc
+        self._vocab = _target_vocabulary(model_dir)
+        self._suppress: dict[tuple[str, ...], list[list[str]]] = {}
         self.name = f"ct2:{model_dir.name}"
         self.beam_size = beam_size
         self.max_batch_size = max_batch_size
@@ -67,6 +70,19 @@ class CTranslate2Translator:
     def target_pieces(self, text: str) -> list[str]:
         """Target-side sentencepiece pieces of a text (how a forbidden variant is suppressed)."""
         return list(self._tgt.encode(text, out_type=str))
+
+    def suppress_sequences(self, forbidden: Sequence[str]) -> list[list[str]]:
+        """Target pieces of the forbidden variants the model can produce (cached per list).
+
+        CTranslate2 refuses a whole batch if a suppressed sequence holds a piece outside the
+        target vocabulary ("Token ... is not in the vocabulary"); such a variant cannot be
+        written piece by piece anyway, so it is left to the glossary repair and QA.
+        """
+        key = tuple(forbidden)
+        if key not in self._suppress:
+            seqs = [self.target_pieces(f) for f in dict.fromkeys(key)]
+            self._suppress[key] = [p for p in seqs if p and (self._vocab is None or all(x in self._vocab for x in p))]
+        return self._suppress[key]
 
     def decode_pieces(self, text: str, num_hypotheses: int = 1, forbidden: Sequence[str] = ()) -> list[list[str]]:
         """Raw n-best target pieces for one text (for inspection and tests)."""
@@ -123,9 +139,10 @@ class CTranslate2Translator:
 
     def _decode(self, batch: list[list[str]], n: int, forbidden: Sequence[str]) -> list[list[list[str]]]:
         kwargs: dict[str, Any] = {}
-        if forbidden:
+        suppress = self.suppress_sequences(forbidden) if forbidden else []
+        if suppress:
             # REFERENCE §6: suppress_sequences keeps forbidden renderings out of the beam.
-            kwargs["suppress_sequences"] = [self.target_pieces(f) for f in forbidden]
+            kwargs["suppress_sequences"] = suppress
         if self.target_prefix:
             kwargs["target_prefix"] = [list(self.target_prefix)] * len(batch)
         try:
@@ -135,3 +152,18 @@ class CTranslate2Translator:
         except (RuntimeError, ValueError) as exc:
             raise EngineFailed(f"CTranslate2 decoding failed: {exc}") from exc
         return [list(r.hypotheses) for r in results]
+
+
+def _target_vocabulary(model_dir: Path) -> frozenset[str] | None:
+    """The converted model's target tokens (`target_vocabulary` or `shared_vocabulary`, json or txt)."""
+    for stem in ("target_vocabulary", "shared_vocabulary"):
+        path = model_dir / f"{stem}.json"
+        try:
+            if path.is_file():
+                return frozenset(str(t) for t in json.loads(path.read_text(encoding="utf-8")))
+            path = model_dir / f"{stem}.txt"
+            if path.is_file():
+                return frozenset(line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines())
+        except (OSError, ValueError, TypeError) as exc:
+            raise EngineUnavailable(f"cannot read the vocabulary {path}: {exc}") from exc
+    return None

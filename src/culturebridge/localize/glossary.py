@@ -87,6 +87,11 @@ class Glossary:
     # Matching pattern per locale, built on first use (the glossary itself never changes).
     _patterns: dict[str | None, tuple[re.Pattern[str] | None, dict[str, Term]]] = field(
         init=False, default_factory=dict, compare=False, repr=False)
+    # Forbidden variants per locale, built on first use.
+    _forbidden: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict, compare=False, repr=False)
+    _folded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict, compare=False, repr=False)
+    _variants: dict[str, tuple[tuple[Term, Rendering, str], ...]] = field(
+        init=False, default_factory=dict, compare=False, repr=False)
 
     # --- construction -----------------------------------------------------------------
 
@@ -179,10 +184,10 @@ class Glossary:
             return []
         return [TermMatch(by_source[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)]
 
-    def hints(self, text: str, locale: str) -> tuple[TermHint, ...]:
+    def hints(self, text: str, locale: str, found: list[TermMatch] | None = None) -> tuple[TermHint, ...]:
         """Matched entries as engine hints (for an LLM prompt)."""
         out: dict[str, TermHint] = {}
-        for m in self.find(text, locale):
+        for m in self.find(text, locale) if found is None else found:
             r = m.term.rendering(locale)
             assert r is not None
             note = "; ".join(x for x in (m.term.strategy, m.term.note,
@@ -193,16 +198,28 @@ class Glossary:
 
     def forbidden(self, locale: str) -> tuple[str, ...]:
         """Every forbidden variant for a locale."""
-        return tuple(f for t in self.terms if (r := t.rendering(locale)) for f in r.forbidden)
+        if locale not in self._forbidden:
+            self._forbidden[locale] = tuple(f for t in self.terms if (r := t.rendering(locale)) for f in r.forbidden)
+        return self._forbidden[locale]
+
+    def forbidden_variants(self, locale: str) -> tuple[tuple[Term, Rendering, str], ...]:
+        """(term, rendering, variant casefolded) for every forbidden variant of a locale (cached)."""
+        if locale not in self._variants:
+            self._variants[locale] = tuple((t, r, f.casefold()) for t in self.terms if (r := t.rendering(locale))
+                                           for f in r.forbidden)
+        return self._variants[locale]
 
     # --- enforcement --------------------------------------------------------------------
 
-    def mask(self, text: str, locale: str, method: Method = "mask") -> Masked:
+    def mask(self, text: str, locale: str, method: Method = "mask", found: list[TermMatch] | None = None) -> Masked:
         """Replace protected terms by placeholders (or by their rendering, source-side)."""
+        matches = self.find(text, locale) if found is None else found
+        if not matches:
+            return Masked(text, ())
         out: list[str] = []
         terms: list[Term] = []
         pos = 0
-        for m in self.find(text, locale):
+        for m in matches:
             out.append(text[pos:m.start])
             if method == "substitute":
                 r = m.term.rendering(locale)
@@ -240,19 +257,78 @@ class Glossary:
         return {m.term.concept or m.term.source for m in self.find(source, locale)
                 if m.term.strategy == "transliterate+gloss"}
 
-    def missing(self, source: str, target: str, locale: str) -> list[TermMatch]:
-        """Source terms whose rendering (any accepted form, plural allowed) is absent from the target."""
-        return [m for m in self.find(source, locale)
+    def missing(self, source: str, target: str, locale: str,
+                found: list[TermMatch] | None = None) -> list[TermMatch]:
+        """Source terms whose rendering (any accepted form, plural allowed) is absent from the target.
+
+        `found` is `find(source, locale)` when the caller already has it (saves a scan).
+        """
+        matches = self.find(source, locale) if found is None else found
+        return [m for m in matches
                 if not any(_form_pattern(f).search(target) for f in m.term.rendering(locale).accepted())]  # type: ignore[union-attr]
 
-    def compliance(self, source: str, target: str, locale: str) -> float:
+    def compliance(self, source: str, target: str, locale: str, found: list[TermMatch] | None = None) -> float:
         """Share of source terms rendered as the glossary says, minus forbidden hits (1.0 = all)."""
-        found = self.find(source, locale)
-        low = target.casefold()
-        bad = sum(1 for f in self.forbidden(locale) if f.casefold() in low)
-        if not found:
+        matches = self.find(source, locale) if found is None else found
+        variants = self._folded.get(locale)
+        if variants is None:
+            variants = self._folded[locale] = tuple(dict.fromkeys(f for _, _, f in self.forbidden_variants(locale)))
+        low = target.casefold() if variants else ""
+        bad = sum(1 for f in variants if f in low)
+        if not matches:
             return 1.0 - bad
-        return (len(found) - len(self.missing(source, target, locale)) - bad) / len(found)
+        return (len(matches) - len(self.missing(source, target, locale, matches)) - bad) / len(matches)
+
+    def repair(self, source: str, target: str, locale: str, seen: set[str] | None = None,
+               found: list[TermMatch] | None = None) -> str:
+        """Replace forbidden variants of the source's terms in `target` by the approved rendering.
+
+        A deterministic post-edit: word-boundary matches only (`_form_pattern`), the case of the
+        variant carried over to Latin renderings, the glossed first-mention form where a
+        `transliterate+gloss` term is not yet in `seen`, else the normal form (what `restore`
+        writes). A variant inside an accepted form ("Wukong" in "Sun Wukong") is left alone.
+        """
+        seen = set() if seen is None else seen
+        matches = self.find(source, locale) if found is None else found
+        for term in {m.term.source: m.term for m in matches}.values():
+            r = term.rendering(locale)
+            if r is None or not r.forbidden:
+                continue
+            for bad in r.forbidden:
+                if bad.casefold() not in target.casefold():
+                    continue
+                keep = [(a.start(), a.end()) for f in r.accepted() for a in _form_pattern(f).finditer(target)]
+                parts: list[str] = []
+                pos = 0
+                for hit in _form_pattern(bad).finditer(target):
+                    if any(a < hit.end() and hit.start() < b for a, b in keep):
+                        continue
+                    parts += [target[pos:hit.start()], _match_case(hit.group(0), _next_form(term, r, seen))]
+                    pos = hit.end()
+                target = "".join(parts) + target[pos:]
+        return target
+
+    def introduce(self, source: str, target: str, locale: str, seen: set[str],
+                  found: list[TermMatch] | None = None) -> str:
+        """First-mention glosses for a target written with substituted (normal-form) renderings.
+
+        Source-side substitution writes each term's normal rendering; where a
+        `transliterate+gloss` term is not yet in `seen`, its first occurrence becomes the
+        glossed form. Every term rendered in the target is then recorded in `seen`.
+        """
+        matches = self.find(source, locale) if found is None else found
+        for term in {m.term.source: m.term for m in matches}.values():
+            r = term.rendering(locale)
+            assert r is not None
+            concept = term.concept or term.source
+            if (term.strategy == "transliterate+gloss" and r.first_mention and concept not in seen
+                    and not _form_pattern(r.first_mention).search(target)):
+                hit = _form_pattern(r.text).search(target)
+                if hit:
+                    target = target[:hit.start()] + r.first_mention + target[hit.end():]
+            if any(_form_pattern(f).search(target) for f in r.accepted()):
+                seen.add(concept)
+        return target
 
 
 @functools.lru_cache(maxsize=4096)
@@ -263,6 +339,24 @@ def _form_pattern(form: str) -> re.Pattern[str]:
         return re.compile(re.escape(form), re.IGNORECASE)
     body = r"\s+".join(re.escape(w) + ("(?:e?s)?" if w[-1:].isalpha() else "") for w in words)
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def _next_form(term: Term, r: Rendering, seen: set[str]) -> str:
+    # The form `restore` would write here: glossed on a first mention, else the normal text.
+    concept = term.concept or term.source
+    first = term.strategy == "transliterate+gloss" and r.first_mention and concept not in seen
+    seen.add(concept)
+    return r.first_mention if first and r.first_mention else r.text
+
+
+def _match_case(found: str, good: str) -> str:
+    """`good` in the case of `found` (Latin scripts): ALL CAPS stays caps, a capital stays capital."""
+    letters = [c for c in found if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return good.upper()
+    if letters and found[:1].isupper() and good[:1].islower():
+        return good[0].upper() + good[1:]
+    return good
 
 
 def leftover_placeholders(text: str) -> list[tuple[int, int]]:

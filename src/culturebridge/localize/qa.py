@@ -9,10 +9,11 @@ target text, except glossary spans which index the source (where the term is).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from culturebridge.localize.glossary import Glossary
@@ -31,9 +32,11 @@ _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
            "hundred": 100, "thousand": 1000, "dozen": 12}
+_EN_NUM_WORD = re.compile(r"(?<!\w)(?:" + "|".join(sorted(_EN_NUM, key=len, reverse=True)) + r")(?!\w)")
 _SENT_SRC = re.compile(r"[。！？!?]+|\.(?:\s|$)")
 _SENT_TGT = re.compile(r"[.!?。！？]+(?=\s|$|[\"'”」）)])")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_NONSPACE = re.compile(r"\S")
 _LENGTH_RANGE = {("cjk", "latin"): (1.0, 9.0), ("latin", "cjk"): (0.1, 1.0), ("same", "same"): (0.4, 2.5)}
 
 
@@ -54,11 +57,14 @@ def parse_chinese_number(text: str) -> int:
     return total + section + digit
 
 
+@functools.lru_cache(maxsize=64)
 def _script(lang: str) -> str:
     return "cjk" if base_language(lang) in ("zh", "ja") else "latin"
 
 
+@functools.lru_cache(maxsize=4096)
 def _strip(text: str) -> str:
+    # Cached: check_pair and check_document both need it for the same texts.
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum()).casefold()
 
 
@@ -80,9 +86,7 @@ def _numbers(text: str, lang: str) -> tuple[Counter[int], set[int]]:
             every.update(_CN_DIGIT[c] for c in m.group(0) if c in _CN_DIGIT)
             if len(m.group(0)) >= 2 and v >= 10:  # single numerals live inside idioms and names
                 must[v] += 1
-    for w in _WORD.findall(text.lower()):
-        if w in _EN_NUM:
-            every.add(_EN_NUM[w])
+    every.update(_EN_NUM[w] for w in _EN_NUM_WORD.findall(text.lower()))
     return must, every
 
 
@@ -96,8 +100,8 @@ def _sentences(text: str, pattern: re.Pattern[str]) -> int:
 
 
 def check_pair(seg: str, source: str, target: str, source_lang: str, target_lang: str,
-               glossary: Glossary | None = None) -> list[Issue]:
-    """Every segment-level check on one pair."""
+               glossary: Glossary | None = None, detected: Mapping[str, str | None] | None = None) -> list[Issue]:
+    """Every segment-level check on one pair (`detected`: target languages found in one batch)."""
     issues: list[Issue] = []
     whole = (0, len(target))
     if not target.strip():
@@ -121,14 +125,14 @@ def check_pair(seg: str, source: str, target: str, source_lang: str, target_lang
             r = m.term.rendering(target_lang)
             assert r is not None
             issues.append(Issue(seg, "glossary", (m.start, m.end), f"{m.term.source!r} must be rendered {r.text!r}"))
-        low = target.casefold()
-        for term in glossary.terms:
-            r = term.rendering(target_lang)
-            for bad in r.forbidden if r else ():
-                at = low.find(bad.casefold())
-                if at >= 0:
-                    issues.append(Issue(seg, "forbidden", (at, at + len(bad)),
-                                        f"{bad!r} is a forbidden rendering of {term.source!r}; use {r.text!r}"))  # type: ignore[union-attr]
+        variants = glossary.forbidden_variants(target_lang)
+        low = target.casefold() if variants else ""
+        for term, r, bad in variants:
+            at = low.find(bad)
+            if at >= 0:
+                issues.append(Issue(seg, "forbidden", (at, at + len(bad)),
+                                    f"{target[at:at + len(bad)]!r} is a forbidden rendering of {term.source!r}; "
+                                    f"use {r.text!r}"))
     if len(s_norm) >= 6:
         kind = (_script(source_lang), _script(target_lang)) if cross else ("same", "same")
         lo, hi = _LENGTH_RANGE[kind]
@@ -136,7 +140,7 @@ def check_pair(seg: str, source: str, target: str, source_lang: str, target_lang
         if not lo <= ratio <= hi:
             issues.append(Issue(seg, "length", whole, f"target/source length ratio {ratio:.2f} is outside {lo}-{hi}",
                                 "warning"))
-    issues += _language(seg, target, target_lang)
+    issues += _language(seg, target, target_lang, detected)
     issues += _script_mismatch(seg, target, target_lang)
     s_count = _sentences(source, _SENT_SRC)
     t_count = _sentences(target, _SENT_TGT if _script(target_lang) == "latin" else _SENT_SRC)
@@ -146,19 +150,20 @@ def check_pair(seg: str, source: str, target: str, source_lang: str, target_lang
 
 
 def _repetition(seg: str, target: str, lang: str) -> list[Issue]:
-    if _script(lang) == "cjk":
-        toks = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"\S", target)]
-    else:
-        toks = [(m.start(), m.end(), m.group(0).casefold()) for m in _WORD.finditer(target)]
-    words = [t[2] for t in toks]
+    pattern = _NONSPACE if _script(lang) == "cjk" else _WORD
+    words = pattern.findall(target) if pattern is _NONSPACE else [w.casefold() for w in _WORD.findall(target)]
     for n in range(1, 7):
         for i in range(len(words) - 3 * n + 1):
+            first = words[i]
+            if first != words[i + n] or first != words[i + 2 * n]:  # cheap necessary condition
+                continue
             gram = words[i:i + n]
             if words[i + n:i + 2 * n] == gram and words[i + 2 * n:i + 3 * n] == gram:
                 if n == 1 and gram[0].isdigit():
                     continue
                 what = "the same word three times" if n == 1 else f"a {n}-word loop"
-                return [Issue(seg, "repetition", (toks[i][0], toks[i + 3 * n - 1][1]),
+                spans = [m.span() for m in pattern.finditer(target)]
+                return [Issue(seg, "repetition", (spans[i][0], spans[i + 3 * n - 1][1]),
                               f"{what}: {' '.join(gram)!r} repeated")]
     return []
 
@@ -203,12 +208,23 @@ def detect_language(text: str) -> str | None:
     return None if lang is None else str(codes[lang])
 
 
-def _language(seg: str, target: str, target_lang: str) -> list[Issue]:
-    letters = sum(1 for c in target if c.isalpha())
+def detect_languages(texts: Sequence[str]) -> list[str | None]:
+    """`detect_language` of many texts in one call (lingua spreads them over the cores)."""
+    codes, detector = _detector()
+    return [None if lang is None else str(codes[lang]) for lang in detector.detect_languages_in_parallel_of(list(texts))]
+
+
+def _language_checked(target: str, target_lang: str) -> bool:
+    # Too few letters to tell a language apart: not checked.
     want = base_language(target_lang)
-    if want not in LANGUAGES or letters < (4 if _script(target_lang) == "cjk" else 15):
+    return want in LANGUAGES and sum(map(str.isalpha, target)) >= (4 if _script(target_lang) == "cjk" else 15)
+
+
+def _language(seg: str, target: str, target_lang: str, detected: Mapping[str, str | None] | None = None) -> list[Issue]:
+    if not _language_checked(target, target_lang):
         return []
-    got = detect_language(target)
+    want = base_language(target_lang)
+    got = detected[target] if detected is not None and target in detected else detect_language(target)
     if got is None or got == want or (want == "zh" and got == "ja" and not _KANA.search(target)):
         return []
     return [Issue(seg, "language", (0, len(target)), f"target looks like {got}, expected {want}")]
@@ -248,10 +264,13 @@ def check_document(pairs: Sequence[tuple[str, str, str | None]], source_lang: st
     """Segment checks on every pair plus cross-segment consistency (same source, other target)."""
     issues: list[Issue] = []
     first: dict[str, tuple[str, str]] = {}
+    # Language identification is the costliest check: one batched call for the document.
+    texts = list(dict.fromkeys(t for _, _, t in pairs if t is not None and _language_checked(t, target_lang)))
+    detected = dict(zip(texts, detect_languages(texts))) if len(texts) > 1 else None
     for seg, source, target in pairs:
         if target is None:
             continue
-        issues += check_pair(seg, source, target, source_lang, target_lang, glossary)
+        issues += check_pair(seg, source, target, source_lang, target_lang, glossary, detected)
         key = _strip(source)
         if key in first and _strip(first[key][1]) != _strip(target):
             issues.append(Issue(seg, "inconsistent", (0, len(target)),

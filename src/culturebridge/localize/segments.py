@@ -74,6 +74,8 @@ class Translation:
     hypotheses: tuple[str, ...] = ()
     error: str | None = None
     issues: tuple[Issue, ...] = ()
+    # Which glossary method supplied the terms ("mask", "substitute", "+repair"); "" if none ran.
+    term_method: str = ""
 
     @classmethod
     def failed(cls, segment: Segment, origin: str, error: str) -> Translation:

@@ -8,10 +8,16 @@ beyond the `Context` hints they are handed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from culturebridge.localize.glossary import Glossary, Masked, Method, leftover_placeholders
+from culturebridge.localize.glossary import (
+    Glossary,
+    Masked,
+    Method,
+    TermMatch,
+    leftover_placeholders,
+)
 from culturebridge.localize.memory import TranslationMemory
 from culturebridge.localize.segments import NO_CONTEXT, Context, Issue, Segment, Translation
 
@@ -73,8 +79,28 @@ class TMTranslator:
         return [out[s.id] for s in segments]
 
 
+@dataclass(frozen=True)
+class _Pick:
+    """The most compliant hypothesis of one engine answer (scored with throwaway mentions)."""
+
+    method: Method
+    masked: Masked
+    found: list[TermMatch]
+    candidates: list[str]
+    restored: list[str]
+    index: int
+    failing: bool
+
+
 class GlossaryEnforcer:
-    """Masks protected terms, restores renderings, re-ranks n-best, flags what remains.
+    """Masks protected terms, restores renderings, re-ranks n-best, repairs, flags what remains.
+
+    REFERENCE §6 (no forced decoding): terms are masked with placeholders (`method="mask"`)
+    and the n-best re-ranked by compliance. Segments whose best output still misses a term or
+    keeps a placeholder are re-sent once, in one batch, with the terms substituted source-side;
+    the more compliant result wins (ties keep the masked one). Forbidden variants of the
+    segment's terms are then replaced by the approved rendering (`Glossary.repair`), and
+    whatever is still missing is flagged. `Translation.term_method` says which path won.
 
     First mentions (a `transliterate+gloss` term gets its glossed form once) are tracked in
     `mentions`: pass one set per job so the gloss appears once per job, not once per batch;
@@ -82,56 +108,95 @@ class GlossaryEnforcer:
     """
 
     def __init__(self, glossary: Glossary, inner: Translator, method: Method = "mask",
-                 n_best: int = 4, mentions: set[str] | None = None) -> None:
+                 n_best: int = 4, mentions: set[str] | None = None, fallback: bool = True) -> None:
         self.glossary = glossary
         self.inner = inner
         self.method = method
         self.n_best = n_best
+        self.fallback = fallback and method == "mask"
         self.mentions = set() if mentions is None else mentions
         self.name = f"glossary+{inner.name}"
 
     def translate(self, segments: Sequence[Segment], source: str, target: str,
                   context: Context = NO_CONTEXT) -> list[Translation]:
         """Translate with glossary terms protected and compliance-ranked hypotheses."""
-        masked = {s.id: self.glossary.mask(s.text, target, self.method) for s in segments}
-        hints = {s.id: self.glossary.hints(s.text, target) for s in segments}
+        g = self.glossary
+        found = {s.id: g.find(s.text, target) for s in segments}
+        masked = {s.id: g.mask(s.text, target, self.method, found[s.id]) for s in segments}
+        hints = {s.id: g.hints(s.text, target, found[s.id]) for s in segments if found[s.id]}
         ctx = replace(context, hints={**context.hints, **hints},
-                      forbidden=context.forbidden + self.glossary.forbidden(target),
+                      forbidden=context.forbidden + g.forbidden(target),
                       num_hypotheses=max(context.num_hypotheses, self.n_best))
         inner_in = [Segment(s.id, masked[s.id].text) for s in segments]
         results = self.inner.translate(inner_in, source, target, ctx)
-        seen = self.mentions
+        first: dict[str, _Pick] = {}
+        for seg, res in zip(segments, results):
+            if res.text is not None:
+                first[seg.id] = self._pick(res, self.method, masked[seg.id], found[seg.id], target)
+        # The substitution fallback: only the failing segments, once, in one batch.
+        retry = [s for s in segments if self.fallback and s.id in first and first[s.id].failing]
+        second: dict[str, _Pick] = {}
+        if retry:
+            subst = {s.id: g.mask(s.text, target, "substitute", found[s.id]) for s in retry}
+            again = self.inner.translate([Segment(s.id, subst[s.id].text) for s in retry], source, target, ctx)
+            for seg, res in zip(retry, again):
+                if res.text is not None:
+                    second[seg.id] = self._pick(res, "substitute", subst[seg.id], found[seg.id], target)
         out: list[Translation] = []
         for seg, res in zip(segments, results):
             res = replace(res, source=seg.text)
             if res.text is None:
                 out.append(res)
                 continue
-            out.append(self._choose(seg, res, masked[seg.id], target, seen))
+            out.append(self._finish(seg, res, first[seg.id], second.get(seg.id), target))
         return out
 
-    def _choose(self, seg: Segment, res: Translation, masked: Masked, target: str,
-                seen: set[str]) -> Translation:
+    def _pick(self, res: Translation, method: Method, masked: Masked, found: list[TermMatch],
+              target: str) -> _Pick:
         # REFERENCE §6: no forced decoding, so pick the n-best hypothesis that complies most.
         candidates = [res.text or ""] + [h for h in res.hypotheses if h != res.text]
-        best: tuple[float, int] | None = None
-        best_text, best_seen = "", seen
-        restored_all: list[str] = []
-        for i, hyp in enumerate(candidates):
-            trial_seen = set(seen)
-            text = self.glossary.restore(hyp, masked, target, trial_seen)
-            restored_all.append(text)
-            score = self.glossary.compliance(seg.text, text, target) - 0.5 * len(leftover_placeholders(text))
-            if best is None or (score, -i) > best:
-                best, best_text, best_seen = (score, -i), text, trial_seen
+        restore = method == "mask" and bool(masked.terms)
+        restored = [self.glossary.restore(h, masked, target, set()) if restore else h for h in candidates]
+        index = 0
+        if len(restored) > 1:
+            scores = [(self._score(t, found, target), -i) for i, t in enumerate(restored)]
+            index = -max(scores)[1]
+        text = restored[index]
+        failing = bool(found) and bool(leftover_placeholders(text) or self.glossary.missing("", text, target, found))
+        return _Pick(method, masked, found, candidates, restored, index, failing)
+
+    def _score(self, text: str, found: list[TermMatch], target: str) -> float:
+        return self.glossary.compliance("", text, target, found) - 0.5 * len(leftover_placeholders(text))
+
+    def _render(self, seg: Segment, pick: _Pick, hyp: str, target: str, seen: set[str]) -> tuple[str, str]:
+        """(final text, method label) of one hypothesis: restored or glossed, then repaired."""
+        g = self.glossary
+        if pick.method == "mask":
+            text = g.restore(hyp, pick.masked, target, seen) if pick.masked.terms else hyp
+        else:
+            text = g.introduce(seg.text, hyp, target, seen, pick.found)
+        repaired = g.repair(seg.text, text, target, seen, pick.found) if pick.found else text
+        return repaired, pick.method + ("+repair" if repaired != text else "")
+
+    def _finish(self, seg: Segment, res: Translation, pick: _Pick, alt: _Pick | None, target: str) -> Translation:
+        seen = self.mentions
+        trial = set(seen)
+        text, method = self._render(seg, pick, pick.candidates[pick.index], target, trial)
+        chosen = pick
+        if alt is not None:
+            alt_trial = set(seen)
+            alt_text, alt_method = self._render(seg, alt, alt.candidates[alt.index], target, alt_trial)
+            if self._score(alt_text, pick.found, target) > self._score(text, pick.found, target):
+                text, method, trial, chosen = alt_text, alt_method, alt_trial, alt
         seen.clear()
-        seen.update(best_seen)
+        seen.update(trial)
+        hyps = tuple(text if i == chosen.index else h for i, h in enumerate(chosen.restored))
         issues = tuple(
             Issue(seg.id, "glossary", (m.start, m.end),
                   f"{m.term.source!r} must be rendered {m.term.rendering(target).text!r}")  # type: ignore[union-attr]
-            for m in self.glossary.missing(seg.text, best_text, target)
+            for m in self.glossary.missing(seg.text, text, target, pick.found)
         )
-        return replace(res, text=best_text, hypotheses=tuple(restored_all), issues=res.issues + issues)
+        return replace(res, text=text, hypotheses=hyps, issues=res.issues + issues, term_method=method)
 
 
 def first_mentions(glossary: Glossary, done: Sequence[Translation], target: str) -> set[str]:

@@ -9,14 +9,17 @@ any of it, per GB 45438 labelling of AI output) with its subtitles fitted to the
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from collections.abc import Callable
 from pathlib import PurePath
+from typing import BinaryIO
 
 from sqlalchemy import Connection
 
 from culturebridge.accounts.users import User, get_user
-from culturebridge.catalog.assets import list_assets
+from culturebridge.catalog.assets import list_assets, reinstate_asset, supersede_asset
 from culturebridge.catalog.ips import get_ip_by_id
 from culturebridge.catalog.lineage import add_derivation
 from culturebridge.catalog.models import Asset, Work
@@ -204,8 +207,9 @@ def handler(platform: Platform) -> Handler:
 def finish_localization(conn: Connection, platform: Platform, localization_id: str, subtitles: bool = True) -> str:
     """Recompute a localization's state, (re)build its derived work, update the stage status.
 
-    Subtitle files are rebuilt only when asked (by the job): each rebuild adds an asset, so
-    human edits refresh title and synopsis at once and subtitles on the next (free) re-run.
+    Subtitle files are rebuilt only when asked (by the job): a rebuild stores a new asset that
+    supersedes the previous one (catalog.supersede_asset), so human edits refresh title and
+    synopsis at once and subtitles on the next (free) re-run.
     """
     loc = get_localization_by_id(conn, localization_id)
     stored = segments_of(conn, loc.id)
@@ -257,7 +261,9 @@ def _add_subtitles(conn: Connection, platform: Platform, actor: User, derived_id
                    by_id: dict[str, StoredSegment]) -> None:
     from culturebridge.pipeline.ingest import ingest  # pipeline.stages lists this module's handler
 
-    for asset in subtitle_assets(conn, loc.work_id):
+    sources = subtitle_assets(conn, loc.work_id)
+    stems = [PurePath(a.original_name).stem.casefold() for a in sources]
+    for asset in sources:
         try:
             cues = parse_subtitles(platform.media.path(asset.storage_key).read_bytes())
         except (Error, OSError):
@@ -272,13 +278,30 @@ def _add_subtitles(conn: Connection, platform: Platform, actor: User, derived_id
             out.append(Cue(c.start_ms, c.end_ms, seg.target))
         fitted = fit_cues(out, loc.target_lang)
         path = PurePath(asset.original_name)
-        body = to_vtt(fitted.cues) if path.suffix.lower() == ".vtt" else to_srt(fitted.cues)
-        name = f"{path.stem}.{loc.target_lang}{path.suffix.lower()}"
-        try:
-            with conn.begin_nested():
-                ingest(conn, platform, actor, derived_id, io.BytesIO(body.encode("utf-8")), name)
-        except DuplicateAsset:
-            continue  # unchanged since the last run
+        body = (to_vtt(fitted.cues) if path.suffix.lower() == ".vtt" else to_srt(fitted.cues)).encode("utf-8")
+        # Two source files of one name get the source asset id in theirs, so neither replaces the other.
+        stem = path.stem if stems.count(path.stem.casefold()) == 1 else f"{path.stem}.{asset.id}"
+        _replace_subtitle(conn, platform, actor, derived_id, f"{stem}.{loc.target_lang}{path.suffix.lower()}", body,
+                          ingest)
+
+
+def _replace_subtitle(conn: Connection, platform: Platform, actor: User, derived_id: str, name: str, body: bytes,
+                      ingest: Callable[[Connection, Platform, User, str, BinaryIO, str], Asset]) -> None:
+    """Store a rebuilt subtitle file as the one current version of `name` (older ones superseded)."""
+    sha = hashlib.sha256(body).hexdigest()
+    previous = [a for a in list_assets(conn, derived_id) if a.original_name == name]
+    if any(a.sha256 == sha for a in previous):
+        return  # unchanged since the last run
+    try:
+        with conn.begin_nested():
+            new = ingest(conn, platform, actor, derived_id, io.BytesIO(body), name)
+    except DuplicateAsset:
+        # The same bytes as an earlier, superseded version (an edit undone): make that one current.
+        new = next(a for a in list_assets(conn, derived_id, include_superseded=True) if a.sha256 == sha)
+        reinstate_asset(conn, new.id)
+        previous = [a for a in list_assets(conn, derived_id) if a.original_name == name and a.id != new.id]
+    for old in previous:
+        supersede_asset(conn, old.id, new.id)
 
 
 # --- human edits ---------------------------------------------------------------------------

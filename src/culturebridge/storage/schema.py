@@ -121,6 +121,9 @@ assets = Table(
     Column("storage_key", String(200), nullable=False),
     Column("original_name", String(255), nullable=False),
     _ts("created_at"),
+    # The asset that replaced this one (a rebuilt subtitle file); rows are never deleted, since
+    # other stages' evidence references asset ids. Kept consistent by catalog.supersede_asset.
+    Column("superseded_by", String(40), nullable=True),
     UniqueConstraint("work_id", "sha256"),
     Index("ix_assets_sha256", "sha256"),
 )

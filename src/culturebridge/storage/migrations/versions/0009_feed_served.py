@@ -28,9 +28,6 @@ def upgrade() -> None:
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("served_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["work_id"], ["works.id"], name=op.f("fk_feed_served_work_id_works"), ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_served")),
     )
     op.create_index("ix_feed_served_viewer_market_work", "feed_served", ["viewer_id", "market", "work_id"])
