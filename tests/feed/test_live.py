@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+import pytest
 
 from culturebridge.accounts import get_user_by_name
+from culturebridge.feed import live as live_module
 from culturebridge.feed.catalog_model import BuildConfig
 from culturebridge.feed.content import UsemEncoder
 from culturebridge.feed.explore import ExploreConfig
@@ -108,3 +112,38 @@ def test_an_event_for_a_work_never_served_to_the_viewer_teaches_nothing(
     assert live.record(Event("evt-unserved-1", "v-z", ids[0], "US/en", "like"))
     with platform.db.read() as conn:
         assert load_arms(conn, "US/en", ids) == {}
+
+
+def test_the_writer_thread_stores_served_slots_without_being_asked(
+    platform: Platform, text_encoder: UsemEncoder
+) -> None:
+    _publish(platform, ["茶艺", "昆曲"])
+    live = LiveFeed(platform, encoder=text_encoder)
+    slots = live.feed("v-w", "US/en", 2)
+    deadline = time.monotonic() + 30.0
+    total = 0
+    while time.monotonic() < deadline and total < len(slots):
+        time.sleep(0.1)
+        with platform.db.read() as conn:
+            total = sum(n for n, _ in served_outcomes(conn, "US/en").values())
+    assert total == len(slots)
+
+
+def test_slots_that_fail_to_be_written_stay_queued(
+    platform: Platform, text_encoder: UsemEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_module, "SERVED_FLUSH_SECONDS", 3600.0)  # no writer-thread flush here
+    _publish(platform, ["茶艺", "昆曲"])
+    live = LiveFeed(platform, encoder=text_encoder)
+    slots = live.feed("v-q", "US/en", 2)
+
+    def broken(conn: object, rows: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(live_module, "log_served", broken)
+        with pytest.raises(OSError):
+            live.flush_served()
+    live.flush_served()
+    with platform.db.read() as conn:
+        assert sum(n for n, _ in served_outcomes(conn, "US/en").values()) == len(slots)

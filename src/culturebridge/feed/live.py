@@ -3,15 +3,16 @@
 `refresh_catalog` builds one `FeedModel` per market from the database (CLI, job, or the
 web process itself) and records a snapshot generation; a `LiveFeed` in the web process
 serves from `FeedHolder`s and, when a newer generation appears, rebuilds in a background
-thread and swaps without downtime. Every served slot is logged with its reason (in
-batches: at most `SERVED_FLUSH_SECONDS` or `SERVED_BATCH` slots are held in memory, and an
-event flushes them first). The first deciding event for a slot settles it; when the slot was
+thread and swaps without downtime. Every served slot is logged with its reason: a writer
+thread stores them in batches (every `SERVED_FLUSH_SECONDS`, or sooner once `SERVED_BATCH`
+are waiting), so no request waits on the disk, and an event flushes them first. The first deciding event for a slot settles it; when the slot was
 an exploration slot, the outcome updates the Thompson explorer in memory and, in the same
 transaction as the event, its stored arms, so a restart or another process still credits it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -50,9 +51,12 @@ from culturebridge.feed.store import (
 from culturebridge.ids import now
 from culturebridge.platform import Platform
 
+log = logging.getLogger(__name__)
+
 MAX_FEED = 100
 SERVED_BATCH = 500
 SERVED_FLUSH_SECONDS = 1.0
+SERVED_BACKLOG = 200_000
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,9 @@ class LiveFeed:
         self._cards: dict[str, dict[str, Card]] = {}
         self._recent: dict[tuple[str, str], set[int]] = {}
         self._served: list[ServedRow] = []
-        self._flushed_at = time.monotonic()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
         self._checked = 0.0
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
@@ -280,19 +286,38 @@ class LiveFeed:
     def _log(self, rows: list[ServedRow]) -> None:
         with self._lock:
             self._served.extend(rows)
-            due = (len(self._served) >= SERVED_BATCH
-                   or time.monotonic() - self._flushed_at >= SERVED_FLUSH_SECONDS)
-        if due:
-            self.flush_served()
+            full = len(self._served) >= SERVED_BATCH
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="feed-served-log", daemon=True)
+                self._writer.start()
+        if full:
+            self._wake.set()
+
+    def _write_loop(self) -> None:
+        while True:
+            self._wake.wait(SERVED_FLUSH_SECONDS)
+            self._wake.clear()
+            try:
+                self.flush_served()
+            except Exception:  # keep the thread alive: the rows stay queued for the next try
+                log.exception("could not write served feed slots; retrying")
 
     def flush_served(self) -> None:
-        """Write the served slots held in memory to the log."""
-        with self._lock:
-            rows, self._served = self._served, []
-            self._flushed_at = time.monotonic()
-        if rows:
-            with self.platform.db.write() as conn:
-                log_served(conn, rows)
+        """Write the served slots held in memory to the log (rows that fail stay queued)."""
+        with self._flush_lock:
+            with self._lock:
+                rows, self._served = self._served, []
+            if not rows:
+                return
+            try:
+                with self.platform.db.write() as conn:
+                    log_served(conn, rows)
+            except BaseException:
+                with self._lock:
+                    # Keep them for the next try, but never more than SERVED_BACKLOG.
+                    self._served[:0] = rows
+                    del self._served[: max(0, len(self._served) - SERVED_BACKLOG)]
+                raise
 
     # --- events -----------------------------------------------------------------------------
 
