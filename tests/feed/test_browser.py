@@ -15,7 +15,7 @@ from culturebridge.platform import Platform
 from culturebridge.web import create_app
 from tests.browser import browser, serve  # noqa: F401  (fixture)
 from tests.feed.test_web import _setup
-from tests.web.conftest import platform  # noqa: F401  (fixture)
+from tests.web.conftest import PASSWORD, platform  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +54,14 @@ def test_a_phone_viewer_sees_the_feed_and_their_like_is_recorded_once(
             break
         time.sleep(0.2)
     assert kinds.count("like") == 1 and "impression" in kinds
+    # The platform desk sees that like in the market's figures, on a phone too.
+    page.goto(feed_server + "/login?next=/studio/feed")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(feed_server + "/studio/feed")
+    market = page.locator("#market-US-en")
+    expect(market).to_be_visible()
+    expect(market.locator("tbody tr")).to_have_count(4)  # personal, popular, similar, exploration
+    assert "like 1" in market.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "report scrolls sideways"

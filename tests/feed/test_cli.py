@@ -100,3 +100,12 @@ def test_publish_and_refresh_on_a_data_dir(tmp_path: Path) -> None:
     assert out["markets"] == {"US/en": 1} and out["generation"] >= 1
     with_mei = runner.invoke(root, [*base, "publish", work.id, "--market", "FR/fr", "--as", "mei"])
     assert with_mei.exit_code == 0 and "FR/fr" in with_mei.output
+    report = runner.invoke(root, [*base, "report", "--json"])
+    assert report.exit_code == 0, report.output
+    markets = {m["market"]: m for m in json.loads(report.output)}
+    assert set(markets) == {"US/en", "FR/fr"} and markets["US/en"]["publications"] == 1
+    assert markets["US/en"]["served"] == 0 and set(markets["US/en"]["reasons"]) >= {"exploration", "personal"}
+    text = runner.invoke(root, [*base, "report", "--market", "US/en"])
+    assert text.exit_code == 0 and "exploration" in text.output and "break-out" in text.output
+    nowhere = runner.invoke(root, [*base, "report", "--market", "nowhere"])
+    assert isinstance(nowhere.exception, InvalidFeedRequest)  # `culturebridge` prints it, exit code 2

@@ -157,3 +157,26 @@ def test_publish_panel_and_ai_label(platform: Platform, client: TestClient, text
         served = get_asset(conn, src[0])
         originals = [a.id for a in list_assets(conn, work.id) if a.original_name == "ai.png"]
     assert served.id not in originals  # the labelled rendition, not the unlabelled original
+
+
+def test_report_page_and_json_show_what_each_reason_converted(
+    platform: Platform, client: TestClient, text_encoder: UsemEncoder
+) -> None:
+    ids = _setup(platform, client, text_encoder, n=3)
+    page = client.get("/feed/US-en")
+    shown = re.findall(r'data-work="([^"]+)"', page.text)
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text)
+    assert shown and csrf and set(shown) <= set(ids)
+    headers = {"X-CSRF-Token": csrf.group(1), "content-type": "application/json"}
+    assert client.post("/api/v1/events", content=json.dumps(_event(shown[0], "like", "evt-report-0001")),
+                       headers=headers).status_code == 201
+    assert client.get("/studio/feed", follow_redirects=False).status_code in (401, 303)  # accounts only
+    login(client, "mei")
+    assert client.get("/studio/feed").status_code == 403  # creators see their works, not the markets
+    client.post("/logout", data={"csrf": csrf_of(client.get("/studio").text)})
+    login(client, "admin")
+    html = client.get("/studio/feed")
+    assert html.status_code == 200 and "US/en" in html.text and 'id="market-US-en"' in html.text
+    (us,) = client.get("/api/v1/feed/report", params={"market": "US/en"}).json()
+    assert us["served"] == len(shown) and us["events"] == {"like": 1}
+    assert sum(r["engaged"] for r in us["reasons"].values()) == 1

@@ -149,6 +149,33 @@ def publish_cmd(
         typer.echo(f"  not served: {asset_id}: {reason}")
 
 
+@app.command("report")
+def report_cmd(
+    ctx: typer.Context,
+    market: Annotated[str | None, typer.Option("--market", help="One market, COUNTRY/lang (default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a list of market objects.")] = False,
+) -> None:
+    """Per market: slots served by reason and how they ended, break-out reach and follows."""
+    from culturebridge.cli._context import context, print_json
+    from culturebridge.feed.report import feed_report
+
+    with context(ctx).platform().db.read() as conn:
+        reports = feed_report(conn, market)
+    if as_json:
+        print_json([r.to_dict() for r in reports])
+        return
+    if not reports:
+        typer.echo("no market has been published or served yet")
+    for r in reports:
+        typer.echo(f"{r.market}: {r.publications} publication(s), {r.viewers} viewer(s) served, {r.served} slot(s), "
+                   f"{r.exploration_share:.1%} exploration")
+        for f in r.reasons:
+            typer.echo(f"  {f.reason:<12} served {f.served:>6}  engaged {f.engaged:>5}  skipped {f.skipped:>5}  "
+                       f"conversion {f.conversion:.1%}")
+        typer.echo(f"  break-out: {r.breakout_viewers} viewer(s) shown a culture they had not engaged with, "
+                   f"{r.breakout_converted_viewers} took to it, {r.breakout_follows} follow(s)")
+
+
 @app.command("refresh")
 def refresh_cmd(
     ctx: typer.Context,

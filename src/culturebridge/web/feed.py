@@ -20,7 +20,7 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import InvalidFeedRequest, NotFound
-from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
 from culturebridge.web.render import render
 
 if TYPE_CHECKING:
@@ -174,6 +174,28 @@ def feed_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     suggested = [m for m in work.markets if m not in {r["market"] for r in rows}]
     return Panel("feed/panel.html", {"work_id": work.id, "rows": rows, "can_edit": can_edit,
                                      "suggested": suggested, "ai": work.ai_generated})
+
+
+@router.get("/studio/feed")
+def report_page(request: Request, user: User = Depends(require_user)) -> Response:
+    """Per market: slots served by reason and how they ended, break-out reach (admin, reviewer)."""
+    from culturebridge.feed.report import feed_report
+
+    require_role(user, "admin", "reviewer")
+    with platform_of(request).db.read() as conn:
+        reports = feed_report(conn)
+    return render(request, "feed/report.html", reports=reports)
+
+
+@api_router.get("/feed/report")
+def report_json(request: Request, market: str | None = None,
+                user: User = Depends(require_user)) -> list[dict[str, object]]:
+    """Per-market feed figures (admin, reviewer): reasons served and converted, break-out reach."""
+    from culturebridge.feed.report import feed_report
+
+    require_role(user, "admin", "reviewer")
+    with platform_of(request).db.read() as conn:
+        return [r.to_dict() for r in feed_report(conn, None if market is None else _market_of(market))]
 
 
 @router.post("/studio/works/{work_id}/feed/publish")

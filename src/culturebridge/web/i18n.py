@@ -303,6 +303,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "feed.panel.localized": {"en": "localized version", "zh": "本地化版本"},
     "feed.panel.files": {"en": "file(s) served", "zh": "个文件"},
     "feed.panel.ai_note": {"en": "AI-generated: the files are published with their AI label.", "zh": "AI 生成：文件将附带 AI 标识发布。"},
+    "nav.feed": {"en": "Feed", "zh": "推荐流"},
+    "feed.report.title": {"en": "Feed by market", "zh": "各市场推荐流"},
+    "feed.report.none": {"en": "No market has been published or served yet.", "zh": "尚无已发布或已推送的市场。"},
+    "feed.report.summary": {"en": "publications · viewers served · slots · exploration", "zh": "发布数 · 触达观众 · 推送位 · 探索占比"},
+    "feed.report.reason": {"en": "Why served", "zh": "推送原因"},
+    "feed.report.served": {"en": "Served", "zh": "推送"},
+    "feed.report.engaged": {"en": "Engaged", "zh": "互动"},
+    "feed.report.skipped": {"en": "Skipped", "zh": "跳过"},
+    "feed.report.conversion": {"en": "Conversion", "zh": "转化率"},
+    "feed.report.breakout": {"en": "Break-out: viewers shown a culture they had not engaged with · took to it · follows",
+                             "zh": "破圈：看到未曾接触的文化的观众 · 产生互动 · 关注"},
+    "feed.report.events": {"en": "Events", "zh": "事件"},
 }
 
 
