@@ -289,29 +289,39 @@ def main() -> None:
     """Run every figure; `--quick` skips BPR, shrinks the latency catalogue."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small run (a few seconds)")
+    parser.add_argument("--sections", default="1,2,3,4,5,6",
+                        help="comma-separated sections to run (5 and 6 share the latency catalogue)")
     args = parser.parse_args()
+    wanted = {int(x) for x in args.sections.split(",") if x.strip()}
     # One BLAS thread: serving parallelises over requests, and BLAS's own thread pool
     # costs more than it saves on the small matrices of one request (measured 6x here).
     threadpool_limits(1)
     ds = load_movielens_100k()
-    print("1. MovieLens-100K, MSR split, full ranking, nDCG@10 (BPR published .442)")
-    scores = accuracy(ds, ("pop", "ease", "als") if args.quick else ("pop", "ease", "als", "bpr"))
-    print(f"  EASE / popularity nDCG ratio {scores['ease'] / scores['pop']:.2f}")
-    print("2. Break-out exploration at 10% of slots")
-    exploration(ds, scores)
-    print("3. Cold start on 10% held-out items")
-    cold_start(ds)
-    print("4. Audience simulator (5 countries, 8 cultures)")
-    audience(args.quick)
-    print("5. serve() latency")
-    if args.quick:
-        ds_lat, model = latency(10_000, rate=50.0, requests=300)
-    else:
-        ds_lat, model = latency(100_000, rate=50.0, requests=2000)
-    print("6. GET /api/v1/feed end to end")
-    api_latency(ds_lat, model, rate=50.0, requests=300 if args.quick else 2000)
-    for rate in (50.0, 100.0):
-        http_latency(ds_lat, model, rate=rate, requests=300 if args.quick else 3000)
+    scores: dict[str, float] = {}
+    if wanted & {1, 2}:
+        print("1. MovieLens-100K, MSR split, full ranking, nDCG@10 (BPR published .442)")
+        scores = accuracy(ds, ("pop", "ease", "als") if args.quick else ("pop", "ease", "als", "bpr"))
+        print(f"  EASE / popularity nDCG ratio {scores['ease'] / scores['pop']:.2f}")
+    if 2 in wanted:
+        print("2. Break-out exploration at 10% of slots")
+        exploration(ds, scores)
+    if 3 in wanted:
+        print("3. Cold start on 10% held-out items")
+        cold_start(ds)
+    if 4 in wanted:
+        print("4. Audience simulator (5 countries, 8 cultures)")
+        audience(args.quick)
+    if wanted & {5, 6}:
+        print("5. serve() latency")
+        if args.quick:
+            ds_lat, model = latency(10_000, rate=50.0, requests=300)
+        else:
+            ds_lat, model = latency(100_000, rate=50.0, requests=2000)
+    if 6 in wanted:
+        print("6. GET /api/v1/feed end to end")
+        api_latency(ds_lat, model, rate=50.0, requests=300 if args.quick else 2000)
+        for rate in (50.0, 100.0):
+            http_latency(ds_lat, model, rate=rate, requests=300 if args.quick else 3000)
 
 
 if __name__ == "__main__":
