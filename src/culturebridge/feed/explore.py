@@ -16,7 +16,6 @@ from __future__ import annotations
 import heapq
 import math
 import threading
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -112,8 +111,10 @@ class BudgetPacer:
 
     def __init__(self, config: ExploreConfig) -> None:
         self.config = config
-        self._costs: deque[npt.NDArray[np.float64]] = deque(maxlen=config.pacing_window)
-        self._slots: deque[int] = deque(maxlen=config.pacing_window)
+        # The window as a ring of rows, one per request, padded with +inf (never below a price).
+        self._ring = np.full((config.pacing_window, 1), np.inf)
+        self._ring_slots = np.zeros(config.pacing_window, dtype=np.int64)
+        self._seen = 0
         self._price: float | None = None
         self._debt = 0.0
         self._lock = threading.Lock()
@@ -126,9 +127,8 @@ class BudgetPacer:
     def allocate(self, costs: npt.NDArray[np.float64], n: int) -> int:
         """Exploration slots for this request, given its marginal costs (non-decreasing)."""
         with self._lock:
-            self._costs.append(costs)
-            self._slots.append(n)
-            if len(self._costs) <= self.config.pacing_warmup:
+            self._remember(costs, n)
+            if self._seen <= self.config.pacing_warmup:
                 k = self.config.slots(n)
             else:
                 self._price = self._reprice()
@@ -142,16 +142,28 @@ class BudgetPacer:
         with self._lock:
             self._debt += slots
 
+    def _remember(self, costs: npt.NDArray[np.float64], n: int) -> None:
+        if costs.size > self._ring.shape[1]:
+            wider = np.full((self._ring.shape[0], costs.size), np.inf)
+            wider[:, : self._ring.shape[1]] = self._ring
+            self._ring = wider
+        row = self._seen % self._ring.shape[0]
+        self._ring[row] = np.inf
+        self._ring[row, : costs.size] = costs
+        self._ring_slots[row] = n
+        self._seen += 1
+
     def _reprice(self) -> float:
-        pooled = np.concatenate(list(self._costs))
-        pooled = pooled[np.isfinite(pooled)]
+        filled = min(self._seen, self._ring.shape[0])
+        pooled = self._ring[:filled].ravel()
+        finite = int(np.isfinite(pooled).sum())
         # Repay the debt over the next PAYBACK requests: the window's budget moves by
         # debt x (window length / PAYBACK), since a price change applies to every request.
-        budget = math.ceil(self.config.share * sum(self._slots) + self._debt * len(self._costs) / PAYBACK)
-        if pooled.size == 0 or budget <= 0:
+        budget = math.ceil(self.config.share * int(self._ring_slots[:filled].sum()) + self._debt * filled / PAYBACK)
+        if finite == 0 or budget <= 0:
             return -np.inf
-        kth = min(budget, pooled.size) - 1
-        return float(np.partition(pooled, kth)[kth])  # O(window), not a sort
+        kth = min(budget, finite) - 1
+        return float(np.partition(pooled, kth)[kth])  # O(window); +inf pads sort last
 
 
 def allocate_budget(marginal_costs: Sequence[npt.NDArray[np.float64]], budget: int) -> list[int]:
