@@ -42,7 +42,11 @@ def test_a_phone_viewer_sees_the_feed_and_their_like_is_recorded_once(
     expect(cards.first).to_be_visible()
     first = cards.first.get_attribute("data-work")
     assert first in ids
-    assert page.locator(".feed-card img").first.evaluate("img => img.naturalWidth") > 0  # media loads
+    # The media loads (lazily: wait for it rather than read it at once).
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.feed-card img'); return i && i.complete && i.naturalWidth > 0; }",
+        timeout=15_000,
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
     cards.first.locator("button[data-event=like]").click()
     deadline = time.monotonic() + 10

@@ -112,3 +112,21 @@ def test_canon_card_editing_validates(client: TestClient) -> None:
 def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
     page = client.get("/api/docs")
     assert page.status_code == 200 and "/api/v1/works" in page.text and "cdn" not in page.text.lower()
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    for path in ("/", "/login", "/static/style.css", "/no/such/page", "/api/v1/openapi.json"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert headers["referrer-policy"] == "same-origin", path
+        assert headers["content-security-policy"].startswith("default-src 'self'"), path
+
+
+def test_an_anonymous_visitor_gets_one_csrf_cookie_and_oversized_bodies_are_refused(client: TestClient) -> None:
+    first = client.get("/login")
+    assert "cb_csrf=" in first.headers.get("set-cookie", "") and "HttpOnly" in first.headers["set-cookie"]
+    assert "cb_csrf=" not in client.get("/login").headers.get("set-cookie", "")  # the client sends it back now
+    refused = client.post("/login", content=b"x", headers={"content-length": str(10**12)})
+    assert refused.status_code == 413 and "larger than" in refused.json()["message"]
+    assert client.post("/login", content=b"x", headers={"content-length": "12abc"}).status_code == 413

@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from culturebridge import __version__
 from culturebridge.errors import Error
@@ -56,32 +57,63 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         feed.flush_served()
 
 
-class _Guard(BaseHTTPMiddleware):
-    """Refuse oversized bodies before they are read; set security headers and the anon CSRF cookie."""
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy",
+     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
+     "script-src 'self'; frame-ancestors 'none'"),
+)
 
-    def __init__(self, app: Any, max_body: int) -> None:
-        super().__init__(app)
+
+class _Guard:
+    """Refuse oversized bodies before they are read; set security headers and the anon CSRF cookie.
+
+    A plain ASGI middleware (Starlette's `BaseHTTPMiddleware` costs 1-2 ms a request): it
+    edits the response's start message on its way out, after the endpoint ran.
+    """
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
         self.max_body = max_body
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            return JSONResponse(
+            refused = JSONResponse(
                 {"error": "FileTooLarge", "message": f"request body is larger than {self.max_body:,} bytes"},
                 status_code=413,
             )
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
-            "script-src 'self'; frame-ancestors 'none'",
-        )
-        if ANON_CSRF_COOKIE not in request.cookies:
-            caller = getattr(request.state, "caller", None)
-            token = getattr(caller, "csrf_token", None)
-            if token and getattr(caller, "user", None) is None:
-                response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
-        return response
+            await refused(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # what `request.state` reads and writes
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    if name not in headers:
+                        headers[name] = value
+                cookie = _anon_csrf_cookie(scope, state)
+                if cookie:
+                    headers.append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _anon_csrf_cookie(scope: Scope, state: dict[str, Any]) -> str | None:
+    """The Set-Cookie value giving an anonymous visitor their CSRF token, when they lack one."""
+    if ANON_CSRF_COOKIE in Request(scope).cookies:
+        return None
+    caller = state.get("caller")
+    token = getattr(caller, "csrf_token", None)
+    if not token or getattr(caller, "user", None) is not None:
+        return None
+    carrier = Response()
+    carrier.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return carrier.headers["set-cookie"]
