@@ -45,9 +45,13 @@ def test_without_exploration_both_arms_see_the_same_world_and_responses() -> Non
 
 
 def test_compare_seeds_pairs_each_world() -> None:
-    summary = compare_seeds(replace(SMALL, rounds=2), (1, 2))
+    small = replace(SMALL, rounds=2)
+    summary = compare_seeds(small, (1, 2))
     assert summary.seeds == (1, 2)
-    assert len(summary.gains) == 2
-    assert summary.gains == tuple(b - a for a, b in zip(summary.followers_off, summary.followers_on, strict=True))
+    for i, seed in enumerate((1, 2)):  # each world's pair is `compare` of that seed
+        off, on = compare(replace(small, seed=seed))
+        assert (summary.followers_off[i], summary.followers_on[i]) == (
+            off.viewers_following_new_culture, on.viewers_following_new_culture)
+        assert summary.gains[i] == on.viewers_following_new_culture - off.viewers_following_new_culture
     with pytest.raises(InvalidInput):
         compare_seeds(SMALL, ())

@@ -238,16 +238,18 @@ def _exploration(
     candidates = _breakout_candidates(model, history, market, rng or np.random.default_rng())
     # The viewer's own predicted affinity for each candidate (none for a viewer with no
     # personal signal): it weights the Thompson draw and nets off an exploration slot's cost.
-    affinity = None
-    if np.any(uvec) and candidates.size:
-        affinity = (model.item_vectors[candidates] @ uvec).astype(np.float64)
+    personal_signal = bool(np.any(uvec))
+    affinity = (
+        (model.item_vectors[candidates] @ uvec).astype(np.float64)
+        if personal_signal
+        else np.zeros(candidates.size)
+    )
     main = personal if personal is not None else np.zeros(0)
-    k = model.explorer.slots_for(market, main, n, history.size, affinity if affinity is not None
-                                 else np.zeros(candidates.size))
+    k = model.explorer.slots_for(market, main, n, history.size, affinity)
     if k == 0 or candidates.size == 0:
         return np.zeros(0, dtype=np.int64)
     segment = market if market in model.explorer.segments else model.explorer.segments[0]
-    weights = None if affinity is None else np.clip(affinity, 1e-3, None)
+    weights = np.clip(affinity, 1e-3, None) if personal_signal else None
     return model.explorer.choose(candidates, segment, market, k, rng, weights=weights)
 
 

@@ -78,6 +78,15 @@ class Masked:
 
 
 @dataclass(frozen=True)
+class _Forbidden:
+    """A locale's forbidden variants: as written, with their term (casefolded), and distinct casefolded."""
+
+    written: tuple[str, ...]
+    variants: tuple[tuple[Term, Rendering, str], ...]
+    folded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Glossary:
     """The termbase of one IP, source language first."""
 
@@ -88,10 +97,7 @@ class Glossary:
     _patterns: dict[str | None, tuple[re.Pattern[str] | None, dict[str, Term]]] = field(
         init=False, default_factory=dict, compare=False, repr=False)
     # Forbidden variants per locale, built on first use.
-    _forbidden: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict, compare=False, repr=False)
-    _folded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict, compare=False, repr=False)
-    _variants: dict[str, tuple[tuple[Term, Rendering, str], ...]] = field(
-        init=False, default_factory=dict, compare=False, repr=False)
+    _forbidden: dict[str, _Forbidden] = field(init=False, default_factory=dict, compare=False, repr=False)
 
     # --- construction -----------------------------------------------------------------
 
@@ -197,17 +203,20 @@ class Glossary:
         return tuple(out.values())
 
     def forbidden(self, locale: str) -> tuple[str, ...]:
-        """Every forbidden variant for a locale."""
-        if locale not in self._forbidden:
-            self._forbidden[locale] = tuple(f for t in self.terms if (r := t.rendering(locale)) for f in r.forbidden)
-        return self._forbidden[locale]
+        """Every forbidden variant for a locale, as written."""
+        return self._forbidden_of(locale).written
 
     def forbidden_variants(self, locale: str) -> tuple[tuple[Term, Rendering, str], ...]:
-        """(term, rendering, variant casefolded) for every forbidden variant of a locale (cached)."""
-        if locale not in self._variants:
-            self._variants[locale] = tuple((t, r, f.casefold()) for t in self.terms if (r := t.rendering(locale))
-                                           for f in r.forbidden)
-        return self._variants[locale]
+        """(term, rendering, variant casefolded) for every forbidden variant of a locale."""
+        return self._forbidden_of(locale).variants
+
+    def _forbidden_of(self, locale: str) -> _Forbidden:
+        if locale not in self._forbidden:
+            pairs = [(t, r, f) for t in self.terms if (r := t.rendering(locale)) for f in r.forbidden]
+            variants = tuple((t, r, f.casefold()) for t, r, f in pairs)
+            self._forbidden[locale] = _Forbidden(tuple(f for _, _, f in pairs), variants,
+                                                 tuple(dict.fromkeys(v for _, _, v in variants)))
+        return self._forbidden[locale]
 
     # --- enforcement --------------------------------------------------------------------
 
@@ -270,9 +279,7 @@ class Glossary:
     def compliance(self, source: str, target: str, locale: str, found: list[TermMatch] | None = None) -> float:
         """Share of source terms rendered as the glossary says, minus forbidden hits (1.0 = all)."""
         matches = self.find(source, locale) if found is None else found
-        variants = self._folded.get(locale)
-        if variants is None:
-            variants = self._folded[locale] = tuple(dict.fromkeys(f for _, _, f in self.forbidden_variants(locale)))
+        variants = self._forbidden_of(locale).folded
         low = target.casefold() if variants else ""
         bad = sum(1 for f in variants if f in low)
         if not matches:

@@ -150,8 +150,9 @@ def check_pair(seg: str, source: str, target: str, source_lang: str, target_lang
 
 
 def _repetition(seg: str, target: str, lang: str) -> list[Issue]:
+    # CJK: every character is a token; else words, compared case-insensitively.
     pattern = _NONSPACE if _script(lang) == "cjk" else _WORD
-    words = pattern.findall(target) if pattern is _NONSPACE else [w.casefold() for w in _WORD.findall(target)]
+    words = [w.casefold() for w in pattern.findall(target)]
     for n in range(1, 7):
         for i in range(len(words) - 3 * n + 1):
             first = words[i]
