@@ -36,7 +36,7 @@ from culturebridge.review._matching import (
 )
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Field, Finding, span_evidence
-from culturebridge.review.tables import Archetype, era_table, inversion_table
+from culturebridge.review.wordlists import Archetype, era_table, inversion_table
 
 NAME = "fidelity"
 _BE_BEFORE = re.compile(r"\b(is|was|are|were|been|being|gets|got|get)\s+(\w+ly\s+)?$")

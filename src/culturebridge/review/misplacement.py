@@ -16,7 +16,7 @@ from typing import Any
 from culturebridge.review._matching import PhraseIndex, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Finding, Severity, span_evidence
-from culturebridge.review.tables import era_table
+from culturebridge.review.wordlists import era_table
 
 NAME = "misplacement"
 _YEAR = re.compile(r"(?<!\d)(19[0-9]{2}|20[0-9]{2}|21[0-9]{2})(?!\d)")

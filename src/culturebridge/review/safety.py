@@ -15,7 +15,7 @@ from typing import Any
 from culturebridge.review._matching import HomophoneIndex, PhraseIndex, is_latin, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
-from culturebridge.review.tables import LexiconCategory, lexicon
+from culturebridge.review.wordlists import LexiconCategory, lexicon
 
 NAME = "safety"
 
