@@ -42,6 +42,7 @@ class LabelRequest:
     explicit_lang: str | None = None  # draw/speak/write an explicit label in this language
     spoken: bool = True  # audio: spoken notice (True) or the tone rhythm (False)
     title: str = "AI-generated work"
+    edited: bool = False  # C2PA: an edit of `parent` (c2pa.opened + c2pa.edited), not c2pa.created
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def apply_labels(
             title=request.title,
             digital_source_type=source_type,
             parent=parent,
+            edited=request.edited and parent is not None,
         )
         report = c2pa_.read(out, mime, trust_anchor_pem=c2pa_credentials.ca_pem)
         state = report.validation_state

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from culturebridge.catalog.models import Asset
+from culturebridge.create import background as create_jobs
 from culturebridge.feed import jobs as feed_jobs
 from culturebridge.fingerprint import jobs as fingerprint_jobs
 from culturebridge.labels import jobs as labels_jobs
@@ -38,6 +39,7 @@ def job_handlers(platform: Platform) -> dict[str, Handler]:
         localize_kinds.JOB_KIND: localize_jobs.handler,
         feed_jobs.JOB_KIND: feed_jobs.handler,
         review_jobs.JOB_KIND: review_jobs.handler,
+        create_jobs.JOB_KIND: create_jobs.handler,
     }
     return {kind: make(platform) for kind, make in factories.items()}
 
