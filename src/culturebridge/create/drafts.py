@@ -105,7 +105,8 @@ class DraftResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"work_id": self.work_id, "source_id": self.source_id, "kind": self.kind, "draft_id": self.draft_id,
-                "version": self.version, "assets": list(self.assets), "review": self.review,
+                "version": self.version, "assets": list(self.assets), "review": self.review["decision"],
+                "review_detail": self.review,
                 "labels": list(self.labels), "attempt_id": self.attempt_id, "record": self.record}
 
 
