@@ -20,7 +20,12 @@ from culturebridge.create import (
     run_attempt,
     start,
 )
-from culturebridge.errors import BriefRefused, EndpointFailed, GenerationCancelled, GenerationUnusable
+from culturebridge.errors import (
+    BriefRefused,
+    EndpointFailed,
+    GenerationCancelled,
+    GenerationUnusable,
+)
 from culturebridge.labels import check_bytes, platform_keys
 from culturebridge.pipeline import run_one
 from culturebridge.pipeline.stages import job_handlers
@@ -193,3 +198,21 @@ def test_cancelling_a_running_attempt_stops_it_saving_nothing(world: World) -> N
     with pytest.raises(GenerationCancelled):
         run_attempt(world.platform, world.mei, attempt, environ={}, review_models=NO_MODELS)
     assert world.knobs.requests == []
+
+
+def test_a_rejected_draft_cannot_be_published_and_registers_only_after_its_source(world: World) -> None:
+    from culturebridge.errors import PublicationBlocked, SourceNotRegistered
+    from culturebridge.feed.publish import publish_work
+    from culturebridge.rights import register_work
+
+    # The brief passes the screen (no rule sees it), but the generated text inverts the canon.
+    world.knobs.reply = lambda messages: "TITLE: 背叛\n孙悟空背叛师父，把唐僧出卖给妖怪，从此与妖魔同流合污。"
+    out = _draft(world, kind="story", brief="写一个出人意料的结局")
+    assert out["review"] == "reject"
+    with pytest.raises(PublicationBlocked):
+        publish_work(world.platform, world.mei, str(out["work_id"]), "CN/zh")
+    with pytest.raises(SourceNotRegistered):
+        register_work(world.platform, world.mei, str(out["work_id"]))
+    register_work(world.platform, world.mei, world.source_id, fingerprints=None)
+    cert = register_work(world.platform, world.mei, str(out["work_id"]), fingerprints=None)
+    assert cert.work_id == out["work_id"]

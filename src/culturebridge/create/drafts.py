@@ -332,6 +332,7 @@ def _store(conn: Connection, platform: Platform, actor: User, plan: _Plan, made:
     review = {"decision": item.decision, "state": item.state, "item_id": item.id, "policy": item.policy,
               "policy_version": item.policy_version, "fixes": list(item.fixes), "reasons": list(item.reasons),
               "findings": list(item.findings)}
+    store.set_version_review(conn, version.id, review)
     store.update_attempt(conn, attempt_id, state="done", draft_id=draft_id, version_id=version.id, step="ready")
     return DraftResult(draft_id, version.number, work.id, request.source_id, request.kind, tuple(assets),
                        tuple(labels), review, record, attempt_id)

@@ -107,6 +107,13 @@ def insert_version(conn: Connection, draft_id: str, work_id: str, parent_work_id
     return _version(conn.execute(select(create_versions).where(create_versions.c.id == version_id)).one())
 
 
+def set_version_review(conn: Connection, version_id: str, review: dict[str, Any]) -> None:
+    """Keep the automated review decision with the version (the desk may decide again later)."""
+    row = conn.execute(select(create_versions.c.record).where(create_versions.c.id == version_id)).one()
+    conn.execute(create_versions.update().where(create_versions.c.id == version_id)
+                 .values(record={**dict(row.record), "review": review}))
+
+
 def get_draft(conn: Connection, draft_id: str) -> Draft:
     row = conn.execute(select(create_drafts).where(create_drafts.c.id == draft_id)).first()
     if row is None:

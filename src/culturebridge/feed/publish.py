@@ -15,8 +15,9 @@ from sqlalchemy import Connection, select
 from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Asset, Work
-from culturebridge.errors import InvalidInput, PermissionDenied
+from culturebridge.errors import InvalidInput, PermissionDenied, PublicationBlocked
 from culturebridge.feed.store import Publication, check_market, market_language, save_publication
+from culturebridge.pipeline.status import statuses
 from culturebridge.platform import Platform
 from culturebridge.storage.schema import derivations, works
 
@@ -65,6 +66,16 @@ def _label_text(language: str) -> str:
     return SHORT.get(base_lang(language), SHORT["en"])
 
 
+def refuse_rejected(conn: Connection, work: Work) -> None:
+    """PublicationBlocked while the work's review decision in force is reject (its review stage status)."""
+    review = next((s for s in statuses(conn, work.id) if s.stage == "review"), None)
+    if review is not None and review.state == "done" and (review.detail or "").startswith("reject"):
+        raise PublicationBlocked(
+            f"work {work.id} cannot be published: its review decision is {review.detail}",
+            hint="revise the work and submit it for review again, or appeal the decision",
+        )
+
+
 def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> PublishResult:
     """Publish a work in a market (owner or admin); re-publishing refreshes the served files."""
     check_market(market)
@@ -74,6 +85,7 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
         catalog.require_editor(actor, work)
         if actor.role not in ("admin", "creator"):
             raise PermissionDenied(f"{actor.username} may not publish works")
+        refuse_rejected(conn, work)
         served = localized_version(conn, work, language)
         assets = _originals(conn, served.id)
     ai = work.ai_generated or served.ai_generated

@@ -28,6 +28,7 @@ PanelProvider = Callable[[Connection, Work, User], Panel | None]
 
 def work_panels() -> list[PanelProvider]:
     """Panels on the work page, in pipeline order."""
+    from culturebridge.web import create as create_web
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
     from culturebridge.web import labels as labels_web
@@ -42,11 +43,13 @@ def work_panels() -> list[PanelProvider]:
         review_web.review_panel,
         localize_web.localize_panel,
         feed_web.feed_panel,
+        create_web.create_panel,
     ]
 
 
 def stage_routers() -> list[APIRouter]:
     """Routers of the stages' pages and API endpoints."""
+    from culturebridge.web import create as create_web
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
     from culturebridge.web import labels as labels_web
@@ -63,4 +66,5 @@ def stage_routers() -> list[APIRouter]:
         localize_web.api_router,
         feed_web.router,
         feed_web.api_router,
+        create_web.router,
     ]
