@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,16 +43,16 @@ def _bytes(world: World, asset_id: str) -> bytes:
         return fh.read()
 
 
-def _draft(world: World, **kw: object) -> dict[str, object]:
-    request = DraftRequest(world.source_id, **kw)  # type: ignore[arg-type]
+def _draft(world: World, **kw: Any) -> dict[str, Any]:
+    request = DraftRequest(world.source_id, **kw)
     return make_draft(world.platform, world.mei, request, environ={}, review_models=NO_MODELS).to_dict()
 
 
 def test_an_image_draft_is_a_labelled_signed_reviewed_derivative(world: World, tmp_path: Path) -> None:
     out = _draft(world, kind="image", brief="孙悟空驾筋斗云的灯笼设计")
     assert out["source_id"] == world.source_id and out["kind"] == "image"
-    [asset] = out["assets"]  # type: ignore[misc]
-    [label] = out["labels"]  # type: ignore[misc]
+    [asset] = out["assets"]
+    [label] = out["labels"]
     assert label["label"]["Label"] == "1" and label["label"]["ContentProducer"] == "culturebridge"
     assert label["label"]["ProduceID"] == out["work_id"]
     assert label["c2pa"] == "Trusted" and label["c2pa_action"] == "c2pa.created"
@@ -73,8 +74,8 @@ def test_an_image_draft_is_a_labelled_signed_reviewed_derivative(world: World, t
     assert "sd-local" in (edge.tool or "")
     assert str(out["work_id"]) in graph.descendants()
     record = out["record"]
-    assert record["endpoint"]["image_model"] == "sd-local"  # type: ignore[index]
-    [call] = record["calls"]  # type: ignore[index]
+    assert record["endpoint"]["image_model"] == "sd-local"
+    [call] = record["calls"]
     assert call["seed"] == 1234 and len(call["prompt_sha256"]) == 64 and call["params"]["size"] == "1024x1024"
     assert "api_key" not in json.dumps(record)
 
@@ -82,13 +83,13 @@ def test_an_image_draft_is_a_labelled_signed_reviewed_derivative(world: World, t
 def test_a_story_lists_the_canon_facts_it_relied_on_in_the_source_language(world: World) -> None:
     out = _draft(world, kind="story", brief="写一段火焰山的故事梗概", options=Options(form="synopsis", seed=7))
     record = out["record"]
-    assert record["canon_facts"] == ["journey-west"]  # type: ignore[index]
-    assert "sun-wukong" in record["characters"]  # type: ignore[index]
-    [asset] = out["assets"]  # type: ignore[misc]
+    assert record["canon_facts"] == ["journey-west"]
+    assert "sun-wukong" in record["characters"]
+    [asset] = out["assets"]
     text = _bytes(world, asset["id"]).decode("utf-8")
     assert text.startswith("---") and "AIGC" in text.split("---")[1]  # YAML front matter label
     assert "## Canon relied on" in text and "[journey-west]" in text
-    [call] = record["calls"]  # type: ignore[index]
+    [call] = record["calls"]
     assert call["params"]["seed"] == 7
     system = world.knobs.requests[-1][1]["messages"][0]["content"]
     assert "Forbidden: " in system and "背叛师父" in system and "[journey-west]" in system and "nrta-1" in system
@@ -134,7 +135,7 @@ def test_text_in_the_wrong_language_is_refused(world: World) -> None:
 def test_an_image_given_as_a_url_is_fetched(world: World) -> None:
     world.knobs.image = "url"
     out = _draft(world, kind="image")
-    assert out["assets"][0]["media_type"] == "image/png"  # type: ignore[index]
+    assert out["assets"][0]["media_type"] == "image/png"
 
 
 def test_versions_regenerate_and_edit_in_the_lineage_graph(world: World) -> None:
@@ -167,10 +168,10 @@ def test_a_story_edited_by_hand_needs_no_endpoint(world: World) -> None:
 def test_a_market_brief_glosses_references_and_suggests_titles(world: World) -> None:
     out = _draft(world, kind="brief", market="US/en")
     record = out["record"]
-    terms = {r["term"] for r in record["references"]}  # type: ignore[index]
+    terms = {r["term"] for r in record["references"]}
     assert "孙悟空" in terms or "铁扇公主" in terms
-    assert "nrta-1" in record["clauses"]  # type: ignore[index]
-    assert record["titles"][0] == "Journey Through the Flaming Mountains"  # type: ignore[index]
+    assert "nrta-1" in record["clauses"]
+    assert record["titles"][0] == "Journey Through the Flaming Mountains"
 
 
 def test_a_queued_attempt_runs_as_a_job_and_can_be_cancelled(world: World) -> None:

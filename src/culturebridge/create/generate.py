@@ -14,6 +14,7 @@ Text is checked to be in the language asked for (lingua, via the localize stage)
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -110,17 +111,21 @@ def check_language(text: str, lang: str, what: str) -> None:
 def _chat(endpoint: Endpoint, system: str, user: str, limits: Limits, options: Options,
           calls: list[dict[str, Any]]) -> str:
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    began = time.perf_counter()
     answer = client.chat(endpoint, messages, limits, seed=options.seed, temperature=options.temperature)
     calls.append({"api": "chat.completions", "model": answer.model, "params": answer.params,
-                  "prompt_sha256": prompt_hash(messages), "system_fingerprint": answer.system_fingerprint})
+                  "prompt_sha256": prompt_hash(messages), "system_fingerprint": answer.system_fingerprint,
+                  "elapsed_s": round(time.perf_counter() - began, 4)})
     return answer.text
 
 
 def _image(endpoint: Endpoint, prompt: str, limits: Limits, options: Options,
            calls: list[dict[str, Any]]) -> client.ImageAnswer:
+    began = time.perf_counter()
     answer = client.image(endpoint, prompt, limits, size=options.image_size)
     calls.append({"api": "images.generations", "model": answer.model, "params": answer.params,
-                  "prompt_sha256": prompt_hash(prompt), "seed": answer.seed, "revised_prompt": answer.revised_prompt})
+                  "prompt_sha256": prompt_hash(prompt), "seed": answer.seed, "revised_prompt": answer.revised_prompt,
+                  "elapsed_s": round(time.perf_counter() - began, 4)})
     return answer
 
 
@@ -231,10 +236,12 @@ def video(endpoint: Endpoint, source: Source, grounding: Grounding, brief: str, 
         step(f"scene {i}/{len(lines)}: still")
         still = _image(endpoint, image_prompt(source, brief, line), limits, options, calls)
         step(f"scene {i}/{len(lines)}: narration")
+        began = time.perf_counter()
         voice = client.speech(endpoint, line, source.lang, limits)
         if sniff(voice.data) not in client.AUDIO_KINDS:
             raise GenerationUnusable("the narration is not audio")
-        narration.append({"engine": voice.engine, "params": voice.params, "input_sha256": prompt_hash(line)})
+        narration.append({"engine": voice.engine, "params": voice.params, "input_sha256": prompt_hash(line),
+                          "elapsed_s": round(time.perf_counter() - began, 4)})
         scenes.append(Scene(still.data, voice.data, line))
     step("assembling the motion comic")
     made = assemble(scenes, seconds=options.seconds, subtitles=options.subtitles, timeout_s=max(120.0, limits.timeout_s))

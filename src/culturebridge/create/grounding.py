@@ -100,6 +100,21 @@ def ground(card: CanonCard | None, policy: Policy, lang: str, *, title: str = ""
     return Grounding(card.name if card else "", policy.ref, lang, "\n".join(lines), tuple(checklist))
 
 
+_SCREENERS: dict[tuple[str, str], Reviewer] = {}
+
+
+def _screening_reviewer(policy: Policy, card: CanonCard | None) -> Reviewer:
+    # Compiling a card's canon index takes about half a second: keep one Reviewer per
+    # (policy version, card content), rules only.
+    key = (policy.ref, prompt_hash(card.to_dict()) if card else "")
+    found = _SCREENERS.get(key)
+    if found is None:
+        if len(_SCREENERS) >= 32:
+            _SCREENERS.clear()
+        found = _SCREENERS[key] = Reviewer(policy, {card.name: card} if card else {}, models=Models.none())
+    return found
+
+
 def screen_brief(policy: Policy, cards: Mapping[str, CanonCard], ip: str, brief: str) -> tuple[Finding, ...]:
     """Review the brief's text with the policy (rules only); BriefRefused on reject, else the findings."""
     if len(brief) > MAX_BRIEF_CHARS:
@@ -108,8 +123,7 @@ def screen_brief(policy: Policy, cards: Mapping[str, CanonCard], ip: str, brief:
         raise InvalidInput("the brief contains NUL bytes")
     if not brief.strip():
         return ()
-    reviewer = Reviewer(policy, cards, models=Models.none())
-    decision = reviewer.review(ReviewItem(ip=ip, text=brief, item_id="brief"))
+    decision = _screening_reviewer(policy, cards.get(ip) if ip else None).review(ReviewItem(ip=ip, text=brief, item_id="brief"))
     if decision.decision == "reject":
         reason = next(r for r in decision.reasons if r.outcome == "reject")
         raise BriefRefused(reason.clause, reason.clause_text, reason.explanation)
