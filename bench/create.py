@@ -39,9 +39,9 @@ from culturebridge.accounts import create_user, get_user_by_name
 from culturebridge.catalog import NewWork
 from culturebridge.cli import main as cli
 from culturebridge.create import DraftRequest, Options, make_draft
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.stages import job_handlers
-from culturebridge.platform import Platform, init_platform
+from culturebridge.jobs import run_one
+from culturebridge.pipeline import init_platform, job_handlers
+from culturebridge.platform import Platform
 from culturebridge.review import default_canon_dir, load_canon_dir, shared_models
 from culturebridge.rights import register_work, work_bundle
 from culturebridge.settings import Settings

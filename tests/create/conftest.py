@@ -12,7 +12,8 @@ import pytest
 from culturebridge import catalog
 from culturebridge.accounts import User, create_user, get_user_by_name
 from culturebridge.catalog import NewWork
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.review import default_canon_dir, load_canon_dir
 from culturebridge.settings import Settings
 from tests.create.servers import Knobs, canon_reply, draw_png, generation_server

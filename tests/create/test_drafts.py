@@ -27,9 +27,9 @@ from culturebridge.errors import (
     GenerationCancelled,
     GenerationUnusable,
 )
+from culturebridge.jobs import run_one
 from culturebridge.labels import check_bytes, platform_keys
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.stages import job_handlers
+from culturebridge.pipeline import job_handlers
 from culturebridge.review import Models
 from tests.create.conftest import World
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.stages import job_handlers
+from culturebridge.jobs import run_one
+from culturebridge.pipeline import job_handlers
 from culturebridge.web import create_app
 from tests.create.conftest import World
 from tests.web.conftest import csrf_of

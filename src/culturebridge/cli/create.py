@@ -13,6 +13,8 @@ from culturebridge.cli._context import acting_user, console, context, err_consol
 from culturebridge.create import (
     KINDS,
     STORY_FORMS,
+    Attempt,
+    Draft,
     DraftRequest,
     DraftResult,
     Options,
@@ -28,7 +30,6 @@ from culturebridge.create import (
     run_attempt,
     start,
 )
-from culturebridge.create.store import Attempt, Draft
 from culturebridge.errors import InvalidInput
 from culturebridge.platform import Platform
 from culturebridge.review import Models

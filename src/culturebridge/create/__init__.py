@@ -17,6 +17,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from culturebridge.create import _tables  # noqa: F401  (registers the stage's tables)
+
 if TYPE_CHECKING:
     from culturebridge.create.background import JOB_KIND, handler, queue_attempt
     from culturebridge.create.drafts import (

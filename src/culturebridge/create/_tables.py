@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 create_drafts = Table(
     "create_drafts",

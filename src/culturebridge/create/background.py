@@ -13,12 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from culturebridge.accounts.users import get_user
+from culturebridge.accounts import get_user
 from culturebridge.create import store
-from culturebridge.create.drafts import run_attempt
 from culturebridge.errors import InvalidInput
-from culturebridge.pipeline.jobs import Job, enqueue
-from culturebridge.pipeline.worker import Handler, Progress
+from culturebridge.jobs import Handler, Job, Progress, enqueue
 from culturebridge.platform import Platform
 
 JOB_KIND = "create-draft"
@@ -51,7 +49,10 @@ def handler(platform: Platform) -> Handler:
             done[0] += 1
             progress(min(done[0], STEPS - 1), STEPS, message)
 
-        # Endpoint keys live in the worker's environment (never in the database).
+        # Endpoint keys live in the worker's environment (never in the database). Generation
+        # (openai, Pillow, ffmpeg wrappers) loads only when a draft runs.
+        from culturebridge.create.drafts import run_attempt
+
         result = run_attempt(platform, actor, attempt, environ=os.environ, progress=report)
         progress(STEPS, STEPS, f"ready: {result.review['decision']}")
         return f"draft {result.draft_id} v{result.version}: work {result.work_id}, review {result.review['decision']}"

@@ -27,12 +27,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from culturebridge.accounts.users import User
+from culturebridge.accounts import User
 from culturebridge.catalog import (
     CanonCard,
     NewWork,
     Work,
     add_derivation,
+    create_work,
     get_ip_by_id,
     get_work,
     list_assets,
@@ -53,6 +54,7 @@ from culturebridge.errors import (
     InvalidInput,
 )
 from culturebridge.ids import new_id
+from culturebridge.jobs import ingest
 from culturebridge.labels import LabelRequest, MediaKind, Parent, apply_labels, platform_keys, sniff
 from culturebridge.platform import Platform
 from culturebridge.review import Models, cards_from_db, policy_for, review_work
@@ -303,9 +305,6 @@ def _store(conn: Connection, platform: Platform, actor: User, plan: _Plan, made:
            labelled: list[tuple[gen.File, dict[str, Any]]], work_id: str, source_work: Work,
            card: CanonCard | None, endpoint: Endpoint | None, record: dict[str, Any], attempt_id: str,
            review_models: Models | None) -> DraftResult:
-    from culturebridge.catalog import create_work
-    from culturebridge.pipeline.ingest import ingest
-
     request = plan.request
     if store.get_attempt(conn, attempt_id).cancel_requested:
         raise GenerationCancelled(f"generation {attempt_id} was cancelled before saving",

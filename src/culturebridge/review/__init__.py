@@ -6,9 +6,8 @@ Public API: build a `Reviewer` from a policy (`load_policy`) and canon cards
 `cohen_kappa` measures agreement between human reviewers.
 """
 
-from typing import TYPE_CHECKING, Any
-
-from culturebridge.review.canon_dir import default_canon_dir, load_canon_dir
+from culturebridge.catalog import default_canon_dir, load_canon_dir
+from culturebridge.review import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.review.decision import Decision, Outcome, Reason, decide
 from culturebridge.review.findings import Evidence, Finding, Frame, ReviewItem, Severity
 from culturebridge.review.kappa import cohen_kappa, kappa_of_reviews
@@ -23,34 +22,51 @@ from culturebridge.review.policy import (
 )
 from culturebridge.review.reviewer import Reviewer, run_checks
 from culturebridge.review.shadow import PastItem, ShadowReport, shadow_run
-
-if TYPE_CHECKING:
-    from culturebridge.review.work_review import (
-        assess,
-        cards_from_db,
-        policy_for,
-        review_work,
-        shared_models,
-        submit_work,
-    )
+from culturebridge.review.work_review import (
+    JOB_KIND,
+    assess,
+    cards_from_db,
+    handler,
+    policy_for,
+    review_work,
+    shared_models,
+    submit_work,
+)
 
 __all__ = [
-    "Decision", "Evidence", "Finding", "Frame", "JudgeConfig", "LLMJudge", "Models", "Outcome",
-    "PastItem", "Policy", "Reason", "ReviewItem", "Reviewer", "Severity", "ShadowReport",
-    "bundled_policies", "cohen_kappa", "decide", "default_canon_dir", "kappa_of_reviews",
-    "load_canon_dir", "load_models", "load_policy", "load_policy_file", "policy_from_dict",
-    "run_checks", "shadow_run",
-    # the review stage on the platform (review a stored work), loaded on first use:
-    "assess", "cards_from_db", "policy_for", "review_work", "shared_models", "submit_work",
+    "JOB_KIND",
+    "Decision",
+    "Evidence",
+    "Finding",
+    "Frame",
+    "JudgeConfig",
+    "LLMJudge",
+    "Models",
+    "Outcome",
+    "PastItem",
+    "Policy",
+    "Reason",
+    "ReviewItem",
+    "Reviewer",
+    "Severity",
+    "assess",
+    "cards_from_db",
+    "policy_for",
+    "review_work",
+    "shared_models",
+    "ShadowReport",
+    "bundled_policies",
+    "cohen_kappa",
+    "decide",
+    "default_canon_dir",
+    "handler",
+    "kappa_of_reviews",
+    "load_canon_dir",
+    "load_models",
+    "load_policy",
+    "load_policy_file",
+    "policy_from_dict",
+    "run_checks",
+    "shadow_run",
+    "submit_work",
 ]
-
-_PLATFORM = {"assess", "cards_from_db", "policy_for", "review_work", "shared_models", "submit_work"}
-
-
-def __getattr__(name: str) -> Any:
-    # PEP 562: `work_review` needs the job queue, which the storage layer must not import at start-up.
-    if name in _PLATFORM:
-        from culturebridge.review import work_review
-
-        return getattr(work_review, name)
-    raise AttributeError(f"module 'culturebridge.review' has no attribute {name!r}")

@@ -21,6 +21,8 @@ from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.create import (
     KINDS,
+    Attempt,
+    Draft,
     DraftRequest,
     Options,
     cancel,
@@ -34,9 +36,8 @@ from culturebridge.create import (
     queue_attempt,
     start,
 )
-from culturebridge.create.store import Attempt, Draft
 from culturebridge.errors import InvalidInput
-from culturebridge.pipeline.status import statuses
+from culturebridge.pipeline import statuses
 from culturebridge.platform import Platform
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.render import render
