@@ -217,3 +217,16 @@ def test_a_rejected_draft_cannot_be_published_and_registers_only_after_its_sourc
     register_work(world.platform, world.mei, world.source_id, fingerprints=None)
     cert = register_work(world.platform, world.mei, str(out["work_id"]), fingerprints=None)
     assert cert.work_id == out["work_id"]
+
+
+def test_a_motion_comic_without_a_speech_model_is_narrated_by_espeak_ng(world: World) -> None:
+    settings = world.platform.settings
+    world.platform.settings = settings.with_overrides(
+        create_endpoints=f"nospeech={world.base_url}@qwen-local?images=sd-local", create_endpoint="nospeech")
+    out = _draft(world, kind="video", options=Options(seconds=6, scenes=2, subtitles="track"))
+    assert {n["engine"] for n in out["record"]["narration"]} == {"espeak-ng"}
+    assert not any(path.endswith("/audio/speech") for path, _ in world.knobs.requests)
+    assert out["record"]["script"] == ["孙悟空驾着筋斗云飞过火焰山。", "孙悟空向铁扇公主借芭蕉扇。"]
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", "-"],
+                           input=_bytes(world, out["assets"][0]["id"]), capture_output=True, check=True)
+    assert probe.stdout.decode().split() == ["video", "audio", "subtitle"]

@@ -95,7 +95,8 @@ def to_srt(cues: Sequence[tuple[float, float, str]]) -> str:
 
 
 def assemble(scenes: Sequence[Scene], *, seconds: float, subtitles: Subtitles = "burned",
-             width: int = 960, height: int = 540, fps: int = 24, timeout_s: float = 600) -> Video:
+             width: int = 960, height: int = 540, fps: int = 24, timeout_s: float = 600,
+             preset: str = "ultrafast") -> Video:
     """One MP4 from the scenes: about `seconds` long (longer if the narration needs it)."""
     if not scenes:
         raise InvalidInput("a motion comic needs at least one scene")
@@ -145,7 +146,7 @@ def assemble(scenes: Sequence[Scene], *, seconds: float, subtitles: Subtitles = 
         args += ["-filter_complex", ";".join(parts), "-map", video_label, "-map", "[ac]"]
         if subtitles == "track":
             args += ["-map", f"{2 * n}:s", "-c:s", "mov_text"]
-        args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-c:a", "aac", "-b:a", "96k",
+        args += ["-c:v", "libx264", "-preset", preset, "-crf", "26", "-c:a", "aac", "-b:a", "96k",
                  "-movflags", "+faststart", str(out)]
         _run(args, timeout=timeout_s)
         return Video(out.read_bytes(), round(sum(durations), 3), tuple(cues))
