@@ -16,15 +16,17 @@ import io
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import openai
 from PIL import Image, UnidentifiedImageError
 
 from culturebridge.create.endpoints import Endpoint
 from culturebridge.errors import EndpointFailed, GenerationUnusable
 from culturebridge.labels import MediaKind, sniff
+
+if TYPE_CHECKING:
+    import openai
 
 IMAGE_KINDS = {MediaKind.PNG: "image/png", MediaKind.JPEG: "image/jpeg", MediaKind.WEBP: "image/webp"}
 AUDIO_KINDS = {MediaKind.WAV, MediaKind.MP3, MediaKind.FLAC, MediaKind.OGG}
@@ -68,16 +70,25 @@ class SpeechAnswer:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def _openai() -> Any:
+    # The SDK takes seconds to import: loaded when a draft is generated, not with the CLI.
+    import openai
+
+    return openai
+
+
 def _client(endpoint: Endpoint, limits: Limits) -> openai.OpenAI:
-    return openai.OpenAI(
+    client: openai.OpenAI = _openai().OpenAI(
         base_url=endpoint.base_url,
         api_key=endpoint.api_key or "unused",  # local servers take any key; the SDK requires one
         timeout=limits.timeout_s,
         max_retries=0,  # a failed attempt is reported and kept in the job log, not retried silently
     )
+    return client
 
 
 def _failed(endpoint: Endpoint, path: str, exc: Exception) -> EndpointFailed:
+    openai = _openai()
     if isinstance(exc, openai.APITimeoutError):
         what = "timed out"
     elif isinstance(exc, openai.APIStatusError):
@@ -103,7 +114,7 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], limits: Limits, *,
             model=endpoint.chat_model, messages=messages,  # type: ignore[arg-type]
             **params,
         )
-    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+    except (_openai().OpenAIError, httpx.HTTPError, ValueError) as exc:
         raise _failed(endpoint, "/chat/completions", exc) from None
     if not done.choices or not (done.choices[0].message.content or "").strip():
         raise GenerationUnusable(f"endpoint {endpoint.name} answered an empty chat completion",
@@ -168,7 +179,7 @@ def image(endpoint: Endpoint, prompt: str, limits: Limits, *, size: str) -> Imag
     params: dict[str, Any] = {"n": 1, "size": size, "response_format": "b64_json"}
     try:
         done = _client(endpoint, limits).images.generate(model=endpoint.image_model, prompt=prompt, **params)
-    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+    except (_openai().OpenAIError, httpx.HTTPError, ValueError) as exc:
         raise _failed(endpoint, "/images/generations", exc) from None
     if not done.data:
         raise GenerationUnusable(f"endpoint {endpoint.name} answered no image")
@@ -198,7 +209,7 @@ def speech(endpoint: Endpoint, text: str, lang: str, limits: Limits) -> SpeechAn
         done = _client(endpoint, limits).audio.speech.create(
             model=endpoint.speech_model, input=text, voice=endpoint.voice, response_format="wav")
         data = done.read()
-    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+    except (_openai().OpenAIError, httpx.HTTPError, ValueError) as exc:
         raise _failed(endpoint, "/audio/speech", exc) from None
     if len(data) > MAX_AUDIO_BYTES or sniff(data) not in AUDIO_KINDS:
         raise GenerationUnusable(f"endpoint {endpoint.name} returned {sniff(data).value} content, not audio",
