@@ -36,7 +36,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     with generation_server(canon_reply(STORY, SCENES, TITLES, ["journey-west", "no-such-fact"])) as (url, knobs):
-        settings = Settings(data_dir=tmp_path / "data", create_timeout_s=5,
+        settings = Settings(data_dir=tmp_path / "data", create_timeout_s=30,
                             create_endpoints=f"local={url}@qwen-local?images=sd-local&speech=tts-local",
                             create_endpoint="local")
         platform, admin = init_platform(settings, "admin", "password-for-tests")

@@ -10,6 +10,7 @@ the text needs). Knobs make it misbehave the ways real endpoints do: HTTP errors
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -72,9 +73,10 @@ class Knobs:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
+@functools.cache
 def _huge_png() -> bytes:
-    # Incompressible pixels: a 2600x2600 PNG is about 20 MB.
-    pixels = np.random.default_rng(1).integers(0, 255, size=(2600, 2600, 3), dtype=np.uint8)
+    # Incompressible pixels: a 1500x1500 PNG is about 6.8 MB.
+    pixels = np.random.default_rng(1).integers(0, 255, size=(1500, 1500, 3), dtype=np.uint8)
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, "PNG", compress_level=0)
     return out.getvalue()

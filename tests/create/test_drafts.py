@@ -107,15 +107,18 @@ def test_a_brief_the_policy_forbids_is_refused_before_any_endpoint_call(world: W
 
 @pytest.mark.parametrize(("knob", "value", "error", "words"), [
     ("fail_status", 503, EndpointFailed, "HTTP 503"),
-    ("delay_s", 7.0, EndpointFailed, "timed out"),
+    ("delay_s", 4.0, EndpointFailed, "timed out"),
     ("image", "text", GenerationUnusable, "not an image"),
     ("image", "huge", GenerationUnusable, "create_max_image_bytes"),
 ])
 def test_a_failing_endpoint_saves_nothing_and_keeps_the_attempt(world: World, knob: str, value: object,
                                                                  error: type[Exception], words: str) -> None:
     setattr(world.knobs, knob, value)
+    if knob == "delay_s":
+        world.platform.settings = world.platform.settings.with_overrides(create_timeout_s=2)
     if knob == "image" and value == "huge":
-        world.platform.settings = world.platform.settings.with_overrides(create_max_image_bytes=5_000_000)
+        world.platform.settings = world.platform.settings.with_overrides(create_max_image_bytes=5_000_000,
+                                                                          create_timeout_s=60)
     with pytest.raises(error) as caught:
         _draft(world, kind="image", brief="灯笼设计")
     assert words in str(caught.value)
