@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -55,9 +55,12 @@ from culturebridge.errors import (
 )
 from culturebridge.ids import new_id
 from culturebridge.jobs import ingest
-from culturebridge.labels import LabelRequest, MediaKind, Parent, apply_labels, platform_keys, sniff
+from culturebridge.labels import MediaKind, sniff
 from culturebridge.platform import Platform
 from culturebridge.review import Models, cards_from_db, policy_for, review_work
+
+if TYPE_CHECKING:
+    from culturebridge.labels import Parent
 
 # Formats we produce that carry a C2PA manifest (C2PA covers images, audio and video, not text).
 C2PA_MIME = {MediaKind.PNG: "image/png", MediaKind.JPEG: "image/jpeg", MediaKind.WEBP: "image/webp",
@@ -141,6 +144,10 @@ def _card(conn: Connection, work: Work) -> CanonCard | None:
 
 def _first_file(platform: Platform, conn: Connection, work: Work) -> Parent | None:
     """The work's first file a C2PA ingredient can be made of."""
+    from culturebridge.labels import (
+        Parent,  # the C2PA library loads with it: only when a draft is made
+    )
+
     for asset in list_assets(conn, work.id)[:8]:
         if asset.size > MAX_PARENT_BYTES:
             continue
@@ -155,6 +162,8 @@ def _first_file(platform: Platform, conn: Connection, work: Work) -> Parent | No
 def _label(platform: Platform, files: tuple[gen.File, ...], work_id: str, title: str, parent: Parent | None,
            edited: bool) -> list[tuple[gen.File, dict[str, Any]]]:
     """Each file with GB 45438 (Label 1, platform as producer) + IPTC, and C2PA where it fits."""
+    from culturebridge.labels import LabelRequest, apply_labels, platform_keys
+
     keys = platform_keys(platform.settings)
     out = []
     for f in files:
