@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from culturebridge.review._matching import HomophoneIndex, PhraseIndex, is_latin, sentences
+from culturebridge.review._matching import HomophoneIndex, PhraseIndex, fold, is_latin, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
 from culturebridge.review.wordlists import LexiconCategory, lexicon
@@ -33,11 +33,15 @@ class SafetyCheck:
         self.frame_reject = p.number("frame_reject", 0.85)
         self.childrens_strict = p.flag("childrens_strict", True)
         self.homophones = p.flag("homophones", True)
+        self.martial_arts = p.flag("martial_arts", True)
         p.done()
         categories = {c.name: c for c in lexicon()}
         self._categories: dict[str, LexiconCategory] = categories
         self._terms: PhraseIndex[str] = PhraseIndex(
             (t, c.name) for c in categories.values() for ts in c.terms.values() for t in ts
+        )
+        self._martial: PhraseIndex[str] = PhraseIndex(
+            (t, c.name) for c in categories.values() if c.no_fighting_only for ts in c.terms.values() for t in ts
         )
         self._sounds: HomophoneIndex[str] = HomophoneIndex(
             (t, c.name) for c in categories.values() if c.homophones for t in c.terms.get("zh", ())
@@ -46,12 +50,13 @@ class SafetyCheck:
     def run(self, context: CheckContext) -> list[Finding]:
         """Findings for lexicon hits, profane English sentences and unsafe key frames."""
         childrens = context.card is not None and context.card.protection == "childrens" and self.childrens_strict
+        no_fighting = self.martial_arts and context.card is not None and self._no_fighting(context)
         findings: list[Finding] = []
         for name, original, folded in context.fields():
             seen: set[tuple[int, int]] = set()
             for m in self._terms.find(folded):
                 category = self._categories[m.payload]
-                if category.childrens_only and not childrens:
+                if (category.childrens_only and not childrens) or (category.no_fighting_only and not no_fighting):
                     continue
                 seen.add((m.start, m.end))
                 findings.append(
@@ -70,6 +75,21 @@ class SafetyCheck:
             findings.extend(self._profanity(context, name, original))
         findings.extend(self._frames(context, childrens))
         return findings
+
+    def _no_fighting(self, context: CheckContext) -> bool:
+        """True if the canon has no fighting: a children's IP, or a canon fact that
+        martial-arts words contradict (the card says fighting departs from the work)."""
+        card = context.card
+        assert card is not None
+        key = f"{NAME}:no-fighting:{card.name}"
+        cached = context.cache.get(key)
+        if isinstance(cached, bool):
+            return cached
+        answer = card.protection == "childrens" or any(
+            self._martial.find(fold(p)) for f in card.facts for ps in f.contradictions.values() for p in ps
+        )
+        context.cache[key] = answer
+        return answer
 
     def _finding(self, category: LexiconCategory, childrens: bool, evidence: Evidence, explanation: str) -> Finding:
         if childrens:

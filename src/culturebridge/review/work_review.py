@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from culturebridge.accounts.users import User, get_user
-from culturebridge.catalog import CanonCard, Work, get_ip_by_id, get_work, list_assets, list_ips, require_editor
+from culturebridge.catalog import (
+    CanonCard,
+    Work,
+    get_ip_by_id,
+    get_work,
+    list_assets,
+    list_ips,
+    require_editor,
+)
 from culturebridge.errors import Error, ReviewTextInvalid, WorkNotFound
 from culturebridge.pipeline.jobs import Job, enqueue
 from culturebridge.pipeline.status import set_status
