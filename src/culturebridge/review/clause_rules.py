@@ -36,6 +36,8 @@ _EN_FILLER = frozenset(
     ["and", "but", "then", "later", "soon", "finally", "also", "even", "still", "secretly", "quietly", "suddenly", "now", "so", "yet", "instead", "afterwards", "eventually", "meanwhile"]
 )
 _ZH_FILLER = re.compile(r"^(然后|后来|接着|于是|竟然|居然|却|就|又|还|也|终于|转身|随后|暗中|偷偷|悄悄|立刻|马上|最后|反而|反过来|竟|便|才|从此|甚至|半夜|深夜|夜里|当晚|趁夜|趁机|次日|第二天|有一天|一天|当场|亲手)*")
+# A subordinate clause with its own noun subject between the character and the predicate.
+_SUBORDINATE = re.compile(r"\b(after|when|before|because|while|until|since|where|once|whereas|though|although)\s+(the|a|an|his|her|their|its|some|one)\b")
 _OBJECT_BEFORE = re.compile(r"(把|被|给|对|向|和|与|跟|将|替|为|让|劝|叫)$|\b(to|by|with|for|his|her|their|of|against|at|on|from)\s+$")
 
 
@@ -96,9 +98,12 @@ class ClauseRules:
 
     def find(
         self, folded: str, mentions: Sequence[Match[str]], archetypes: Mapping[str, Sequence[Archetype]]
-    ) -> list[Hit]:
-        """Hits in a folded field whose character mentions are `mentions`."""
+    ) -> tuple[list[Hit], set[int]]:
+        """Hits in a folded field whose character mentions are `mentions`, and the starts of
+        sentences holding a cue the rules ruled out (passive, negated, urged, another doer):
+        the embedding signal must not overturn those."""
         hits: list[Hit] = []
+        ruled_out: set[int] = set()
         history: list[tuple[int, str]] = []  # (sentence index, subject id) of earlier clauses
         for s_index, (s_start, s_end) in enumerate(sentences(folded)):
             sentence = folded[s_start:s_end]
@@ -114,10 +119,11 @@ class ClauseRules:
                     if hit is not None:
                         hits.append(Hit(s_start, s_end, hit[0], archetype_id, folded[cue_start:cue_end], hit[1]))
                         break
+                    ruled_out.add(s_start)
                 subject = _subject_of(folded, c_start, inside)
                 if subject is not None:
                     history.append((s_index, subject))
-        return hits
+        return hits, ruled_out
 
     def _judge(
         self,
@@ -141,11 +147,14 @@ class ClauseRules:
         if before:
             doer = before[-1]
             between = folded[doer.end : cue_start]
-            if cue_start - doer.end > 40 or self._blockers.find(between) or _PASSIVE.search(between):
+            if cue_start - doer.end > (70 if is_latin(between) else 40) or self._blockers.find(between) or _PASSIVE.search(between):
                 return None
+            if _SUBORDINATE.search(between):
+                return None  # "after the bully cheats a poor singer": another subject
             if self._persuaded.find(folded[c_start : doer.start]):
                 return None  # someone else urges the character to do it
-            word = folded[cue_start:cue_end]
+            tail = re.match(r"[a-z]*", folded[cue_end:])
+            word = folded[cue_start:cue_end] + (tail.group(0) if tail else "")
             if word.endswith("ed") and (_BE_BEFORE.search(between) or re.match(r"\s*by\b", folded[cue_end:])):
                 return None
             character, resolved = doer.payload, False

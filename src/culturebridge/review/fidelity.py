@@ -159,11 +159,11 @@ class FidelityCheck:
         self.near_misses_only = p.flag("near_misses_only", True)
         # Clause-level inversions (clause_rules.py): more predicates, patterns, homophones,
         # pronoun and zero-subject resolution, persuasion. Off = the archetype rule alone.
-        self.clause_rules = p.flag("clause_rules", True)
+        self.clause_rules = p.flag("clause_rules", False)
         self.resolve_sentences = int(p.number("resolve_sentences", 2, low=0, high=10))
         # Card prototypes (prototypes.py): sentences naming a character are compared with
         # inversions generated from the card and with its canon traits and facts.
-        self.prototypes = p.flag("prototypes", True)
+        self.prototypes = p.flag("prototypes", False)
         self.prototype_threshold = p.number("prototype_threshold", 0.58)
         self.prototype_margin = p.number("prototype_margin", 0.12, low=-1.0, high=1.0)
         p.done()
@@ -215,8 +215,10 @@ class FidelityCheck:
         for name, _original, folded in context.fields():
             mentions = index.names.find(folded)
             clause_hits: dict[int, Hit] = {}
+            ruled_out: set[int] = set()
             if self._clauses is not None:
-                for hit in self._clauses.find(folded, mentions, index.archetypes):
+                found, ruled_out = self._clauses.find(folded, mentions, index.archetypes)
+                for hit in found:
                     clause_hits.setdefault(hit.start, hit)
             for start, end in sentences(folded):
                 sentence = folded[start:end]
@@ -229,7 +231,7 @@ class FidelityCheck:
                     hits = [f for f in hits if f.kind != "trait-inversion"] + [_clause_finding(context, index, name, clause_hit)]
                 findings.extend(hits)
                 near = not self.near_misses_only or _near_miss(index, sentence, who)
-                if self.prototypes and self._negations.find(sentence):
+                if self.prototypes and (start in ruled_out or self._negations.find(sentence)):
                     near = False  # "refuses to betray", "诬陷…背叛": the canon told with its foil
                 elif self.prototypes:
                     near = True

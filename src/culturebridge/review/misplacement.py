@@ -39,7 +39,7 @@ class MisplacementCheck:
         self.foreign_markers = p.flag("foreign_markers", True)
         # Modern states, seats of government, treaties and modern arms ("polity" items):
         # a declared modern or time-travel setting does not excuse them.
-        self.polity_markers = p.flag("polity_markers", True)
+        self.polity_markers = p.flag("polity_markers", False)
         p.done()
         table = era_table()
         self._items: PhraseIndex[tuple[str, int]] = PhraseIndex(

@@ -33,7 +33,7 @@ class SafetyCheck:
         self.frame_reject = p.number("frame_reject", 0.85)
         self.childrens_strict = p.flag("childrens_strict", True)
         self.homophones = p.flag("homophones", True)
-        self.martial_arts = p.flag("martial_arts", True)
+        self.martial_arts = p.flag("martial_arts", False)
         p.done()
         categories = {c.name: c for c in lexicon()}
         self._categories: dict[str, LexiconCategory] = categories
