@@ -35,7 +35,7 @@ _BE_BEFORE = re.compile(r"\b(is|was|are|were|been|being|gets|got|get)\s+(\w+ly\s
 _EN_FILLER = frozenset(
     ["and", "but", "then", "later", "soon", "finally", "also", "even", "still", "secretly", "quietly", "suddenly", "now", "so", "yet", "instead", "afterwards", "eventually", "meanwhile"]
 )
-_ZH_FILLER = re.compile(r"^(然后|后来|接着|于是|竟然|居然|却|就|又|还|也|终于|转身|随后|暗中|偷偷|悄悄|立刻|马上|最后|反而|反过来|竟|便|才|从此|甚至|半夜|深夜|夜里|当晚|趁夜|趁机|次日|第二天|有一天|一天|当场|亲手)*")
+_ZH_FILLER = re.compile(r"^(然后|后来|接着|于是|竟然|居然|却|就|又|还|也|终于|转身|随后|暗中|偷偷|悄悄|立刻|马上|最后|反而|反过来|竟|便|才|从此|甚至|半夜|深夜|夜里|当晚|趁夜|趁机|次日|第二天|有一天|一天|当场|亲手|下令|命人|派人|叫人|令人)*")
 # A subordinate clause with its own noun subject between the character and the predicate.
 _SUBORDINATE = re.compile(r"\b(after|when|before|because|while|until|since|where|once|whereas|though|although)\s+(the|a|an|his|her|their|its|some|one)\b")
 _OBJECT_BEFORE = re.compile(r"(把|被|给|对|向|和|与|跟|将|替|为|让|劝|叫)$|\b(to|by|with|for|his|her|their|of|against|at|on|from)\s+$")
@@ -93,8 +93,10 @@ class ClauseRules:
             return not words or (words[0] in self._pronouns and len(words) <= 2)
         for pronoun in sorted((p for p in self._pronouns if not is_latin(p)), key=len, reverse=True):
             if text.startswith(pronoun):
-                return len(_ZH_FILLER.sub("", text[len(pronoun) :])) <= 2
-        return len(_ZH_FILLER.sub("", text)) == 0
+                rest = _ZH_FILLER.sub("", text[len(pronoun) :])
+                return len(rest) <= 2 or rest[0] in "把将"
+        rest = _ZH_FILLER.sub("", text)
+        return not rest or rest[0] in "把将"  # "把…卖给": the 把 construction leaves the doer unsaid
 
     def find(
         self, folded: str, mentions: Sequence[Match[str]], archetypes: Mapping[str, Sequence[Archetype]]
