@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from culturebridge.catalog.canon import CanonCard
-from culturebridge.review import Models, Reviewer, ReviewItem, default_canon_dir, load_canon_dir, load_policy
+from culturebridge.review import (
+    Models,
+    Reviewer,
+    ReviewItem,
+    default_canon_dir,
+    load_canon_dir,
+    load_policy,
+)
 from culturebridge.review.policy import policy_from_dict
 
 JW, TK, DR, LT = "journey-to-the-west", "three-kingdoms", "dream-of-the-red-chamber", "letters-from-tea-mountain"
