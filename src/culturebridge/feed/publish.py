@@ -59,10 +59,12 @@ def _originals(conn: Connection, work_id: str) -> list[Asset]:
     return [a for a in catalog.list_assets(conn, work_id) if a.id not in made]
 
 
-def _label_text(language: str) -> str:
-    from culturebridge.labels.explicit import SHORT
+def _label_text(platform: Platform, served: list[Asset], language: str) -> str:
+    """The Measures Art. 6 notice: 「AI生成」 only when a file's metadata says so; an uploader's
+    declaration alone shows 「可能为AI生成」 (labels stage, `publication_notice`)."""
+    from culturebridge.labels import publication_notice
 
-    return SHORT.get(base_lang(language), SHORT["en"])
+    return publication_notice(platform, served, base_lang(language))
 
 
 def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> PublishResult:
@@ -91,7 +93,12 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
             skipped.append((asset.id, exc.message))
             continue
         pairs.append((asset.id, labelled.id))
-    label = _label_text(language) if ai else ""
+    if ai:
+        with platform.db.read() as conn:
+            served_files = [catalog.get_asset(conn, labelled_id) for _, labelled_id in pairs]
+        label = _label_text(platform, served_files, language)
+    else:
+        label = ""
     with platform.db.write() as conn:
         publication = save_publication(conn, work.id, market, served.id, label, actor.id, pairs)
         from culturebridge.pipeline import set_status

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         sign_propagator,
         verify_codes,
     )
-    from culturebridge.labels.jobs import check_asset, check_handler, label_for_publication
+    from culturebridge.labels.jobs import check_asset, check_handler, label_for_publication, publication_notice
     from culturebridge.labels.keys import create_label_key, load_label_key
     from culturebridge.labels.keyring import PlatformKeys, make_platform_keys, platform_keys
     from culturebridge.labels.log import LabelEvent, list_events, log_event
@@ -81,6 +81,7 @@ _WHERE: dict[str, str] = {
     "check_asset": "jobs",
     "check_handler": "jobs",
     "label_for_publication": "jobs",
+    "publication_notice": "jobs",
     "create_label_key": "keys",
     "load_label_key": "keys",
     "PlatformKeys": "keyring",
@@ -114,6 +115,7 @@ __all__ = [
     "create_label_key",
     "create_signing_chain",
     "label_for_publication",
+    "publication_notice",
     "list_events",
     "load_credentials",
     "load_label_key",

@@ -13,7 +13,10 @@ class MediaKind(str, Enum):
     PNG = "png"
     JPEG = "jpeg"
     WEBP = "webp"
+    GIF = "gif"
+    TIFF = "tiff"
     MP4 = "mp4"
+    MATROSKA = "matroska"
     MP3 = "mp3"
     WAV = "wav"
     FLAC = "flac"
@@ -31,6 +34,9 @@ EXTENSIONS: dict[MediaKind, frozenset[str]] = {
     MediaKind.JPEG: frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}),
     MediaKind.WEBP: frozenset({".webp"}),
     MediaKind.MP4: frozenset({".mp4", ".m4v", ".m4a", ".mov", ".qt", ".3gp", ".m4b"}),
+    MediaKind.MATROSKA: frozenset({".mkv", ".webm", ".mka", ".mk3d"}),
+    MediaKind.GIF: frozenset({".gif"}),
+    MediaKind.TIFF: frozenset({".tif", ".tiff"}),
     MediaKind.MP3: frozenset({".mp3"}),
     MediaKind.WAV: frozenset({".wav", ".wave"}),
     MediaKind.FLAC: frozenset({".flac"}),
@@ -84,6 +90,12 @@ def sniff(data: bytes) -> MediaKind:
         return MediaKind.JPEG
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return MediaKind.WEBP
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return MediaKind.GIF
+    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return MediaKind.TIFF
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return MediaKind.MATROSKA
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         return MediaKind.WAV
     if len(data) >= 8 and data[4:8] in _MP4_TOP:
