@@ -47,9 +47,14 @@ if TYPE_CHECKING:
         sign_propagator,
         verify_codes,
     )
-    from culturebridge.labels.jobs import check_asset, check_handler, label_for_publication, publication_notice
-    from culturebridge.labels.keys import create_label_key, load_label_key
+    from culturebridge.labels.jobs import (
+        check_asset,
+        check_handler,
+        label_for_publication,
+        publication_notice,
+    )
     from culturebridge.labels.keyring import PlatformKeys, make_platform_keys, platform_keys
+    from culturebridge.labels.keys import create_label_key, load_label_key
     from culturebridge.labels.log import LabelEvent, list_events, log_event
 
 _WHERE: dict[str, str] = {
@@ -115,7 +120,6 @@ __all__ = [
     "create_label_key",
     "create_signing_chain",
     "label_for_publication",
-    "publication_notice",
     "list_events",
     "load_credentials",
     "load_label_key",
@@ -126,6 +130,7 @@ __all__ = [
     "platform_tier",
     "produced",
     "propagated",
+    "publication_notice",
     "read_labels",
     "sign_producer",
     "sign_propagator",

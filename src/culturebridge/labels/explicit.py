@@ -468,6 +468,14 @@ def _frame_at(path: Path, seconds: float) -> bytes:
     )
 
 
+def opening_frame(data: bytes, seconds: float = 0.5) -> bytes:
+    """A PNG of the video frame at `seconds` (the opening, where §5.5 puts the label)."""
+    with tempfile.TemporaryDirectory(prefix="cb-label-") as tmp:
+        src = Path(tmp) / "in.video"
+        src.write_bytes(data)
+        return _frame_at(src, seconds)
+
+
 def find_video_label(data: bytes, font_path: Path = FONT) -> str | None:
     """Our label's language if it shows at 0.1 s and 1.9 s (opening >= 2 s), else None."""
     with tempfile.TemporaryDirectory(prefix="cb-label-") as tmp:
