@@ -50,7 +50,7 @@ POLICY = "cn-nrta-ai-alteration"
 # The signals added in this round, switched off to measure "before" in the same process.
 BASELINE_OFF: dict[str, dict[str, Any]] = {
     "fidelity": {"clause_rules": False, "prototypes": False},
-    "safety": {"martial_arts": False},
+    "safety": {"martial_arts": False, "semantic": False},
     "misplacement": {"polity_markers": False},
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 from culturebridge.review._matching import HomophoneIndex, PhraseIndex, fold, is_latin, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
+from culturebridge.review.semantic import Prototypes as SemanticPrototypes
 from culturebridge.review.wordlists import LexiconCategory, lexicon
 
 NAME = "safety"
@@ -34,6 +35,13 @@ class SafetyCheck:
         self.childrens_strict = p.flag("childrens_strict", True)
         self.homophones = p.flag("homophones", True)
         self.martial_arts = p.flag("martial_arts", False)
+        # Sentence embeddings vs generic gore / horror prototypes (semantic.py): desk only.
+        self.semantic = p.flag("semantic", False)
+        self.cutoffs = {
+            "gore": (p.number("gore_threshold", 0.4), p.number("gore_margin", 0.08, low=-1.0, high=1.0)),
+            "horror": (p.number("horror_threshold", 0.35), p.number("horror_margin", 0.04, low=-1.0, high=1.0)),
+        }
+        self.max_semantic_sentences = int(p.number("max_semantic_sentences", 24, low=0, high=10_000))
         p.done()
         categories = {c.name: c for c in lexicon()}
         self._categories: dict[str, LexiconCategory] = categories
@@ -73,8 +81,46 @@ class SafetyCheck:
                                       f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'")
                     )
             findings.extend(self._profanity(context, name, original))
+        findings.extend(self._semantic(context, childrens, findings))
         findings.extend(self._frames(context, childrens))
         return findings
+
+    def _semantic_sentences(self, context: CheckContext) -> list[tuple[Any, int, int]]:
+        if not self.semantic or context.models.embedder is None or context.card is None:
+            return []
+        out = [(name, s, e) for name, original, _ in context.fields() for s, e in sentences(original)]
+        return out[: self.max_semantic_sentences]
+
+    def _semantic(self, context: CheckContext, childrens: bool, found: list[Finding]) -> list[Finding]:
+        chosen = self._semantic_sentences(context)
+        if not chosen or context.models.embedder is None:
+            return []
+        embed = context.models.embedder.get()
+        key = f"{NAME}:semantic-prototypes"
+        protos = context.cache.get(key)
+        if not isinstance(protos, SemanticPrototypes):
+            protos = SemanticPrototypes(embed)
+            context.cache[key] = protos
+        vectors = embed([context.item.field_text(n)[s:e] for n, s, e in chosen])
+        categories = ("gore", "horror") if childrens else ("gore",)
+        out: list[Finding] = []
+        flagged: set[int] = set()
+        hits = [h for c in categories for h in protos.score(vectors, [c], *self.cutoffs[c])]
+        for hit in sorted(hits, key=lambda h: -h.margin):
+            name, start, end = chosen[hit.row]
+            if hit.row in flagged or any(
+                f.evidence.field == name and start <= f.evidence.start < end and f.severity == "high" for f in found
+            ):
+                continue  # one finding per sentence; the lexicon already settled this one
+            flagged.add(hit.row)
+            out.append(Finding(
+                NAME, "childrens" if childrens else f"semantic-{hit.category}", "medium",
+                span_evidence(context.item, name, start, end),
+                f"reads as {hit.category} ({hit.score:.2f}, {hit.margin:+.2f} over what the canon tells: "
+                f"'{hit.prototype}'); a human should look",
+                score=hit.score, extra={"category": hit.category, "margin": f"{hit.margin:.3f}"},
+            ))
+        return out
 
     def _no_fighting(self, context: CheckContext) -> bool:
         """True if the canon has no fighting: a children's IP, or a canon fact that
@@ -100,7 +146,10 @@ class SafetyCheck:
 
     def model_inputs(self, context: CheckContext) -> dict[str, list[str]]:
         """The English sentences `run` will score, so a batch of items is scored in one call."""
-        return {"profanity": [o[s:e] for _, o, _ in context.fields() for s, e in _latin_sentences(o)]}
+        return {
+            "profanity": [o[s:e] for _, o, _ in context.fields() for s, e in _latin_sentences(o)],
+            "embedder": [context.item.field_text(n)[s:e] for n, s, e in self._semantic_sentences(context)],
+        }
 
     def _profanity(self, context: CheckContext, name: Any, original: str) -> list[Finding]:
         if context.models.profanity is None:
