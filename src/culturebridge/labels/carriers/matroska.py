@@ -150,6 +150,11 @@ def write(data: bytes, label: AIGCLabel, *, digital_source_type: str = TRAINED) 
     simple = _element(SIMPLE_TAG, _element(TAG_NAME, b"AIGC") + _element(TAG_STRING, label.to_json().encode("ascii")))
     tags = _element(TAGS, old_tags + _element(TAG, _element(TARGETS, b"") + simple))
     head = next(((i, c) for i, c in enumerate(children) if c[0] == SEEK_HEAD), None)
+    if head is None:
+        raise UnsupportedMedia(
+            "the Matroska file has no SeekHead: readers would not find tags at its end",
+            hint="remux with ffmpeg or mkvmerge and label again",
+        )
     if head is not None:
         index, (_eid, h_start, h_body, h_stop) = head
         room_end = h_stop
