@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One review of a work under a policy version. `state` is queued|claimed|decided|appealed;
 # `decision` is the decision in force (the automated one until a human decides); `texts`
