@@ -59,7 +59,11 @@ if TYPE_CHECKING:
     from culturebridge.labels.keyring import PlatformKeys, make_platform_keys, platform_keys
     from culturebridge.labels.keys import create_label_key, load_label_key
     from culturebridge.labels.log import LabelEvent, list_events, log_event
-    from culturebridge.labels.renditions import label_for_publication, original_assets, publication_notice
+    from culturebridge.labels.renditions import (
+        label_for_publication,
+        original_assets,
+        publication_notice,
+    )
 
 _WHERE: dict[str, str] = {
     "Applied": "apply",
