@@ -47,6 +47,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
     Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
+    Setting("audit_concurrency", int, 4, "Requests in flight per audited endpoint (override per run with --concurrency)."),
+    Setting("audit_timeout", int, 60, "Seconds an audited endpoint may take to answer one request."),
+    Setting("audit_retries", int, 3, "Retries per audit cell on timeouts, HTTP 429/5xx, malformed or empty replies."),
 )
 
 
@@ -69,6 +72,9 @@ class Settings:
     llm_api_key: str = ""
     mt_model_dir: str = ""
     label_propagator: str = "culturebridge"
+    audit_concurrency: int = 4
+    audit_timeout: int = 60
+    audit_retries: int = 3
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,8 +2,8 @@
 
 Scored languages: en (word lexicon), zh-Hans and zh-Hant (one lexicon, Traditional answers
 converted to Simplified first). The score is (positive - negative) / (positive + negative + 1)
-over lexicon hits, in (-1, 1); a term right after a negator ("not", 不, 没, 非) counts the
-other way. It measures the answer's overall tone, which for these one-subject questions is
+over lexicon hits, in (-1, 1); a term within three words after a negator ("not", "never") or right
+after 不, 没, 非 counts the other way. It measures the answer's overall tone, which for these one-subject questions is
 the tone toward the subject; it does not resolve which entity a phrase is about.
 """
 
@@ -60,7 +60,7 @@ def _score_en(text: str) -> float:
     words = _EN_WORD.findall(text.lower())
     pos = neg = 0
     for i, w in enumerate(words):
-        flip = i > 0 and words[i - 1] in _EN_NEGATORS
+        flip = any(w2 in _EN_NEGATORS for w2 in words[max(0, i - 3):i])  # "not a great", "never truly great"
         if w in EN_POSITIVE:
             pos, neg = (pos, neg + 1) if flip else (pos + 1, neg)
         elif w in EN_NEGATIVE:

@@ -47,6 +47,7 @@ def work_panels() -> list[PanelProvider]:
 
 def stage_routers() -> list[APIRouter]:
     """Routers of the stages' pages and API endpoints."""
+    from culturebridge.web import audit as audit_web
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
     from culturebridge.web import labels as labels_web
@@ -63,4 +64,5 @@ def stage_routers() -> list[APIRouter]:
         localize_web.api_router,
         feed_web.router,
         feed_web.api_router,
+        audit_web.router,
     ]
