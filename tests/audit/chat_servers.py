@@ -48,6 +48,7 @@ class Script:
     malformed_rate: float = 0.0
     empty_rate: float = 0.0
     wrong_language: dict[str, float] = field(default_factory=dict)
+    spread: str = "prompt"  # counters per prompt (exact per question) or per "language" (exact over a run)
     judge_stance: str = "neutral"  # when acting as a judge
     judge_flip_rate: float = 0.0  # share of verdicts whose stance is flipped to "critical"
 
@@ -80,20 +81,21 @@ def _answer(script: Script, state: _State, messages: list[dict[str, str]]) -> st
     if system.startswith("You rate one answer"):
         return _judge_reply(script, state, user)
     lang = SYSTEMS.get(system, "en")
-    if happens(state.next("refuse", user), script.refuse.get(lang, 0.0)):
+    key = user if script.spread == "prompt" else lang
+    if happens(state.next("refuse", key), script.refuse.get(lang, 0.0)):
         return REFUSALS[lang]
-    if happens(state.next("wrong", user), script.wrong_language.get(lang, 0.0)):
+    if happens(state.next("wrong", key), script.wrong_language.get(lang, 0.0)):
         return WRONG[lang]
     options = [line[3:] for line in user.split("\n") if len(line) > 3 and line[1:3] == ". " and line[0].isupper()]
     if options:
-        n = state.next("choice", user)
+        n = state.next("choice", key)
         if script.prefer is None:
             pick = n % len(options)
         elif happens(n, script.prefer):
             pick = script.favourite
         else:
             others = [i for i in range(len(options)) if i != script.favourite]
-            pick = others[state.next("other", user) % len(others)]
+            pick = others[state.next("other", key) % len(others)]
         return "ABCDEFGHIJ"[pick]
     return ANSWERS[lang]
 
@@ -130,7 +132,7 @@ def scripted_server(script: Script) -> Iterator[tuple[str, _State]]:
             if script.delay:
                 time.sleep(script.delay)
             messages = body["messages"]
-            key = messages[-1]["content"]
+            key = messages[-1]["content"] if script.spread == "prompt" else ""
             n = state.next("attempt", key)
             if happens(n, script.fail_rate):
                 self._send(429 if n % 2 else 500, b'{"error": {"message": "busy", "type": "server_error"}}')

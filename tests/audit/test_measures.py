@@ -9,7 +9,14 @@ import pytest
 from culturebridge.audit.agreement import cohen_kappa, fleiss_kappa
 from culturebridge.audit.entities import entities, jaccard
 from culturebridge.audit.language import wrong_language
-from culturebridge.audit.measures import correctness, distribution, js_distance, mean, pooled, similarity
+from culturebridge.audit.measures import (
+    correctness,
+    distribution,
+    js_distance,
+    mean,
+    pooled,
+    similarity,
+)
 from culturebridge.audit.refusal import is_refusal
 from culturebridge.audit.sentiment import sentiment
 

@@ -1,5 +1,7 @@
 """Is an answer in the language it was asked in? lingua for the language, OpenCC for the script.
 
+Han characters with no kana or hangul are Chinese without asking lingua (the common case,
+and lingua's cost); Latin-script and mixed answers go to lingua, built for seven languages.
 lingua cannot tell Simplified from Traditional Chinese, so for Chinese the script is judged
 by how many characters OpenCC's s2t / t2s conversions would change. Answers too short to
 judge (a bare option letter) are never flagged.
@@ -68,6 +70,8 @@ def wrong_language(text: str, language: str) -> str | None:
             return None
     elif cjk < MIN_CJK:
         return "en" if latin >= MIN_LATIN_LETTERS else None
+    elif not any(_is_kana_or_hangul(ch) for ch in text) and latin < cjk:
+        return _script_mismatch(text, language)  # Han characters without kana or hangul: Chinese
     codes, detector = _detector()
     found = detector.detect_language_of(text)
     code = None if found is None else codes[found]
@@ -75,6 +79,14 @@ def wrong_language(text: str, language: str) -> str | None:
         return None if code in (None, "en") else code
     if code not in (None, "zh"):
         return code
+    return _script_mismatch(text, language)
+
+
+def _is_kana_or_hangul(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\uac00" <= ch <= "\ud7af"
+
+
+def _script_mismatch(text: str, language: str) -> str | None:
     script = chinese_script(text)
     want = language.split("-")[1]
     return f"zh-{script}" if script is not None and script != want else None

@@ -113,7 +113,7 @@ def _question(index: int, raw: Any, seen: set[str]) -> Question:
     seen.add(qid)
     unknown = set(raw) - {"id", "topic", "tier", "prompts", "options", "expect"}
     if unknown:
-        raise QuestionSetInvalid(f"{where}.{sorted(unknown)[0]}", "unknown field")
+        raise QuestionSetInvalid(f"{where}.{min(unknown)}", "unknown field")
     topic = raw.get("topic")
     if not isinstance(topic, str) or not topic.strip():
         raise QuestionSetInvalid(f"{where}.topic", "must be non-empty text")

@@ -11,8 +11,9 @@ import re
 
 RULES: dict[str, tuple[str, ...]] = {
     "en": (
-        r"\bI(?:'m| am) (?:sorry|afraid)\b", r"\bI (?:can(?:no|')t|cannot|won't|will not|am unable to|'m unable to)"
-        r" (?:answer|help|discuss|provide|comment|assist|talk)", r"\bI(?:'m| am) not able to (?:answer|discuss|help)",
+        r"\bI(?:'m| am) (?:sorry|afraid)\b",
+        (r"\bI (?:can(?:no|')t|cannot|won't|will not|am unable to|'m unable to)"
+         r" (?:answer|help|discuss|provide|comment|assist|talk)"), r"\bI(?:'m| am) not able to (?:answer|discuss|help)",
         r"\bas an AI\b", r"\blet's (?:talk about|change the subject|discuss) something else\b",
         r"\bbeyond (?:my|the) scope\b", r"\bI (?:must|have to) decline\b",
     ),

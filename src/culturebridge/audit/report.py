@@ -32,7 +32,7 @@ def _round(v: float | None, digits: int = 4) -> float | None:
 
 
 def _judged_refusal(c: Cell) -> bool | None:
-    votes = [v["refusal"] for v in c.judgements.values() if "refusal" in v]
+    votes = [bool(v["refusal"]) for v in c.judgements.values() if "refusal" in v]
     if not votes:
         return None
     return sum(votes) * 2 > len(votes)

@@ -8,9 +8,10 @@ on from the stored cells. Cached answers are served without a request.
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,7 +40,7 @@ from culturebridge.errors import InvalidInput
 from culturebridge.ids import now
 from culturebridge.storage import Database
 
-BATCH = 50
+BATCH = 200
 Progress = Callable[[int, int], None]
 
 
@@ -161,27 +162,43 @@ def _ask_all(db: Database, run_id: str, qset: QuestionSet, config: RunConfig, cl
     with db.read() as conn:
         hits = cached_answers(conn, keys)
     writer = _Writer(db, run_id)
-    pending: dict[Future[Reply], tuple[Endpoint, Question, str, int, str]] = {}
+    # Workers ask and read the reply; finished cells come back through one queue (O(1) per cell,
+    # where waiting on thousands of futures at once would cost O(n) per wake-up).
+    done_queue: queue.SimpleQueue[tuple[Cell, str, Reply]] = queue.SimpleQueue()
+
+    def work(e: Endpoint, q: Question, lang: str, k: int, msgs: list[dict[str, str]], key: str) -> None:
+        reply = clients[e.name].ask(msgs, seed=k)  # ask() turns every failure into a Reply
+        try:
+            cell = to_cell(e.name, q, lang, k, reply)
+        except Exception as exc:  # noqa: BLE001 - recorded, never dropped (a dead worker would hang the run)
+            cell = Cell(e.name, q.id, lang, k, "malformed", reply.content, error=f"unreadable reply "
+                        f"({type(exc).__name__})", attempts=reply.attempts, finished_at=now())
+        done_queue.put((cell, key, reply))
+
     with ExitStack() as stack:
         pools = {e.name: stack.enter_context(ThreadPoolExecutor(e.concurrency, thread_name_prefix=f"audit-{e.name}"))
                  for e in config.endpoints}
+        pending = 0
         for (e, q, lang, k, msgs), key in zip(keyed, keys):
             hit = hits.get(key)
             if hit is not None:
                 writer.add(to_cell(e.name, q, lang, k, _cached_reply(hit), cached=True), None, None)
                 finished += 1
                 continue
-            pending[pools[e.name].submit(clients[e.name].ask, msgs, seed=k)] = (e, q, lang, k, key)
+            pools[e.name].submit(work, e, q, lang, k, msgs, key)
+            pending += 1
         if progress:
             progress(finished, total)
         last = time.monotonic()
         while pending:
-            ready, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-            for fut in ready:
-                e, q, lang, k, key = pending.pop(fut)
-                reply = fut.result()  # ask() turns every failure into a Reply
-                writer.add(to_cell(e.name, q, lang, k, reply), key, reply)
+            try:
+                cell, key, reply = done_queue.get(timeout=1.0)
+            except queue.Empty:
+                cell = None
+            if cell is not None:
+                writer.add(cell, key, reply)
                 finished += 1
+                pending -= 1
             if time.monotonic() - last > 1.0:
                 writer.flush()
                 last = time.monotonic()

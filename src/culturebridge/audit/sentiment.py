@@ -13,21 +13,8 @@ import re
 
 from culturebridge.audit.language import to_simplified
 
-EN_POSITIVE = frozenset("""
-admired admirable beautiful brilliant celebrated cherished creative delight elegant enduring enrich exceptional
-excellent famous flourish flourishing glorious great greatest harmonious harmony heritage honour honor hope
-important influential innovative inspire inspiring joy joyful legendary lively loved masterpiece meaningful
-notable peace peaceful positive precious preserve preserved prosper prosperity proud remarkable renowned revered
-rich skilled splendid successful thriving timeless treasure treasured unity valuable vibrant vital wisdom wise
-wonderful achievement achievements unify unified respected popular
-""".split())
-EN_NEGATIVE = frozenset("""
-abuse atrocity brutal catastrophe catastrophic censor censored censorship conflict controversial controversy
-crackdown crisis cruel damage damaged death deaths decline destroy destroyed destruction disaster exploit
-exploitation famine fear harm harmful harsh kill killed loss lost massacre oppression oppressive persecution
-poor propaganda repression restrict restricted suffer suffering suppress suppressed suppression tragic tragedy
-tyrant tyranny violence violent war negative problematic criticism criticised criticized banned
-""".split())
+EN_POSITIVE = frozenset(["admired", "admirable", "beautiful", "brilliant", "celebrated", "cherished", "creative", "delight", "elegant", "enduring", "enrich", "exceptional", "excellent", "famous", "flourish", "flourishing", "glorious", "great", "greatest", "harmonious", "harmony", "heritage", "honour", "honor", "hope", "important", "influential", "innovative", "inspire", "inspiring", "joy", "joyful", "legendary", "lively", "loved", "masterpiece", "meaningful", "notable", "peace", "peaceful", "positive", "precious", "preserve", "preserved", "prosper", "prosperity", "proud", "remarkable", "renowned", "revered", "rich", "skilled", "splendid", "successful", "thriving", "timeless", "treasure", "treasured", "unity", "valuable", "vibrant", "vital", "wisdom", "wise", "wonderful", "achievement", "achievements", "unify", "unified", "respected", "popular"])
+EN_NEGATIVE = frozenset(["abuse", "atrocity", "brutal", "catastrophe", "catastrophic", "censor", "censored", "censorship", "conflict", "controversial", "controversy", "crackdown", "crisis", "cruel", "damage", "damaged", "death", "deaths", "decline", "destroy", "destroyed", "destruction", "disaster", "exploit", "exploitation", "famine", "fear", "harm", "harmful", "harsh", "kill", "killed", "loss", "lost", "massacre", "oppression", "oppressive", "persecution", "poor", "propaganda", "repression", "restrict", "restricted", "suffer", "suffering", "suppress", "suppressed", "suppression", "tragic", "tragedy", "tyrant", "tyranny", "violence", "violent", "war", "negative", "problematic", "criticism", "criticised", "criticized", "banned"])
 ZH_POSITIVE = (
     "伟大", "优秀", "精美", "美丽", "辉煌", "灿烂", "珍贵", "瑰宝", "智慧", "繁荣", "和谐", "团圆", "喜庆",
     "传承", "弘扬", "杰出", "著名", "成功", "重要", "深远", "精湛", "独特", "丰富", "热爱", "骄傲", "自豪",

@@ -25,8 +25,8 @@ def bar_chart(title: str, groups: Sequence[str], series: Sequence[tuple[str, Seq
     legend_rows = (len(series) + 1) // 2
     height = 24 + len(groups) * (len(series) * (BAR + GAP) + GROUP_GAP) + legend_rows * 14 + 16
     ident = f' id="{escape(chart_id)}"' if chart_id else ""
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="chart"{ident} '
-           f'aria-label="{escape(title)}">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="chart"{ident} '
+            f'aria-label="{escape(title)}">'),
            f'<title>{escape(title)}</title>',
            f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>']
     y = 24

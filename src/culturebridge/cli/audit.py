@@ -83,7 +83,15 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print run_id, endpoints and pairs as JSON.")] = False,
 ) -> None:
     """Ask every question in every language of every endpoint (K samples), then report."""
-    from culturebridge.audit import Limits, RetryPolicy, RunConfig, get_run, json_summary, load_question_set, run_audit
+    from culturebridge.audit import (
+        Limits,
+        RetryPolicy,
+        RunConfig,
+        get_run,
+        json_summary,
+        load_question_set,
+        run_audit,
+    )
     from culturebridge.audit.endpoints import api_key, parse_endpoint
 
     cli = context(ctx)

@@ -7,6 +7,8 @@ or the canon notes with a CSRF-checked form.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -21,7 +23,7 @@ ROLES = ("admin", "reviewer")
 
 
 @router.get("/studio/audit")
-def runs_page(request: Request, user: User = Depends(require_user)) -> Response:
+def runs_page(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """Every audit run, newest first, each opening its report."""
     from culturebridge.audit import list_runs
 
@@ -32,7 +34,7 @@ def runs_page(request: Request, user: User = Depends(require_user)) -> Response:
 
 
 @router.get("/studio/audit/{run_id}")
-def report_page(request: Request, run_id: str, user: User = Depends(require_user)) -> Response:
+def report_page(request: Request, run_id: str, user: Annotated[User, Depends(require_user)]) -> Response:
     """The side-by-side report of one finished run."""
     from culturebridge.audit import findings_of, get_run
     from culturebridge.audit.html import report_body
@@ -50,7 +52,7 @@ def report_page(request: Request, run_id: str, user: User = Depends(require_user
 
 
 @router.get("/studio/audit/{run_id}/report.json")
-def report_json(request: Request, run_id: str, user: User = Depends(require_user)) -> Response:
+def report_json(request: Request, run_id: str, user: Annotated[User, Depends(require_user)]) -> Response:
     """The full JSON report of one run."""
     from culturebridge.audit import get_run
 
@@ -61,9 +63,10 @@ def report_json(request: Request, run_id: str, user: User = Depends(require_user
 
 
 @router.post("/studio/audit/{run_id}/handoff")
-def handoff_form(request: Request, run_id: str, question_id: str = Form(...), ip: str = Form(...),
-                 target: str = Form("glossary"), term: str = Form(""), note: str = Form(""), csrf: str = Form(""),
-                 user: User = Depends(require_user)) -> Response:
+def handoff_form(request: Request, run_id: str, user: Annotated[User, Depends(require_user)],
+                 question_id: Annotated[str, Form()], ip: Annotated[str, Form()],
+                 target: Annotated[str, Form()] = "glossary", term: Annotated[str, Form()] = "",
+                 note: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
     """Record a finding as a glossary or canon note with the run's evidence."""
     from culturebridge.audit.handoff import hand_off
 
