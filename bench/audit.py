@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from culturebridge.audit import (
+    ChatClient,
     Limits,
     QuestionSet,
     RetryPolicy,
@@ -41,6 +43,8 @@ from culturebridge.audit import (
     parse_endpoint,
     run_audit,
 )
+from culturebridge.audit.prompts import messages_for
+from culturebridge.audit.runner import plan
 from culturebridge.storage import Database
 
 SCRIPTS: dict[str, dict[str, Any]] = {
@@ -80,6 +84,19 @@ def _recovered(report: dict[str, Any], qset: QuestionSet) -> tuple[float, list[s
     return worst, lines
 
 
+def _raw_requests(qset: QuestionSet, config: RunConfig, limits: Limits) -> None:
+    clients = {e.name: ChatClient(e, "not-needed", timeout=limits.timeout, policy=limits.policy)
+               for e in config.endpoints}
+    with ExitStack() as stack:
+        pools = {e.name: stack.enter_context(ThreadPoolExecutor(e.concurrency)) for e in config.endpoints}
+        futures = [pools[e.name].submit(clients[e.name].ask, messages_for(q, lang), seed=k)
+                   for e, q, lang, k in plan(qset, config)]
+        for f in futures:
+            f.result()
+    for c in clients.values():
+        c.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="12 questions x 2 samples instead of 60 x 5")
@@ -106,6 +123,8 @@ def main() -> int:
             db = Database.open(f"sqlite:///{tmp}/bench.db")
             db.migrate()
             started = time.perf_counter()
+            import openai  # noqa: F401  (imported on first request otherwise)
+
             from culturebridge.audit.entities import entities
             from culturebridge.audit.language import wrong_language
 
@@ -127,6 +146,11 @@ def main() -> int:
                 build_report(first, qset, config.to_dict(), stored)
                 measuring = time.perf_counter() - started
             db.close()
+        # Baseline in the same process: the same requests through the same SDK client and pools,
+        # with no cache, storage or measures - what this machine allows right now.
+        started = time.perf_counter()
+        _raw_requests(qset, config, limits)
+        raw = time.perf_counter() - started
     finally:
         assert child.stdin is not None
         child.stdin.close()
@@ -135,9 +159,11 @@ def main() -> int:
     cells = len(endpoints) * cells_per_endpoint
     print(f"audit bench: {len(qset.questions)} questions x {len(LANGS)} languages x {len(endpoints)} endpoints x "
           f"{samples} samples = {cells} cells; latency {args.latency * 1000:.0f} ms; concurrency {args.concurrency}")
-    print(f"  model warm-up (lingua + jieba, once per process): {warm:.1f} s")
+    print(f"  warm-up (openai import, lingua, jieba: once per process): {warm:.1f} s")
     print(f"  run: {wall:.1f} s; ideal {ideal:.1f} s; ratio {wall / ideal:.2f} (target <= 1.3); of which "
           f"measures and report {measuring:.1f} s (asking alone: ratio {(wall - measuring) / ideal:.2f})")
+    print(f"  baseline (same requests, SDK and pools only): {raw:.1f} s, ratio {raw / ideal:.2f} to the ideal; "
+          f"audit run / baseline {wall / raw:.2f}")
     print(f"  cached re-run: {cached:.1f} s (target <= 5 s); requests {report['cost']['gamma']['requests']} "
           f"for gamma's {cells_per_endpoint} cells (429/500 retried)")
     worst, lines = _recovered(report, qset)
