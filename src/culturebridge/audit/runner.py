@@ -255,10 +255,8 @@ def _execute(db: Database, run_id: str, qset: QuestionSet, config: RunConfig, ke
     with ExitStack() as stack:
         clients = _clients(stack, config.endpoints, keys, limits)
         _ask_all(db, run_id, qset, config, clients, progress)
-        judge_limits = Limits(limits.timeout, limits.policy)
         judges = tuple(replace(j, temperature=JUDGE_TEMPERATURE) for j in config.judges)
-        _judge_all(db, run_id, qset, replace(config, judges=judges),
-                   _clients(stack, judges, keys, judge_limits))
+        _judge_all(db, run_id, qset, replace(config, judges=judges), _clients(stack, judges, keys, limits))
     with db.read() as conn:
         cells = cells_of(conn, run_id)
     summary = build_report(run_id, qset, config.to_dict(), cells)
