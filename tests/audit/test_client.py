@@ -62,3 +62,13 @@ def test_unreachable_endpoint() -> None:
     reply = _client(url, RetryPolicy(retries=1)).ask(MSGS)
     assert reply.status == "unreachable" and reply.attempts == 2
     assert "sk-test" not in repr(_client(url))
+
+
+def test_rpm_spaces_request_starts() -> None:
+    slept: list[float] = []
+    with scripted_server(Script()) as (url, _):
+        client = ChatClient(parse_endpoint(f"t={url}@m", rpm=60), "k", policy=NO_WAIT, sleep=slept.append,
+                            clock=lambda: 100.0)
+        for _ in range(3):
+            assert client.ask(MSGS).status == "ok"
+    assert slept == [1.0, 2.0]  # the clock stands still: starts at 100, 101, 102

@@ -132,6 +132,32 @@ def test_resume_asks_only_what_is_missing_or_failed(database: Database) -> None:
     assert run.state == "done" and len(stored) == 6 and all(c.status == "ok" for c in stored)
 
 
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_run_is_left_resumable(database: Database) -> None:
+    qset = subset("dragon-boat-origin", "mid-autumn-food")
+
+    def stop(done: int, total: int) -> None:
+        raise Interrupted  # as Ctrl-C would, on the first progress report
+
+    with scripted_server(Script(prefer=1.0)) as (url, _):
+        config = RunConfig((parse_endpoint(f"a={url}@m", concurrency=1),), ("en", "zh-Hans"), 3)
+        created: list[str] = []
+        with pytest.raises(Interrupted):
+            run_audit(database, qset, config, limits=FAST, progress=stop, on_created=created.append)
+        with database.read() as conn:
+            assert get_run(conn, created[0]).state == "running"
+        resume_audit(database, created[0], limits=FAST)
+    with database.read() as conn:
+        run = get_run(conn, created[0])
+        stored = cells_of(conn, created[0])
+    assert run.state == "done" and len(stored) == 12 and all(c.answered for c in stored)
+    assert run.summary is not None
+    assert run.summary["endpoints"]["a"]["en"]["questions"]["dragon-boat-origin"]["distribution"][0] == 1.0
+
+
 def test_api_keys_reach_the_endpoint_but_are_never_stored(database: Database) -> None:
     qset = subset("dragon-boat-origin")
     secret = "sk-live-do-not-store-4242"

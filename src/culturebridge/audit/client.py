@@ -51,10 +51,13 @@ class ChatClient:
     """One endpoint's `openai.OpenAI` client (thread-safe; the key stays inside it)."""
 
     def __init__(self, endpoint: Endpoint, api_key: str, *, timeout: float = 60.0,
-                 policy: RetryPolicy = RetryPolicy(), sleep: Callable[[float], None] = time.sleep) -> None:
+                 policy: RetryPolicy = RetryPolicy(), sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.endpoint = endpoint
         self.policy = policy
         self._sleep = sleep
+        self._clock = clock
+        self._next_start = 0.0
         self._timeout = timeout
         self._key = api_key
         self._client: Any = None
@@ -78,11 +81,23 @@ class ChatClient:
                 self._client.close()
                 self._client = None
 
+    def _pace(self) -> None:
+        """Space request starts 60/rpm seconds apart across this endpoint's workers."""
+        if self.endpoint.rpm <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next_start)
+            self._next_start = start + 60.0 / self.endpoint.rpm
+        if start > now:
+            self._sleep(start - now)
+
     def ask(self, messages: list[dict[str, str]], *, seed: int | None = None) -> Reply:
         """One completion; retried within the policy; the last attempt's outcome."""
         attempt = 0
         while True:
             attempt += 1
+            self._pace()
             reply, retry_after = self._attempt(messages, seed)
             reply = Reply(**{**reply.__dict__, "attempts": attempt})
             if reply.status == "ok" or attempt > self.policy.retries or not _retryable(reply):

@@ -30,6 +30,7 @@ class Endpoint:
     concurrency: int = 4
     temperature: float = 0.7
     max_tokens: int = 400
+    rpm: int = 0  # requests started per minute at most (0: only the concurrency limits)
 
     def params(self) -> dict[str, Any]:
         """Request parameters that change the answer (part of the cache key)."""
@@ -40,11 +41,13 @@ class Endpoint:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Endpoint:
-        return cls(**{k: data[k] for k in ("name", "base_url", "model", "concurrency", "temperature", "max_tokens")
+        return cls(**{k: data[k] for k in ("name", "base_url", "model", "concurrency", "temperature", "max_tokens",
+                                                      "rpm")
                       if k in data})
 
 
-def parse_endpoint(spec: str, *, concurrency: int = 4, temperature: float = 0.7, max_tokens: int = 400) -> Endpoint:
+def parse_endpoint(spec: str, *, concurrency: int = 4, temperature: float = 0.7, max_tokens: int = 400,
+                   rpm: int = 0) -> Endpoint:
     """`NAME=BASE_URL[@MODEL]` -> Endpoint; the model defaults to `default`."""
     name, sep, rest = spec.partition("=")
     if not sep or not _NAME.match(name):
@@ -65,7 +68,9 @@ def parse_endpoint(spec: str, *, concurrency: int = 4, temperature: float = 0.7,
         raise EndpointSpecInvalid(f"endpoint {name}: empty model after '@'")
     if concurrency < 1:
         raise EndpointSpecInvalid(f"endpoint {name}: concurrency must be at least 1")
-    return Endpoint(name, url.rstrip("/"), model.strip(), concurrency, temperature, max_tokens)
+    if rpm < 0:
+        raise EndpointSpecInvalid(f"endpoint {name}: --rpm must not be negative")
+    return Endpoint(name, url.rstrip("/"), model.strip(), concurrency, temperature, max_tokens, rpm)
 
 
 def key_variable(name: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from culturebridge.accounts import User
 from culturebridge.audit.store import get_run, save_finding
-from culturebridge.catalog.ips import get_ip
+from culturebridge.catalog import get_ip
 from culturebridge.errors import InvalidInput, PermissionDenied
 
 Target = Literal["glossary", "canon"]

@@ -175,9 +175,9 @@ def _ask_all(db: Database, run_id: str, qset: QuestionSet, config: RunConfig, cl
                         f"({type(exc).__name__})", attempts=reply.attempts, finished_at=now())
         done_queue.put((cell, key, reply))
 
-    with ExitStack() as stack:
-        pools = {e.name: stack.enter_context(ThreadPoolExecutor(e.concurrency, thread_name_prefix=f"audit-{e.name}"))
-                 for e in config.endpoints}
+    pools = {e.name: ThreadPoolExecutor(e.concurrency, thread_name_prefix=f"audit-{e.name}")
+             for e in config.endpoints}
+    try:
         pending = 0
         for (e, q, lang, k, msgs), key in zip(keyed, keys):
             hit = hits.get(key)
@@ -193,18 +193,21 @@ def _ask_all(db: Database, run_id: str, qset: QuestionSet, config: RunConfig, cl
         while pending:
             try:
                 cell, key, reply = done_queue.get(timeout=1.0)
-            except queue.Empty:
-                cell = None
-            if cell is not None:
                 writer.add(cell, key, reply)
                 finished += 1
                 pending -= 1
+            except queue.Empty:
+                pass
             if time.monotonic() - last > 1.0:
                 writer.flush()
                 last = time.monotonic()
                 if progress:
                     progress(finished, total)
-    writer.flush()
+    finally:
+        # On Ctrl-C or any error: drop what has not started, keep what finished (resume picks up).
+        for pool in pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        writer.flush()
     if progress:
         progress(finished, total)
 

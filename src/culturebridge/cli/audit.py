@@ -77,6 +77,7 @@ def run_command(
     concurrency: Annotated[int | None, typer.Option(help="Requests in flight per endpoint (default: setting).")] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature sent to the endpoints.")] = 0.7,
     max_tokens: Annotated[int, typer.Option(help="Longest answer asked for, in tokens.")] = 400,
+    rpm: Annotated[int, typer.Option(help="Requests per minute per endpoint at most (0: no limit).")] = 0,
     as_user: Annotated[str | None, typer.Option("--as", help="Account the run is recorded under.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--report-json", help="Write the full JSON report here.")] = None,
@@ -98,10 +99,10 @@ def run_command(
     settings = cli.settings()
     qset = load_question_set(_set_path(question_set))
     per = concurrency if concurrency is not None else settings.audit_concurrency
-    endpoints = tuple(parse_endpoint(e, concurrency=per, temperature=temperature, max_tokens=max_tokens)
+    endpoints = tuple(parse_endpoint(e, concurrency=per, temperature=temperature, max_tokens=max_tokens, rpm=rpm)
                       for e in endpoint)
     by_name = {e.name: e for e in endpoints}
-    judges = tuple(by_name[j] if j in by_name else parse_endpoint(j, concurrency=per, max_tokens=max_tokens)
+    judges = tuple(by_name[j] if j in by_name else parse_endpoint(j, concurrency=per, max_tokens=max_tokens, rpm=rpm)
                    for j in judge or [])
     languages = tuple(lang) if lang else qset.languages
     config = RunConfig(endpoints, languages, samples, judges)
