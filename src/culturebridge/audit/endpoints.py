@@ -54,9 +54,12 @@ def parse_endpoint(spec: str, *, concurrency: int = 4, temperature: float = 0.7,
         raise EndpointSpecInvalid(f"endpoint {spec!r} is not NAME=BASE_URL[@MODEL]",
                                   hint="e.g. --endpoint local=http://127.0.0.1:8080/v1@qwen2.5-7b")
     url, model = rest, "default"
-    # The model follows the last '@' after the host, so user:pass@host URLs are not split.
-    at = rest.rfind("@")
-    if at > rest.find("://") + 3 and "/" in rest[:at]:
+    # The model follows the first '@' after the host (model ids may hold '/' and '@', e.g.
+    # Qwen/Qwen2.5-7B-Instruct); an '@' before the host is user:password, refused below.
+    host = rest.find("://") + 3 if "://" in rest else 0
+    path = rest.find("/", host)
+    at = rest.find("@", path) if path >= 0 else rest.rfind("@")
+    if at > host:
         url, model = rest[:at], rest[at + 1:]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
