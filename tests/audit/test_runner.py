@@ -55,6 +55,10 @@ def test_measures_recover_scripted_refusal_and_choice_rates(database: Database) 
     same = next(p for p in report["pairs"] if p["kind"] == "languages" and p["endpoint"] == "steady"
                 and (p["a"], p["b"]) == ("en", "zh-Hant"))
     assert same["similarity"] == pytest.approx(1.0, abs=0.05)
+    # Correctness of a choice is judged on the chosen option: option A (Qu Yuan) is the expected answer.
+    dragon = next(q for q in report["questions"] if q["id"] == "dragon-boat-origin")
+    assert dragon["cells"]["steady"]["en"]["correctness"] == pytest.approx(0.7, abs=0.05)
+    assert dragon["cells"]["flaky"]["en"]["correctness"] == pytest.approx(1 / 6, abs=0.05)
     # The flaky endpoint's 429/500/malformed/empty replies were retried; what stays failed is recorded.
     assert s2.requests > len(QSET.questions) * len(LANGS) * K
     assert sum(c.attempts for c in stored if c.endpoint == "flaky") == s2.requests

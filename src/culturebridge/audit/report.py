@@ -43,6 +43,13 @@ def _judged_stance(c: Cell) -> str | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
+def _stated(q: Question, lang: str, c: Cell) -> str:
+    """What an answer states: for a choice, the chosen option's text (a bare "B" names no fact)."""
+    if q.is_choice and c.choice is not None:
+        return f"{q.options[lang][c.choice]}\n{c.content}"
+    return c.content
+
+
 def _cell_measures(q: Question, lang: str, samples: Sequence[Cell]) -> dict[str, Any]:
     answered = [c for c in samples if c.answered]
     rule = [is_refusal(c.content, lang) for c in answered]
@@ -59,7 +66,7 @@ def _cell_measures(q: Question, lang: str, samples: Sequence[Cell]) -> dict[str,
         "refusal_rate_judges": _round(mean([float(j) for j in judged if j is not None])),
         "failures": dict(failures),
         "sentiment": _round(mean([sentiment(c.content, lang) for c in substantive])),
-        "correctness": _round(mean([0.0 if r else correctness(c.content, facts, lang)
+        "correctness": _round(mean([0.0 if r else correctness(_stated(q, lang, c), facts, lang)
                                     for c, r in zip(answered, refused)])) if facts else None,
         "entities": sorted(set().union(*[entities(c.content, lang) for c in substantive])) if substantive else [],
         "stance": dict(stances),
