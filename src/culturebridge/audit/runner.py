@@ -21,7 +21,7 @@ from culturebridge.audit.client import ChatClient, Reply, RetryPolicy
 from culturebridge.audit.endpoints import Endpoint
 from culturebridge.audit.judge import JUDGE_TEMPERATURE, judge_messages, read_judgement
 from culturebridge.audit.language import wrong_language
-from culturebridge.audit.prompts import messages_for, parse_choice
+from culturebridge.audit.prompts import LETTERS, messages_for, parse_choice
 from culturebridge.audit.questions import Question, QuestionSet
 from culturebridge.audit.report import build_report
 from culturebridge.audit.store import (
@@ -223,7 +223,11 @@ def _judge_all(db: Database, run_id: str, qset: QuestionSet, config: RunConfig,
     for c in cells:
         for j in config.judges:
             if j.name not in c.judgements:
-                msgs = judge_messages(questions[c.question_id], c.language, c.content)
+                q = questions[c.question_id]
+                # A bare letter means nothing to a judge without the options: show the chosen one.
+                shown = (f"{LETTERS[c.choice]}. {q.options[c.language][c.choice]}"
+                         if q.is_choice and c.choice is not None else c.content)
+                msgs = judge_messages(q, c.language, shown)
                 jobs.append((c, j, msgs, cache_key(j, msgs, 0)))
     with db.read() as conn:
         hits = cached_answers(conn, [key for *_, key in jobs])
