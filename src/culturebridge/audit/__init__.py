@@ -13,6 +13,7 @@ report (`report`) rendered as HTML with inline SVG (`html`); `diff` compares two
 
 from __future__ import annotations
 
+from culturebridge.audit import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.audit.cells import Cell
 from culturebridge.audit.client import ChatClient, Reply, RetryPolicy
 from culturebridge.audit.endpoints import Endpoint, api_key, key_variable, parse_endpoint

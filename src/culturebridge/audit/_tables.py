@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One audit run: the question set as it was (so reports never need the file), the endpoints
 # without keys, the languages and sample count; `summary` is the report computed at the end.
