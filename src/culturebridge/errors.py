@@ -445,3 +445,23 @@ class GenerationCancelled(Conflict):
 
 class PublicationBlocked(Conflict):
     """A work cannot be published while its review decision is reject."""
+# --- audit ---------------------------------------------------------------------------
+
+
+class QuestionSetInvalid(InvalidInput):
+    """An audit question set is malformed; the message names the question and the field."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"question set: {where}: {what}", hint="see docs/audit.md for the schema")
+        self.where = where
+
+
+class EndpointSpecInvalid(InvalidInput):
+    """An `--endpoint` or `--judge` is not NAME=BASE_URL[@MODEL]."""
+
+
+class AuditRunNotFound(NotFound):
+    """No audit run has this id."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no audit run {run_id!r}", hint="list runs with `culturebridge audit list`")

@@ -52,6 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("create_timeout_s", int, 120, "Seconds to wait for one generation request before it counts as failed."),
     Setting("create_max_image_bytes", int, 20_000_000, "Largest generated image accepted, in bytes."),
     Setting("create_image_size", str, "1024x1024", "Size asked of the images endpoint (WIDTHxHEIGHT)."),
+    Setting("audit_concurrency", int, 4, "Requests in flight per audited endpoint (override per run with --concurrency)."),
+    Setting("audit_timeout", int, 60, "Seconds an audited endpoint may take to answer one request."),
+    Setting("audit_retries", int, 3, "Retries per audit cell on timeouts, HTTP 429/5xx, malformed or empty replies."),
 )
 
 
@@ -79,6 +82,9 @@ class Settings:
     create_timeout_s: int = 120
     create_max_image_bytes: int = 20_000_000
     create_image_size: str = "1024x1024"
+    audit_concurrency: int = 4
+    audit_timeout: int = 60
+    audit_retries: int = 3
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from culturebridge.web import create as create_web
+from culturebridge.web import audit as audit_web
 from culturebridge.web import feed as feed_web
 from culturebridge.web import fingerprint as fingerprint_web
 from culturebridge.web import labels as labels_web
@@ -43,4 +44,5 @@ def stage_routers() -> list[APIRouter]:
         feed_web.router,
         feed_web.api_router,
         create_web.router,
+        audit_web.router,
     ]
