@@ -26,7 +26,8 @@ class Platform:
 
     @property
     def limits(self) -> IngestLimits:
-        return IngestLimits(self.settings.max_upload_bytes, self.settings.max_image_pixels)
+        return IngestLimits(self.settings.max_upload_bytes, self.settings.max_image_pixels,
+                            self.settings.max_unpacked_bytes)
 
     def close(self) -> None:
         self.db.close()
@@ -37,7 +38,7 @@ def open_platform(settings: Settings) -> Platform:
     data_dir = settings.data_dir
     if not (data_dir / MARKER).exists():
         raise DataDirNotInitialised(str(data_dir))
-    db = Database.open(settings.resolved_database_url)
+    db = Database.open(settings.resolved_database_url, settings.db_busy_seconds)
     db.migrate()
     return Platform(settings, db, LocalMediaStore(settings.resolved_media_dir))
 
@@ -50,7 +51,7 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
     keys = settings.keys_dir
     keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(keys, 0o700)
-    db = Database.open(settings.resolved_database_url)
+    db = Database.open(settings.resolved_database_url, settings.db_busy_seconds)
     db.migrate()
     platform = Platform(settings, db, LocalMediaStore(settings.resolved_media_dir))
     with db.write() as conn:

@@ -16,7 +16,7 @@ from culturebridge import catalog
 from culturebridge.catalog import Asset, CanonCard, NewWork, Work
 from culturebridge.cli._context import acting_user, console, context, err_console, print_json
 from culturebridge.errors import Error, InvalidInput
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.pipeline.ingest import ingest_file
 
 works_app = typer.Typer(help="Create, list and inspect works.", no_args_is_help=True)
 assets_app = typer.Typer(help="Add media files to works.", no_args_is_help=True)
@@ -24,7 +24,6 @@ ip_app = typer.Typer(help="IPs and their canon cards.", no_args_is_help=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
 AsOpt = typer.Option(None, "--as", help="Act as this user (default: the first admin).")
-INGEST_BATCH = 200  # files per write transaction in bulk ingest (each file in its own savepoint)
 
 
 def work_json(work: Work) -> dict[str, Any]:
@@ -144,26 +143,24 @@ def assets_add(
 ) -> None:
     """Ingest media files as assets of a work (content is sniffed, hashed and checked).
 
-    Files are committed in batches; a bad file is reported and skipped, the others are kept,
-    and the command exits non-zero if any file was refused.
+    Each file is decoded and checked with no transaction open, then committed on its own in
+    a short write, so the web keeps writing during a long batch; a bad file is reported and
+    skipped, the others are kept, and the command exits non-zero if any file was refused.
     """
     platform = context(ctx).platform()
     added: list[Asset] = []
     refused: list[tuple[Path, Error]] = []
+    with platform.db.read() as conn:
+        user = acting_user(conn, as_user)
     with Progress(console=console, transient=True, disable=json_out) as progress:
         task = progress.add_task("ingesting", total=len(files))
-        for start in range(0, len(files), INGEST_BATCH):
-            with platform.db.write() as conn:
-                user = acting_user(conn, as_user)
-                for path in files[start : start + INGEST_BATCH]:
-                    try:
-                        with conn.begin_nested(), _open_file(path) as fh:
-                            added.append(
-                                ingest(conn, platform, user, work_id, fh, path.name)
-                            )
-                    except Error as exc:
-                        refused.append((path, exc))
-                    progress.advance(task)
+        for path in files:
+            try:
+                with _open_file(path) as fh:
+                    added.append(ingest_file(platform, user, work_id, fh, path.name))
+            except Error as exc:
+                refused.append((path, exc))
+            progress.advance(task)
     if json_out:
         print_json({"added": [asdict(a) for a in added],
                     "refused": [{"file": str(p), "error": e.diagnostic()} for p, e in refused]})

@@ -12,7 +12,7 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
 from culturebridge.pipeline import get_job, list_jobs, statuses
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.pipeline.ingest import ingest_file
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -102,9 +102,7 @@ def upload_asset(
     request: Request, work_id: str, file: UploadFile = File(...), user: User = Depends(require_user)
 ) -> dict[str, Any]:
     _writing(request)
-    platform = platform_of(request)
-    with platform.db.write() as conn:
-        asset = ingest(conn, platform, user, work_id, file.file, file.filename or "upload")
+    asset = ingest_file(platform_of(request), user, work_id, file.file, file.filename or "upload")
     return asdict(asset)
 
 
