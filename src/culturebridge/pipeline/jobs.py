@@ -11,12 +11,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from culturebridge.errors import InvalidInput, JobNotFound
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.storage import Database
-from culturebridge.storage.schema import jobs
+from culturebridge.storage.schema import jobs, works
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -126,6 +126,21 @@ def get_job(conn: Connection, job_id: str) -> Job:
     return _from_row(row)
 
 
-def list_jobs(conn: Connection, limit: int = 50) -> list[Job]:
-    rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
+def list_jobs(conn: Connection, limit: int = 50, *, for_owner: str | None = None) -> list[Job]:
+    """The newest jobs; with `for_owner`, only those that user queued or that concern a work they own."""
+    stmt = select(jobs)
+    if for_owner is not None:
+        owned = select(works.c.id).where(works.c.owner_id == for_owner)
+        stmt = stmt.where(or_(jobs.c.created_by == for_owner, jobs.c.params["work_id"].as_string().in_(owned)))
+    rows = conn.execute(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
     return [_from_row(r) for r in rows]
+
+
+def concerns(conn: Connection, job: Job, user_id: str) -> bool:
+    """Whether the user queued the job or owns the work it is about."""
+    if job.created_by == user_id:
+        return True
+    work_id = job.params.get("work_id")
+    if not isinstance(work_id, str):
+        return False
+    return conn.execute(select(works.c.id).where(works.c.id == work_id, works.c.owner_id == user_id)).first() is not None

@@ -11,9 +11,12 @@ from pydantic import BaseModel, Field
 from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
+from culturebridge.errors import JobNotFound
 from culturebridge.pipeline import get_job, list_jobs, statuses
+from culturebridge.pipeline.jobs import concerns
 from culturebridge.pipeline.ingest import ingest_file
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.lineage_svg import is_private, viewable
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -111,13 +114,13 @@ def get_lineage(request: Request, work_id: str, user: User = Depends(require_use
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
         catalog.require_viewer(user, work)
-        graph = catalog.lineage(conn, work_id)
-    visible = {wid: w for wid, w in graph.works.items() if catalog.can_view(user, w)}
+        graph = viewable(catalog.lineage(conn, work_id), user)
     return {
         "work": work_id,
         "ancestors": graph.ancestors(),
         "descendants": graph.descendants(),
-        "nodes": {wid: {"title": w.titles, "kind": w.kind, "ai_generated": w.ai_generated} for wid, w in visible.items()},
+        "nodes": {wid: {"title": w.titles, "kind": w.kind, "ai_generated": w.ai_generated, "private": is_private(wid)}
+                  for wid, w in graph.works.items()},
         "edges": [asdict(e) for e in graph.edges],
     }
 
@@ -151,13 +154,22 @@ def put_ip(request: Request, name: str, card: dict[str, Any], user: User = Depen
 @router.get("/jobs", summary="Recent background jobs")
 def jobs(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
-        return [asdict(j) for j in list_jobs(conn)]
+        return [asdict(j) for j in list_jobs(conn, for_owner=job_scope(user))]
 
 
 @router.get("/jobs/{job_id}", summary="One job with its progress")
 def job(request: Request, job_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
-        return asdict(get_job(conn, job_id))
+        found = get_job(conn, job_id)
+        scope = job_scope(user)
+        if scope is not None and not concerns(conn, found, scope):
+            raise JobNotFound(job_id)  # the same answer as a missing job: ids are not confirmed
+        return asdict(found)
+
+
+def job_scope(user: User) -> str | None:
+    """Creators see only jobs about their own works (or that they queued); staff see all."""
+    return user.id if user.role == "creator" else None
 
 
 __all__ = ["router"]

@@ -14,8 +14,9 @@ from culturebridge.catalog import CanonCard, NewWork
 from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound
 from culturebridge.pipeline import list_jobs, statuses
 from culturebridge.pipeline.ingest import ingest_file
+from culturebridge.web.api import job_scope
 from culturebridge.web.auth import SESSION_COOKIE, check_csrf, platform_of, require_role, require_user
-from culturebridge.web.lineage_svg import lineage_svg
+from culturebridge.web.lineage_svg import lineage_svg, viewable
 from culturebridge.web.panels import work_panels
 from culturebridge.web.render import locale_of, render
 
@@ -144,7 +145,7 @@ def work_page(request: Request, work_id: str, user: User = Depends(require_user)
         work = catalog.get_work(conn, work_id)
         catalog.require_viewer(user, work)
         assets = catalog.list_assets(conn, work_id)
-        graph = catalog.lineage(conn, work_id)
+        graph = viewable(catalog.lineage(conn, work_id), user)
         stages = statuses(conn, work_id)
         ip = catalog.get_ip_by_id(conn, work.ip_id) if work.ip_id else None
         panels = [p for provider in work_panels() if (p := provider(conn, work, user)) is not None]
@@ -182,7 +183,7 @@ def lineage_page(request: Request, work_id: str, user: User = Depends(require_us
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
         catalog.require_viewer(user, work)
-        graph = catalog.lineage(conn, work_id)
+        graph = viewable(catalog.lineage(conn, work_id), user)
     locale = locale_of(request)
     return render(request, "lineage.html", work=work, lineage=graph, lineage_svg=lineage_svg(graph, locale))
 
@@ -236,7 +237,7 @@ def save_ip(
 @router.get("/studio/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, user: User = Depends(require_user)) -> Response:
     with platform_of(request).db.read() as conn:
-        jobs = list_jobs(conn)
+        jobs = list_jobs(conn, for_owner=job_scope(user))
     return render(request, "jobs.html", jobs=jobs)
 
 
