@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("client_rate_per_minute", int, 600, "Anonymous requests (feed, events, verify) per client address and minute before 429."),
     Setting("viewer_rate_per_minute", int, 240, "Feed requests and events per audience viewer and minute before 429."),
     Setting("login_failures_allowed", int, 5, "Failed logins per account (and per client) before back-off; each further failure doubles the wait."),
-    Setting("served_retention_days", int, 30, "Days served feed slots are kept row by row; older ones are rolled up into daily counts."),
+    Setting("served_retention_days", int, 7, "Days served feed slots are kept row by row; older ones are rolled up into daily counts."),
     Setting("sweep_grace_seconds", int, 3600, "Only unreferenced media and uploads older than this are swept (another process may be ingesting)."),
 )
 
@@ -87,7 +87,7 @@ class Settings:
     client_rate_per_minute: int = 600
     viewer_rate_per_minute: int = 240
     login_failures_allowed: int = 5
-    served_retention_days: int = 30
+    served_retention_days: int = 7
     sweep_grace_seconds: int = 3600
 
     @property

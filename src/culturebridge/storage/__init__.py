@@ -3,5 +3,6 @@
 from culturebridge.storage.database import Database, alembic_config
 from culturebridge.storage.media import LocalMediaStore, MediaStore, StagedBlob
 from culturebridge.storage.schema import metadata
+from culturebridge.storage import _throttle_tables  # noqa: F401  (registers its tables on metadata)
 
 __all__ = ["Database", "LocalMediaStore", "MediaStore", "StagedBlob", "alembic_config", "metadata"]

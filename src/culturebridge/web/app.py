@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
+from culturebridge.storage.ratelimit import SharedRateLimiter
 from culturebridge.web import api, pages
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.bodylimit import BodyLimits, limit_body
@@ -35,6 +36,7 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.platform = platform
+    app.state.rate_limiter = SharedRateLimiter(platform.db)
     templates = Jinja2Templates(directory=str(resources.files("culturebridge.web") / "templates"))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")

@@ -43,6 +43,7 @@ from culturebridge.rights.registry import (
 )
 from culturebridge.rights.timestamp import verify_timestamp
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.clients import limit_client
 from culturebridge.web.render import render
 
 if TYPE_CHECKING:
@@ -225,6 +226,7 @@ async def _uploads(request: Request) -> tuple[UploadFile | None, list[UploadFile
 
 @router.post("/verify")
 async def verify_form(request: Request) -> Response:
+    limit_client(request)
     bundle, media, csrf = await _uploads(request)
     check_csrf(request, csrf)
     result = await _check(request, bundle, media)
@@ -237,6 +239,7 @@ async def verify_form(request: Request) -> Response:
     summary="Verify an evidence bundle (multipart field `bundle`, optional `media` files), or find the claims of `media` alone",
 )
 async def verify_api(request: Request) -> dict[str, Any]:
+    limit_client(request)
     bundle, media, _csrf = await _uploads(request)  # read-only and anonymous: no CSRF needed
     return await _check(request, bundle, media)
 
