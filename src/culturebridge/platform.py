@@ -67,8 +67,9 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
 
 
 def sweep_media(platform: Platform) -> list[str]:
-    """Remove blobs no asset refers to (left by a crash between store and commit)."""
+    """Remove blobs no asset refers to (left by a crash between store and commit), once older than
+    `sweep_grace_seconds` (a younger one may belong to another process's ingest in flight)."""
     with platform.db.read() as conn:
         keep = referenced_keys(conn)
-    return platform.media.sweep(keep)
+    return platform.media.sweep(keep, older_than=platform.settings.sweep_grace_seconds)
 

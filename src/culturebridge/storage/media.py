@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,16 +122,29 @@ class LocalMediaStore:
             if path.is_file() and len(path.name) == 64:
                 yield path.name
 
-    def sweep(self, referenced: Iterable[str]) -> list[str]:
-        """Delete blobs no asset refers to and stale uploads; return the deleted keys."""
+    def sweep(self, referenced: Iterable[str], older_than: float = 0.0) -> list[str]:
+        """Delete blobs no asset refers to and stale uploads; return the deleted keys.
+
+        Only files last written more than `older_than` seconds ago go: another process may be
+        between moving a fresh blob under its key and committing its row, or still uploading.
+        """
         keep = set(referenced)
-        removed = [key for key in self.keys() if key not in keep]
+        cutoff = time.time() - older_than
+        removed = [key for key in self.keys() if key not in keep and _older(self.path(key), cutoff)]
         for key in removed:
             self.delete(key)
         if self._tmp.exists():
             for leftover in self._tmp.iterdir():
-                leftover.unlink(missing_ok=True)
+                if _older(leftover, cutoff):
+                    leftover.unlink(missing_ok=True)
         return removed
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
 
 
 def _check_key(key: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from culturebridge import catalog
@@ -13,12 +13,13 @@ from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
 from culturebridge.errors import JobNotFound
 from culturebridge.pipeline import get_job, list_jobs, statuses
-from culturebridge.pipeline.jobs import concerns
 from culturebridge.pipeline.ingest import ingest_file
+from culturebridge.pipeline.jobs import concerns
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.lineage_svg import is_private, viewable
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
+MAX_OFFSET = 10_000_000  # deeper pages are refused with 422 (an offset past 2**63 made the database fail)
 
 
 class WorkIn(BaseModel):
@@ -65,7 +66,11 @@ def me(user: User = Depends(require_user)) -> dict[str, Any]:
 
 @router.get("/works", summary="List works visible to the caller")
 def list_works(
-    request: Request, q: str = "", limit: int = 100, offset: int = 0, user: User = Depends(require_user)
+    request: Request,
+    q: str = Query("", max_length=200),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    user: User = Depends(require_user),
 ) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         return [work_out(w) for w in catalog.list_works(conn, user, query=q, limit=limit, offset=offset)]

@@ -21,6 +21,7 @@ from culturebridge.storage.ratelimit import SharedRateLimiter
 from culturebridge.web import api, pages
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.bodylimit import BodyLimits, limit_body
+from culturebridge.web.clients import is_https
 from culturebridge.web.errors import handle_error
 from culturebridge.web.panels import stage_routers
 
@@ -108,5 +109,5 @@ def _anon_csrf_cookie(scope: Scope, state: dict[str, Any]) -> str | None:
     if not token or getattr(caller, "user", None) is not None:
         return None
     carrier = Response()
-    carrier.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    carrier.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=is_https(Request(scope)))
     return carrier.headers["set-cookie"]

@@ -68,3 +68,16 @@ def limit_client(request: Request) -> str:
     address = client_address(request)
     rate_limit(request, f"client:{address}", request.app.state.platform.settings.client_rate_per_minute)
     return address
+
+
+def is_https(request: Request) -> bool:
+    """Whether cookies should be `Secure`: setting `cookie_secure` always/never, else (auto) the
+    request came over HTTPS — directly, or per `X-Forwarded-Proto` from a trusted proxy."""
+    settings = request.app.state.platform.settings
+    if settings.cookie_secure in ("always", "never"):
+        return bool(settings.cookie_secure == "always")
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return proto == "https" and bool(settings.trusted_proxies) and _trusted(peer, parse_proxies(settings.trusted_proxies))

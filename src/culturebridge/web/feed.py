@@ -21,7 +21,7 @@ from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import InvalidFeedRequest, NotFound, PermissionDenied
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
-from culturebridge.web.clients import limit_client, rate_limit
+from culturebridge.web.clients import is_https, limit_client, rate_limit
 from culturebridge.web.render import render
 from culturebridge.web.viewers import VIEWER_COOKIE, proven_viewer, viewer_token
 
@@ -110,7 +110,8 @@ def feed_page(request: Request, market: str) -> Response:
 
         with platform_of(request).db.write() as conn:
             ensure_viewer(conn, viewer, market)
-        response.set_cookie(VIEWER_COOKIE, viewer, max_age=365 * 86400, httponly=True, samesite="lax")
+        response.set_cookie(VIEWER_COOKIE, viewer, max_age=365 * 86400, httponly=True, samesite="lax",
+                            secure=is_https(request))
     return response
 
 

@@ -7,15 +7,31 @@ from urllib.parse import urlparse
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
 from culturebridge import catalog
-from culturebridge.accounts import User, authenticate, end_session, start_session
+from culturebridge.accounts import (
+    User,
+    authenticate,
+    end_session,
+    get_user_by_name,
+    start_session,
+    throttle,
+)
 from culturebridge.catalog import CanonCard, NewWork
-from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound
+from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound, RateLimited
+from culturebridge.ids import now
 from culturebridge.pipeline import list_jobs, statuses
 from culturebridge.pipeline.ingest import ingest_file
 from culturebridge.web.api import job_scope
-from culturebridge.web.auth import SESSION_COOKIE, check_csrf, platform_of, require_role, require_user
+from culturebridge.web.auth import (
+    SESSION_COOKIE,
+    check_csrf,
+    platform_of,
+    require_role,
+    require_user,
+)
+from culturebridge.web.clients import client_address, is_https
 from culturebridge.web.lineage_svg import lineage_svg, viewable
 from culturebridge.web.panels import work_panels
 from culturebridge.web.render import locale_of, render
@@ -53,18 +69,40 @@ def login(
 ) -> Response:
     check_csrf(request, csrf)
     platform = platform_of(request)
+    allowed = platform.settings.login_failures_allowed
+    keys = {throttle.account_key(username): allowed, throttle.client_key(client_address(request)): allowed * throttle.CLIENT_FACTOR}
+    with platform.db.read() as conn:
+        wait = throttle.wait_seconds(conn, keys, now())
+    if wait > 0:
+        raise RateLimited("too many failed logins; wait before trying again",
+                          hint=f"retry in {wait:.0f} s", retry_after=int(wait) + 1)
     try:
         with platform.db.read() as conn:  # argon2 takes ~50 ms: never under the write lock
             user = authenticate(conn, username, password)
         with platform.db.write() as conn:
+            throttle.clear(conn, throttle.account_key(username))
             secret = start_session(conn, user, platform.settings.session_days)
     except AuthenticationRequired:
+        with platform.db.write() as conn:
+            known = [k for k in keys if k.startswith("client:")]
+            if _account_exists(conn, username):
+                known.append(throttle.account_key(username))
+            throttle.record_failure(conn, known, now())
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400
+        SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400,
+        secure=is_https(request),
     )
     return response
+
+
+def _account_exists(conn: Connection, username: str) -> bool:
+    try:
+        get_user_by_name(conn, username)
+    except NotFound:
+        return False
+    return True
 
 
 @router.post("/logout")
