@@ -28,11 +28,11 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from culturebridge import catalog  # noqa: E402
-from culturebridge.accounts import create_api_token  # noqa: E402
-from culturebridge.catalog import NewWork  # noqa: E402
-from culturebridge.platform import init_platform  # noqa: E402
-from culturebridge.settings import Settings  # noqa: E402
+from culturebridge import catalog
+from culturebridge.accounts import create_api_token
+from culturebridge.catalog import NewWork
+from culturebridge.platform import init_platform
+from culturebridge.settings import Settings
 
 
 def hostile_files(folder: Path, n: int) -> list[Path]:
