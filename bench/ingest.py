@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from culturebridge import catalog
 from culturebridge.catalog import NewWork
-from culturebridge.pipeline.ingest import COMMIT_BATCH as INGEST_BATCH
-from culturebridge.pipeline.ingest import ingest, record_prepared
-from culturebridge.platform import init_platform
+from culturebridge.jobs import COMMIT_BATCH as INGEST_BATCH
+from culturebridge.jobs import ingest, record_prepared
+from culturebridge.pipeline import init_platform
 from culturebridge.settings import Settings
 
 

@@ -56,7 +56,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("viewer_rate_per_minute", int, 240, "Feed requests and events per audience viewer and minute before 429."),
     Setting("login_failures_allowed", int, 5, "Failed logins per account (and per client) before back-off; each further failure doubles the wait."),
     Setting("served_retention_days", int, 7, "Days served feed slots are kept row by row; older ones are rolled up into daily counts."),
-    Setting("sweep_grace_seconds", int, 3600, "Only unreferenced media and uploads older than this are swept (another process may be ingesting)."),
 )
 
 
@@ -88,7 +87,6 @@ class Settings:
     viewer_rate_per_minute: int = 240
     login_failures_allowed: int = 5
     served_retention_days: int = 7
-    sweep_grace_seconds: int = 3600
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,15 +1,13 @@
-"""Numeric bounds answer 422, logins back off, cookies are Secure over HTTPS, sweeps spare fresh files."""
+"""Numeric bounds answer 422, logins back off, cookies are Secure over HTTPS (the sweep's grace: tests/storage/test_media.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import time
 
 from fastapi.testclient import TestClient
 
 from culturebridge.accounts import create_api_token, get_user_by_name
-from culturebridge.platform import Platform, sweep_media
+from culturebridge.platform import Platform
 from culturebridge.web import create_app
 from tests.web.conftest import PASSWORD, csrf_of
 
@@ -63,18 +61,3 @@ def test_the_session_cookie_is_secure_over_https(platform: Platform) -> None:
     assert done.status_code == 303 and "secure" in done.headers["set-cookie"].lower()
     always = dataclasses.replace(platform, settings=platform.settings.with_overrides(cookie_secure="always"))
     assert "secure" in TestClient(create_app(always)).get("/login").headers["set-cookie"].lower()
-
-
-def test_sweep_spares_files_younger_than_the_grace_period(platform: Platform) -> None:
-    media = platform.media
-    fresh, old = media.path("a" * 64), media.path("b" * 64)
-    for blob in (fresh, old):
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        blob.write_bytes(b"unreferenced")
-    upload = media.root / "tmp" / "upload-inflight"
-    upload.parent.mkdir(parents=True, exist_ok=True)
-    upload.write_bytes(b"half")
-    long_ago = time.time() - 2 * platform.settings.sweep_grace_seconds
-    os.utime(old, (long_ago, long_ago))
-    assert sweep_media(platform) == ["b" * 64]
-    assert fresh.exists() and upload.exists() and not old.exists()

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from culturebridge.accounts import create_api_token, get_user_by_name
 from culturebridge.cli import main
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from culturebridge.web import create_app
 from tests.factories import make_work, png_bytes

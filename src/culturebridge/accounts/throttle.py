@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select, update
 
+from culturebridge.accounts._tables import login_failures
 from culturebridge.ids import as_utc
-from culturebridge.storage._throttle_tables import login_failures
 
 MAX_WAIT_SECONDS = 15 * 60
 CLIENT_FACTOR = 4  # a client address (maybe a whole office behind NAT) may fail this many times more

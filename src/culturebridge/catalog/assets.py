@@ -4,7 +4,7 @@ Order of operations, chosen so a crash anywhere leaves no half-written work: the
 streamed to a staging file while hashed (size limit enforced as they arrive), the type is
 sniffed from content and the file decoded far enough to prove it whole; only then is the
 blob moved under its content key and the row inserted in the caller's transaction. A crash
-between the two leaves at most an unreferenced blob, which `LocalMediaStore.sweep` removes.
+between the two leaves at most an unreferenced blob, which the media store's `sweep` removes.
 
 The slow half (`prepare_file`: stage, hash, sniff, decode) needs no database, so callers run
 it before opening the write transaction; `add_prepared` is the short half that holds it.
@@ -19,14 +19,14 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, select, update
 
 from culturebridge.accounts.users import User
+from culturebridge.catalog._tables import assets
 from culturebridge.catalog.models import Asset
 from culturebridge.catalog.probe import DEFAULT_MAX_UNPACKED, Probe, probe
 from culturebridge.catalog.sniff import check_claimed_name, family, sniff_file
 from culturebridge.catalog.works import get_work, require_editor
 from culturebridge.errors import AssetNotFound, Conflict, DuplicateAsset, InvalidInput
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage.media import LocalMediaStore, StagedBlob
-from culturebridge.storage.schema import assets
+from culturebridge.storage import MediaStore, StagedBlob
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def clean_name(filename: str) -> str:
     return name
 
 
-def prepare_file(store: LocalMediaStore, source: BinaryIO, filename: str, limits: IngestLimits) -> PreparedFile:
+def prepare_file(store: MediaStore, source: BinaryIO, filename: str, limits: IngestLimits) -> PreparedFile:
     """Stage, hash, sniff and decode a file, with no database: the slow part of ingest.
 
     On any error the staged bytes are removed; on success the caller must pass the result to
@@ -91,11 +91,11 @@ def prepare_file(store: LocalMediaStore, source: BinaryIO, filename: str, limits
     return PreparedFile(name, staged, media_type, measured)
 
 
-def discard_prepared(store: LocalMediaStore, prepared: PreparedFile) -> None:
+def discard_prepared(store: MediaStore, prepared: PreparedFile) -> None:
     store.discard(prepared.staged)
 
 
-def add_prepared(conn: Connection, store: LocalMediaStore, actor: User, work_id: str, prepared: PreparedFile) -> Asset:
+def add_prepared(conn: Connection, store: MediaStore, actor: User, work_id: str, prepared: PreparedFile) -> Asset:
     """Record a prepared file as an asset of `work_id` (quick: checks, a rename, one insert).
 
     The staged file is consumed: moved under its key on success, removed on any error.
@@ -134,7 +134,7 @@ def add_prepared(conn: Connection, store: LocalMediaStore, actor: User, work_id:
 
 def add_asset(
     conn: Connection,
-    store: LocalMediaStore,
+    store: MediaStore,
     actor: User,
     work_id: str,
     source: BinaryIO,

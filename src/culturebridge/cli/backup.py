@@ -27,8 +27,7 @@ AUDIT_TABLES = ("label_events", "review_audit")
 
 def audit_digests(conn: Connection) -> dict[str, dict[str, Any]]:
     """Row count and SHA-256 of each append-only audit log, rows in id order."""
-    import culturebridge.storage.tables  # noqa: F401  (every stage's tables on the metadata)
-    from culturebridge.storage import metadata
+    from culturebridge.pipeline import metadata  # every stage's tables
 
     out: dict[str, dict[str, Any]] = {}
     for name in AUDIT_TABLES:

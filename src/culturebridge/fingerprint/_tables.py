@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One row per asset (replaced when the asset is fingerprinted again). status:
 #   ok          — `data` holds the fingerprint bytes of `kind`; the asset is in the library;
@@ -42,6 +54,8 @@ fingerprint_conflicts = Table(
     Column("decided_by", String(40), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Why the conflict is open or was settled, e.g. a derivation declared across owners.
+    Column("note", Text, nullable=True),
     UniqueConstraint("asset_id", "matched_asset_id"),
     Index("ix_fingerprint_conflicts_matched_work_id", "matched_work_id"),
     Index("ix_fingerprint_conflicts_work_id", "work_id"),

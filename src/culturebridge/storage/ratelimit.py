@@ -18,7 +18,7 @@ from collections import Counter
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from culturebridge.storage._throttle_tables import rate_counts
+from culturebridge.storage._tables import rate_counts
 from culturebridge.storage.database import Database
 
 WINDOW_SECONDS = 60

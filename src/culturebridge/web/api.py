@@ -12,9 +12,8 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
 from culturebridge.errors import JobNotFound
-from culturebridge.pipeline import get_job, list_jobs, statuses
-from culturebridge.pipeline.ingest import ingest_file
-from culturebridge.pipeline.jobs import concerns
+from culturebridge.jobs import concerns, get_job, ingest_file, list_jobs
+from culturebridge.pipeline import statuses
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.lineage_svg import is_private, viewable
 

@@ -23,7 +23,7 @@ from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
 from culturebridge.web.errors import handle_error
-from culturebridge.web.panels import stage_routers
+from culturebridge.web.stages import stage_routers
 
 
 def create_app(platform: Platform) -> FastAPI:

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -21,8 +21,8 @@ from culturebridge.accounts import (
 from culturebridge.catalog import CanonCard, NewWork
 from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound, RateLimited
 from culturebridge.ids import now
-from culturebridge.pipeline import list_jobs, statuses
-from culturebridge.pipeline.ingest import ingest_file
+from culturebridge.jobs import ingest_file, list_jobs
+from culturebridge.pipeline import statuses
 from culturebridge.web.api import job_scope
 from culturebridge.web.auth import (
     SESSION_COOKIE,
@@ -33,8 +33,9 @@ from culturebridge.web.auth import (
 )
 from culturebridge.web.clients import client_address, is_https
 from culturebridge.web.lineage_svg import lineage_svg, viewable
-from culturebridge.web.panels import work_panels
+from culturebridge.web.media import media_response
 from culturebridge.web.render import locale_of, render
+from culturebridge.web.stages import work_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,7 +198,7 @@ def work_page(request: Request, work_id: str, user: User = Depends(require_user)
         ip=ip,
         lineage=graph,
         lineage_svg=lineage_svg(graph, locale),
-        can_edit=user.role == "admin" or work.owner_id == user.id,
+        can_edit=catalog.can_edit(user, work),
         panels=panels,
         uploaded=request.query_params.get("uploaded") == "1",
     )
@@ -234,7 +235,7 @@ def asset_raw(request: Request, asset_id: str, user: User = Depends(require_user
         catalog.require_viewer(user, catalog.get_work(conn, asset.work_id))
     if not platform.media.exists(asset.storage_key):
         raise NotFound(f"the file of asset {asset_id} is missing from the media store", hint="restore it from a backup")
-    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type)
+    return media_response(request, platform.media, asset)
 
 
 @router.get("/studio/ips", response_class=HTMLResponse)

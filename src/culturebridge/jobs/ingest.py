@@ -1,4 +1,10 @@
-"""Ingest as the pipeline sees it: store the file as an asset, then queue its stages."""
+"""Ingest: store a file as an asset of a work and announce it with one `asset-added` job.
+
+What runs for a new asset (fingerprinting, label checks, ...) is not known here: the
+pipeline's handler for `asset-added` fans it out to the per-asset stages. So a stage that
+adds a file of its own (a labelled rendition, a rebuilt subtitle) calls `ingest` too, and the
+new file goes through the same stages without the stage knowing which.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +12,45 @@ from typing import BinaryIO
 
 from sqlalchemy import Connection
 
-from culturebridge.accounts.users import User
-from culturebridge.catalog.assets import (
+from culturebridge.accounts import User
+from culturebridge.catalog import (
+    Asset,
     PreparedFile,
     add_asset,
     add_prepared,
     discard_prepared,
+    get_work,
     prepare_file,
+    require_editor,
 )
-from culturebridge.catalog.models import Asset
-from culturebridge.catalog.works import get_work, require_editor
 from culturebridge.errors import Error
-from culturebridge.pipeline.stages import after_ingest
+from culturebridge.jobs.queue import enqueue
 from culturebridge.platform import Platform
+
+ASSET_ADDED = "asset-added"
 
 
 def ingest(conn: Connection, platform: Platform, actor: User, work_id: str, source: BinaryIO, filename: str) -> Asset:
-    """Add a file to a work and queue fingerprinting, label checks and the other per-asset stages.
-
-    Decodes inside `conn`'s transaction; writers sharing the database use `ingest_file`.
-    """
+    """Add a file to a work (sniffed, hashed, decoded, deduplicated) and queue `asset-added`."""
     asset = add_asset(conn, platform.media, actor, work_id, source, filename, platform.limits)
-    after_ingest(conn, asset, actor.id)
+    announce_asset(conn, asset, actor.id)
     return asset
 
 
+def announce_asset(conn: Connection, asset: Asset, actor_id: str | None) -> None:
+    """Queue the one `asset-added` job for a stored asset (in the caller's transaction)."""
+    enqueue(conn, ASSET_ADDED, {"asset_id": asset.id, "work_id": asset.work_id, "by": actor_id}, created_by=actor_id)
+
+
+# --- the same, with the slow half outside the write transaction ---------------------------------
+
+COMMIT_BATCH = 16  # prepared files recorded per short write transaction in bulk ingest
+
+
 def ingest_prepared(conn: Connection, platform: Platform, actor: User, work_id: str, prepared: PreparedFile) -> Asset:
-    """Record a prepared file as an asset and queue its stages (the short, locked half)."""
+    """Record a prepared file as an asset and queue `asset-added` (the short, locked half)."""
     asset = add_prepared(conn, platform.media, actor, work_id, prepared)
-    after_ingest(conn, asset, actor.id)
+    announce_asset(conn, asset, actor.id)
     return asset
 
 
@@ -54,9 +70,6 @@ def ingest_file(platform: Platform, actor: User, work_id: str, source: BinaryIO,
     except BaseException:
         discard_prepared(platform.media, prepared)  # a no-op once the blob moved under its key
         raise
-
-
-COMMIT_BATCH = 16  # prepared files recorded per short write transaction in bulk ingest
 
 
 def record_prepared(

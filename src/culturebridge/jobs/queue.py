@@ -13,10 +13,11 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, or_, select
 
-from culturebridge.errors import InvalidInput, JobNotFound
+from culturebridge.catalog import get_work, owned_work_ids
+from culturebridge.errors import InvalidInput, JobNotFound, WorkNotFound
 from culturebridge.ids import as_utc, new_id, now
+from culturebridge.jobs._tables import jobs
 from culturebridge.storage import Database
-from culturebridge.storage.schema import jobs, works
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -71,6 +72,12 @@ def enqueue(conn: Connection, kind: str, params: dict[str, Any], created_by: str
     )
     conn.execute(jobs.insert().values(**asdict(job)))
     return job
+
+
+def enqueue_unless_waiting(conn: Connection, kind: str, params: dict[str, Any], created_by: str | None = None) -> Job | None:
+    """Queue a job of `kind` unless one is already waiting (one run covers every request before it)."""
+    waiting = conn.execute(select(jobs.c.id).where((jobs.c.kind == kind) & (jobs.c.state == "queued")).limit(1)).first()
+    return None if waiting is not None else enqueue(conn, kind, params, created_by)
 
 
 def claim_next(db: Database, worker: str, kinds: list[str]) -> Job | None:
@@ -130,7 +137,7 @@ def list_jobs(conn: Connection, limit: int = 50, *, for_owner: str | None = None
     """The newest jobs; with `for_owner`, only those that user queued or that concern a work they own."""
     stmt = select(jobs)
     if for_owner is not None:
-        owned = select(works.c.id).where(works.c.owner_id == for_owner)
+        owned = owned_work_ids(for_owner)
         stmt = stmt.where(or_(jobs.c.created_by == for_owner, jobs.c.params["work_id"].as_string().in_(owned)))
     rows = conn.execute(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
     return [_from_row(r) for r in rows]
@@ -143,4 +150,7 @@ def concerns(conn: Connection, job: Job, user_id: str) -> bool:
     work_id = job.params.get("work_id")
     if not isinstance(work_id, str):
         return False
-    return conn.execute(select(works.c.id).where(works.c.id == work_id, works.c.owner_id == user_id)).first() is not None
+    try:
+        return get_work(conn, work_id).owner_id == user_id
+    except WorkNotFound:
+        return False
