@@ -46,7 +46,8 @@ def _bearer(platform: Platform, username: str) -> str:
 def test_an_anonymous_chunked_event_body_is_refused_after_64_kib(platform: Platform) -> None:
     body = Body(chunks=4800)  # 300 MiB if read in full
     response = _post(platform, "/api/v1/events", body, {
-        "content-type": "application/json", "x-csrf-token": "t" * 32, "cookie": "cb_csrf=" + "t" * 32})
+        "content-type": "application/json", "x-csrf-token": "t" * 32,
+        "cookie": "cb_csrf=" + "t" * 32 + "; cb_viewer=v-0123456789abcdef"})
     assert response.status_code == 413 and "larger than" in response.json()["message"]
     assert body.sent <= 3, f"the server read {body.sent} chunks of a body it refuses"
 
