@@ -26,7 +26,8 @@ class Platform:
 
     @property
     def limits(self) -> IngestLimits:
-        return IngestLimits(self.settings.max_upload_bytes, self.settings.max_image_pixels)
+        return IngestLimits(self.settings.max_upload_bytes, self.settings.max_image_pixels,
+                            self.settings.max_unpacked_bytes)
 
     def close(self) -> None:
         self.db.close()
@@ -42,7 +43,7 @@ def open_platform(settings: Settings) -> Platform:
     data_dir = settings.data_dir
     if not (data_dir / MARKER).exists():
         raise DataDirNotInitialised(str(data_dir))
-    db = Database.open(settings.resolved_database_url)
+    db = Database.open(settings.resolved_database_url, settings.db_busy_seconds)
     db.migrate()
     return Platform(settings, db, open_media_store(settings))
 

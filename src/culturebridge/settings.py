@@ -55,6 +55,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("audit_concurrency", int, 4, "Requests in flight per audited endpoint (override per run with --concurrency)."),
     Setting("audit_timeout", int, 60, "Seconds an audited endpoint may take to answer one request."),
     Setting("audit_retries", int, 3, "Retries per audit cell on timeouts, HTTP 429/5xx, malformed or empty replies."),
+    Setting("max_request_bytes", int, 1024 * 1024, "Largest body of any web request that is not a file upload (JSON, forms), counted as it streams."),
+    Setting("max_unpacked_bytes", int, 256 * 1024 * 1024, "Largest total unpacked size of an archive-based file (DOCX) accepted by ingest (zip-bomb guard)."),
+    Setting("db_busy_seconds", int, 10, "How long a write waits for the database's write lock before answering 503 (web) or failing (CLI)."),
+    Setting("trusted_proxies", str, "", "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; empty trusts none."),
+    Setting("cookie_secure", str, "auto", "Session cookie Secure flag: auto (when the request is HTTPS), always, or never."),
+    Setting("client_rate_per_minute", int, 600, "Anonymous requests (feed, events, verify) per client address and minute before 429."),
+    Setting("viewer_rate_per_minute", int, 240, "Feed requests and events per audience viewer and minute before 429."),
+    Setting("login_failures_allowed", int, 5, "Failed logins per account (and per client) before back-off; each further failure doubles the wait."),
+    Setting("served_retention_days", int, 7, "Days served feed slots are kept row by row; older ones are rolled up into daily counts."),
 )
 
 
@@ -85,6 +94,15 @@ class Settings:
     audit_concurrency: int = 4
     audit_timeout: int = 60
     audit_retries: int = 3
+    max_request_bytes: int = 1024 * 1024
+    max_unpacked_bytes: int = 256 * 1024 * 1024
+    db_busy_seconds: int = 10
+    trusted_proxies: str = ""
+    cookie_secure: str = "auto"
+    client_rate_per_minute: int = 600
+    viewer_rate_per_minute: int = 240
+    login_failures_allowed: int = 5
+    served_retention_days: int = 7
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from culturebridge.cli import audit as audit_cli
+from culturebridge.cli import backup as backup_cli
 from culturebridge.cli import catalog as catalog_cli
 from culturebridge.cli import create as create_cli
 from culturebridge.cli import feed as feed_cli
@@ -50,6 +51,8 @@ app.command("init")(platform_cli.init_command)
 app.command("serve")(platform_cli.serve_command)
 app.command("demo")(platform_cli.demo_command)
 app.command("settings")(platform_cli.settings_command)
+app.command("backup")(backup_cli.backup_command)
+app.command("restore")(backup_cli.restore_command)
 app.command("lineage")(catalog_cli.lineage_command)
 app.add_typer(catalog_cli.works_app, name="works")
 app.add_typer(catalog_cli.assets_app, name="assets")

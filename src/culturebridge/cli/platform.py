@@ -57,7 +57,8 @@ def serve_command(
         worker.start()
     console.print(f"serving on http://{settings.host}:{settings.port}")
     try:
-        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning",
+                    proxy_headers=False)  # forwarded headers are read by web.clients, from trusted proxies only
     finally:
         for worker in workers:
             worker.stop()

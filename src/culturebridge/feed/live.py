@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from culturebridge.feed.store import (
     log_served,
     published_markets,
     record_event,
+    roll_up_served,
     settle_served,
 )
 from culturebridge.ids import now
@@ -57,6 +59,7 @@ MAX_FEED = 100
 SERVED_BATCH = 500
 SERVED_FLUSH_SECONDS = 1.0
 SERVED_BACKLOG = 200_000
+ROLL_UP_EVERY_SECONDS = 3600.0  # how often a serving process rolls up slots past retention
 
 
 @dataclass(frozen=True)
@@ -294,13 +297,28 @@ class LiveFeed:
             self._wake.set()
 
     def _write_loop(self) -> None:
+        rolled = 0.0
         while True:
             self._wake.wait(SERVED_FLUSH_SECONDS)
             self._wake.clear()
             try:
                 self.flush_served()
+                if time.monotonic() - rolled >= ROLL_UP_EVERY_SECONDS:
+                    rolled = time.monotonic()
+                    self.roll_up()
             except Exception:  # keep the thread alive: the rows stay queued for the next try
                 log.exception("could not write served feed slots; retrying")
+
+    def roll_up(self) -> int:
+        """Roll up served slots older than `served_retention_days` into daily counts (short writes)."""
+        cutoff = now() - timedelta(days=self.platform.settings.served_retention_days)
+        total = 0
+        while True:
+            with self.platform.db.write() as conn:
+                done = roll_up_served(conn, cutoff)
+            total += done
+            if done == 0:
+                return total
 
     def flush_served(self) -> None:
         """Write the served slots held in memory to the log (rows that fail stay queued)."""

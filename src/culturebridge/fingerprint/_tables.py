@@ -54,6 +54,8 @@ fingerprint_conflicts = Table(
     Column("decided_by", String(40), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Why the conflict is open or was settled, e.g. a derivation declared across owners.
+    Column("note", Text, nullable=True),
     UniqueConstraint("asset_id", "matched_asset_id"),
     Index("ix_fingerprint_conflicts_matched_work_id", "matched_work_id"),
     Index("ix_fingerprint_conflicts_work_id", "work_id"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, select
 
-from culturebridge.catalog import Asset, ancestors_of, get_asset, lineage
+from culturebridge.catalog import Asset, ancestors_of, get_asset, get_work, lineage
 from culturebridge.errors import Error, InvalidInput, NotFound
 from culturebridge.fingerprint._tables import fingerprints
 from culturebridge.fingerprint.conflicts import record_conflict, refresh_work_status
@@ -99,8 +99,14 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
         except Error:
             return f"{asset.original_name}: deleted while fingerprinting"
         stamp = _store(conn, asset, fp, status, reason)
+        owner = get_work(conn, asset.work_id).owner_id
         for m in matches:
-            record_conflict(conn, asset, m, licensed=m.work_id in related)
+            if m.work_id not in related:
+                record_conflict(conn, asset, m, licensed=False)
+            elif get_work(conn, m.work_id).owner_id == owner:
+                record_conflict(conn, asset, m, licensed=True)  # one owner's own lineage
+            else:  # a declared derivation does not license a copy of someone else's work
+                record_conflict(conn, asset, m, licensed=False, note=DECLARED_ACROSS_OWNERS)
         refresh_work_status(conn, asset.work_id)
     if fp is not None and status == "ok":
         remember(platform, asset, fp, stamp)
@@ -108,6 +114,10 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
     if matches:
         message += "; matches " + ", ".join(f"{m.work_id}/{m.asset_id} ({m.score:.2f})" for m in matches)
     return message
+
+
+DECLARED_ACROSS_OWNERS = ("declared derivation: the uploader's work names this work in its lineage, "
+                          "but another account owns it; its rights holder decides")
 
 
 def _related_works(conn: Connection, work_id: str) -> set[str]:

@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
-from culturebridge.errors import InvalidInput, JobNotFound
+from culturebridge.catalog import get_work, owned_work_ids
+from culturebridge.errors import InvalidInput, JobNotFound, WorkNotFound
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.jobs._tables import jobs
 from culturebridge.storage import Database
@@ -132,6 +133,24 @@ def get_job(conn: Connection, job_id: str) -> Job:
     return _from_row(row)
 
 
-def list_jobs(conn: Connection, limit: int = 50) -> list[Job]:
-    rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
+def list_jobs(conn: Connection, limit: int = 50, *, for_owner: str | None = None) -> list[Job]:
+    """The newest jobs; with `for_owner`, only those that user queued or that concern a work they own."""
+    stmt = select(jobs)
+    if for_owner is not None:
+        owned = owned_work_ids(for_owner)
+        stmt = stmt.where(or_(jobs.c.created_by == for_owner, jobs.c.params["work_id"].as_string().in_(owned)))
+    rows = conn.execute(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
     return [_from_row(r) for r in rows]
+
+
+def concerns(conn: Connection, job: Job, user_id: str) -> bool:
+    """Whether the user queued the job or owns the work it is about."""
+    if job.created_by == user_id:
+        return True
+    work_id = job.params.get("work_id")
+    if not isinstance(work_id, str):
+        return False
+    try:
+        return get_work(conn, work_id).owner_id == user_id
+    except WorkNotFound:
+        return False

@@ -20,7 +20,7 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
     keys = settings.keys_dir
     keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(keys, 0o700)
-    db = Database.open(settings.resolved_database_url)
+    db = Database.open(settings.resolved_database_url, settings.db_busy_seconds)
     db.migrate()
     platform = Platform(settings, db, open_media_store(settings))
     with db.write() as conn:
