@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from culturebridge.accounts.users import User, create_user, list_users
 from culturebridge.catalog.assets import IngestLimits, referenced_keys
-from culturebridge.errors import Conflict, DataDirNotInitialised
+from culturebridge.errors import ConfigurationError, Conflict, DataDirNotInitialised
 from culturebridge.settings import Settings
-from culturebridge.storage import Database, LocalMediaStore
+from culturebridge.storage import Database, LocalMediaStore, MediaStore
+from culturebridge.storage.shared import LocalSharedFiles, S3SharedFiles, SharedFiles
 
 MARKER = ".culturebridge"
 
@@ -22,7 +24,18 @@ MARKER = ".culturebridge"
 class Platform:
     settings: Settings
     db: Database
-    media: LocalMediaStore
+    media: MediaStore
+    shared: SharedFiles | None = None
+
+    def __post_init__(self) -> None:
+        if self.shared is None:
+            self.shared = shared_files(self.settings, self.media)
+
+    @property
+    def files(self) -> SharedFiles:
+        """Files every process of the deployment shares (saved indexes, feed snapshots)."""
+        assert self.shared is not None
+        return self.shared
 
     @property
     def limits(self) -> IngestLimits:
@@ -39,7 +52,33 @@ def open_platform(settings: Settings) -> Platform:
         raise DataDirNotInitialised(str(data_dir))
     db = Database.open(settings.resolved_database_url)
     db.migrate()
-    return Platform(settings, db, LocalMediaStore(settings.resolved_media_dir))
+    return Platform(settings, db, media_store(settings))
+
+
+def media_store(settings: Settings, url: str | None = None) -> MediaStore:
+    """The media store `url` (default: the `media_url` setting) names: a folder or s3://BUCKET/PREFIX."""
+    target = settings.media_url if url is None else url
+    if target.startswith("s3://"):
+        from culturebridge.storage.s3media import S3MediaStore
+
+        return S3MediaStore.from_url(target, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                                     spool_dir=settings.data_dir / "spool")
+    if not target:
+        return LocalMediaStore(settings.resolved_media_dir)
+    if target.startswith("file://"):
+        target = target[len("file://"):]
+    if "://" in target:
+        raise ConfigurationError(f"media URL {target!r} is neither a folder nor s3://BUCKET/PREFIX")
+    return LocalMediaStore(Path(target))
+
+
+def shared_files(settings: Settings, media: MediaStore) -> SharedFiles:
+    """Where saved indexes and snapshots go: beside the media (same bucket, or the data folder)."""
+    from culturebridge.storage.s3media import S3MediaStore
+
+    if isinstance(media, S3MediaStore):
+        return S3SharedFiles(media.client, media.bucket, media.prefix)
+    return LocalSharedFiles(settings.data_dir / "shared")
 
 
 def init_platform(settings: Settings, admin_username: str, admin_password: str) -> tuple[Platform, User]:
@@ -52,7 +91,11 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
     os.chmod(keys, 0o700)
     db = Database.open(settings.resolved_database_url)
     db.migrate()
-    platform = Platform(settings, db, LocalMediaStore(settings.resolved_media_dir))
+    media = media_store(settings)
+    ensure = getattr(media, "ensure_bucket", None)
+    if ensure is not None:
+        ensure()
+    platform = Platform(settings, db, media)
     with db.write() as conn:
         if any(u.role == "admin" for u in list_users(conn)):
             raise Conflict(f"{data_dir} is already initialised with an admin", hint="use `culturebridge serve`")
@@ -66,8 +109,10 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
 
 
 def sweep_media(platform: Platform) -> list[str]:
+    # Only blobs older than `media_sweep_grace_seconds` go: another process may be between
+    # storing a blob and committing its row.
     """Remove blobs no asset refers to (left by a crash between store and commit)."""
     with platform.db.read() as conn:
         keep = referenced_keys(conn)
-    return platform.media.sweep(keep)
+    return platform.media.sweep(keep, platform.settings.media_sweep_grace_seconds)
 

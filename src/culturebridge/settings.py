@@ -47,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
     Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
+    Setting("media_url", str, "", "Where media live: empty for the local media_dir, or s3://BUCKET/PREFIX for an S3-compatible store."),
+    Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, Ceph, a local test server); empty means AWS. Credentials come from AWS_* variables."),
+    Setting("s3_region", str, "", "S3 region name; empty uses the AWS default chain."),
+    Setting("media_sweep_grace_seconds", int, 3600, "Unreferenced blobs younger than this are kept by the sweep (ingests still in flight)."),
+    Setting("web_workers", int, 1, "Web server processes `serve` starts (each runs job_workers job threads)."),
+    Setting("ray_address", str, "", "Ray cluster (HOST:PORT) for batch scans; empty runs them in this process."),
 )
 
 
@@ -69,6 +75,12 @@ class Settings:
     llm_api_key: str = ""
     mt_model_dir: str = ""
     label_propagator: str = "culturebridge"
+    media_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    media_sweep_grace_seconds: int = 3600
+    web_workers: int = 1
+    ray_address: str = ""
 
     @property
     def resolved_database_url(self) -> str:

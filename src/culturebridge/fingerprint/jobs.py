@@ -30,7 +30,7 @@ from sqlalchemy import Connection, func, or_, select
 from culturebridge.accounts.users import User
 from culturebridge.catalog import Asset, get_asset, get_work
 from culturebridge.catalog.lineage import ancestors_of, lineage
-from culturebridge.errors import ConflictNotFound, Error, InvalidInput, PermissionDenied
+from culturebridge.errors import ConflictNotFound, Error, InvalidInput, MediaStoreUnavailable, PermissionDenied
 from culturebridge.fingerprint._tables import fingerprint_conflicts, fingerprints
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.pipeline.status import set_status
@@ -118,12 +118,15 @@ def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Stat
     kind = kind_for_media_type(asset.media_type)
     if kind is None:
         return None, "unsupported", f"{asset.media_type} files are not fingerprinted"
-    path = platform.media.path(asset.storage_key)
     try:
-        fp = guarded(
-            asset.original_name,
-            lambda: fingerprint_path(path, kind, asset.original_name, max_pixels=platform.settings.max_image_pixels),
-        )
+        with platform.media.local_file(asset.storage_key) as path:
+            fp = guarded(
+                asset.original_name,
+                lambda: fingerprint_path(path, kind, asset.original_name,
+                                         max_pixels=platform.settings.max_image_pixels),
+            )
+    except MediaStoreUnavailable:
+        raise  # the store's fault, not the file's: the job fails and can be retried
     except Error as exc:
         return None, "failed", exc.diagnostic()[:2000]
     reason = unmatchable_reason(fp)

@@ -60,7 +60,7 @@ from culturebridge.pipeline.jobs import enqueue, get_job
 from culturebridge.pipeline.status import set_status
 from culturebridge.pipeline.worker import Handler, Progress
 from culturebridge.platform import Platform
-from culturebridge.storage import LocalMediaStore
+from culturebridge.storage import MediaStore
 
 SUBTITLE_SUFFIXES = (".srt", ".vtt")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])\s*|(?<=[.])\s+")
@@ -80,7 +80,12 @@ def subtitle_assets(conn: Connection, work_id: str) -> list[Asset]:
     return [a for a in list_assets(conn, work_id) if PurePath(a.original_name).suffix.lower() in SUBTITLE_SUFFIXES]
 
 
-def work_segments(conn: Connection, media: LocalMediaStore, work: Work) -> tuple[list[Segment], list[str]]:
+def _read(media: MediaStore, key: str) -> bytes:
+    with media.open(key) as fh:
+        return fh.read()
+
+
+def work_segments(conn: Connection, media: MediaStore, work: Work) -> tuple[list[Segment], list[str]]:
     """(segments, problems with its subtitle files) of a work in its original language."""
     lang = work.original_language
     title = work.titles.get(lang) or next(iter(work.titles.values()))
@@ -89,7 +94,7 @@ def work_segments(conn: Connection, media: LocalMediaStore, work: Work) -> tuple
     problems: list[str] = []
     for asset in subtitle_assets(conn, work.id):
         try:
-            parsed = parse_subtitles(media.path(asset.storage_key).read_bytes())
+            parsed = parse_subtitles(_read(media, asset.storage_key))
         except (Error, OSError) as exc:  # one bad file must not stop the title and synopsis
             reason = exc.diagnostic() if isinstance(exc, Error) else str(exc)
             problems.append(f"{asset.original_name}: {reason}")
@@ -265,7 +270,7 @@ def _add_subtitles(conn: Connection, platform: Platform, actor: User, derived_id
     stems = [PurePath(a.original_name).stem.casefold() for a in sources]
     for asset in sources:
         try:
-            cues = parse_subtitles(platform.media.path(asset.storage_key).read_bytes())
+            cues = parse_subtitles(_read(platform.media, asset.storage_key))
         except (Error, OSError):
             continue  # reported by the job; nothing to translate
         out: list[Cue] = []

@@ -9,12 +9,15 @@ renamed into place, so a crash never leaves a half-written blob under a real key
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from culturebridge.errors import FileTooLarge, InvalidInput, NotFound
 
@@ -47,6 +50,110 @@ class MediaStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def keys(self) -> Iterator[str]: ...
+
+    def size(self, key: str) -> int: ...
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """A stream of bytes `start` to `end` (exclusive) of a blob, for HTTP Range (RFC 9110 §14)."""
+        ...
+
+    def local_file(self, key: str) -> AbstractContextManager[Path]:
+        """A local file holding the blob, for tools that need a path (ffmpeg, OpenCV)."""
+        ...
+
+    def sweep(self, referenced: Iterable[str], grace_seconds: float = 0.0) -> list[str]: ...
+
+
+def spool(source: BinaryIO, max_size: int, folder: Path) -> StagedBlob:
+    """Stream `source` to a temporary file in `folder` while hashing; refuse more than `max_size` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > max_size:
+                    raise FileTooLarge(
+                        f"file is larger than the limit of {max_size:,} bytes",
+                        hint="raise max_upload_bytes in the settings or upload a smaller file",
+                    )
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return StagedBlob(digest.hexdigest(), size, head, Path(name))
+
+
+class LocalMediaStore:
+    """A `MediaStore` in a local folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / "tmp"
+        self._made: set[Path] = set()  # folders known to exist: saves a syscall per blob
+
+    def path(self, key: str) -> Path:
+        _check_key(key)
+        return self.root / key[:2] / key
+
+    def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
+        """Stream `source` to a temporary file while hashing; refuse more than `max_size` bytes."""
+        self._ensure(self._tmp)
+        return spool(source, max_size, self._tmp)
+
+    def commit(self, staged: StagedBlob) -> bool: ...
+
+    def discard(self, staged: StagedBlob) -> None: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self) -> Iterator[str]: ...
+
+    def size(self, key: str) -> int: ...
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """A stream of bytes `start` to `end` (exclusive) of a blob, for HTTP Range (RFC 9110 §14)."""
+        ...
+
+    def local_file(self, key: str) -> AbstractContextManager[Path]:
+        """A local file holding the blob, for tools that need a path (ffmpeg, OpenCV)."""
+        ...
+
+    def sweep(self, referenced: Iterable[str], grace_seconds: float = 0.0) -> list[str]: ...
+
+
+def spool(source: BinaryIO, max_size: int, folder: Path) -> StagedBlob:
+    """Stream `source` to a temporary file in `folder` while hashing; refuse more than `max_size` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > max_size:
+                    raise FileTooLarge(
+                        f"file is larger than the limit of {max_size:,} bytes",
+                        hint="raise max_upload_bytes in the settings or upload a smaller file",
+                    )
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return StagedBlob(digest.hexdigest(), size, head, Path(name))
 
 
 class LocalMediaStore:
@@ -121,16 +228,72 @@ class LocalMediaStore:
             if path.is_file() and len(path.name) == 64:
                 yield path.name
 
-    def sweep(self, referenced: Iterable[str]) -> list[str]:
-        """Delete blobs no asset refers to and stale uploads; return the deleted keys."""
+    def size(self, key: str) -> int:
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError as exc:
+            raise NotFound(f"media blob {key} is missing from the store") from exc
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        fh = self.open(key)
+        fh.seek(start)
+        return io.BufferedReader(_Limited(fh, max(0, end - start)), CHUNK)
+
+    def local_file(self, key: str) -> AbstractContextManager[Path]:
+        return self._local_file(key)
+
+    @contextmanager
+    def _local_file(self, key: str) -> Iterator[Path]:
+        path = self.path(key)
+        if not path.is_file():
+            raise NotFound(f"cannot read media blob {key}: it is missing from the store")
+        yield path
+
+    def sweep(self, referenced: Iterable[str], grace_seconds: float = 0.0) -> list[str]:
+        """Delete blobs no asset refers to and uploads left behind, both older than `grace_seconds`
+        (a younger blob may belong to an ingest whose row is not committed yet); return the keys."""
         keep = set(referenced)
-        removed = [key for key in self.keys() if key not in keep]
+        cutoff = time.time() - grace_seconds
+        removed = [key for key in self.keys() if key not in keep and _mtime(self.path(key)) < cutoff]
         for key in removed:
             self.delete(key)
         if self._tmp.exists():
             for leftover in self._tmp.iterdir():
-                leftover.unlink(missing_ok=True)
+                if _mtime(leftover) < cutoff:
+                    leftover.unlink(missing_ok=True)
         return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")  # gone meanwhile: nothing to delete
+
+
+class _Limited(io.RawIOBase):
+    """At most `left` bytes of an open file (what a Range request asked for)."""
+
+    def __init__(self, fh: BinaryIO, left: int) -> None:
+        self._fh = fh
+        self._left = left
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._left)
+        if want <= 0:
+            return 0
+        data = self._fh.read(want)
+        view[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 def _check_key(key: str) -> None:

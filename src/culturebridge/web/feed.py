@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -21,6 +21,7 @@ from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import InvalidFeedRequest, NotFound
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.media import media_response
 from culturebridge.web.render import render
 
 if TYPE_CHECKING:
@@ -88,8 +89,8 @@ def media(request: Request, asset_id: str) -> Response:
         if not is_served_asset(conn, asset_id):
             raise NotFound(f"no published file {asset_id}", hint="only published works' files are served")
         asset = catalog.get_asset(conn, asset_id)
-    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type,
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return media_response(request, platform.media, asset.storage_key, asset.media_type,
+                          headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/feed/{market:path}")

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from culturebridge import catalog
 from culturebridge.accounts import User, authenticate, end_session, start_session
@@ -16,6 +16,7 @@ from culturebridge.pipeline import list_jobs, statuses
 from culturebridge.pipeline.ingest import ingest
 from culturebridge.web.auth import SESSION_COOKIE, check_csrf, platform_of, require_role, require_user
 from culturebridge.web.lineage_svg import lineage_svg
+from culturebridge.web.media import media_response
 from culturebridge.web.panels import work_panels
 from culturebridge.web.render import locale_of, render
 
@@ -196,7 +197,7 @@ def asset_raw(request: Request, asset_id: str, user: User = Depends(require_user
         catalog.require_viewer(user, catalog.get_work(conn, asset.work_id))
     if not platform.media.exists(asset.storage_key):
         raise NotFound(f"the file of asset {asset_id} is missing from the media store", hint="restore it from a backup")
-    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type)
+    return media_response(request, platform.media, asset.storage_key, asset.media_type)
 
 
 @router.get("/studio/ips", response_class=HTMLResponse)
