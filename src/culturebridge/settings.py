@@ -51,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, Ceph, a local test server); empty means AWS. Credentials come from AWS_* variables."),
     Setting("s3_region", str, "", "S3 region name; empty uses the AWS default chain."),
     Setting("media_sweep_grace_seconds", int, 3600, "Unreferenced blobs younger than this are kept by the sweep (ingests still in flight)."),
+    Setting("job_lease_seconds", int, 60, "How long a job worker's claim lasts unless renewed; a killed worker's job is retried after it."),
     Setting("web_workers", int, 1, "Web server processes `serve` starts (each runs job_workers job threads)."),
     Setting("ray_address", str, "", "Ray cluster (HOST:PORT) for batch scans; empty runs them in this process."),
 )
@@ -79,6 +80,7 @@ class Settings:
     s3_endpoint_url: str = ""
     s3_region: str = ""
     media_sweep_grace_seconds: int = 3600
+    job_lease_seconds: int = 60
     web_workers: int = 1
     ray_address: str = ""
 
