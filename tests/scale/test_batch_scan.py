@@ -104,8 +104,8 @@ def test_scan_on_a_two_node_ray_cluster_survives_losing_the_worker_node(
             if line.strip().endswith("files") and line.strip()[0].isdigit():
                 cluster.kill("worker")  # the first batch is in: lose a node while others run
                 break
-        rest, _ = scan.communicate(timeout=600)
-        assert scan.returncode == 0, progress
+        rest, err = scan.communicate(timeout=600)
+        assert scan.returncode == 0, progress + [err]
     finally:
         cluster.stop()
     rows = json.loads(rest)

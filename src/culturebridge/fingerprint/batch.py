@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -167,8 +169,30 @@ def batch_scan(db: Database, database_url: str, library: Library, sources: Seque
             if progress is not None:
                 progress(done, len(sources))
         return scan_id, read_results(db, scan_id)
+    with _stdout_to_stderr():
+        return scan_id, _on_ray(db, database_url, scan_id, rows, batches, len(sources), s3, ray_address, progress)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Ray's core worker prints retry notices on file descriptor 1; keep stdout for results."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _on_ray(db: Database, database_url: str, scan_id: str, rows: list[tuple[str, str, str, bytes]],
+            batches: list[list[str]], total: int, s3: S3Access, ray_address: str,
+            progress: Progress | None) -> list[ScanResult]:
     import ray
 
+    done = 0
     env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "CULTUREBRIDGE_"))}
     ray.init(address=ray_address, runtime_env={"env_vars": env} if env else None,
              log_to_driver=False, configure_logging=False)
@@ -186,7 +210,7 @@ def batch_scan(db: Database, database_url: str, library: Library, sources: Seque
                                                hint="check the Ray cluster (`ray status`)") from exc
                 done += pending.pop(ref)
                 if progress is not None:
-                    progress(done, len(sources))
+                    progress(done, total)
     finally:
         ray.shutdown()
-    return scan_id, read_results(db, scan_id)
+    return read_results(db, scan_id)
