@@ -3,11 +3,14 @@
 Keys are the same SHA-256 content keys as the local store, stored as objects
 `<prefix>/<sha256>` in one bucket. An upload is hashed while it arrives into a local spool
 file (the size limit enforced on the stream), so the content key is known before anything
-reaches the bucket; `commit` then uploads the spool straight under that key — multipart in
-8 MiB parts (the S3 multipart upload API) for large files — unless the key already exists.
-The alternative, streaming to a temporary object and copying it server-side to its content
-key, writes every byte twice in the store and leaves temporary objects to collect; ingest
-needs a local file anyway (content sniffing and probing open a path), so a spool is free.
+reaches the bucket; `stage` then starts uploading the spool under that key in a background
+thread — one conditional PUT (If-None-Match: *) for small files, multipart in 8 MiB parts
+for large ones — while ingest sniffs and decodes the spool, and `commit` waits for it. The
+alternative, streaming to a temporary object and copying it server-side to its content key,
+costs a second full write per blob and leaves temporary objects to collect; ingest needs a
+local file anyway (content sniffing and probing open a path), so the spool is free. A
+refused file's object (and a crash's) is left for `sweep`, never deleted on the spot: the
+same content may have just been stored by another ingest.
 
 A crash between `commit` and the database row leaves an unreferenced object (and a crash
 mid-upload an incomplete multipart upload); `sweep` removes both once older than a grace
@@ -24,8 +27,10 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +41,7 @@ from culturebridge.errors import ConfigurationError, MediaStoreUnavailable, NotF
 from culturebridge.storage.media import CHUNK, StagedBlob, _check_key, spool
 
 PART_SIZE = 8 * 1024 * 1024
+UPLOAD_THREADS = 8
 READ_RESUMES = 3  # re-opens of a read broken mid-stream before giving up
 
 
@@ -69,6 +75,13 @@ def _failure(action: str, exc: Exception) -> MediaStoreUnavailable:
     return MediaStoreUnavailable(action, f"{type(exc).__name__}: {exc}")
 
 
+def _status(exc: Exception) -> int:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return 0
+    return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
 def _is_missing(exc: Exception) -> bool:
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
@@ -86,6 +99,9 @@ class S3MediaStore:
         self.client = client
         self.spool_dir = spool_dir or Path(tempfile.gettempdir()) / "culturebridge-spool"
         self._transfer: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[Path, Future[bool]] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str, *, endpoint_url: str = "", region: str = "",
@@ -116,8 +132,15 @@ class S3MediaStore:
     # --- writing ---------------------------------------------------------------------------
 
     def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
+        """Spool and hash `source`, then start uploading it under its content key in the
+        background while the caller sniffs and probes the spool; `commit` waits for it."""
         self.spool_dir.mkdir(parents=True, exist_ok=True)
-        return spool(source, max_size, self.spool_dir)
+        staged = spool(source, max_size, self.spool_dir)
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS, thread_name_prefix="s3-upload")
+            self._pending[staged.temp_path] = self._pool.submit(self._put, staged)
+        return staged
 
     def _transfer_config(self) -> Any:
         if self._transfer is None:
@@ -127,20 +150,37 @@ class S3MediaStore:
                                             max_concurrency=4, use_threads=True)
         return self._transfer
 
-    def commit(self, staged: StagedBlob) -> bool:
-        """Upload a staged blob under its key; False when it was already stored.
-        Raises MediaStoreUnavailable (and keeps nothing) when the store fails."""
+    def _put(self, staged: StagedBlob) -> bool:
+        """Store the spool under its key; False when the key already existed."""
+        name = self.object_name(staged.sha256)
         try:
-            if self.exists(staged.sha256):
-                return False
-            try:
-                self.client.upload_file(
-                    str(staged.temp_path), self.bucket, self.object_name(staged.sha256),
-                    ExtraArgs={"Metadata": {"sha256": staged.sha256}}, Config=self._transfer_config(),
-                )
-            except Exception as exc:
-                raise _failure(f"store blob {staged.sha256}", exc) from exc
+            if staged.size > PART_SIZE:  # multipart, in PART_SIZE parts
+                if self.exists(staged.sha256):
+                    return False
+                self.client.upload_file(str(staged.temp_path), self.bucket, name,
+                                        ExtraArgs={"Metadata": {"sha256": staged.sha256}},
+                                        Config=self._transfer_config())
+                return True
+            with staged.temp_path.open("rb") as body:
+                # One conditional PUT (If-None-Match, RFC 9110 §13.1.2): 412 when already stored.
+                # A store ignoring the condition overwrites the same bytes: harmless.
+                self.client.put_object(Bucket=self.bucket, Key=name, Body=body, IfNoneMatch="*",
+                                       Metadata={"sha256": staged.sha256})
             return True
+        except MediaStoreUnavailable:
+            raise
+        except Exception as exc:
+            if _status(exc) == 412:
+                return False
+            raise _failure(f"store blob {staged.sha256}", exc) from exc
+
+    def commit(self, staged: StagedBlob) -> bool:
+        """Wait for the blob's upload; False when it was already stored.
+        Raises MediaStoreUnavailable when the store failed (the caller then records nothing)."""
+        with self._lock:
+            pending = self._pending.pop(staged.temp_path, None)
+        try:
+            return pending.result() if pending is not None else self._put(staged)
         finally:
             staged.temp_path.unlink(missing_ok=True)
 
@@ -153,6 +193,15 @@ class S3MediaStore:
             raise _failure(f"store blob {key}", exc) from exc
 
     def discard(self, staged: StagedBlob) -> None:
+        """Drop a staged blob. An upload already made stays until the sweep (after the grace
+        period): deleting it here could remove the same content another ingest just stored."""
+        with self._lock:
+            pending = self._pending.pop(staged.temp_path, None)
+        if pending is not None and not pending.cancel():
+            try:
+                pending.result()
+            except Exception:  # the upload of a refused file failed: nothing to keep either way
+                pass
         staged.temp_path.unlink(missing_ok=True)
 
     def delete(self, key: str) -> None:
