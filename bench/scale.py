@@ -39,16 +39,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from culturebridge.accounts import create_api_token, get_user_by_name  # noqa: E402
-from culturebridge.catalog import NewWork, create_work  # noqa: E402
-from culturebridge.pipeline.ingest import ingest  # noqa: E402
-from culturebridge.platform import Platform, init_platform  # noqa: E402
-from culturebridge.settings import Settings  # noqa: E402
-from culturebridge.storage.schema import jobs  # noqa: E402
-from tests.fingerprint.conftest import encode, procedural  # noqa: E402
-from tests.s3server import TEST_CREDENTIALS, free_port, start_s3_server  # noqa: E402
+from culturebridge.accounts import create_api_token, get_user_by_name
+from culturebridge.catalog import NewWork, create_work
+from culturebridge.pipeline.ingest import ingest
+from culturebridge.platform import Platform, init_platform
+from culturebridge.settings import Settings
+from culturebridge.storage.schema import jobs
+from tests.fingerprint.conftest import encode, procedural
+from tests.s3server import TEST_CREDENTIALS, free_port, start_s3_server
 
 PASSWORD = "bench-password"
 
@@ -190,7 +190,7 @@ def bench_ray(env: Env, n: int) -> dict[str, Any]:
     return out
 
 
-def _latency_run(base: str, rate: float, seconds: float, token: str, work_id: str) -> dict[str, Any]:
+def _latency_run(base: list[str], rate: float, seconds: float, token: str, work_id: str) -> dict[str, Any]:
     import httpx
 
     lat: list[float] = []

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from culturebridge.cli import main
-from culturebridge.settings import load_settings
 from culturebridge.platform import media_store
+from culturebridge.settings import load_settings
 from culturebridge.storage.media import LocalMediaStore
 from tests.factories import png_bytes
 

@@ -27,10 +27,17 @@ from culturebridge.pipeline import list_jobs, run_one, statuses
 from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform, init_platform
 from culturebridge.settings import Settings
+from culturebridge.storage.media import LocalMediaStore, MediaStore
 from culturebridge.storage.schema import assets
 from tests.factories import make_work
 
 from .conftest import encode, photo, procedural
+
+
+def _local(media: MediaStore) -> LocalMediaStore:
+    """These tests run on the local store: reach its files directly."""
+    assert isinstance(media, LocalMediaStore)
+    return media
 
 PASSWORD = "password-for-tests"
 
@@ -125,7 +132,7 @@ def test_bad_and_flat_files_are_recorded_not_fatal(fp_platform: Platform) -> Non
     work = _work(fp_platform, "mei", "坏文件")
     tiny = _upload(fp_platform, work, encode(Image.new("RGB", (4, 4), (1, 2, 3))), "tiny.png", "mei")
     lost = _upload(fp_platform, work, encode(photo("camera")), "lost.png", "mei")
-    fp_platform.media.path(lost.storage_key).unlink()  # the store lost the blob
+    _local(fp_platform.media).path(lost.storage_key).unlink()  # the store lost the blob
     flat = _upload(fp_platform, work, encode(Image.new("RGB", (300, 200), (90, 120, 200))), "flat.png", "mei")
     text = _upload(fp_platform, work, "山不在高，有仙则名。水不在深，有龙则灵。".encode() * 3, "poem.txt", "mei")
     _run(fp_platform)

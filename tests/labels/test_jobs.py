@@ -24,8 +24,15 @@ from culturebridge.labels.jobs import JOB_KIND, stored_check
 from culturebridge.pipeline import enqueue, list_jobs, statuses
 from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform
+from culturebridge.storage.media import LocalMediaStore, MediaStore
 from tests.factories import jpeg_bytes, make_work, png_bytes
 from tests.labels.conftest import run_jobs
+
+
+def _local(media: MediaStore) -> LocalMediaStore:
+    """These tests run on the local store: reach its files directly."""
+    assert isinstance(media, LocalMediaStore)
+    return media
 
 
 def _work(platform: Platform, *, ai: bool, owner: str = "mei", title: str = "剪纸") -> Work:
@@ -39,7 +46,7 @@ def _upload(platform: Platform, work: Work, data: bytes, name: str, owner: str =
 
 
 def _bytes(platform: Platform, asset: Asset) -> bytes:
-    return platform.media.path(asset.storage_key).read_bytes()
+    return _local(platform.media).path(asset.storage_key).read_bytes()
 
 
 def _assets(platform: Platform, work: Work) -> list[Asset]:
@@ -211,7 +218,7 @@ def test_publication_of_a_human_work_is_the_asset_itself(labels_platform: Platfo
 def test_a_lost_media_file_fails_the_job_and_the_stage_clearly(labels_platform: Platform) -> None:
     work = _work(labels_platform, ai=True)
     asset = _upload(labels_platform, work, png_bytes(), "gen.png")
-    labels_platform.media.path(asset.storage_key).unlink()
+    _local(labels_platform.media).path(asset.storage_key).unlink()
     ran = run_jobs(labels_platform)
     assert [j.kind for j in ran if j.kind == JOB_KIND] == [JOB_KIND]
     with labels_platform.db.read() as conn:

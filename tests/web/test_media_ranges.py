@@ -76,11 +76,10 @@ def test_upload_to_an_unreachable_store_records_nothing(tmp_path: Path, s3_env: 
 
     platform = open_platform(settings)
     try:
-        with pytest.raises(MediaStoreUnavailable):
-            with platform.db.write() as conn:
-                admin = get_user_by_name(conn, "admin")
-                work = make_work(conn, admin)
-                ingest(conn, platform, admin, work.id, io.BytesIO(png_bytes()), "pic.png")
+        with pytest.raises(MediaStoreUnavailable), platform.db.write() as conn:
+            admin = get_user_by_name(conn, "admin")
+            work = make_work(conn, admin)
+            ingest(conn, platform, admin, work.id, io.BytesIO(png_bytes()), "pic.png")
         with platform.db.read() as conn:
             assert conn.execute(select(func.count()).select_from(assets)).scalar_one() == 0
     finally:

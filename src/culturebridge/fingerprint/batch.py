@@ -198,7 +198,7 @@ def _on_ray(db: Database, database_url: str, scan_id: str, rows: list[tuple[str,
              log_to_driver=False, configure_logging=False)
     try:
         task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=False)(scan_batch)
-        rows_ref = ray.put(rows)
+        rows_ref: Any = ray.put(rows)
         pending = {task.remote(database_url, scan_id, rows_ref, part, s3): len(part) for part in batches}
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

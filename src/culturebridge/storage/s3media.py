@@ -24,6 +24,7 @@ sources (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables, profil
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -198,10 +199,7 @@ class S3MediaStore:
         with self._lock:
             pending = self._pending.pop(staged.temp_path, None)
         if pending is not None and not pending.cancel():
-            try:
-                pending.result()
-            except Exception:  # the upload of a refused file failed: nothing to keep either way
-                pass
+            pending.exception()  # wait; a failed upload of a refused file leaves nothing to keep
         staged.temp_path.unlink(missing_ok=True)
 
     def delete(self, key: str) -> None:
@@ -357,10 +355,8 @@ class _ObjectReader(io.RawIOBase):
 
     def _drop(self) -> None:
         if self._body is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection may fail again
                 self._body.close()
-            except Exception:  # closing a broken connection may fail again; it is dropped anyway
-                pass
             self._body = None
 
     def close(self) -> None:
