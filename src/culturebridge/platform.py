@@ -1,18 +1,21 @@
-"""The running platform: settings, the database and the media store, opened together.
+"""The opened platform: settings, the database and the media store, handed around together.
 
-`init_platform` makes a fresh data directory usable (folders, schema, keys, first admin);
-`open_platform` opens an initialised one. Nothing here runs at import time.
+`open_platform` opens an initialised data directory. Creating one (folders, schema, keys, the
+first admin) needs every stage's key makers, so it lives at the top, in
+`culturebridge.pipeline.init_platform`. Nothing here runs at import time.
+
+The media store is a local folder by default, or an S3-compatible bucket when `media_url` is
+`s3://BUCKET/PREFIX`; the shared files (saved indexes, feed snapshots every process loads)
+live beside the media: in `<data_dir>/shared/`, or under `PREFIX/_shared/` in the bucket.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from culturebridge.accounts.users import User, create_user, list_users
-from culturebridge.catalog.assets import IngestLimits, referenced_keys
-from culturebridge.errors import ConfigurationError, Conflict, DataDirNotInitialised
+from culturebridge.catalog import IngestLimits, referenced_keys
+from culturebridge.errors import ConfigurationError, DataDirNotInitialised
 from culturebridge.settings import Settings
 from culturebridge.storage import Database, LocalMediaStore, MediaStore
 from culturebridge.storage.shared import LocalSharedFiles, S3SharedFiles, SharedFiles
@@ -25,7 +28,7 @@ class Platform:
     settings: Settings
     db: Database
     media: MediaStore
-    shared: SharedFiles | None = None
+    shared: SharedFiles | None = field(default=None)
 
     def __post_init__(self) -> None:
         if self.shared is None:
@@ -45,17 +48,7 @@ class Platform:
         self.db.close()
 
 
-def open_platform(settings: Settings) -> Platform:
-    """Open an initialised data directory; DataDirNotInitialised otherwise."""
-    data_dir = settings.data_dir
-    if not (data_dir / MARKER).exists():
-        raise DataDirNotInitialised(str(data_dir))
-    db = Database.open(settings.resolved_database_url)
-    db.migrate()
-    return Platform(settings, db, media_store(settings))
-
-
-def media_store(settings: Settings, url: str | None = None) -> MediaStore:
+def open_media_store(settings: Settings, url: str | None = None) -> MediaStore:
     """The media store `url` (default: the `media_url` setting) names: a folder or s3://BUCKET/PREFIX."""
     target = settings.media_url if url is None else url
     if target.startswith("s3://"):
@@ -65,8 +58,7 @@ def media_store(settings: Settings, url: str | None = None) -> MediaStore:
                                      spool_dir=settings.data_dir / "spool")
     if not target:
         return LocalMediaStore(settings.resolved_media_dir)
-    if target.startswith("file://"):
-        target = target[len("file://"):]
+    target = target.removeprefix("file://")
     if "://" in target:
         raise ConfigurationError(f"media URL {target!r} is neither a folder nor s3://BUCKET/PREFIX")
     return LocalMediaStore(Path(target))
@@ -81,38 +73,24 @@ def shared_files(settings: Settings, media: MediaStore) -> SharedFiles:
     return LocalSharedFiles(settings.data_dir / "shared")
 
 
-def init_platform(settings: Settings, admin_username: str, admin_password: str) -> tuple[Platform, User]:
-    """Create folders, migrate the schema, create keys and the first admin."""
+def open_platform(settings: Settings) -> Platform:
+    """Open an initialised data directory; DataDirNotInitialised otherwise."""
     data_dir = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings.resolved_media_dir.mkdir(parents=True, exist_ok=True)
-    keys = settings.keys_dir
-    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(keys, 0o700)
+    if not (data_dir / MARKER).exists():
+        raise DataDirNotInitialised(str(data_dir))
     db = Database.open(settings.resolved_database_url)
     db.migrate()
-    media = media_store(settings)
-    ensure = getattr(media, "ensure_bucket", None)
-    if ensure is not None:
-        ensure()
-    platform = Platform(settings, db, media)
-    with db.write() as conn:
-        if any(u.role == "admin" for u in list_users(conn)):
-            raise Conflict(f"{data_dir} is already initialised with an admin", hint="use `culturebridge serve`")
-        admin = create_user(conn, admin_username, admin_password, "admin", display_name=admin_username)
-    from culturebridge.pipeline.stages import key_makers
-
-    for make_keys in key_makers():
-        make_keys(settings)
-    (data_dir / MARKER).write_text("culturebridge data directory\n", encoding="utf-8")
-    return platform, admin
+    return Platform(settings, db, open_media_store(settings))
 
 
-def sweep_media(platform: Platform) -> list[str]:
-    # Only blobs older than `media_sweep_grace_seconds` go: another process may be between
-    # storing a blob and committing its row.
-    """Remove blobs no asset refers to (left by a crash between store and commit)."""
+def sweep_media(platform: Platform, grace_seconds: float | None = None) -> list[str]:
+    """Remove blobs no asset refers to (left by a crash between store and commit).
+
+    Only blobs older than `grace_seconds` (default: the `media_sweep_grace_seconds` setting)
+    go: a younger one may be another process's ingest that has stored its file and not yet
+    committed the asset row.
+    """
     with platform.db.read() as conn:
         keep = referenced_keys(conn)
-    return platform.media.sweep(keep, platform.settings.media_sweep_grace_seconds)
-
+    grace = platform.settings.media_sweep_grace_seconds if grace_seconds is None else grace_seconds
+    return platform.media.sweep(keep, grace)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from culturebridge.cli import main
-from culturebridge.platform import media_store
+from culturebridge.platform import open_media_store
 from culturebridge.settings import load_settings
 from culturebridge.storage.media import LocalMediaStore
 from tests.factories import png_bytes
@@ -35,7 +35,7 @@ def test_migrate_to_s3_resumes_and_back(tmp_path: Path, monkeypatch: pytest.Monk
     assert main(["init", "--password", "admin-password"]) == 0
     keys = _add_images(tmp_path, capsys, 3)
     settings = load_settings()
-    target = media_store(settings, s3_url)
+    target = open_media_store(settings, s3_url)
     # An earlier run stopped after one blob: the next run copies the rest only.
     local = LocalMediaStore(data / "media")
     with local.open(keys[0]) as fh:
@@ -53,6 +53,6 @@ def test_migrate_to_s3_resumes_and_back(tmp_path: Path, monkeypatch: pytest.Monk
     assert main(["media", "migrate", "--to", str(back)]) == 0
     restored = LocalMediaStore(back)
     assert set(restored.keys()) == set(keys)
-    restored.path(keys[1]).write_bytes(b"rotten")
+    (back / keys[1][:2] / keys[1]).write_bytes(b"rotten")
     assert main(["media", "migrate", "--to", str(back), "--verify-existing"]) == 7
     assert "sha256" in capsys.readouterr().err

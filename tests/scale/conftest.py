@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.conftest import _drop_postgres_database, _fresh_postgres_database
 from tests.s3server import TEST_CREDENTIALS

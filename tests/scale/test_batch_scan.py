@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from culturebridge.accounts import get_user_by_name
-from culturebridge.fingerprint import jobs as fp_jobs
+from culturebridge.fingerprint import JOB_KIND as FINGERPRINT
+from culturebridge.fingerprint import platform_library
 from culturebridge.fingerprint.batch import S3Access, batch_scan, list_corpus
-from culturebridge.fingerprint.jobs import platform_library
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import ASSET_ADDED, ingest, run_one
+from culturebridge.pipeline import job_handlers
 from culturebridge.platform import Platform
 from culturebridge.storage.s3media import parse_s3_url, s3_client
 from tests.factories import make_work
@@ -33,7 +33,7 @@ def _register(platform: Platform, n: int) -> dict[int, str]:
         work = make_work(conn, admin, "图库", kind="image")
         for seed in range(n):
             ids[seed] = ingest(conn, platform, admin, work.id, io.BytesIO(encode(procedural(seed))), f"{seed}.png").id
-    handlers = {fp_jobs.JOB_KIND: fp_jobs.handler(platform)}
+    handlers = {k: h for k, h in job_handlers(platform).items() if k in (ASSET_ADDED, FINGERPRINT)}
     while run_one(platform.db, handlers) is not None:
         pass
     return ids

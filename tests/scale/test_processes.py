@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from culturebridge.accounts import get_user_by_name
 from culturebridge.fingerprint._tables import fingerprint_conflicts, fingerprints
-from culturebridge.pipeline.ingest import ingest
-from culturebridge.storage.schema import jobs
+from culturebridge.jobs import ingest
+from culturebridge.jobs._tables import jobs
 from tests.factories import make_work
 from tests.fingerprint.conftest import make_video
 from tests.scale.conftest import Deployment, open_deployment

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from culturebridge.accounts import create_api_token, get_user_by_name
+from culturebridge.catalog._tables import assets
 from culturebridge.feed._tables import served, snapshots
 from culturebridge.feed.live import refresh_catalog
 from culturebridge.feed.publish import publish_work
-from culturebridge.storage.schema import assets
 from tests.factories import make_work, png_bytes
 from tests.s3server import free_port
 from tests.scale.conftest import Deployment, open_deployment

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from culturebridge.accounts import get_user_by_name
+from culturebridge.catalog._tables import assets
 from culturebridge.errors import MediaStoreUnavailable
-from culturebridge.pipeline.ingest import ingest
-from culturebridge.platform import Platform, init_platform
+from culturebridge.jobs import ingest
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
-from culturebridge.storage.schema import assets
 from culturebridge.web import create_app
-from culturebridge.web.media import parse_range
 from tests.factories import make_work, png_bytes
 from tests.s3server import free_port
 from tests.web.conftest import PASSWORD, login
@@ -33,16 +33,6 @@ def any_platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pla
     platform, _ = init_platform(settings, "admin", PASSWORD)
     yield platform
     platform.close()
-
-
-def test_parse_range() -> None:
-    assert parse_range(None, 100) is None
-    assert parse_range("bytes=0-9", 100) == (0, 10)
-    assert parse_range("bytes=90-", 100) == (90, 100)
-    assert parse_range("bytes=-5", 100) == (95, 100)
-    assert parse_range("bytes=50-500", 100) == (50, 100)
-    assert parse_range("bytes=100-", 100) == "unsatisfiable"
-    assert parse_range("bytes=0-1,5-6", 100) is None  # several ranges: the whole file
 
 
 def test_raw_asset_answers_ranges(any_platform: Platform) -> None:

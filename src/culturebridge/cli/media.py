@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from culturebridge.catalog.assets import referenced_keys
+from culturebridge.catalog import referenced_keys
 from culturebridge.cli._context import console, context, print_json
 from culturebridge.errors import ExternalServiceError
-from culturebridge.platform import media_store, sweep_media
+from culturebridge.platform import open_media_store, sweep_media
 from culturebridge.storage.migrate import migrate_media
 
 app = typer.Typer(help="The media store: migrate between a folder and S3, sweep.", no_args_is_help=True)
@@ -22,7 +22,7 @@ def migrate_command(
 ) -> None:
     """Copy every referenced blob to another store (resumable; each blob's SHA-256 is checked)."""
     platform = context(ctx).platform()
-    target = media_store(platform.settings, to)
+    target = open_media_store(platform.settings, to)
     ensure = getattr(target, "ensure_bucket", None)
     if ensure is not None:
         ensure()

@@ -35,7 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 from culturebridge.errors import ConfigurationError, MediaStoreUnavailable, NotFound
@@ -229,11 +229,15 @@ class S3MediaStore:
         return int(head["ContentLength"])
 
     def open(self, key: str) -> BinaryIO:
-        return self.open_range(key, 0, self.size(key))
+        return self._reader(key, 0, self.size(key))
 
     def open_range(self, key: str, start: int, end: int) -> BinaryIO:
-        """Bytes `start` to `end` (exclusive) as a stream that resumes after a broken read."""
-        return io.BufferedReader(_ObjectReader(self, self.object_name(key), start, max(start, end)), CHUNK)
+        """Bytes `start`..`end` (inclusive, as in an HTTP Range), as a stream that resumes after a broken read."""
+        return self._reader(key, start, end + 1)
+
+    def _reader(self, key: str, start: int, stop: int) -> BinaryIO:
+        return cast(BinaryIO, io.BufferedReader(_ObjectReader(self, self.object_name(key), start, max(start, stop)),
+                                                CHUNK))
 
     def local_file(self, key: str) -> AbstractContextManager[Path]:
         return self._local_file(key)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from culturebridge.pipeline import Worker
-from culturebridge.pipeline.stages import job_handlers
+from culturebridge.jobs import Worker
+from culturebridge.pipeline import job_handlers
 from culturebridge.platform import open_platform
 from culturebridge.settings import load_settings
 from culturebridge.web.app import create_app

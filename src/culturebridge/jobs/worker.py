@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from culturebridge.errors import Error
-from culturebridge.pipeline.jobs import LEASE_SECONDS, Job, claim_next, finish, renew_lease, report_progress
+from culturebridge.jobs.queue import LEASE_SECONDS, Job, claim_next, finish, renew_lease, report_progress
 from culturebridge.storage import Database
 
 log = logging.getLogger(__name__)
