@@ -431,3 +431,35 @@ class MediaCorrupt(VerificationFailed):
 
     def __init__(self, key: str, actual: str) -> None:
         super().__init__("sha256", f"blob {key} hashes to {actual}", hint="restore it from a backup")
+# --- create ------------------------------------------------------------------------------------
+
+
+class EndpointFailed(ExternalServiceError):
+    """A generation endpoint (chat, images, speech) failed, timed out or could not be reached."""
+
+
+class GenerationUnusable(ExternalServiceError):
+    """An endpoint answered, but with something we cannot use (not an image, too large, wrong language)."""
+
+
+class BriefRefused(InvalidInput):
+    """A creation brief asks for what the policy pack forbids; `clause` names the clause."""
+
+    def __init__(self, clause: str, clause_text: str, explanation: str) -> None:
+        super().__init__(
+            f"brief refused under clause {clause} ({clause_text}): {explanation}",
+            hint="rewrite the brief so it keeps the canon; nothing was generated",
+        )
+        self.clause = clause
+
+
+class DraftNotFound(NotFound):
+    """No creation draft or attempt with that id."""
+
+
+class GenerationCancelled(Conflict):
+    """A generation was cancelled by its requester before it finished; nothing was saved."""
+
+
+class PublicationBlocked(Conflict):
+    """A work cannot be published while its review decision is reject."""

@@ -54,6 +54,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("job_lease_seconds", int, 60, "How long a job worker's claim lasts unless renewed; a killed worker's job is retried after it."),
     Setting("web_workers", int, 1, "Web server processes `serve` starts (each runs job_workers job threads)."),
     Setting("ray_address", str, "", "Ray cluster (HOST:PORT) for batch scans; empty runs them in this process."),
+    Setting("create_endpoints", str, "", "Named generation endpoints, space-separated NAME=BASE_URL[@CHAT_MODEL][?images=M&speech=M&voice=V&key_env=VAR]; keys come from the environment."),
+    Setting("create_endpoint", str, "", "Default generation endpoint: a name from create_endpoints or BASE_URL[@MODEL]; empty uses llm_base_url."),
+    Setting("create_timeout_s", int, 120, "Seconds to wait for one generation request before it counts as failed."),
+    Setting("create_max_image_bytes", int, 20_000_000, "Largest generated image accepted, in bytes."),
+    Setting("create_image_size", str, "1024x1024", "Size asked of the images endpoint (WIDTHxHEIGHT)."),
 )
 
 
@@ -83,6 +88,11 @@ class Settings:
     job_lease_seconds: int = 60
     web_workers: int = 1
     ray_address: str = ""
+    create_endpoints: str = ""
+    create_endpoint: str = ""
+    create_timeout_s: int = 120
+    create_max_image_bytes: int = 20_000_000
+    create_image_size: str = "1024x1024"
 
     @property
     def resolved_database_url(self) -> str:

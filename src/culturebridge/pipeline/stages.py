@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from culturebridge import feed, fingerprint, labels, localize, review, rights
+from culturebridge import create, feed, fingerprint, labels, localize, review, rights
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import ASSET_ADDED, Handler, Progress, enqueue
 from culturebridge.platform import Platform
@@ -31,6 +31,7 @@ _HANDLERS: dict[str, HandlerFactory] = {
     review.JOB_KIND: review.handler,
     localize.JOB_KIND: localize.handler,
     feed.REFRESH_JOB: feed.refresh_handler,
+    create.JOB_KIND: create.handler,
 }
 
 # Functions `culturebridge init` calls to create each stage's keys in the data directory.

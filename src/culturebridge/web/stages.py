@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from culturebridge.web import create as create_web
 from culturebridge.web import feed as feed_web
 from culturebridge.web import fingerprint as fingerprint_web
 from culturebridge.web import labels as labels_web
@@ -26,6 +27,7 @@ def work_panels() -> list[PanelProvider]:
         review_web.review_panel,
         localize_web.localize_panel,
         feed_web.feed_panel,
+        create_web.create_panel,
     ]
 
 
@@ -40,4 +42,5 @@ def stage_routers() -> list[APIRouter]:
         localize_web.api_router,
         feed_web.router,
         feed_web.api_router,
+        create_web.router,
     ]
