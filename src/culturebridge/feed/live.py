@@ -28,13 +28,13 @@ from sqlalchemy import Connection, select
 
 from culturebridge import catalog
 from culturebridge.errors import InvalidFeedRequest, UnknownMarket
+from culturebridge.feed._tables import snapshots
 from culturebridge.feed.catalog_model import (
     BuildConfig,
     ContentCache,
     build_market_model,
     load_market,
 )
-from culturebridge.feed._tables import snapshots
 from culturebridge.feed.content import TextEncoder, UsemEncoder
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
@@ -160,7 +160,7 @@ def load_snapshots(platform: Platform, name: str) -> dict[str, MarketSnapshot] |
         if not platform.files.get(name, path):
             return None
         with path.open("rb") as fh:
-            head = pickle.load(fh)  # noqa: S301 - written by this platform's own refresh
+            head = pickle.load(fh)
     if not isinstance(head, dict) or head.get("format") != SNAPSHOT_FORMAT:
         return None
     snaps = head["snapshots"]

@@ -8,10 +8,19 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from culturebridge.errors import Error
-from culturebridge.jobs.queue import LEASE_SECONDS, Job, claim_next, finish, renew_lease, report_progress
+from culturebridge.jobs.queue import (
+    LEASE_SECONDS,
+    Job,
+    claim_next,
+    finish,
+    renew_lease,
+    report_progress,
+)
 from culturebridge.storage import Database
 
 log = logging.getLogger(__name__)
@@ -57,10 +66,10 @@ class _Heartbeat:
             try:
                 if not renew_lease(db, job_id, worker, lease):
                     return
-            except Exception:  # the database may be briefly away; the next beat tries again
+            except SQLAlchemyError:  # the database may be briefly away; the next beat tries again
                 log.warning("could not renew the lease of job %s", job_id)
 
-    def __enter__(self) -> _Heartbeat:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
