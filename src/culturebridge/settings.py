@@ -47,6 +47,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
     Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
+    Setting("media_url", str, "", "Where media live: empty for the local media_dir, or s3://BUCKET/PREFIX for an S3-compatible store."),
+    Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, Ceph, a local test server); empty means AWS. Credentials come from AWS_* variables."),
+    Setting("s3_region", str, "", "S3 region name; empty uses the AWS default chain."),
+    Setting("media_sweep_grace_seconds", int, 3600, "Unreferenced blobs younger than this are kept by the sweep (ingests still in flight)."),
+    Setting("job_lease_seconds", int, 60, "How long a job worker's claim lasts unless renewed; a killed worker's job is retried after it."),
+    Setting("web_workers", int, 1, "Web server processes `serve` starts (each runs job_workers job threads)."),
+    Setting("ray_address", str, "", "Ray cluster (HOST:PORT) for batch scans; empty runs them in this process."),
     Setting("create_endpoints", str, "", "Named generation endpoints, space-separated NAME=BASE_URL[@CHAT_MODEL][?images=M&speech=M&voice=V&key_env=VAR]; keys come from the environment."),
     Setting("create_endpoint", str, "", "Default generation endpoint: a name from create_endpoints or BASE_URL[@MODEL]; empty uses llm_base_url."),
     Setting("create_timeout_s", int, 120, "Seconds to wait for one generation request before it counts as failed."),
@@ -86,6 +93,13 @@ class Settings:
     llm_api_key: str = ""
     mt_model_dir: str = ""
     label_propagator: str = "culturebridge"
+    media_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    media_sweep_grace_seconds: int = 3600
+    job_lease_seconds: int = 60
+    web_workers: int = 1
+    ray_address: str = ""
     create_endpoints: str = ""
     create_endpoint: str = ""
     create_timeout_s: int = 120

@@ -20,6 +20,7 @@ from culturebridge.cli import feed as feed_cli
 from culturebridge.cli import fingerprint as fingerprint_cli
 from culturebridge.cli import labels as labels_cli
 from culturebridge.cli import localize as localize_cli
+from culturebridge.cli import media as media_cli
 from culturebridge.cli import platform as platform_cli
 from culturebridge.cli import review as review_cli
 from culturebridge.cli import rights as rights_cli
@@ -67,6 +68,7 @@ app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)
 app.add_typer(feed_cli.app, name="feed")
+app.add_typer(media_cli.app, name="media")
 app.add_typer(create_cli.app, name="create")
 app.add_typer(audit_cli.app, name="audit")
 

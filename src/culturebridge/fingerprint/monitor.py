@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Connection, select
 
 from culturebridge.catalog import Asset, ancestors_of, get_asset, get_work, lineage
-from culturebridge.errors import Error, InvalidInput, NotFound
+from culturebridge.errors import Error, InvalidInput, MediaStoreUnavailable, NotFound
 from culturebridge.fingerprint._tables import fingerprints
 from culturebridge.fingerprint.conflicts import record_conflict, refresh_work_status
 from culturebridge.fingerprint.shared_library import library_lock, platform_library, remember
@@ -73,6 +73,8 @@ def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Stat
             )
     except NotFound as exc:  # the store lost the blob: recorded, like an undecodable file
         return None, "failed", f"cannot read {asset.original_name}: {exc.message}"[:2000]
+    except MediaStoreUnavailable:
+        raise  # the store's fault, not the file's: the job fails and can be run again
     except Error as exc:
         return None, "failed", exc.diagnostic()[:2000]
     reason = unmatchable_reason(fp)
