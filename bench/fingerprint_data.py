@@ -53,6 +53,35 @@ class Picture:
     tiles: tuple[Image.Image, ...]
 
 
+def texture(tile: Image.Image) -> float:
+    """Share of 8x8 blocks (of the tile at 256 px, grey) whose pixels vary (std > 4 levels)."""
+    grey = np.asarray(tile.convert("L").resize((256, 256)), np.float32)
+    return float((grey.reshape(32, 8, 32, 8).std(axis=(1, 3)) > 4).mean())
+
+
+FLAT, LOW_TEXTURE = 0.05, 0.15  # texture() below FLAT: no picture to copy; below LOW: smooth art
+
+
+def texture_class(tile: Image.Image) -> str:
+    """'flat' (left out), 'low' (smooth gradients, reported apart) or 'textured'."""
+    t = texture(tile)
+    return "flat" if t < FLAT else "low" if t < LOW_TEXTURE else "textured"
+
+
+def _same_content(a: Image.Image, b: Image.Image) -> bool:
+    """Two tiles that are the same picture (a repeating pattern) or mirror images (symmetric art).
+
+    No detector can tell those apart, so they are not distinct regions: keep one.
+    """
+
+    def norm(img: Image.Image) -> np.ndarray:
+        g = np.asarray(img.convert("L").resize((64, 64)), np.float32)
+        return (g - g.mean()) / (g.std() + 1e-6)
+
+    x, y = norm(a), norm(b)
+    return max(float((x * y).mean()), float((x * y[:, ::-1]).mean())) > 0.85
+
+
 def _series(path: Path) -> str:
     stem = path.stem
     if "_by_" in stem:
@@ -81,7 +110,9 @@ def _tiles(img: Image.Image) -> tuple[Image.Image, ...]:
     for j in range(ny):
         for i in range(nx):
             box = (x0 + i * TILE, y0 + j * TILE, x0 + (i + 1) * TILE, y0 + (j + 1) * TILE)
-            out.append(jpeg(img.crop(box), 90))
+            tile = jpeg(img.crop(box), 90)
+            if not any(_same_content(tile, t) for t in out):
+                out.append(tile)
     return tuple(out)
 
 
@@ -239,7 +270,7 @@ TRANSFORMS: dict[str, Transform] = {
     "JPEG q30": lambda im, rng: jpeg(im, 30),
     "crop10+label+JPEG": chain(crop(0.10), label, lambda im, rng: jpeg(im, 50)),
     "crop10+mirror+JPEG": chain(crop(0.10), lambda im, rng: ImageOps.mirror(im),
-                                lambda im, rng: jpeg(im, 50)),  # fmt: skip
+                                lambda im, rng: jpeg(im, 50)),
     "rotate3+crop10": chain(rotate(3), crop(0.10)),
     "crop20+rotate5+caption": chain(crop(0.20), rotate(5), caption),
     "pillarbox+logo+resize": chain(logo, frame(16 / 9), lambda im, rng: im.resize((480, 270))),

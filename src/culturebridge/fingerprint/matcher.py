@@ -228,7 +228,7 @@ class Library:
         votes = Counter(owner[keep & (owner >= 0)].tolist())
         hits.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
         if common.any():
-            trimmed = Features(view.points[keep], view.descriptors[keep])
+            trimmed = Features(view.points[keep], view.descriptors[keep], view.size)
             query = ImageFingerprint(query.hashes, (trimmed, *query.views[1:]))
         return sorted(hits), query
 
