@@ -152,6 +152,25 @@ class ImageFingerprint:
         return cls(tuple(hashes), tuple(views))
 
 
+def pack_features(features: Features) -> bytes:
+    """One view's keypoints as bytes (count, frame size, points, descriptors)."""
+    n = len(features.descriptors)
+    return (struct.pack(">IHH", n, *features.size) + features.points.astype(">f4").tobytes()
+            + features.descriptors.astype(np.uint8).tobytes())  # fmt: skip
+
+
+def unpack_features(data: bytes) -> Features:
+    """Parse bytes written by `pack_features`."""
+    if len(data) < 8:
+        raise MalformedFingerprint("keypoint block is truncated")
+    n, w, h = struct.unpack_from(">IHH", data)
+    if len(data) != 8 + n * 40:
+        raise MalformedFingerprint("keypoint block has the wrong length")
+    points = np.frombuffer(data, ">f4", n * 2, 8).astype(np.float32).reshape(n, 2)
+    desc = np.frombuffer(data, np.uint8, n * 32, 8 + n * 8).reshape(n, 32).copy()
+    return Features(points, desc, (w, h))
+
+
 @dataclass(frozen=True)
 class ImageComparison:
     """Evidence that a query image copies a reference: best PDQ distance and RANSAC inliers."""
@@ -235,13 +254,13 @@ def _normalise(rgb: Rgb) -> Rgb:
     return np.asarray(out, dtype=np.uint8)
 
 
-def orb_features(rgb: Rgb) -> Features:
-    """ORB keypoint positions and descriptors of an image normalised to 512 px."""
+def orb_features(rgb: Rgb, *, count: int = _ORB_FEATURES) -> Features:
+    """ORB keypoint positions and descriptors (at most `count`) of an image normalised to 512 px."""
     norm = _normalise(rgb)
     grey = cv2.cvtColor(norm, cv2.COLOR_RGB2GRAY)
     size = (int(norm.shape[1]), int(norm.shape[0]))
     orb = cv2.ORB_create(  # type: ignore[attr-defined]  # OpenCV's stubs omit the factory
-        nfeatures=_ORB_FEATURES, fastThreshold=_FAST_THRESHOLD
+        nfeatures=count, fastThreshold=_FAST_THRESHOLD
     )
     kps, desc = orb.detectAndCompute(grey, None)
     if desc is None or not kps:
