@@ -1,14 +1,26 @@
-"""Benchmark of the fingerprint stage: copy-detection accuracy and lookup speed.
+"""Benchmark of the fingerprint stage: copy detection on real pictures and footage, and speed.
 
-Images: source pictures (real photographs from scikit-image's samples and Debian wallpapers
-when `desktop-base` is installed, plus procedural pictures) under each transformation of the
-brief, and distractor pictures that copy nothing. For plain PDQ and for our method (PDQ +
-ORB/RANSAC through the `Library`), the score threshold is set so that at most 1% of the
-distractor queries match anything; recall per transformation is reported at that threshold
-and at the library's default decision. Smaller runs for audio and video; speed of the
-multi-index hash lookup at 1M codes.
+Images: real photographs, paintings and illustrations (Debian wallpaper packages and
+scikit-image's samples, `fingerprint_data.py`), cut into 900-px tiles and split ONCE by
+series into a development and a held-out part. In each part two tiles of every multi-tile
+picture and three in four single-tile pictures are registered; every registered tile is then
+queried under each transformation (crops 5-20%, rotations of 3 and 5 degrees, letterbox,
+pillarbox, label, caption box, logo, brightness, mirror, resize, JPEG q30, combinations), and
+the negatives — the other tiles of the same pictures (distinct regions), unregistered pictures
+and pictures of one procedural style — are queried too. Reported per part: recall per
+transformation (textured and low-texture tiles apart; flat tiles are left out) and false
+matches (a negative matching anything, or a copy also matching another work). The decision
+thresholds are fitted on the development part only (`--fit`). Speed: the previous method
+(`fingerprint_legacy.py`) and the new one on the same queries, per image, and their ratio.
 
-    .venv/bin/python bench/fingerprint.py [--quick]
+Video: 20-s films of slow pans and zooms over real pictures, registered; 10-s clips at random
+offsets under each disguise (crop, letterbox, mirror, caption, muted), and clips of the same
+pictures' other regions as negatives. Audio and the 1M-hash lookup speed as before.
+
+    .venv/bin/python bench/fingerprint.py [--quick | --fit | --index-only]
+
+Needs the Debian packages in `fingerprint_data.DEBIAN_PACKAGES` for the full picture set
+(it says so and runs on the rest when they are missing), ffmpeg and fonts-noto-cjk.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from PIL import Image, ImageDraw
 
 from culturebridge.fingerprint.audio import compare_audio, fingerprint_audio
 from culturebridge.fingerprint.image import (
+    compare_images,
     decode_image,
     fingerprint_array,
     fingerprint_image,
@@ -193,6 +206,58 @@ def _false_rate(t: Tally) -> tuple[int, int]:
     return matched, total
 
 
+def fit_thresholds() -> None:
+    """Fit the image decision (inliers, extent) on the DEVELOPMENT part only, every pair compared.
+
+    For every query (each registered tile under each transformation, and the negatives) every
+    registered tile is compared (no candidate lookup, so the fit sees every hard pair); the
+    rule "PDQ <= 31, or >= T inliers whose extent >= E" is scanned for the (T, E) that keeps
+    false matches <= 1% and maximises the worst transformation's recall.
+    """
+    part = build_part("dev", data.split(data.pictures())["dev"])
+    refs = [fingerprint_image(_encode(t, 90)) for _, t, _ in part.registered]
+    rng = np.random.default_rng(17)
+    rows: list[tuple[str, int, np.ndarray]] = []  # transformation, true reference (-1), features
+
+    def compare_all(img: Image.Image) -> np.ndarray:
+        q = query_fingerprint_array(decode_image(_encode(img)))
+        out = []
+        for ref in refs:
+            c = compare_images(q, ref)
+            a = c.alignment
+            out.append((c.pdq_distance, a.inliers if a else 0, a.extent if a else 0.0))
+        return np.array(out, float)
+
+    for tname, apply in data.TRANSFORMS.items():
+        for i, (_, tile, _) in enumerate(part.registered):
+            rows.append((tname, i, compare_all(apply(tile, rng))))
+    for tname in NEGATIVE_TRANSFORMS:
+        apply = data.TRANSFORMS.get(tname, lambda im, r: im)
+        for _, tile in part.distinct + part.unrelated:
+            rows.append(("negative", -1, compare_all(apply(tile, rng))))
+    best: tuple[float, float, int, float] | None = None
+    for extent in (0.0, 0.02, 0.03, 0.045, 0.06, 0.08):
+        for inliers in range(6, 41):
+            found: dict[str, list[bool]] = {}
+            false = 0
+            for tname, i, f in rows:
+                hit = (f[:, 0] <= 31) | ((f[:, 1] >= inliers) & (f[:, 2] >= extent))
+                if i >= 0:
+                    found.setdefault(tname, []).append(bool(hit[i]))
+                    hit[i] = False
+                false += bool(hit.any())
+            if false / len(rows) <= 0.01:
+                worst = min(float(np.mean(v)) for v in found.values())
+                mean = float(np.mean([np.mean(v) for v in found.values()]))
+                if best is None or (worst, mean) > best[:2]:
+                    best = (worst, mean, inliers, extent)
+                print(f"extent >= {extent:.3f}: inliers >= {inliers} keeps false matches at "
+                      f"{false}/{len(rows)}; worst recall {worst:.1%}, mean {mean:.1%}")  # fmt: skip
+                break
+    if best is not None:
+        print(f"fitted on dev: MIN_INLIERS = {best[2]}, MIN_INLIER_EXTENT = {best[3]}")
+
+
 def bench_real_images(quick: bool) -> None:
     """Recall per transformation and false matches on both parts, old method beside the new."""
     missing = data.missing_packages()
@@ -216,20 +281,38 @@ def bench_real_images(quick: bool) -> None:
               f"negatives: {len(part.distinct)} distinct regions, {len(part.unrelated)} unrelated, "
               f"{len(styles)} one-style pictures")  # fmt: skip
         new = _run(part, transforms, styles, *_new_method())
-        old = _run(part, transforms, styles, *_old_method())
-        print(f"{'transformation':<24} {'textured: new':>20} {'old':>16}   {'low-texture: new':>18} {'old':>16}")
+        print(f"{'transformation':<24} {'textured':>18} {'low-texture':>18}")
         for tname in transforms:
-            cells = [_share(t.found.get((tname, c), [])) for c in ("textured", "low") for t in (new, old)]
-            print(f"{tname:<24} {cells[0]:>20} {cells[1]:>16}   {cells[2]:>18} {cells[3]:>16}")
-        for label, t in (("new", new), ("old", old)):
-            matched, total = _false_rate(t)
-            kinds = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in t.negatives_matched.items())
-            print(f"false matches {label}: {matched}/{total} = {matched / total:.2%} "
-                  f"(copies also matched to another work {t.wrong_work}/{t.positives}; "
-                  f"negatives matched: {kinds})")  # fmt: skip
-        ratio = (new.seconds / new.queries) / (old.seconds / old.queries)
-        print(f"per image (decode + fingerprint + match): new {new.seconds / new.queries * 1000:.0f} ms, "
-              f"old {old.seconds / old.queries * 1000:.0f} ms, ratio {ratio:.2f}x")  # fmt: skip
+            cells = [_share(new.found.get((tname, c), [])) for c in ("textured", "low")]
+            print(f"{tname:<24} {cells[0]:>18} {cells[1]:>18}")
+        matched, total = _false_rate(new)
+        kinds = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in new.negatives_matched.items())
+        print(f"false matches: {matched}/{total} = {matched / total:.2%} (copies also matched to "
+              f"another work {new.wrong_work}/{new.positives}; negatives matched: {kinds})")  # fmt: skip
+        if name == "dev":
+            speed_ratio(part, 12 if quick else 60)
+
+
+def speed_ratio(part: Part, count: int) -> None:
+    """Per-image cost (decode + fingerprint + match) of the new and the previous method, same queries."""
+    methods = {"new": _new_method(), "old": _old_method()}
+    for register, _ in methods.values():
+        for work, tile, _ in part.registered:
+            register(work, _encode(tile, 90))
+    rng = np.random.default_rng(23)
+    names = list(data.TRANSFORMS)
+    seconds = dict.fromkeys(methods, 0.0)
+    for k in range(count):
+        _, tile, _ = part.registered[k % len(part.registered)]
+        payload = _encode(data.TRANSFORMS[names[k % len(names)]](tile, rng))
+        for label, (_, match) in methods.items():  # interleaved: both see the same machine load
+            t0 = time.perf_counter()
+            match(payload)
+            seconds[label] += time.perf_counter() - t0
+    new, old = seconds["new"] / count, seconds["old"] / count
+    print(f"speed per image (decode + fingerprint + match, {count} queries, "
+          f"{len(part.registered)} registered): new {new * 1000:.0f} ms, previous {old * 1000:.0f} ms, "
+          f"ratio {new / old:.2f}x")  # fmt: skip
 
 
 # --- hash index speed -----------------------------------------------------------------------
@@ -400,11 +483,11 @@ VIDEO_TRANSFORMS: dict[str, list[str]] = {  # ffmpeg output options of each disg
     "letterbox": ["-vf", "pad=iw:ih*1.4:0:ih*0.2:black"],
     "pillarbox 16:9": ["-vf", "pad=ih*16/9:ih:(ow-iw)/2:0:black"],
     "mirror": ["-vf", "hflip"],
-    "caption box, muted": ["-an", "-vf", "drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=black@0.85:t=fill,"
-                           "drawbox=x=iw*0.05:y=ih*0.86:w=iw*0.6:h=ih*0.08:color=white@0.9:t=fill"],
+    "caption box, muted": ["-an", "-vf", ("drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=black@0.85:t=fill,"
+                           "drawbox=x=iw*0.05:y=ih*0.86:w=iw*0.6:h=ih*0.08:color=white@0.9:t=fill")],
     "logo overlay": ["-vf", "drawbox=x=iw*0.78:y=ih*0.04:w=iw*0.18:h=iw*0.18:color=red@0.9:t=fill"],
-    "crop 10% + caption": ["-vf", "crop=iw*0.9:ih*0.9:iw*0.02:ih*0.08,"
-                           "drawbox=x=0:y=ih*0.84:w=iw:h=ih*0.16:color=black@0.85:t=fill"],
+    "crop 10% + caption": ["-vf", ("crop=iw*0.9:ih*0.9:iw*0.02:ih*0.08,"
+                           "drawbox=x=0:y=ih*0.84:w=iw:h=ih*0.16:color=black@0.85:t=fill")],
 }
 
 
@@ -433,7 +516,9 @@ def bench_real_video(quick: bool, tmp: Path) -> None:
     parts = data.split(data.pictures())
     for name in ("dev", "held-out"):
         pics = [p for p in parts[name] if len(p.tiles) >= 4]
-        pics = [p for p in pics if all(data.texture_class(t) != "flat" for t in p.tiles[:4])]
+        # Films of smooth gradients have no frame of PDQ quality >= 50 and few keypoints: they
+        # are reported unmatchable, not measured here.
+        pics = [p for p in pics if all(data.texture_class(t) == "textured" for t in p.tiles[:4])]
         if quick:
             pics = pics[:3]
         library = Library()
@@ -488,7 +573,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small run (about a minute)")
     parser.add_argument("--index-only", action="store_true", help="only the 1M-hash lookup speed")
+    parser.add_argument("--fit", action="store_true", help="fit the image thresholds on the dev part")
     args = parser.parse_args()
+    if args.fit:
+        fit_thresholds()
+        return
     if args.index_only:
         bench_index(1_000_000)
         return
