@@ -574,6 +574,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small run (about a minute)")
     parser.add_argument("--index-only", action="store_true", help="only the 1M-hash lookup speed")
     parser.add_argument("--fit", action="store_true", help="fit the image thresholds on the dev part")
+    parser.add_argument("--only", choices=("images", "video"), help="run one section only")
     args = parser.parse_args()
     if args.fit:
         fit_thresholds()
@@ -586,7 +587,13 @@ def main() -> None:
     cv2.setNumThreads(1)  # the machine is shared: no oversubscription
     quick = args.quick
     t0 = time.perf_counter()
+    if args.only == "video":
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_real_video(quick, Path(tmp))
+        return
     bench_real_images(quick)
+    if args.only == "images":
+        return
     bench_index(100_000 if quick else 1_000_000)
     bench_hash_speed(20 if quick else 100)
     with tempfile.TemporaryDirectory() as tmp:

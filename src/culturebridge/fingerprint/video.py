@@ -31,13 +31,13 @@ from culturebridge.errors import (
     UndecodableMedia,
 )
 from culturebridge.fingerprint.image import (
-    MIN_INLIER_EXTENT,
     MIN_INLIERS,
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
     Features,
     PdqHash,
     align,
+    counted_inliers,
     orb_features,
     pack_features,
     pdq_hash,
@@ -181,7 +181,7 @@ def local_matches(query: list[Features], reference: list[Features]) -> npt.NDArr
             if votes[j] < 6:
                 break
             found = align(q, reference[int(j)])
-            if found is not None and found.inliers >= MIN_INLIERS and found.extent >= MIN_INLIER_EXTENT:
+            if counted_inliers(found) >= MIN_INLIERS:
                 out[i, int(j)] = True
     return out
 
