@@ -10,8 +10,8 @@ from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
 from culturebridge.demo.pack import DemoPack, load_pack, render_many
 from culturebridge.feed.publish import publish_work
+from culturebridge.jobs import ingest
 from culturebridge.localize.glossary_store import seed_glossary
-from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform
 
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One row per asset (replaced when the asset is fingerprinted again). status:
 #   ok          — `data` holds the fingerprint bytes of `kind`; the asset is in the library;
@@ -38,6 +50,7 @@ fingerprint_conflicts = Table(
     Column("kind", String(16), nullable=False),
     Column("score", Float, nullable=False),
     Column("span", JSON, nullable=True),
+    Column("evidence", JSON, nullable=True),  # why it matched (Evidence.to_dict)
     Column("state", String(16), nullable=False),
     Column("decided_by", String(40), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
