@@ -18,8 +18,8 @@ from culturebridge.errors import ConflictNotFound, InvalidInput, PermissionDenie
 from culturebridge.fingerprint import (
     JOB_KIND,
     claim_fingerprints,
-    job_handler,
     decide_conflict,
+    job_handler,
     list_conflicts,
     platform_library,
     shared_library,

@@ -105,9 +105,8 @@ def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
     elif isinstance(value, VideoFingerprint):
         if not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames):
             return f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY}"
-    elif isinstance(value, TextFingerprint):
-        if not value.winnowed and not value.passages:
-            return "text too short to fingerprint"
+    elif isinstance(value, TextFingerprint) and not value.winnowed and not value.passages:
+        return "text too short to fingerprint"
     return None
 
 
