@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from culturebridge import catalog, labels
 from culturebridge.accounts import User
-from culturebridge.catalog import Work
+from culturebridge.catalog import Asset, Work
 from culturebridge.errors import InvalidInput, PermissionDenied
 from culturebridge.feed.refresh import queue_refresh
 from culturebridge.feed.store import Publication, check_market, market_language, save_publication
@@ -46,8 +46,10 @@ def localized_version(conn: Connection, work: Work, language: str) -> Work:
     return work
 
 
-def _label_text(language: str) -> str:
-    return labels.SHORT.get(base_lang(language), labels.SHORT["en"])
+def _label_text(platform: Platform, served: list[Asset], language: str) -> str:
+    """The Measures Art. 6 notice: 「AI生成」 only when a file's metadata says so; an uploader's
+    declaration alone shows 「可能为AI生成」 (labels stage, `publication_notice`)."""
+    return labels.publication_notice(platform, served, base_lang(language))
 
 
 def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> PublishResult:
@@ -74,7 +76,12 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
             skipped.append((asset.id, exc.message))
             continue
         pairs.append((asset.id, labelled.id))
-    label = _label_text(language) if ai else ""
+    if ai:
+        with platform.db.read() as conn:
+            served_files = [catalog.get_asset(conn, labelled_id) for _, labelled_id in pairs]
+        label = _label_text(platform, served_files, language)
+    else:
+        label = ""
     with platform.db.write() as conn:
         publication = save_publication(conn, work.id, market, served.id, label, actor.id, pairs)
         detail = f"published in {market}" + (f"; {len(skipped)} file(s) not labelable, not served" if skipped else "")

@@ -100,7 +100,9 @@ def _label_for(
     return label
 
 
-def _explicit(data: bytes, kind: MediaKind, req: LabelRequest) -> bytes:
+def _explicit(data: bytes, kind: MediaKind, req: LabelRequest, tier: str) -> bytes:
+    """Draw, write or speak the notice of the label's tier (Measures Art. 6: "1" 「AI生成」,
+    "2" the uploader's declaration 「可能为AI生成」, "3" detected traces 「疑似AI生成」)."""
     lang = req.explicit_lang
     assert lang is not None
     if kind == MediaKind.TEXT:
@@ -108,14 +110,14 @@ def _explicit(data: bytes, kind: MediaKind, req: LabelRequest) -> bytes:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CorruptMedia(f"text is not UTF-8 (byte {exc.start})") from None
-        return explicit.label_text(text, lang).encode("utf-8")
+        return explicit.label_text(text, lang, tier=tier).encode("utf-8")
     if kind in (MediaKind.PNG, MediaKind.JPEG, MediaKind.WEBP):
-        return explicit.label_image(data, lang)
+        return explicit.label_image(data, lang, tier=tier)
     if kind == MediaKind.MP4:
         try:
-            return explicit.label_video(data, lang)
+            return explicit.label_video(data, lang, tier=tier)
         except InvalidInput:
-            return explicit.label_audio(data, "mp4", lang, spoken=req.spoken)
+            return explicit.label_audio(data, "mp4", lang, spoken=req.spoken, tier=tier)
     audio = {
         MediaKind.MP3: "mp3",
         MediaKind.WAV: "wav",
@@ -123,7 +125,7 @@ def _explicit(data: bytes, kind: MediaKind, req: LabelRequest) -> bytes:
         MediaKind.OGG: "ogg",
     }
     if kind in audio:
-        return explicit.label_audio(data, audio[kind], lang, spoken=req.spoken)
+        return explicit.label_audio(data, audio[kind], lang, spoken=req.spoken, tier=tier)
     raise InvalidInput(
         f"explicit labels for {kind.value} files are not supported yet",
         hint="add the notice in the authoring tool; the implicit label is still written",
@@ -152,7 +154,7 @@ def apply_labels(
     source_type = COMPOSITE if request.composite else TRAINED
     out = data
     if request.explicit_lang is not None:
-        out = _explicit(out, kind, request)
+        out = _explicit(out, kind, request, label.label.value)
         kind = sniff(out)
         carrier = carrier_for(kind)
     out = carrier.write(out, label, digital_source_type=source_type)
