@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng tesseract-ocr tesseract-ocr-chi-sim postgresql)
+DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng tesseract-ocr tesseract-ocr-chi-sim postgresql
+  lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers mate-backgrounds)  # the last four: real pictures for bench/fingerprint.py
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -18,8 +18,8 @@ from culturebridge.errors import ConflictNotFound, InvalidInput, PermissionDenie
 from culturebridge.fingerprint import (
     JOB_KIND,
     claim_fingerprints,
-    job_handler,
     decide_conflict,
+    job_handler,
     list_conflicts,
     platform_library,
     shared_library,
@@ -200,3 +200,21 @@ def test_a_derivation_declared_across_owners_opens_a_conflict_with_a_note(fp_pla
     with fp_platform.db.write() as conn:  # mei, the rights holder, may accept it
         done = decide_conflict(conn, get_user_by_name(conn, "mei"), found[0].id, "licensed")
     assert done.state == "licensed"
+
+
+def test_a_conflict_keeps_why_it_matched(fp_platform: Platform) -> None:
+    original = _work(fp_platform, "mei", "剪纸原作")
+    other = _work(fp_platform, "bo", "别人的作品")
+    _upload(fp_platform, original, encode(photo("astronaut")), "astronaut.png", "mei")
+    w, h = photo("astronaut").size
+    cropped = ImageOps.mirror(photo("astronaut").crop((w // 10, h // 10, w, h)))
+    _upload(fp_platform, other, encode(cropped, "JPEG", quality=70), "crop.jpg", "bo")
+    _run(fp_platform)
+    with fp_platform.db.read() as conn:
+        (conflict,) = list_conflicts(conn)
+    evidence = conflict.evidence
+    assert evidence is not None and evidence["method"] == "keypoints", evidence
+    assert evidence["mirrored"] is True and evidence["inliers"] >= 10
+    x0, y0, x1, y1 = evidence["region"]
+    assert x1 - x0 < 0.95 and y1 - y0 < 0.95  # the copy shows part of the original
+    assert conflict.to_dict()["evidence"] == evidence

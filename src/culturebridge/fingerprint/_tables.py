@@ -50,6 +50,7 @@ fingerprint_conflicts = Table(
     Column("kind", String(16), nullable=False),
     Column("score", Float, nullable=False),
     Column("span", JSON, nullable=True),
+    Column("evidence", JSON, nullable=True),  # why it matched (Evidence.to_dict)
     Column("state", String(16), nullable=False),
     Column("decided_by", String(40), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),

@@ -49,6 +49,7 @@ class ConflictRecord:
     decided_at: datetime | None
     created_at: datetime
     note: str | None = None
+    evidence: dict[str, Any] | None = None  # why it matched: method, inliers, region, mirrored ...
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (timestamps ISO 8601)."""
@@ -66,6 +67,7 @@ class ConflictRecord:
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "created_at": self.created_at.isoformat(),
             "note": self.note,
+            "evidence": self.evidence,
         }
 
 
@@ -82,12 +84,20 @@ def _span(m: Match) -> dict[str, Any] | None:
     }
 
 
+def _evidence(m: Match) -> dict[str, Any] | None:
+    return m.evidence.to_dict() if m.evidence is not None else None
+
+
 def record_conflict(conn: Connection, asset: Asset, m: Match, *, licensed: bool, note: str | None = None) -> None:
     """Store a match as a conflict: `licensed` (settled by lineage) or open, with an optional note."""
     key = (fingerprint_conflicts.c.asset_id == asset.id) & (fingerprint_conflicts.c.matched_asset_id == m.asset_id)
     existing = conn.execute(select(fingerprint_conflicts.c.id).where(key)).first()
     if existing is not None:  # re-fingerprinted: refresh the evidence, keep the decision
-        conn.execute(fingerprint_conflicts.update().where(key).values(score=m.score, span=_span(m), kind=m.kind))
+        conn.execute(
+            fingerprint_conflicts.update()
+            .where(key)
+            .values(score=m.score, span=_span(m), kind=m.kind, evidence=_evidence(m))
+        )
         return
     conn.execute(
         fingerprint_conflicts.insert().values(
@@ -99,6 +109,7 @@ def record_conflict(conn: Connection, asset: Asset, m: Match, *, licensed: bool,
             kind=m.kind,
             score=m.score,
             span=_span(m),
+            evidence=_evidence(m),
             state="licensed" if licensed else "open",
             decided_by=LINEAGE if licensed else None,
             decided_at=now() if licensed else None,
@@ -153,6 +164,7 @@ def _conflict(row: Any) -> ConflictRecord:
         as_utc(row.decided_at) if row.decided_at else None,
         as_utc(row.created_at),
         row.note,
+        dict(row.evidence) if row.evidence else None,
     )
 
 

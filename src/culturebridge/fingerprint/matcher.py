@@ -35,6 +35,7 @@ from culturebridge.fingerprint.image import (
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
     Features,
+    ImageComparison,
     ImageFingerprint,
     compare_images,
 )
@@ -79,6 +80,17 @@ class Fingerprint:
         return cls(cast(Kind, kind), _PARSERS[kind](data))
 
 
+def image_evidence(result: ImageComparison) -> Evidence:
+    """What an image comparison measured, named for the test that decided it."""
+    a = result.alignment
+    by_keypoints = result.inliers >= MIN_INLIERS or result.pdq_distance > PDQ_MATCH_DISTANCE
+    pdq = result.pdq_distance if result.pdq_distance <= PDQ_MATCH_DISTANCE else None
+    if a is None:
+        return Evidence("pdq", pdq_distance=pdq)
+    return Evidence("keypoints" if by_keypoints else "pdq", pdq, a.inliers, a.extent, a.scale,
+                    a.angle, a.region, a.mirrored)  # fmt: skip
+
+
 def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
     """Why a fingerprint can never match anything (a flat image, silent video ...), else None."""
     value = fingerprint.value
@@ -93,9 +105,8 @@ def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
     elif isinstance(value, VideoFingerprint):
         if not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames):
             return f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY}"
-    elif isinstance(value, TextFingerprint):
-        if not value.winnowed and not value.passages:
-            return "text too short to fingerprint"
+    elif isinstance(value, TextFingerprint) and not value.winnowed and not value.passages:
+        return "text too short to fingerprint"
     return None
 
 
@@ -111,6 +122,31 @@ class MatchSpan:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Why a query matched: the measurement behind the decision (fields not measured are None).
+
+    `method` is "pdq" (global hash), "keypoints" (ORB + RANSAC similarity), "frames" (video
+    frames matched by PDQ or keypoints), "chromaprint" or "shingles"; `region` is the query's
+    frame inside the reference as fractions (x0, y0, x1, y1); `mirrored` says the query is a
+    mirror image of the reference; `frames` the share of the query's frames that matched.
+    """
+
+    method: str
+    pdq_distance: int | None = None
+    inliers: int | None = None
+    extent: float | None = None
+    scale: float | None = None
+    angle: float | None = None
+    region: tuple[float, float, float, float] | None = None
+    mirrored: bool | None = None
+    frames: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The measured fields only, for JSON."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
 class Match:
     """A registered asset the query copies, with a score in [0, 1] and, for media, a span."""
 
@@ -119,6 +155,7 @@ class Match:
     kind: Kind
     score: float
     span: MatchSpan | None = None
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +173,8 @@ class Library:
         self._pdq = HashIndex()  # image PDQ hashes; id = entry number
         self._orb = KeypointIndex()  # ORB descriptors; owner = entry number
         self._work_numbers: dict[str, int] = {}  # work id -> small int, for common keypoints
-        self._frames = HashIndex()  # video frame PDQ hashes; id = entry number
+        self._frames = HashIndex()  # video frame PDQ hashes (and mirrored); id = entry number
+        self._frame_orb = KeypointIndex()  # video frames' ORB descriptors; owner = entry number
         self._audio_values: dict[int, set[int]] = {}  # Chromaprint value -> entry numbers
         self._lsh = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM)
         self._text_postings: dict[int, set[int]] = {}  # winnowed shingle hash -> entry numbers
@@ -161,6 +199,7 @@ class Library:
         self._pdq.rebuild()
         self._frames.rebuild()
         self._orb.rebuild()
+        self._frame_orb.rebuild()
 
     def rows(self) -> Iterator[tuple[str, str, str, bytes]]:
         """The library as (work_id, asset_id, kind, fingerprint bytes) rows."""
@@ -182,11 +221,14 @@ class Library:
             for view in value.views:
                 self._orb.add(n, work, view.descriptors)
         elif isinstance(value, VideoFingerprint):
-            usable = [f.bits for f in value.frames if f.quality >= PDQ_MIN_QUALITY]
+            usable = [f.bits for f in value.frames + value.mirrored if f.quality >= PDQ_MIN_QUALITY]
             if usable:
                 self._frames.add(
                     [n] * len(usable), np.frombuffer(b"".join(usable), np.uint8).reshape(-1, 32)
                 )
+            work = self._work_numbers.setdefault(work_id, len(self._work_numbers))
+            for frame in value.keypoints():
+                self._frame_orb.add(n, work, frame.descriptors)
         elif isinstance(value, AudioFingerprint):
             for v in set(value.frames):
                 self._audio_values.setdefault(v, set()).add(n)
@@ -209,9 +251,11 @@ class Library:
             found = self._match_text(value)
         return sorted(found, key=lambda m: -m.score)[:limit]
 
-    def _match(self, n: int, score: float, span: MatchSpan | None = None) -> Match:
+    def _match(
+        self, n: int, score: float, span: MatchSpan | None = None, evidence: Evidence | None = None
+    ) -> Match:
         e = self._entries[n]
-        return Match(e.work_id, e.asset_id, e.fingerprint.kind, round(score, 4), span)
+        return Match(e.work_id, e.asset_id, e.fingerprint.kind, round(score, 4), span, evidence)
 
     def image_candidates(self, query: ImageFingerprint) -> list[int]:
         """Entry numbers worth a full image comparison: PDQ hits, then ORB vote leaders."""
@@ -228,7 +272,7 @@ class Library:
         votes = Counter(owner[keep & (owner >= 0)].tolist())
         hits.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
         if common.any():
-            trimmed = Features(view.points[keep], view.descriptors[keep])
+            trimmed = Features(view.points[keep], view.descriptors[keep], view.size)
             query = ImageFingerprint(query.hashes, (trimmed, *query.views[1:]))
         return sorted(hits), query
 
@@ -240,12 +284,19 @@ class Library:
             assert isinstance(ref, ImageFingerprint)
             result = compare_images(query, ref)
             if result.is_match:
-                out.append(self._match(n, result.score))
+                out.append(self._match(n, result.score, evidence=image_evidence(result)))
         return out
 
     def _match_video(self, query: VideoFingerprint) -> list[Match]:
         candidates = {i for f in query.frames if f.quality >= PDQ_MIN_QUALITY
                       for i, _ in self._frames.search(f.bits, PDQ_MATCH_DISTANCE)}  # fmt: skip
+        frames = query.keypoints()
+        if frames and len(self._frame_orb):
+            self._frame_orb.rebuild()
+            descriptors = np.concatenate([f.descriptors for f in frames])
+            owner, _ = self._frame_orb.search(descriptors)
+            votes = Counter(owner[owner >= 0].tolist())
+            candidates.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
         out = []
         for n in sorted(candidates):
             ref = self._entries[n].fingerprint.value
@@ -259,7 +310,8 @@ class Library:
                     r.offset_seconds + query.duration,
                     "seconds",
                 )
-                out.append(self._match(n, r.query_fraction, span))
+                evidence = Evidence("frames", frames=round(r.query_fraction, 3))
+                out.append(self._match(n, r.query_fraction, span, evidence))
         return out
 
     def _match_audio(self, query: AudioFingerprint) -> list[Match]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from culturebridge.fingerprint.matcher import MatchSpan
+from culturebridge.fingerprint.matcher import Evidence, MatchSpan
 from culturebridge.fingerprint.scan import ScanResult
 
 
@@ -43,6 +43,27 @@ def _span(span: MatchSpan | None) -> str:
     )
 
 
+def _why(evidence: Evidence | None) -> str:
+    """One line saying why a match was made (method, inliers, region, mirror, frames)."""
+    if evidence is None:
+        return ""
+    parts = [evidence.method]
+    if evidence.pdq_distance is not None:
+        parts.append(f"PDQ distance {evidence.pdq_distance}")
+    if evidence.inliers is not None:
+        parts.append(f"{evidence.inliers} inliers")
+    if evidence.region is not None:
+        x0, y0, x1, y1 = evidence.region
+        parts.append(f"region {x0:.0%}–{x1:.0%} × {y0:.0%}–{y1:.0%} of the original")
+    if evidence.angle:
+        parts.append(f"turned {evidence.angle:+.1f}°")
+    if evidence.mirrored:
+        parts.append("mirrored")
+    if evidence.frames is not None:
+        parts.append(f"{evidence.frames:.0%} of frames")
+    return ", ".join(parts)
+
+
 def render_report(results: Sequence[ScanResult], links: dict[str, WorkLink], generated: datetime) -> str:
     """The scan report as one HTML page."""
     e = html.escape
@@ -52,7 +73,8 @@ def render_report(results: Sequence[ScanResult], links: dict[str, WorkLink], gen
             rows.append(f'<tr><td>{e(r.file)}</td><td class="error" colspan="4">{e(r.error)}</td></tr>')
             continue
         if not r.matches:
-            rows.append(f'<tr><td>{e(r.file)}</td><td class="none" colspan="4">no match</td></tr>')
+            why = f"no match: unmatchable ({r.unmatchable})" if r.unmatchable else "no match"
+            rows.append(f'<tr><td>{e(r.file)}</td><td class="none" colspan="4">{e(why)}</td></tr>')
             continue
         for m in r.matches:
             link = links.get(m.work_id)
@@ -65,7 +87,8 @@ def render_report(results: Sequence[ScanResult], links: dict[str, WorkLink], gen
             )
             rows.append(
                 f"<tr><td>{e(r.file)}</td><td>{work}<br><code>{e(m.work_id)}</code> / <code>{e(m.asset_id)}</code></td>"
-                f"<td>{e(m.kind)} {m.score:.2f}</td><td>{e(_span(m.span))}</td><td>{evidence}</td></tr>"
+                f"<td>{e(m.kind)} {m.score:.2f}<br><small>{e(_why(m.evidence))}</small></td>"
+                f"<td>{e(_span(m.span))}</td><td>{evidence}</td></tr>"
             )
     matched = sum(1 for r in results if r.matches)
     return (

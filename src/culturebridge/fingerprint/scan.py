@@ -19,7 +19,7 @@ from culturebridge.errors import (
 from culturebridge.fingerprint._markup import blank_markup, blank_subtitles
 from culturebridge.fingerprint.audio import fingerprint_audio
 from culturebridge.fingerprint.image import DEFAULT_MAX_PIXELS, fingerprint_image
-from culturebridge.fingerprint.matcher import Fingerprint, Kind, Library, Match
+from culturebridge.fingerprint.matcher import Fingerprint, Kind, Library, Match, unmatchable_reason
 from culturebridge.fingerprint.text import fingerprint_text
 from culturebridge.fingerprint.video import fingerprint_video
 
@@ -39,6 +39,7 @@ class ScanResult:
     file: str
     matches: tuple[Match, ...] = field(default_factory=tuple)
     error: str | None = None
+    unmatchable: str | None = None  # fingerprinted, but can never match: why (flat image ...)
 
 
 def kind_of(path: Path) -> Kind:
@@ -143,7 +144,7 @@ def scan_paths(paths: Iterable[Path], library: Library, *, limit: int = 10) -> l
         try:
             fingerprint = guarded(str(path), partial(fingerprint_file, path))
             matches = tuple(guarded(str(path), partial(library.match, fingerprint, limit=limit)))
-            results.append(ScanResult(str(path), matches))
+            results.append(ScanResult(str(path), matches, unmatchable=unmatchable_reason(fingerprint)))
         except Error as exc:
             results.append(ScanResult(str(path), error=exc.diagnostic()))
     return results

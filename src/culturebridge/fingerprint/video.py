@@ -1,9 +1,15 @@
-"""Video fingerprints: PDQ of frames sampled at 1 fps (vPDQ) and clip alignment.
+"""Video fingerprints: PDQ of frames sampled at 1 fps (vPDQ), local features, clip alignment.
 
 vPDQ (REFERENCE §4): a query video matches a reference when at least 80% of the query's
 usable frames (PDQ quality >= 50) lie within Hamming 31 of some reference frame. To locate
 an excerpt, the query's frame sequence is also slid along the reference's and the offset
 with the most aligned frame matches gives the excerpt's start time.
+
+PDQ of a whole frame does not survive the usual disguises of a re-upload, so each frame is
+also described the way images are: the clip's uniform borders (letterbox, pillarbox) are cut
+before hashing, each frame's mirror image is hashed too, and each frame keeps its ORB
+keypoints, so a cropped or overlaid frame is recognised by the similarity transform its
+keypoints share with a reference frame (`image.align`). A frame matches when either holds.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -23,45 +30,89 @@ from culturebridge.errors import (
     NoMediaContent,
     UndecodableMedia,
 )
-from culturebridge.fingerprint.image import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, PdqHash, pdq_hash
+from culturebridge.fingerprint.image import (
+    MIN_INLIERS,
+    PDQ_MATCH_DISTANCE,
+    PDQ_MIN_QUALITY,
+    Features,
+    PdqHash,
+    align,
+    counted_inliers,
+    orb_features,
+    pack_features,
+    pdq_hash,
+    unpack_features,
+)
 
 FRAME_RATE = 1.0  # REFERENCE §4: frames at 1 fps
 VPDQ_MATCH_FRACTION = 0.8  # REFERENCE §4: >= 80% of the query's frames match
-_SIDE = 128
-_MAGIC = b"CBVID1"
+FRAME_KEYPOINTS = 200  # ORB keypoints kept per sampled frame
+_SIDE = 320  # frames are decoded at this longest side
+_FRAME_CANDIDATES = 2  # reference frames checked with RANSAC per query frame
+_MAGIC = b"CBVID1"  # PDQ of frames only
+_MAGIC2 = b"CBVID2"  # + mirrored frames' PDQ and each frame's keypoints
 
 
 @dataclass(frozen=True)
 class VideoFingerprint:
-    """PDQ hash of each frame sampled at `fps` frames per second, in time order."""
+    """PDQ hash of each frame sampled at `fps` frames per second, in time order.
+
+    `mirrored` holds the PDQ of each frame's mirror image and `local` each frame's packed ORB
+    keypoints (`image.pack_features`); both are empty for fingerprints of the first format.
+    """
 
     frames: tuple[PdqHash, ...]
     fps: float = FRAME_RATE
+    mirrored: tuple[PdqHash, ...] = ()
+    local: tuple[bytes, ...] = ()
 
     @property
     def duration(self) -> float:
         """Seconds covered by the sampled frames."""
         return len(self.frames) / self.fps
 
+    def keypoints(self) -> list[Features]:
+        """Each frame's ORB keypoints (empty when the fingerprint has none)."""
+        return [unpack_features(b) for b in self.local]
+
     def to_bytes(self) -> bytes:
         """Serialise to a compact versioned binary form."""
-        head = _MAGIC + struct.pack(">dI", self.fps, len(self.frames))
-        return head + b"".join(f.bits + bytes([f.quality]) for f in self.frames)
+        pdq = b"".join(f.bits + bytes([f.quality]) for f in self.frames)
+        if not self.mirrored and not self.local:
+            return _MAGIC + struct.pack(">dI", self.fps, len(self.frames)) + pdq
+        head = _MAGIC2 + struct.pack(">dIII", self.fps, len(self.frames), len(self.mirrored), len(self.local))
+        mirrored = b"".join(f.bits + bytes([f.quality]) for f in self.mirrored)
+        local = b"".join(struct.pack(">I", len(b)) + b for b in self.local)
+        return head + pdq + mirrored + local
 
     @classmethod
     def from_bytes(cls, data: bytes) -> VideoFingerprint:
         """Parse bytes written by `to_bytes`."""
-        pos = len(_MAGIC) + 12
-        if not data.startswith(_MAGIC) or len(data) < pos:
+        v2 = data.startswith(_MAGIC2)
+        pos = len(_MAGIC) + (20 if v2 else 12)
+        if not (v2 or data.startswith(_MAGIC)) or len(data) < pos:
             raise MalformedFingerprint("not a video fingerprint")
-        fps, n = struct.unpack_from(">dI", data, len(_MAGIC))
-        if len(data) != pos + 33 * n or not fps > 0:
+        if v2:
+            fps, n, nm, nl = struct.unpack_from(">dIII", data, len(_MAGIC))
+        else:
+            (fps, n), nm, nl = struct.unpack_from(">dI", data, len(_MAGIC)), 0, 0
+        if len(data) < pos + 33 * (n + nm) or not fps > 0 or (not v2 and len(data) != pos + 33 * n):
             raise MalformedFingerprint("video fingerprint has the wrong length")
-        frames = tuple(
+        hashes = tuple(
             PdqHash(data[pos + 33 * i : pos + 33 * i + 32], data[pos + 33 * i + 32])
-            for i in range(n)
+            for i in range(n + nm)
         )
-        return cls(frames, fps)
+        pos += 33 * (n + nm)
+        local = []
+        for _ in range(nl):
+            if len(data) < pos + 4:
+                raise MalformedFingerprint("video fingerprint is truncated")
+            (size,) = struct.unpack_from(">I", data, pos)
+            local.append(data[pos + 4 : pos + 4 + size])
+            pos += 4 + size
+        if pos != len(data):
+            raise MalformedFingerprint("video fingerprint has the wrong length")
+        return cls(hashes[:n], fps, hashes[n:], tuple(local))
 
 
 @dataclass(frozen=True)
@@ -95,20 +146,73 @@ def frame_distances(query: VideoFingerprint, reference: VideoFingerprint) -> npt
     return np.asarray(np.bitwise_count(xor).sum(axis=2, dtype=np.int64), np.int64)
 
 
+def _near(query: tuple[PdqHash, ...], reference: tuple[PdqHash, ...]) -> npt.NDArray[np.int64]:
+    """(query x reference) distances, PDQ_BITS+1 where either hash is unusable."""
+    if not query or not reference:
+        return np.full((len(query), len(reference)), 257, np.int64)
+    _, q_ok = _usable_bits(query)
+    _, r_ok = _usable_bits(reference)
+    q, _ = _usable_bits(query)
+    r, _ = _usable_bits(reference)
+    dist = np.asarray(np.bitwise_count(q[:, None, :] ^ r[None, :, :]).sum(axis=2, dtype=np.int64), np.int64)
+    return np.where(q_ok[:, None] & r_ok[None, :], dist, 257)
+
+
+def local_matches(query: list[Features], reference: list[Features]) -> npt.NDArray[np.bool_]:
+    """(query x reference frames): frames whose keypoints agree on one similarity transform.
+
+    Each query frame's descriptors are matched against all reference frames' at once; the
+    `_FRAME_CANDIDATES` reference frames with the most nearest neighbours are verified with
+    RANSAC (`image.align`), with the same inlier and extent bounds as images.
+    """
+    out = np.zeros((len(query), len(reference)), bool)
+    sizes = [len(f.descriptors) for f in reference]
+    if not query or sum(sizes) == 0:
+        return out
+    owner = np.repeat(np.arange(len(reference)), sizes)
+    pool = np.concatenate([f.descriptors for f in reference if len(f.descriptors)])
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    for i, q in enumerate(query):
+        if len(q.descriptors) < 6:
+            continue
+        nearest = [m[0] for m in matcher.knnMatch(q.descriptors, pool, k=1) if m and m[0].distance <= 64]
+        votes = np.bincount([owner[m.trainIdx] for m in nearest], minlength=len(reference))
+        for j in np.argsort(-votes)[:_FRAME_CANDIDATES]:
+            if votes[j] < 6:
+                break
+            found = align(q, reference[int(j)])
+            if counted_inliers(found) >= MIN_INLIERS:
+                out[i, int(j)] = True
+    return out
+
+
 def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> VideoComparison:
-    """vPDQ comparison plus the time offset of the query inside the reference."""
+    """vPDQ comparison plus the time offset of the query inside the reference.
+
+    A query frame matches a reference frame when their PDQ hashes (either one mirrored) are
+    within 31 bits, or, when PDQ leaves too many query frames unmatched, when their keypoints
+    agree on one similarity transform (crops, overlays).
+    """
     if not query.frames or not reference.frames:
         return VideoComparison(0.0, 0.0, 0.0, 0.0)
     _, q_ok = _usable_bits(query.frames)
     _, r_ok = _usable_bits(reference.frames)
-    dist = frame_distances(query, reference)
-    near = (dist <= PDQ_MATCH_DISTANCE) & q_ok[:, None] & r_ok[None, :]
+    dist = _near(query.frames, reference.frames)
+    for q_side, r_side in ((query.frames, reference.mirrored), (query.mirrored, reference.frames)):
+        if q_side and r_side and len(q_side) == len(query.frames) and len(r_side) == len(reference.frames):
+            dist = np.minimum(dist, _near(q_side, r_side))
+    near: npt.NDArray[np.bool_] = np.asarray(dist <= PDQ_MATCH_DISTANCE, bool)
+    weight = np.where(near, PDQ_MATCH_DISTANCE + 1 - dist, 0)
+    pdq_hits = np.asarray(near.any(axis=1), bool)
+    pdq_fraction = float(pdq_hits[q_ok].mean()) if q_ok.any() else 0.0
+    if pdq_fraction < VPDQ_MATCH_FRACTION and query.local and reference.local:
+        local = local_matches(query.keypoints(), reference.keypoints()) & ~near
+        near = near | local
+        weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
     q_hit = np.asarray(near.any(axis=1), bool)
     r_hit = np.asarray(near.any(axis=0), bool)
     q_frac = float(q_hit[q_ok].mean()) if q_ok.any() else 0.0
     r_frac = float(r_hit[r_ok].mean()) if r_ok.any() else 0.0
-    # Closer frames weigh more, so a static shot does not blur the offset.
-    weight = np.where(near, PDQ_MATCH_DISTANCE + 1 - dist, 0)
     nq, nr = near.shape
     # Diagonal k holds pairs (i, i + k): the query starting k frames into the reference.
     best_k, best, best_w = 0, 0, 0
@@ -119,14 +223,42 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     return VideoComparison(q_frac, r_frac, best_k / reference.fps, best / max(1, int(q_ok.sum())))
 
 
+def content_box(frames: list[npt.NDArray[np.uint8]], *, tolerance: int = 12) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the picture inside a clip's uniform borders (letterbox).
+
+    A row or column is border when, in every sampled frame, it is within `tolerance` grey
+    levels of the frames' corner colour for 98% of its length.
+    """
+    grey = np.stack([f.astype(np.int16).mean(axis=2) for f in frames])
+    corners = np.concatenate([grey[:, 0, 0], grey[:, 0, -1], grey[:, -1, 0], grey[:, -1, -1]])
+    ref = float(np.median(corners))
+    busy = (np.abs(grey - ref) > tolerance).any(axis=0)
+    h, w = busy.shape
+    rows = np.where(busy.mean(axis=1) > 0.02)[0]
+    cols = np.where(busy.mean(axis=0) > 0.02)[0]
+    if len(rows) == 0 or len(cols) == 0:
+        return 0, h, 0, w
+    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    if bottom - top < 0.3 * h or right - left < 0.3 * w:
+        return 0, h, 0, w
+    return top, bottom, left, right
+
+
 def fingerprint_frames(
     frames: list[npt.NDArray[np.uint8]], fps: float = FRAME_RATE
 ) -> VideoFingerprint:
-    """Fingerprint already-decoded RGB frames sampled at `fps`."""
-    return VideoFingerprint(tuple(pdq_hash(f) for f in frames), fps)
+    """Fingerprint already-decoded RGB frames sampled at `fps` (borders cut, mirrors, keypoints)."""
+    if not frames:
+        return VideoFingerprint((), fps)
+    top, bottom, left, right = content_box(frames)
+    inner = [np.ascontiguousarray(f[top:bottom, left:right]) for f in frames]
+    hashes = tuple(pdq_hash(f) for f in inner)
+    mirrored = tuple(pdq_hash(np.ascontiguousarray(f[:, ::-1])) for f in inner)
+    local = tuple(pack_features(orb_features(f, count=FRAME_KEYPOINTS)) for f in inner)
+    return VideoFingerprint(hashes, fps, mirrored, local)
 
 
-def _probe_has_video(path: Path, timeout: float) -> None:
+def _probe_has_video(path: Path, timeout: float) -> tuple[int, int]:
     cmd = ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
@@ -138,18 +270,23 @@ def _probe_has_video(path: Path, timeout: float) -> None:
         detail = out.stderr.decode(errors="replace").strip().splitlines()
         raise UndecodableMedia("video", detail[-1] if detail else "ffprobe could not read it")
     streams = json.loads(out.stdout or b"{}").get("streams", [])
-    if not any(s.get("codec_type") == "video" for s in streams):
+    video = [s for s in streams if s.get("codec_type") == "video"]
+    if not video:
         raise NoMediaContent(f"{path.name} has no video stream")
+    w, h = int(video[0].get("width") or _SIDE), int(video[0].get("height") or _SIDE)
+    return max(1, w), max(1, h)
 
 
 def extract_frames(
     path: Path, *, fps: float = FRAME_RATE, timeout: float = 600.0
 ) -> list[npt.NDArray[np.uint8]]:
-    """Decode frames at `fps` with ffmpeg, each scaled to 128x128 RGB."""
-    _probe_has_video(path, timeout)
+    """Decode frames at `fps` with ffmpeg, scaled to 320 px on the longest side (aspect kept)."""
+    w, h = _probe_has_video(path, timeout)
+    scale = _SIDE / max(w, h)
+    width, height = max(16, round(w * scale / 2) * 2), max(16, round(h * scale / 2) * 2)
     cmd = [
         "ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0",
-        "-vf", f"fps={fps},scale={_SIDE}:{_SIDE}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        "-vf", f"fps={fps},scale={width}:{height}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
     ]  # fmt: skip
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
@@ -157,13 +294,13 @@ def extract_frames(
         raise FingerprintToolFailed("ffmpeg", "not installed") from exc
     except subprocess.TimeoutExpired as exc:
         raise FingerprintToolFailed("ffmpeg", f"timed out after {timeout:.0f} s") from exc
-    size = _SIDE * _SIDE * 3
+    size = width * height * 3
     n = len(out.stdout) // size
     if n == 0:
         lines = out.stderr.decode(errors="replace").strip().splitlines()
         detail = f" ({lines[-1]})" if lines else ""
         raise NoMediaContent(f"{path.name} has a video stream but no decodable frames{detail}")
-    raw = np.frombuffer(out.stdout[: n * size], np.uint8).reshape(n, _SIDE, _SIDE, 3)
+    raw = np.frombuffer(out.stdout[: n * size], np.uint8).reshape(n, height, width, 3)
     return [raw[i] for i in range(n)]
 
 
