@@ -19,6 +19,7 @@ from culturebridge.feed.dataset import (
 from culturebridge.feed.evaluate import EvalReport, evaluate
 from culturebridge.feed.explore import ExploreConfig, ThompsonExplorer
 from culturebridge.feed.index import AnnIndex
+from culturebridge.feed.live import EventSink, add_event_sink
 from culturebridge.feed.models import (
     EaseModel,
     FactorModel,
@@ -33,14 +34,30 @@ from culturebridge.feed.ranking import BlendWeights, Reason, Slot
 from culturebridge.feed.rerank import dpp_greedy, mmr, separate_creators
 from culturebridge.feed.serving import FeedHolder, FeedModel, ServeConfig, serve
 from culturebridge.feed.simulator import SimConfig, SimResult, compare, simulate
+from culturebridge.feed.store import (
+    EVENT_TYPES,
+    Event,
+    EventType,
+    check_market,
+    get_publication,
+    iter_events,
+    list_publications,
+    parse_event,
+    record_events,
+    stored_event_ids,
+)
 
 __all__ = [
+    "EVENT_TYPES",
     "AnnIndex",
     "BlendWeights",
     "ContentModel",
     "Dataset",
     "EaseModel",
     "EvalReport",
+    "Event",
+    "EventSink",
+    "EventType",
     "ExploreConfig",
     "FactorModel",
     "FeedHolder",
@@ -55,7 +72,9 @@ __all__ = [
     "Slot",
     "ThompsonExplorer",
     "UsemEncoder",
+    "add_event_sink",
     "build_feed_model",
+    "check_market",
     "compare",
     "dpp_greedy",
     "evaluate",
@@ -66,13 +85,19 @@ __all__ = [
     "fit_model",
     "fit_popularity",
     "from_rows",
+    "get_publication",
     "item_texts",
+    "iter_events",
+    "list_publications",
     "load_movielens_100k",
     "mmr",
+    "parse_event",
+    "record_events",
     "separate_creators",
     "serve",
     "simulate",
     "split",
     "split_msr",
     "split_time",
+    "stored_event_ids",
 ]

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,17 @@ from culturebridge.ids import now
 from culturebridge.platform import Platform
 
 log = logging.getLogger(__name__)
+
+# Called in the transaction that stores an event, with the reason of the served slot the
+# event decided (None when it decided none): how later stages keep roll-ups exact.
+EventSink = Callable[[Connection, Event, str | None], None]
+EVENT_SINKS: list[EventSink] = []
+
+
+def add_event_sink(sink: EventSink) -> None:
+    """Have `sink` called for every event the live feed stores (once per sink)."""
+    if sink not in EVENT_SINKS:
+        EVENT_SINKS.append(sink)
 
 MAX_FEED = 100
 SERVED_BATCH = 500
@@ -331,6 +343,9 @@ class LiveFeed:
             decided = reason == "exploration"
             if decided:
                 add_arm_result(conn, event.market, event.work_id, event.engaged)
+            if stored:
+                for sink in EVENT_SINKS:
+                    sink(conn, event, reason)
         if not stored:
             return False
         holder = self._holders.get(event.market)
