@@ -15,6 +15,7 @@ import typer
 from culturebridge.cli import catalog as catalog_cli
 from culturebridge.cli import feed as feed_cli
 from culturebridge.cli import fingerprint as fingerprint_cli
+from culturebridge.cli import insight as insight_cli
 from culturebridge.cli import labels as labels_cli
 from culturebridge.cli import localize as localize_cli
 from culturebridge.cli import platform as platform_cli
@@ -58,6 +59,8 @@ app.add_typer(labels_cli.app, name="labels")
 app.add_typer(localize_cli.app, name="localize")
 app.add_typer(review_cli.app, name="review")
 app.add_typer(rights_cli.app, name="rights")
+app.add_typer(insight_cli.app, name="insight")
+app.add_typer(insight_cli.events_app, name="events")
 app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)

@@ -27,6 +27,7 @@ from culturebridge.insight.rollup import Signal
 
 TYPES = ("impression", "view", "like", "share", "follow", "skip", "comment")
 FIELDS = ("event_id", "viewer", "market", "work", "type", "watch_fraction", "at", "text")
+REQUIRED = ("event_id", "viewer", "market", "work", "type", "at")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,12 @@ def parse(raw: Mapping[str, Any], *, default_time: datetime | None = None) -> Au
         except ValueError as exc:
             raise InvalidInput(f"watch_fraction {data['watch_fraction']!r} is not a number") from exc
     kind = data.get("type")
-    at = parse_time(data["at"]) if data.get("at") not in (None, "") or default_time is None else default_time
+    if data.get("at") in (None, ""):
+        if default_time is None:
+            raise InvalidInput("'at' is missing: when the event happened, in ISO 8601")
+        at = default_time
+    else:
+        at = parse_time(data["at"])
     if kind == "comment":
         text = data.get("text")
         if not isinstance(text, str) or not text.strip():
