@@ -93,8 +93,8 @@ def test_csv_import_handles_bom_and_utf16(data: tuple[Path, str], tmp_path: Path
     ("event_id,viewer,market,work,type,at\nevt-bad-0001,ann,US/en,{w},view,2026-11-02\n", "line 2: a view needs"),
     ("event_id,viewer,market,work,type,at\nevt-bad-0001,ann,US/en,w-nope,like,2026-11-02\n",
      "line 2: work 'w-nope' does not exist"),
-    ("event_id,viewer,market,work,type,at\nevt-ok-00001,ann,US/en,{w},like,2026-11-02\n"
-     "=cmd|' /C calc'!A0,ann,US/en,{w},like,2026-11-02\n", "line 3: event_id"),
+    (("event_id,viewer,market,work,type,at\nevt-ok-00001,ann,US/en,{w},like,2026-11-02\n"
+      "=cmd|' /C calc'!A0,ann,US/en,{w},like,2026-11-02\n"), "line 3: event_id"),
 ])
 def test_bad_csv_names_the_line_and_imports_nothing(data: tuple[Path, str], tmp_path: Path, body: str, words: str,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,8 +121,8 @@ def test_youtube_export_import_and_refusals(data: tuple[Path, str], tmp_path: Pa
                                             capsys: pytest.CaptureFixture[str]) -> None:
     root, work = data
     f = tmp_path / "Table data.csv"
-    f.write_bytes(codecs.BOM_UTF8 + "Geography,Views,Watch time (hours),Average view duration,Average percentage viewed (%)\n"
-                  "Total,\"1,204\",50.2,0:02:30,41.5\nUS,900,40,0:02:40,44\nFR,304,10.2,0:02:00,33%\n".encode())
+    f.write_bytes(codecs.BOM_UTF8 + b"Geography,Views,Watch time (hours),Average view duration,Average percentage viewed (%)\n"
+                  b"Total,\"1,204\",50.2,0:02:30,41.5\nUS,900,40,0:02:40,44\nFR,304,10.2,0:02:00,33%\n")
     code, out, err = _run(capsys, "--data-dir", str(root), "insight", "import", "youtube", str(f), "--work", work, "--json")
     assert code == 0, err
     assert json.loads(out) == {"work_id": work, "source": "youtube", "rows": 3, "figures": 12}

@@ -74,7 +74,7 @@ def test_comments_are_moderated_and_scored(database: Database, fixed_analyzer: C
         result = ingest(conn, [good, bad, good], fixed_analyzer)
     assert (result.stored, result.duplicates, result.held_comments) == (2, 1, 1)
     with database.read() as conn:
-        status = dict(conn.execute(select(comments.c.event_id, comments.c.status)).all())  # type: ignore[arg-type]
+        status = {r[0]: r[1] for r in conn.execute(select(comments.c.event_id, comments.c.status))}
         report = work_report(conn, work)
     assert status == {"ev-com-0001": "visible", "ev-com-0002": "rejected"}
     market = report.markets[0]
@@ -95,9 +95,10 @@ def test_parse_names_what_is_wrong() -> None:
     ok = parse({"event_id": "evt-000001", "viewer": "ann", "market": "US/en", "work": "w-1", "type": "view",
                 "watch_fraction": "0.5", "at": "2026-11-02T08:00:00Z"})
     assert ok.watch_fraction == 0.5 and ok.at == T0
-    for bad, words in [({"type": "poke"}, "unknown"), ({"at": "yesterday"}, "ISO 8601"),
+    cases: list[tuple[dict[str, object], str]] = [({"type": "poke"}, "unknown"), ({"at": "yesterday"}, "ISO 8601"),
                        ({"watch_fraction": "lots"}, "not a number"), ({"type": "comment"}, "text"),
-                       ({"market": "usa"}, "COUNTRY/language"), ({"watch_fraction": None}, "watch_fraction")]:
+                       ({"market": "usa"}, "COUNTRY/language"), ({"watch_fraction": None}, "watch_fraction")]
+    for bad, words in cases:
         raw = {"event_id": "evt-000001", "viewer": "ann", "market": "US/en", "work": "w-1", "type": "view",
                "watch_fraction": 0.5, "at": "2026-11-02T08:00:00Z", **bad}
         with pytest.raises(InvalidInput, match=words):

@@ -37,6 +37,9 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.platform = platform
+    from culturebridge import insight
+
+    insight.register()  # the live feed rolls up every event it stores, in the same transaction
     templates = Jinja2Templates(directory=str(resources.files("culturebridge.web") / "templates"))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")

@@ -30,6 +30,7 @@ def work_panels() -> list[PanelProvider]:
     """Panels on the work page, in pipeline order."""
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
+    from culturebridge.web import insight as insight_web
     from culturebridge.web import labels as labels_web
     from culturebridge.web import localize as localize_web
     from culturebridge.web import review as review_web
@@ -42,6 +43,7 @@ def work_panels() -> list[PanelProvider]:
         review_web.review_panel,
         localize_web.localize_panel,
         feed_web.feed_panel,
+        insight_web.insight_panel,
     ]
 
 
@@ -49,6 +51,7 @@ def stage_routers() -> list[APIRouter]:
     """Routers of the stages' pages and API endpoints."""
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
+    from culturebridge.web import insight as insight_web
     from culturebridge.web import labels as labels_web
     from culturebridge.web import localize as localize_web
     from culturebridge.web import review as review_web
@@ -63,4 +66,6 @@ def stage_routers() -> list[APIRouter]:
         localize_web.api_router,
         feed_web.router,
         feed_web.api_router,
+        insight_web.router,
+        insight_web.api_router,
     ]
