@@ -4,7 +4,9 @@ set, weighted into Reach, Resonance and Influence, with bootstrap intervals and 
 Pure numpy over `counts[market]`, an array of BUCKETS x COUNTERS sums. Uncertainty
 (docs/insight.md): every figure's interval is the percentile interval of B bootstrap
 replicates, each resampling a market's viewer buckets with replacement (viewers are
-hashed into buckets, so a bucket is a random group of whole viewers). Sensitivity (JRC/OECD
+hashed into buckets, so a bucket is a random group of whole viewers): the percentile
+interval for raw indicators, the basic (reverse-percentile) interval for the normalised
+sub-indices and index, whose min-max bounds otherwise bias the markets at either end. Sensitivity (JRC/OECD
 Handbook on Constructing Composite Indicators, 2008, section 7): Monte Carlo draws of a
 bootstrap replicate, weights each scaled by U(1-p, 1+p) and a normalisation method; a
 market's rank interval is the 5th-95th percentile of its rank over the draws.
@@ -84,6 +86,14 @@ class IndexResult:
                 "markets": [x.to_dict() for x in self.markets]}
 
 
+def resample_weights(rng: np.random.Generator, replicates: int, buckets: int) -> Array:
+    """How often each bucket is drawn in each bootstrap replicate (rows sum to `buckets`)."""
+    draws = rng.integers(0, buckets, (replicates, buckets)) + np.arange(replicates)[:, None] * buckets
+    counts = np.bincount(draws.ravel(), minlength=replicates * buckets).reshape(replicates, buckets)
+    weights: Array = counts.astype(np.float64)
+    return weights
+
+
 def _raw(sums: Array, ind: Indicator, audience: float | None) -> Array:
     """Indicator values from counter sums (..., COUNTERS)."""
     num = sums[..., COL[ind.numerator]]
@@ -137,8 +147,7 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
     reps: dict[str, Array] = {}
     for m in names:
         c = counts[m]
-        idx = rng.integers(0, c.shape[0], (r, c.shape[0]))
-        reps[m] = np.concatenate([c.sum(axis=0)[None, :], c[idx].sum(axis=1)], axis=0)  # row 0: the estimate
+        reps[m] = np.concatenate([c.sum(axis=0)[None, :], resample_weights(rng, r, c.shape[0]) @ c], axis=0)
     inds: list[Indicator] = []
     for ind in method.indicators:
         if ind.weight <= 0:
@@ -151,11 +160,14 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
            else np.zeros((r + 1, 0)) for m in names}
     alpha = (1.0 - method.confidence) / 2.0
 
-    def fig(x: Array) -> Figure:
+    def fig(x: Array, basic: bool = False) -> Figure:
         boot = x[1:][np.isfinite(x[1:])]
         if boot.size == 0:
             return Figure(float(x[0]), float("nan"), float("nan"))
-        return Figure(float(x[0]), float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha)))
+        lo, hi = (float(q) for q in np.quantile(boot, [alpha, 1 - alpha]))
+        if basic:  # the basic (reverse-percentile) interval: corrects the bias min-max puts on the extremes
+            lo, hi = 2 * float(x[0]) - hi, 2 * float(x[0]) - lo
+        return Figure(float(x[0]), lo, hi)
 
     results: dict[str, MarketIndex] = {}
     if eligible and inds:
@@ -183,7 +195,8 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
         for j, m in enumerate(eligible):
             lo, hi = np.percentile(mc_rank[:, j], [5, 95])
             results[m] = MarketIndex(
-                m, viewers[m], True, fig(subs[:, 0, j]), fig(subs[:, 1, j]), fig(subs[:, 2, j]), fig(index[:, j]),
+                m, viewers[m], True, fig(subs[:, 0, j], True), fig(subs[:, 1, j], True), fig(subs[:, 2, j], True),
+                fig(index[:, j], True),
                 rank[m], (int(np.floor(lo)), int(np.ceil(hi))), float(np.median(mc_rank[:, j])),
                 {ind.name: fig(raw[m][:, i]) for i, ind in enumerate(inds)})
     for m in names:

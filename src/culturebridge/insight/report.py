@@ -6,6 +6,7 @@ log, so its cost does not grow with the number of events (docs/insight.md, "Roll
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import median
@@ -19,7 +20,7 @@ from culturebridge.feed import iter_events, list_publications
 from culturebridge.ids import as_utc, now
 from culturebridge.insight import rollup
 from culturebridge.insight._tables import COUNTERS, buckets, comments, external, reasons, retention
-from culturebridge.insight.index import COL, Array, Figure, IndexResult, compute_index
+from culturebridge.insight.index import COL, Array, Figure, IndexResult, compute_index, resample_weights
 from culturebridge.insight.methodology import Methodology, load
 from culturebridge.insight.rollup import ALL, BUCKETS, RETENTION_BINS, Signal
 
@@ -36,18 +37,40 @@ def bucket_counts(conn: Connection, work_id: str = ALL) -> dict[str, Array]:
     return out
 
 
+_index_cache: dict[tuple[str, str, str | None, int], tuple[tuple[Any, ...], IndexResult]] = {}
+
+
+def _stamp(conn: Connection) -> tuple[Any, ...]:
+    """Changes whenever any market total changes (a few hundred rows, no events)."""
+    row = conn.execute(select(func.count(), func.sum(buckets.c.viewers), func.sum(buckets.c.views),
+                              func.sum(buckets.c.impressions), func.sum(buckets.c.likes + buckets.c.shares
+                                                                        + buckets.c.follows + buckets.c.comments
+                                                                        + buckets.c.returners + buckets.c.skips
+                                                                        + buckets.c.explore_decided))
+                       .where(buckets.c.work_id == ALL)).one()
+    return tuple(row)
+
+
 def market_index(conn: Connection, method: Methodology | None = None, *, market: str | None = None,
                  seed: int = 0) -> IndexResult:
-    """The index of every market with events (or one)."""
-    return compute_index(bucket_counts(conn), method or load(), seed=seed, market=market)
+    """The index of every market with events (or one); recomputed only when the market totals changed."""
+    method = method or load()
+    key = (str(conn.engine.url), repr(method), market, seed)
+    stamp = _stamp(conn)
+    hit = _index_cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    result = compute_index(bucket_counts(conn), method, seed=seed, market=market)
+    if len(_index_cache) > 64:
+        _index_cache.clear()
+    _index_cache[key] = (stamp, result)
+    return result
 
 
-def _rate_figure(c: Array, num: str, den: str, rng: np.random.Generator, reps: int = 400) -> Figure | None:
+def _rate_figure(c: Array, boot: Array, num: str, den: str) -> Figure | None:
     sums = c.sum(axis=0)
     if sums[COL[den]] <= 0:
         return None
-    idx = rng.integers(0, c.shape[0], (reps, c.shape[0]))
-    boot = c[idx].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         vals = boot[:, COL[num]] / boot[:, COL[den]]
     vals = vals[np.isfinite(vals)]
@@ -99,8 +122,22 @@ class WorkReport:
                 "external": self.external}
 
 
-def completion_by_work(conn: Connection) -> dict[str, dict[str, float]]:
-    """completion(t, m) per market and work with at least MIN_WORK_VIEWS views."""
+_completion_cache: dict[str, tuple[float, dict[str, dict[str, float]]]] = {}
+COMPLETION_TTL = 60.0  # seconds a process reuses the per-work completion table (a diagnostic baseline)
+
+
+def completion_by_work(conn: Connection, *, max_age: float = COMPLETION_TTL) -> dict[str, dict[str, float]]:
+    """completion(t, m) per market and work with at least MIN_WORK_VIEWS views (cached for `max_age` s)."""
+    key = str(conn.engine.url)
+    hit = _completion_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < max_age:
+        return hit[1]
+    out = _completion_by_work(conn)
+    _completion_cache[key] = (time.monotonic(), out)
+    return out
+
+
+def _completion_by_work(conn: Connection) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = defaultdict(dict)
     rows = conn.execute(select(buckets.c.work_id, buckets.c.market, func.sum(buckets.c.views),
                                func.sum(buckets.c.completed)).where(buckets.c.work_id != ALL)
@@ -115,7 +152,7 @@ def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
     """Hoskins & Mirus (1988), operationalised as 1 - completion(t,m) / median completion in m,
     per work outside its home language, with its localization variant and IP: a diagnostic
     beside the index, never inside it."""
-    by_market = completion_by_work(conn)
+    by_market = completion_by_work(conn, max_age=0.0)
     baseline = {m: median(v.values()) for m, v in by_market.items() if v}
     out = []
     for market, works in sorted(by_market.items()):
@@ -174,8 +211,9 @@ def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit
         if work_id in market_completion and market.split("/", 1)[1] != work.original_language:
             base = median(market_completion.values())
             disc = 1.0 - market_completion[work_id] / base if base > 0 else None
+        boot = resample_weights(rng, 400, c.shape[0]) @ c
         out.append(WorkMarket(
-            market, version, version_title, funnel, {k: _rate_figure(c, n, d, rng) for k, (n, d) in RATES.items()},
+            market, version, version_title, funnel, {k: _rate_figure(c, boot, n, d) for k, (n, d) in RATES.items()},
             funnel["views"] >= MIN_WORK_VIEWS, curve, why.get(market, {}),
             [{"text": r.text, "language": r.language, "sentiment": r.sentiment, "at": as_utc(r.at).isoformat()}
              for r in visible], int(held), disc))

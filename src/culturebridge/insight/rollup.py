@@ -123,11 +123,10 @@ def _upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict
         return
     rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks between writers
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for start in range(0, len(rows), 1000):
-        stmt = dialect.insert(table).values(rows[start:start + 1000])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in counters})
-        conn.execute(stmt)
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in counters})
+    conn.execute(stmt, rows)  # one compiled statement, executemany (no per-batch SQL compilation)
 
 
 def _counter_rows(keys: Sequence[str], data: dict[Any, Counts]) -> list[dict[str, Any]]:
@@ -172,10 +171,13 @@ def _viewers(conn: Connection, signals: Sequence[Signal], d: Deltas) -> None:
         fresh.sort(key=lambda r: (r["viewer_id"], r["market"]))
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         inserted: set[tuple[str, str]] = set()
-        for start in range(0, len(fresh), 1000):
-            stmt = dialect.insert(viewer_markets).values(fresh[start:start + 1000]).on_conflict_do_nothing()
+        stmt = dialect.insert(viewer_markets).on_conflict_do_nothing()
+        if conn.dialect.name == "postgresql":  # concurrent writers: count only the rows this one inserted
             inserted.update((r[0], r[1]) for r in conn.execute(
-                stmt.returning(viewer_markets.c.viewer_id, viewer_markets.c.market)))
+                stmt.returning(viewer_markets.c.viewer_id, viewer_markets.c.market), fresh))
+        else:  # SQLite writers are serialised (BEGIN IMMEDIATE): the check above is exact
+            conn.execute(stmt, fresh)
+            inserted.update((r["viewer_id"], r["market"]) for r in fresh)
         for row in fresh:
             key = (row["viewer_id"], row["market"])
             if key in inserted:  # another writer may have counted this viewer first
