@@ -19,7 +19,7 @@ from culturebridge.feed.dataset import (
 from culturebridge.feed.evaluate import EvalReport, evaluate
 from culturebridge.feed.explore import ExploreConfig, ThompsonExplorer
 from culturebridge.feed.index import AnnIndex
-from culturebridge.feed.live import EventSink, add_event_sink
+from culturebridge.feed.live import EventSink, VariantChooser, add_event_sink, add_variant_chooser
 from culturebridge.feed.models import (
     EaseModel,
     FactorModel,
@@ -72,7 +72,9 @@ __all__ = [
     "Slot",
     "ThompsonExplorer",
     "UsemEncoder",
+    "VariantChooser",
     "add_event_sink",
+    "add_variant_chooser",
     "build_feed_model",
     "check_market",
     "compare",

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,18 @@ log = logging.getLogger(__name__)
 # event decided (None when it decided none): how later stages keep roll-ups exact.
 EventSink = Callable[[Connection, Event, str | None], None]
 EVENT_SINKS: list[EventSink] = []
+
+
+# Asked for every served card: (platform, viewer, market, work id) -> the id of another
+# version of the work to show this viewer instead (a localization experiment), or None.
+VariantChooser = Callable[[Platform, str, str, str], str | None]
+VARIANT_CHOOSERS: list[VariantChooser] = []
+
+
+def add_variant_chooser(chooser: VariantChooser) -> None:
+    """Let `chooser` swap the version of a work a viewer is shown (once per chooser)."""
+    if chooser not in VARIANT_CHOOSERS:
+        VARIANT_CHOOSERS.append(chooser)
 
 
 def add_event_sink(sink: EventSink) -> None:
@@ -195,6 +207,7 @@ class LiveFeed:
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
         self._threadpools: Any = None
+        self._variant_text: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -283,9 +296,23 @@ class LiveFeed:
             work_id = model.item_ids[slot.item]
             log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
                                  self.generation, at))
-            out.append(ServedSlot(cards[work_id], slot.reason, float(slot.score)))
+            out.append(ServedSlot(self._variant(cards[work_id], viewer, market), slot.reason, float(slot.score)))
         self._log(log)
         return out
+
+    def _variant(self, card: Card, viewer: str, market: str) -> Card:
+        """The card as this viewer sees it: another version's title and synopsis when a chooser says so."""
+        for chooser in VARIANT_CHOOSERS:
+            other = chooser(self.platform, viewer, market, card.work_id)
+            if other is not None:
+                key = (market, card.work_id, other)
+                if key not in self._variant_text:
+                    with self.platform.db.read() as conn:
+                        version = catalog.get_work(conn, other)
+                    self._variant_text[key] = (version.title(card.language), version.synopsis(card.language))
+                title, synopsis = self._variant_text[key]
+                return replace(card, title=title, synopsis=synopsis)
+        return card
 
     def _blas_one_thread(self) -> Any:
         """A context limiting BLAS to one thread (the controller scans libraries once, not per request)."""

@@ -27,10 +27,13 @@ from culturebridge.insight.report import (
 
 
 def register() -> None:
-    """Roll up every event the live feed stores, in its transaction (idempotent)."""
-    from culturebridge.feed import add_event_sink
+    """Roll up every event the live feed stores, in its transaction, and let running
+    localization experiments choose each viewer's version (idempotent)."""
+    from culturebridge.feed import add_event_sink, add_variant_chooser
+    from culturebridge.insight.experiments import variant_for
 
     add_event_sink(on_feed_event)
+    add_variant_chooser(variant_for)
 
 
 __all__ = [

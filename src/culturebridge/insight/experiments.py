@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -28,6 +29,7 @@ from culturebridge.ids import as_utc, new_id, now
 from culturebridge.insight._tables import experiment_counts, experiments
 from culturebridge.insight.methodology import load
 from culturebridge.insight.rollup import Signal
+from culturebridge.platform import Platform
 
 METRICS = ("completion", "follow")
 
@@ -93,6 +95,27 @@ def list_experiments(conn: Connection, work_id: str | None = None) -> list[Exper
     if work_id is not None:
         query = query.where(experiments.c.work_id == work_id)
     return [_row(r) for r in conn.execute(query)]
+
+
+_running: dict[str, tuple[float, dict[tuple[str, str], tuple[str, str, str]]]] = {}
+RUNNING_TTL = 5.0  # seconds a process trusts its list of running experiments
+
+
+def variant_for(platform: Platform, viewer_id: str, market: str, work_id: str) -> str | None:
+    """The version of `work_id` this viewer is shown in `market` under a running experiment (feed hook)."""
+    key = str(platform.db.engine.url)
+    hit = _running.get(key)
+    if hit is None or time.monotonic() - hit[0] > RUNNING_TTL:
+        with platform.db.read() as conn:
+            rows = conn.execute(select(experiments.c.id, experiments.c.work_id, experiments.c.market,
+                                       experiments.c.variant_a, experiments.c.variant_b)
+                                .where(experiments.c.status == "running")).all()
+        hit = (time.monotonic(), {(r.work_id, r.market): (r.id, r.variant_a, r.variant_b) for r in rows})
+        _running[key] = hit
+    exp = hit[1].get((work_id, market))
+    if exp is None:
+        return None
+    return exp[1] if assign(exp[0], viewer_id) == "A" else exp[2]
 
 
 def running_for(conn: Connection, work_id: str, market: str) -> Experiment | None:
