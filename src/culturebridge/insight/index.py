@@ -166,7 +166,7 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
             return Figure(float(x[0]), float("nan"), float("nan"))
         lo, hi = (float(q) for q in np.quantile(boot, [alpha, 1 - alpha]))
         if basic:  # the basic (reverse-percentile) interval: corrects the bias min-max puts on the extremes
-            lo, hi = 2 * float(x[0]) - hi, 2 * float(x[0]) - lo
+            lo, hi = max(0.0, 2 * float(x[0]) - hi), min(100.0, 2 * float(x[0]) - lo)  # within the 0-100 scale
         return Figure(float(x[0]), lo, hi)
 
     results: dict[str, MarketIndex] = {}
