@@ -85,3 +85,39 @@ def test_batched_events_endpoint_is_idempotent(platform: Platform, client: TestC
     assert bad.status_code == 422 and "event 0" in bad.text
     data = client.get(f"/api/v1/insight/works/{work}").json()
     assert data["first_party"][0]["funnel"]["views"] == 50
+
+
+def test_viewer_comments_are_detected_moderated_and_scored(platform: Platform, client: TestClient) -> None:
+    """The real analyzer: lingua, the review stage's safety check, VADER (en) and SnowNLP (zh)."""
+    import io
+
+    from culturebridge.feed.publish import publish_work
+    from culturebridge.pipeline.ingest import ingest as ingest_asset
+    from tests.factories import png_bytes
+    from tests.web.conftest import csrf_of
+
+    with platform.db.write() as conn:
+        mei = get_user_by_name(conn, "mei")
+        work = make_work(conn, mei).id
+        ingest_asset(conn, platform, mei, work, io.BytesIO(png_bytes()), "w.png")
+    with platform.db.read() as conn:
+        mei = get_user_by_name(conn, "mei")
+    publish_work(platform, mei, work, "US/en")
+    csrf = csrf_of(client.get("/login").text)
+    client.cookies.set("cb_viewer", "v-commenter")
+    texts = {"en": "I loved this story, the music is beautiful!", "es": "Qué bonita historia, me encantó la música",
+             "zh": "太好看了，我非常喜欢这个故事", "rude": "This is shit, what a waste of fucking time"}
+    status = {}
+    for i, (key, text) in enumerate(texts.items()):
+        r = client.post("/api/v1/insight/comments", headers={"x-csrf-token": csrf},
+                        content=json.dumps({"event_id": f"evt-comment-{i:04d}", "work_id": work, "market": "US/en",
+                                            "text": text}))
+        assert r.status_code == 201, r.text
+        status[key] = r.json()["status"]
+    assert status == {"en": "stored", "es": "stored", "zh": "stored", "rude": "held"}
+    login(client, "mei")
+    comments = client.get(f"/api/v1/insight/works/{work}").json()["first_party"][0]["comments"]
+    by_lang = {c["language"]: c for c in comments}
+    assert set(by_lang) == {"en", "es", "zh"} and by_lang["es"]["sentiment"] is None
+    assert by_lang["en"]["sentiment"] > 0.5 and by_lang["zh"]["sentiment"] > 0.5
+    assert all("fucking" not in c["text"] for c in comments)
