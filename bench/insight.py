@@ -240,7 +240,7 @@ def _app() -> object:
 # --- latency as events grow ----------------------------------------------------------------------
 
 
-def latency(sizes: list[int], backends: list[str]) -> None:
+def latency(sizes: list[int], backends: list[str], pg_max: int) -> None:
     from culturebridge.insight import ingest, market_index, parse, work_report
     from culturebridge.insight.comments import CommentAnalyzer
     from culturebridge.platform import open_platform
@@ -267,7 +267,7 @@ def latency(sizes: list[int], backends: list[str]) -> None:
             platform = open_platform(Settings(data_dir=root, database_url=url))
             loaded = 0
             try:
-                for size in sizes:
+                for size in [s for s in sizes if backend == "sqlite" or s <= pg_max]:
                     t0 = time.perf_counter()
                     chunk = 10_000
                     while loaded < size:
@@ -304,6 +304,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sections", default="accuracy,ingest,latency")
     parser.add_argument("--max-events", type=int, default=0, help="largest event count for the latency section")
+    parser.add_argument("--pg-max-events", type=int, default=100_000, help="largest event count on PostgreSQL")
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     if "accuracy" in sections:
@@ -312,9 +313,9 @@ def main() -> None:
         ingest_http(total=20_000 if args.quick else 200_000, batch=1000)
     if "latency" in sections:
         top = args.max_events or (30_000 if args.quick else 1_000_000)
-        sizes = [s for s in (10_000, 100_000, 1_000_000, 3_000_000, 10_000_000) if s <= top] or [top]
+        sizes = [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000) if s <= top] or [top]
         backends = ["sqlite"] + (["postgresql"] if os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL") else [])
-        latency(sizes, backends)
+        latency(sizes, backends, args.pg_max_events)
 
 
 if __name__ == "__main__":

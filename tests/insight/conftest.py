@@ -9,6 +9,7 @@ import pytest
 
 from culturebridge.insight import AudienceEvent
 from culturebridge.insight.comments import CommentAnalyzer, CommentVerdict
+from tests.web.conftest import client, platform  # noqa: F401  (the web fixtures, for test_web.py)
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

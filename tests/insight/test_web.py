@@ -13,7 +13,7 @@ from culturebridge.insight import AudienceEvent, ingest
 from culturebridge.platform import Platform
 from tests.factories import make_work
 from tests.insight.conftest import T0, FixedAnalyzer, audience
-from tests.web.conftest import client, login, platform  # noqa: F401  (fixtures)
+from tests.web.conftest import login
 
 
 def _world(platform: Platform) -> str:

@@ -7,6 +7,7 @@ log, so its cost does not grow with the number of events (docs/insight.md, "Roll
 from __future__ import annotations
 
 import time
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import median
@@ -20,7 +21,14 @@ from culturebridge.feed import iter_events, list_publications
 from culturebridge.ids import as_utc, now
 from culturebridge.insight import rollup
 from culturebridge.insight._tables import COUNTERS, buckets, comments, external, reasons, retention
-from culturebridge.insight.index import COL, Array, Figure, IndexResult, compute_index, resample_weights
+from culturebridge.insight.index import (
+    COL,
+    Array,
+    Figure,
+    IndexResult,
+    compute_index,
+    resample_weights,
+)
 from culturebridge.insight.methodology import Methodology, load
 from culturebridge.insight.rollup import ALL, BUCKETS, RETENTION_BINS, Signal
 
@@ -32,8 +40,9 @@ def bucket_counts(conn: Connection, work_id: str = ALL) -> dict[str, Array]:
     out: dict[str, Array] = {}
     cols = [buckets.c[c] for c in COUNTERS]
     for row in conn.execute(select(buckets.c.market, buckets.c.bucket, *cols).where(buckets.c.work_id == work_id)):
-        arr = out.setdefault(row[0], np.zeros((BUCKETS, len(COUNTERS))))
-        arr[int(row[1])] = [float(v) for v in row[2:]]
+        if row[0] not in out:
+            out[row[0]] = np.zeros((BUCKETS, len(COUNTERS)))
+        out[row[0]][int(row[1])] = row[2:]
     return out
 
 
@@ -67,15 +76,19 @@ def market_index(conn: Connection, method: Methodology | None = None, *, market:
     return result
 
 
-def _rate_figure(c: Array, boot: Array, num: str, den: str) -> Figure | None:
+def _rate_figures(c: Array, boot: Array) -> dict[str, Figure | None]:
+    """Every rate of RATES with its 95% percentile interval over the bootstrap replicates `boot`."""
     sums = c.sum(axis=0)
-    if sums[COL[den]] <= 0:
-        return None
+    nums = [COL[n] for n, _ in RATES.values()]
+    dens = [COL[d] for _, d in RATES.values()]
     with np.errstate(invalid="ignore", divide="ignore"):
-        vals = boot[:, COL[num]] / boot[:, COL[den]]
-    vals = vals[np.isfinite(vals)]
-    lo, hi = np.quantile(vals, [0.025, 0.975]) if vals.size else (np.nan, np.nan)
-    return Figure(float(sums[COL[num]] / sums[COL[den]]), float(lo), float(hi))
+        vals = boot[:, nums] / boot[:, dens]
+    vals = np.where(np.isfinite(vals), vals, np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: that rate has no denominator
+        lo, hi = np.nanquantile(vals, [0.025, 0.975], axis=0)
+    return {name: None if sums[d] <= 0 else Figure(float(sums[n] / sums[d]), float(lo[k]), float(hi[k]))
+            for k, (name, n, d) in enumerate(zip(RATES, nums, dens, strict=True))}
 
 
 FUNNEL = ("impressions", "views", "half", "completed", "likes", "shares", "follows")
@@ -186,6 +199,17 @@ def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit
     why: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
     for r in conn.execute(select(reasons).where(reasons.c.work_id == work_id)):
         why[r.market][r.reason] = (int(r.engaged), int(r.skipped))
+    held_by_market = {str(m): int(n) for m, n in conn.execute(
+        select(comments.c.market, func.count()).where((comments.c.work_id == work_id) & (comments.c.status != "visible"))
+        .group_by(comments.c.market))}
+    shown: dict[str, list[Any]] = defaultdict(list)
+    if comments_limit > 0:
+        rows = conn.execute(select(comments.c.market, comments.c.text, comments.c.language, comments.c.sentiment,
+                                   comments.c.at)
+                            .where((comments.c.work_id == work_id) & (comments.c.status == "visible"))
+                            .order_by(comments.c.at.desc()).limit(comments_limit * 20))
+        for r in rows:
+            shown[r.market].append(r)
     out = []
     for market in sorted(set(counts) | set(pubs)):
         c = counts.get(market, np.zeros((BUCKETS, len(COUNTERS))))
@@ -199,13 +223,8 @@ def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit
         if pub is not None and pub.served_work_id != work_id:
             version = pub.served_work_id
             version_title = catalog.get_work(conn, pub.served_work_id).title(pub.language)
-        visible = conn.execute(select(comments.c.text, comments.c.language, comments.c.sentiment, comments.c.at)
-                               .where((comments.c.work_id == work_id) & (comments.c.market == market)
-                                      & (comments.c.status == "visible"))
-                               .order_by(comments.c.at.desc()).limit(comments_limit)).all()
-        held = conn.execute(select(func.count()).select_from(comments).where(
-            (comments.c.work_id == work_id) & (comments.c.market == market) & (comments.c.status != "visible"))
-        ).scalar_one()
+        visible = shown.get(market, [])[:comments_limit]
+        held = held_by_market.get(market, 0)
         market_completion = completion.get(market, {})
         disc = None
         if work_id in market_completion and market.split("/", 1)[1] != work.original_language:
@@ -213,7 +232,7 @@ def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit
             disc = 1.0 - market_completion[work_id] / base if base > 0 else None
         boot = resample_weights(rng, 400, c.shape[0]) @ c
         out.append(WorkMarket(
-            market, version, version_title, funnel, {k: _rate_figure(c, boot, n, d) for k, (n, d) in RATES.items()},
+            market, version, version_title, funnel, _rate_figures(c, boot),
             funnel["views"] >= MIN_WORK_VIEWS, curve, why.get(market, {}),
             [{"text": r.text, "language": r.language, "sentiment": r.sentiment, "at": as_utc(r.at).isoformat()}
              for r in visible], int(held), disc))
