@@ -98,15 +98,19 @@ def work_cmd(
 def discount_cmd(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Cultural-discount diagnostic: 1 - completion(t,m) / median completion in m, outside the home language."""
     from culturebridge.cli._context import context, print_json
-    from culturebridge.insight import cultural_discount
+    from culturebridge.insight import cultural_discount, discount_summary
 
     with context(ctx).platform().db.read() as conn:
         rows = cultural_discount(conn)
+    summary = discount_summary(rows)
     if as_json:
-        print_json(rows)
+        print_json({"works": rows, "summary": summary})
         return
     if not rows:
         typer.echo("not enough views outside home markets yet")
+    for by, groups in summary.items():
+        typer.echo(f"median discount by {by}: " + "; ".join(f"{k} {g['median']:+.2f} ({g['works']:.0f})"
+                                                          for k, g in groups.items()))
     for r in rows:
         typer.echo(f"  {r['market']:<8} {r['title'][:30]:<30} {r['variant']:<24} {r['ip'][:16]:<16} "
                    f"completion {r['completion']:.2f} vs {r['baseline']:.2f}  discount {r['discount']:+.2f}")

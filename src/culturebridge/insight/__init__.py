@@ -20,6 +20,7 @@ from culturebridge.insight.methodology import Methodology, load, load_weights_fi
 from culturebridge.insight.report import (
     WorkReport,
     cultural_discount,
+    discount_summary,
     market_index,
     rebuild,
     work_report,
@@ -39,6 +40,6 @@ def register() -> None:
 __all__ = [
     "SCORED_LANGUAGES", "Analysis", "AudienceEvent", "CommentAnalyzer", "CommentVerdict", "Experiment",
     "IndexResult", "IngestResult", "MarketIndex", "Methodology", "WorkReport", "analyze", "assign",
-    "compute_index", "create", "cultural_discount", "ingest", "list_experiments", "load", "load_weights_file",
-    "market_index", "on_feed_event", "parse", "rebuild", "register", "reweight", "work_report",
+    "compute_index", "create", "cultural_discount", "discount_summary", "ingest", "list_experiments", "load",
+    "load_weights_file", "market_index", "on_feed_event", "parse", "rebuild", "register", "reweight", "work_report",
 ]

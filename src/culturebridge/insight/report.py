@@ -186,6 +186,17 @@ def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
     return out
 
 
+def discount_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Median cultural discount and count per localization variant, per IP and per kind of work."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for by in ("variant", "ip", "kind"):
+        groups: dict[str, list[float]] = defaultdict(list)
+        for r in rows:
+            groups[str(r[by]) or "(none)"].append(float(r["discount"]))
+        out[by] = {k: {"median": round(median(v), 4), "works": len(v)} for k, v in sorted(groups.items())}
+    return out
+
+
 def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit: int = 20) -> WorkReport:
     """A work's funnel, rates with intervals, retention, feed reasons, comments and versions per market."""
     work = catalog.get_work(conn, work_id)

@@ -65,7 +65,12 @@ def _work_for(conn: Connection, user: User, work_id: str) -> Work:
 @router.get("/studio/insight")
 def insight_page(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """Market index with intervals and rank intervals, re-weighting sliders, discount, experiments, works."""
-    from culturebridge.insight import cultural_discount, list_experiments, market_index
+    from culturebridge.insight import (
+        cultural_discount,
+        discount_summary,
+        list_experiments,
+        market_index,
+    )
 
     platform = platform_of(request)
     method = _method(dict(request.query_params))
@@ -86,7 +91,9 @@ def insight_page(request: Request, user: Annotated[User, Depends(require_user)])
             [(m.market, m.rank or 0, *(m.rank_interval or (0, 0))) for m in ranked], len(ranked), "rank intervals")
         charts["grid"] = svg.market_grid([(m.market, None if m.index is None else m.index.value)
                                           for m in result.markets], "markets")
+    summary = discount_summary(discount)
     return render(request, "insight/index.html", result=result, charts=charts, method=method, discount=discount,
+                  summary=summary,
                   experiments=exps, works=works, staff=staff,
                   weights={s: method.subindex_weights[s] for s in SUBS})
 
@@ -231,13 +238,14 @@ def work_json(request: Request, work_id: str, user: Annotated[User, Depends(requ
 
 
 @api_router.get("/discount")
-def discount_json(request: Request, user: Annotated[User, Depends(require_user)]) -> list[dict[str, Any]]:
+def discount_json(request: Request, user: Annotated[User, Depends(require_user)]) -> dict[str, Any]:
     """The cultural-discount diagnostic (admin, reviewer)."""
-    from culturebridge.insight import cultural_discount
+    from culturebridge.insight import cultural_discount, discount_summary
 
     require_role(user, "admin", "reviewer")
     with platform_of(request).db.read() as conn:
-        return cultural_discount(conn)
+        rows = cultural_discount(conn)
+    return {"works": rows, "summary": discount_summary(rows)}
 
 
 @api_router.get("/experiments/{experiment_id}")
