@@ -21,8 +21,9 @@ from culturebridge.catalog import Work
 from culturebridge.errors import InvalidInput, InvalidWeights
 from culturebridge.web import insight_svg as svg
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.i18n import translator
 from culturebridge.web.panels import Panel
-from culturebridge.web.render import render
+from culturebridge.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/insight", tags=["insight"])
@@ -138,10 +139,11 @@ def work_page(request: Request, work_id: str, user: Annotated[User, Depends(requ
     with platform_of(request).db.read() as conn:
         _work_for(conn, user, work_id)
         report = work_report(conn, work_id)
+    t = translator(locale_of(request))
     charts = {
         m.market: {
-            "funnel": svg.funnel([(k, m.funnel[k]) for k in ("impressions", "views", "half", "completed", "likes",
-                                                             "shares", "follows")], "funnel " + m.market),
+            "funnel": svg.funnel([(t("insight.step." + k), m.funnel[k]) for k in (
+                "impressions", "views", "half", "completed", "likes", "shares", "follows")], "funnel " + m.market),
         } for m in report.markets}
     retention = svg.curves([(m.market, m.retention) for m in report.markets if m.funnel["views"]], "retention")
     return render(request, "insight/work.html", report=report, charts=charts, retention=retention)

@@ -27,7 +27,7 @@ def _svg(height: float, body: str, title: str) -> Markup:
 def interval_bars(rows: Sequence[tuple[str, float | None, float | None, float | None]], title: str,
                   top: float = 100.0) -> Markup:
     """Horizontal bars (value) with an interval whisker [low, high]; None draws "not enough data"."""
-    row_h, left, right = 26, 70, W - 10
+    row_h, left, right = 26, 70, W - 40
     scale = (right - left) / top if top > 0 else 0.0
     parts = []
     for i, (label, value, low, high) in enumerate(rows):
@@ -42,7 +42,7 @@ def interval_bars(rows: Sequence[tuple[str, float | None, float | None, float | 
             parts.append(f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y + 10}" y2="{y + 10}" stroke="#1a365d" stroke-width="2"/>'
                          f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{y + 5}" y2="{y + 15}" stroke="#1a365d"/>'
                          f'<line x1="{x2:.1f}" x2="{x2:.1f}" y1="{y + 5}" y2="{y + 15}" stroke="#1a365d"/>')
-        parts.append(f'<text x="{right}" y="{y + 13}" font-size="10" text-anchor="end">{value:.1f}</text>')
+        parts.append(f'<text x="{W - 4}" y="{y + 13}" font-size="10" text-anchor="end">{value:.1f}</text>')
     return _svg(16 + len(rows) * row_h, "".join(parts), title)
 
 
