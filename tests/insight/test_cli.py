@@ -136,3 +136,39 @@ def test_youtube_export_import_and_refusals(data: tuple[Path, str], tmp_path: Pa
     f.write_text("Geography,Views\nUS,=cmd|' /C calc'!A0\n", encoding="utf-8")
     code, _, err = _run(capsys, "--data-dir", str(root), "insight", "import", "youtube", str(f), "--work", work)
     assert code == 2 and "line 2, column 'Views': a spreadsheet formula" in err
+
+
+def test_tiktok_export_by_country(data: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root, work = data
+    f = tmp_path / "tiktok.csv"
+    f.write_bytes("Country/Region,Video views,Likes,Watched full video (%)\nTH,1200,88,31.5%\nMY,300,12,22%\n"
+                  .encode("utf-16"))
+    code, out, err = _run(capsys, "--data-dir", str(root), "insight", "import", "tiktok", str(f), "--work", work, "--json")
+    assert code == 0, err
+    assert json.loads(out)["figures"] == 6
+    code, _, err = _run(capsys, "--data-dir", str(root), "insight", "import", "vimeo", str(f), "--work", work)
+    assert code == 2 and "unknown source 'vimeo'" in err
+
+
+def test_experiment_and_discount_commands(data: tuple[Path, str], tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    root, work = data
+    from culturebridge.platform import open_platform
+
+    platform = open_platform(Settings(data_dir=root))
+    with platform.db.write() as conn:
+        other = make_work(conn, get_user_by_name(conn, "admin"), title="另一版").id
+    platform.close()
+    code, out, err = _run(capsys, "--data-dir", str(root), "insight", "experiment", "create", work, "--market", "US/en",
+                          "--a", work, "--b", other, "--json")
+    assert code == 0, err
+    exp = json.loads(out)["id"]
+    code, out, _ = _run(capsys, "--data-dir", str(root), "insight", "experiment", "show", exp, "--json")
+    shown = json.loads(out)
+    assert shown["status"] == "running" and shown["decision"] == "no difference yet" and shown["interval"] is None
+    code, out, _ = _run(capsys, "--data-dir", str(root), "insight", "experiment", "list")
+    assert exp in out and "running" in out
+    code, out, _ = _run(capsys, "--data-dir", str(root), "insight", "discount", "--json")
+    assert code == 0 and json.loads(out) == {"works": [], "summary": {"variant": {}, "ip": {}, "kind": {}}}
+    code, out, _ = _run(capsys, "--data-dir", str(root), "insight", "rebuild")
+    assert code == 0 and "rolled up 0 event(s)" in out
