@@ -314,7 +314,7 @@ def main() -> None:
     if "accuracy" in sections:
         accuracy(runs=40 if args.quick else 200, bootstrap=200 if args.quick else 400)
     if "ingest" in sections:
-        ingest_http(total=20_000 if args.quick else 200_000, batch=1000)
+        ingest_http(total=20_000 if args.quick else 100_000, batch=1000)
     if "latency" in sections:
         top = args.max_events or (30_000 if args.quick else 1_000_000)
         sizes = [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000) if s <= top] or [top]
