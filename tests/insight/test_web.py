@@ -92,7 +92,7 @@ def test_viewer_comments_are_detected_moderated_and_scored(platform: Platform, c
     import io
 
     from culturebridge.feed.publish import publish_work
-    from culturebridge.pipeline.ingest import ingest as ingest_asset
+    from culturebridge.jobs import ingest as ingest_asset
     from tests.factories import png_bytes
     from tests.web.conftest import csrf_of
 

@@ -12,11 +12,13 @@ from culturebridge.catalog.assets import (
     superseded_by,
 )
 from culturebridge.catalog.canon import CanonCard
+from culturebridge.catalog.canon_files import default_canon_dir, load_canon_dir, load_canon_file
 from culturebridge.catalog.ips import add_ip, get_ip, get_ip_by_id, list_ips, update_canon
 from culturebridge.catalog.lineage import (
     Lineage,
     add_derivation,
     ancestors_of,
+    derived_works,
     layout,
     lineage,
     sources_of,
@@ -29,8 +31,10 @@ from culturebridge.catalog.models import (
     Derivation,
     Work,
 )
+from culturebridge.catalog.sniff import ZIP, detect, is_ooxml_package
 from culturebridge.catalog.works import (
     NewWork,
+    can_edit,
     can_view,
     count_works,
     create_work,
@@ -39,12 +43,14 @@ from culturebridge.catalog.works import (
     require_editor,
     require_viewer,
     update_work,
+    work_ids_owned_by,
 )
 
 __all__ = [
     "DERIVATION_KINDS",
     "IP",
     "WORK_KINDS",
+    "ZIP",
     "Asset",
     "CanonCard",
     "Derivation",
@@ -56,19 +62,26 @@ __all__ = [
     "add_derivation",
     "add_ip",
     "ancestors_of",
+    "can_edit",
     "can_view",
     "count_works",
     "create_work",
+    "default_canon_dir",
+    "derived_works",
+    "detect",
     "find_assets_by_hash",
     "get_asset",
     "get_ip",
     "get_ip_by_id",
     "get_work",
+    "is_ooxml_package",
     "layout",
     "lineage",
     "list_assets",
     "list_ips",
     "list_works",
+    "load_canon_dir",
+    "load_canon_file",
     "referenced_keys",
     "reinstate_asset",
     "require_editor",
@@ -78,4 +91,5 @@ __all__ = [
     "superseded_by",
     "update_canon",
     "update_work",
+    "work_ids_owned_by",
 ]

@@ -11,8 +11,8 @@ from culturebridge.catalog import NewWork
 from culturebridge.demo.audience import write_history
 from culturebridge.demo.pack import DemoPack, load_pack, render_many
 from culturebridge.feed.publish import publish_work
+from culturebridge.jobs import ingest
 from culturebridge.localize.glossary_store import seed_glossary
-from culturebridge.pipeline.ingest import ingest
 from culturebridge.platform import Platform
 
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")

@@ -5,6 +5,7 @@ comments (`_tables.py`). `register()` has the live feed call `on_feed_event` for
 event it stores, so roll-ups stay exact; the top layer calls it once per process.
 """
 
+from culturebridge.insight import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.insight.comments import SCORED_LANGUAGES, CommentAnalyzer, CommentVerdict
 from culturebridge.insight.events import AudienceEvent, IngestResult, ingest, on_feed_event, parse
 from culturebridge.insight.experiments import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table, Text
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # The counters every roll-up row carries, in this order (see docs/insight.md).
 COUNTERS: tuple[str, ...] = (

@@ -20,7 +20,7 @@ from culturebridge.platform import Platform
 from culturebridge.web import api, pages
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.errors import handle_error
-from culturebridge.web.panels import stage_routers
+from culturebridge.web.stages import stage_routers
 
 # Room for multipart framing around the largest accepted file.
 MULTIPART_SLACK = 1 << 20
@@ -37,9 +37,10 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.platform = platform
-    from culturebridge import insight
+    from culturebridge.pipeline import EVENT_HOOKS
 
-    insight.register()  # the live feed rolls up every event it stores, in the same transaction
+    for hook in EVENT_HOOKS:  # e.g. insight rolls up every event the live feed stores, in its transaction
+        hook()
     templates = Jinja2Templates(directory=str(resources.files("culturebridge.web") / "templates"))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")

@@ -1,7 +1,13 @@
-"""Each work's state per pipeline stage."""
+"""Each work's state per pipeline stage.
+
+Stages record their state with `set_status`; which stages a work page lists, and in which
+order, is the pipeline's business (`culturebridge.pipeline.STAGES`), passed to `statuses`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
@@ -10,9 +16,9 @@ from sqlalchemy import Connection, select
 
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import as_utc, now
-from culturebridge.storage.schema import stage_status
+from culturebridge.jobs._tables import stage_status
 
-STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 StageState = Literal["pending", "running", "done", "failed", "skipped"]
 STATES: tuple[StageState, ...] = ("pending", "running", "done", "failed", "skipped")
 
@@ -27,8 +33,8 @@ class StageStatus:
 
 def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: str | None = None) -> None:
     """Record where a work stands in one stage (insert or replace)."""
-    if stage not in STAGES:
-        raise InvalidInput(f"stage {stage!r} is not one of {', '.join(STAGES)}")
+    if not _STAGE_NAME.fullmatch(stage):
+        raise InvalidInput(f"stage {stage!r} is not a stage name (lowercase letters, digits, '-'; at most 32)")
     if state not in STATES:
         raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}")
     key = (stage_status.c.work_id == work_id) & (stage_status.c.stage == stage)
@@ -39,11 +45,11 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
         conn.execute(stage_status.insert().values(work_id=work_id, stage=stage, **values))
 
 
-def statuses(conn: Connection, work_id: str) -> list[StageStatus]:
-    """One entry per stage, `pending` where nothing was recorded yet."""
+def statuses(conn: Connection, work_id: str, stages: Sequence[str]) -> list[StageStatus]:
+    """One entry per stage of `stages`, in that order, `pending` where nothing was recorded yet."""
     rows = {r.stage: r for r in conn.execute(select(stage_status).where(stage_status.c.work_id == work_id))}
     out = []
-    for stage in STAGES:
+    for stage in stages:
         row = rows.get(stage)
         if row is None:
             out.append(StageStatus(stage, "pending", None, None))
