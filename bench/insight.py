@@ -161,7 +161,7 @@ def _setup_platform(root: Path, database_url: str = "") -> tuple[str, str]:
     """A fresh platform with one work; returns (work id, admin API token)."""
     from culturebridge.accounts import create_api_token, get_user_by_name
     from culturebridge.catalog import NewWork, create_work
-    from culturebridge.platform import init_platform
+    from culturebridge.pipeline import init_platform
     from culturebridge.settings import Settings
 
     platform, _ = init_platform(Settings(data_dir=root, database_url=database_url), "admin", "bench-password-123")

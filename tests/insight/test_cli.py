@@ -10,7 +10,8 @@ import pytest
 
 from culturebridge.accounts import get_user_by_name
 from culturebridge.cli import main
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.factories import make_work
 from tests.insight.conftest import audience

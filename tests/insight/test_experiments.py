@@ -12,7 +12,8 @@ from culturebridge.accounts import get_user_by_name
 from culturebridge.errors import InvalidExperiment
 from culturebridge.insight import AudienceEvent, analyze, assign, create, ingest
 from culturebridge.insight.experiments import msprt, variant_for
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.factories import make_work
 from tests.insight.conftest import T0, FixedAnalyzer
