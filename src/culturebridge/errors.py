@@ -81,6 +81,30 @@ class ConfigurationError(Error):
     exit_code = 8
 
 
+class Unavailable(Error):
+    """The platform cannot take this request now (write lock busy, rate limit); retry after `retry_after` s."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = max(1, int(retry_after))
+
+
+class DatabaseBusy(Unavailable):
+    """Another writer held the database's write lock longer than `db_busy_seconds`."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(
+            f"the database is busy with another write (waited {waited:.0f} s)",
+            hint="retry in a few seconds; a long batch may be running", retry_after=5,
+        )
+
+
+class RateLimited(Unavailable):
+    """A client, viewer or account sent more requests than its limit allows."""
+
+
 # --- catalog and storage ------------------------------------------------------------------
 
 
@@ -119,6 +143,18 @@ class CorruptMedia(InvalidInput):
 
 class FileTooLarge(InvalidInput):
     """Upload exceeds the configured size limit or a decoder's safety limit."""
+
+
+class RequestTooLarge(FileTooLarge):
+    """A web request body grew past the limit of its route while it streamed in."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body is larger than {limit:,} bytes",
+                         hint="send a smaller body; file uploads have their own limit (max_upload_bytes)")
+
+
+class ArchiveTooLarge(FileTooLarge):
+    """An archive-based file (DOCX) would unpack to more than the limit (a zip bomb)."""
 
 
 class DuplicateAsset(Conflict):
@@ -430,3 +466,73 @@ class InvalidAnalyticsExport(InvalidInput):
 
 class InvalidExperiment(InvalidInput):
     """A localization experiment cannot be set up as asked (variants, market, threshold)."""
+# --- scale-out ------------------------------------------------------------------------------
+
+
+class MediaStoreUnavailable(ExternalServiceError):
+    """The object store could not be reached or kept failing (after retries)."""
+
+    def __init__(self, action: str, detail: str) -> None:
+        super().__init__(
+            f"media store unavailable while trying to {action}: {detail}",
+            hint="check media_url, s3_endpoint_url and the AWS_* credentials, then retry",
+        )
+
+
+class MediaCorrupt(VerificationFailed):
+    """A blob's bytes do not hash to its content key."""
+
+    def __init__(self, key: str, actual: str) -> None:
+        super().__init__("sha256", f"blob {key} hashes to {actual}", hint="restore it from a backup")
+# --- create ------------------------------------------------------------------------------------
+
+
+class EndpointFailed(ExternalServiceError):
+    """A generation endpoint (chat, images, speech) failed, timed out or could not be reached."""
+
+
+class GenerationUnusable(ExternalServiceError):
+    """An endpoint answered, but with something we cannot use (not an image, too large, wrong language)."""
+
+
+class BriefRefused(InvalidInput):
+    """A creation brief asks for what the policy pack forbids; `clause` names the clause."""
+
+    def __init__(self, clause: str, clause_text: str, explanation: str) -> None:
+        super().__init__(
+            f"brief refused under clause {clause} ({clause_text}): {explanation}",
+            hint="rewrite the brief so it keeps the canon; nothing was generated",
+        )
+        self.clause = clause
+
+
+class DraftNotFound(NotFound):
+    """No creation draft or attempt with that id."""
+
+
+class GenerationCancelled(Conflict):
+    """A generation was cancelled by its requester before it finished; nothing was saved."""
+
+
+class PublicationBlocked(Conflict):
+    """A work cannot be published while its review decision is reject."""
+# --- audit ---------------------------------------------------------------------------
+
+
+class QuestionSetInvalid(InvalidInput):
+    """An audit question set is malformed; the message names the question and the field."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"question set: {where}: {what}", hint="see docs/audit.md for the schema")
+        self.where = where
+
+
+class EndpointSpecInvalid(InvalidInput):
+    """An `--endpoint` or `--judge` is not NAME=BASE_URL[@MODEL]."""
+
+
+class AuditRunNotFound(NotFound):
+    """No audit run has this id."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no audit run {run_id!r}", hint="list runs with `culturebridge audit list`")

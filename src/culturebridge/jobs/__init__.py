@@ -5,10 +5,19 @@ stands; it imports no stage. What runs for each job kind and for each new asset 
 once, in `culturebridge.pipeline`.
 """
 
-from culturebridge.jobs.ingest import ASSET_ADDED, announce_asset, ingest
+from culturebridge.jobs.ingest import (
+    ASSET_ADDED,
+    COMMIT_BATCH,
+    announce_asset,
+    ingest,
+    ingest_file,
+    ingest_prepared,
+    record_prepared,
+)
 from culturebridge.jobs.queue import (
     Job,
     claim_next,
+    concerns,
     enqueue,
     enqueue_unless_waiting,
     finish,
@@ -21,6 +30,7 @@ from culturebridge.jobs.worker import Handler, Progress, Worker, run_one
 
 __all__ = [
     "ASSET_ADDED",
+    "COMMIT_BATCH",
     "Handler",
     "Job",
     "Progress",
@@ -28,12 +38,16 @@ __all__ = [
     "Worker",
     "announce_asset",
     "claim_next",
+    "concerns",
     "enqueue",
     "enqueue_unless_waiting",
     "finish",
     "get_job",
     "ingest",
+    "ingest_file",
+    "ingest_prepared",
     "list_jobs",
+    "record_prepared",
     "report_progress",
     "run_one",
     "set_status",

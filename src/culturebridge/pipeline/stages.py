@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from culturebridge import feed, fingerprint, insight, labels, localize, review, rights
+from culturebridge import create, feed, fingerprint, labels, localize, review, rights
+from culturebridge import audit, feed, fingerprint, labels, localize, review, rights
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import ASSET_ADDED, Handler, Progress, enqueue
 from culturebridge.platform import Platform
@@ -18,6 +20,10 @@ from culturebridge.settings import Settings
 
 # The stages a work page lists with their state, in pipeline order.
 STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
+
+# Stages with tables but no job, work status or keys here (listed so their tables register):
+# audit runs are started from the command line and read in the studio.
+TABLE_ONLY_STAGES = (audit,)
 
 # A job handler factory gets the opened platform and returns the handler for its job kind.
 HandlerFactory = Callable[[Platform], Handler]
@@ -31,6 +37,7 @@ _HANDLERS: dict[str, HandlerFactory] = {
     review.JOB_KIND: review.handler,
     localize.JOB_KIND: localize.handler,
     feed.REFRESH_JOB: feed.refresh_handler,
+    create.JOB_KIND: create.handler,
 }
 
 # Stages wired to the live feed: called once per process that serves or records events.

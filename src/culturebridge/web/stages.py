@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from culturebridge.web import create as create_web
+from culturebridge.web import audit as audit_web
 from culturebridge.web import feed as feed_web
 from culturebridge.web import fingerprint as fingerprint_web
 from culturebridge.web import insight as insight_web
@@ -28,6 +30,7 @@ def work_panels() -> list[PanelProvider]:
         localize_web.localize_panel,
         feed_web.feed_panel,
         insight_web.insight_panel,
+        create_web.create_panel,
     ]
 
 
@@ -44,4 +47,6 @@ def stage_routers() -> list[APIRouter]:
         feed_web.api_router,
         insight_web.router,
         insight_web.api_router,
+        create_web.router,
+        audit_web.router,
     ]
