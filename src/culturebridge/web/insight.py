@@ -295,7 +295,8 @@ async def post_comment(request: Request) -> Response:
     """An anonymous viewer's comment on a work in a market (viewer cookie, CSRF); moderated before shown."""
     from culturebridge.ids import now
     from culturebridge.insight import ingest, parse
-    from culturebridge.web.feed import VIEWER_COOKIE, live_feed
+    from culturebridge.web.feed import live_feed
+    from culturebridge.web.viewers import proven_viewer
 
     live = live_feed(request)
     client = request.client.host if request.client else "unknown"
@@ -313,7 +314,7 @@ async def post_comment(request: Request) -> Response:
         raise InvalidInput("the comment is not valid JSON") from exc
     if not isinstance(raw, dict):
         raise InvalidInput("a comment is a JSON object with event_id, work_id, market and text")
-    viewer = request.cookies.get(VIEWER_COOKIE)
+    viewer = proven_viewer(request, platform_of(request))  # the signed viewer cookie or token, as for events
     if not viewer:
         raise InvalidInput("open the feed first: comments come from a viewer", hint="load /feed/<market>")
     event = parse({**raw, "type": "comment", "viewer": viewer}, default_time=now())
