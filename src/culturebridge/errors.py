@@ -449,6 +449,23 @@ class DatasetUnavailable(ConfigurationError):
     """An evaluation data set (MovieLens-100K from the recbole wheel) is missing or damaged."""
 
 
+# --- insight ------------------------------------------------------------------------------
+
+
+class InvalidEventFile(InvalidInput):
+    """An events file (JSONL or CSV) has a bad line: nothing from it was imported."""
+
+
+class InvalidWeights(InvalidInput):
+    """A weights file for the market index names an unknown indicator or a bad weight."""
+
+
+class InvalidAnalyticsExport(InvalidInput):
+    """A YouTube Studio or TikTok analytics export has columns or values we do not accept."""
+
+
+class InvalidExperiment(InvalidInput):
+    """A localization experiment cannot be set up as asked (variants, market, threshold)."""
 # --- scale-out ------------------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
     Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
+    Setting("insight_import_max_events", int, 5_000_000, "Most events one `events import` file may hold (the file is streamed; larger ones are refused)."),
     Setting("media_url", str, "", "Where media live: empty for the local media_dir, or s3://BUCKET/PREFIX for an S3-compatible store."),
     Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, Ceph, a local test server); empty means AWS. Credentials come from AWS_* variables."),
     Setting("s3_region", str, "", "S3 region name; empty uses the AWS default chain."),
@@ -93,6 +94,7 @@ class Settings:
     llm_api_key: str = ""
     mt_model_dir: str = ""
     label_propagator: str = "culturebridge"
+    insight_import_max_events: int = 5_000_000
     media_url: str = ""
     s3_endpoint_url: str = ""
     s3_region: str = ""

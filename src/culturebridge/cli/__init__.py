@@ -18,6 +18,7 @@ from culturebridge.cli import catalog as catalog_cli
 from culturebridge.cli import create as create_cli
 from culturebridge.cli import feed as feed_cli
 from culturebridge.cli import fingerprint as fingerprint_cli
+from culturebridge.cli import insight as insight_cli
 from culturebridge.cli import labels as labels_cli
 from culturebridge.cli import localize as localize_cli
 from culturebridge.cli import media as media_cli
@@ -64,6 +65,8 @@ app.add_typer(labels_cli.app, name="labels")
 app.add_typer(localize_cli.app, name="localize")
 app.add_typer(review_cli.app, name="review")
 app.add_typer(rights_cli.app, name="rights")
+app.add_typer(insight_cli.app, name="insight")
+app.add_typer(insight_cli.events_app, name="events")
 app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)

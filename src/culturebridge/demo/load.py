@@ -8,6 +8,7 @@ from collections.abc import Callable
 from culturebridge import catalog
 from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
+from culturebridge.demo.audience import write_history
 from culturebridge.demo.pack import DemoPack, load_pack, render_many
 from culturebridge.feed.publish import publish_work
 from culturebridge.jobs import ingest
@@ -17,8 +18,10 @@ from culturebridge.platform import Platform
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")
 
 
-def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callable[[str], None] = print) -> str:
-    """Put the demo pack into `platform`; return a one-line summary."""
+def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callable[[str], None] = print,
+              *, audience: bool = True) -> str:
+    """Put the demo pack into `platform` (with weeks of audience history unless `audience` is
+    False); return a one-line summary."""
     pack = pack or load_pack()
     db = platform.db
     with db.write() as conn:
@@ -75,4 +78,6 @@ def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callab
                 publish_work(platform, users[work.creator], work.id, market)
                 published += 1
     progress(f"{published} publications across markets; glossaries seeded for {len(pack.ips)} IPs")
-    return f"{len(ordered)} works, {len(specs)} media files, {len(pack.ips)} IPs, {len(pack.creators) + 1} accounts"
+    history = write_history(platform, progress=progress) if audience else "no audience history"
+    return (f"{len(ordered)} works, {len(specs)} media files, {len(pack.ips)} IPs, {len(pack.creators) + 1} accounts, "
+            f"{history}")

@@ -20,6 +20,7 @@ from culturebridge.feed.dataset import (
 from culturebridge.feed.evaluate import EvalReport, evaluate
 from culturebridge.feed.explore import ExploreConfig, ThompsonExplorer
 from culturebridge.feed.index import AnnIndex
+from culturebridge.feed.live import EventSink, VariantChooser, add_event_sink, add_variant_chooser
 from culturebridge.feed.models import (
     EaseModel,
     FactorModel,
@@ -37,8 +38,22 @@ from culturebridge.feed.refresh import queue_refresh
 from culturebridge.feed.rerank import dpp_greedy, mmr, separate_creators
 from culturebridge.feed.serving import FeedHolder, FeedModel, ServeConfig, serve
 from culturebridge.feed.simulator import SimConfig, SimResult, compare, simulate
+from culturebridge.feed.store import (
+    EVENT_TYPES,
+    Event,
+    EventType,
+    Publication,
+    check_market,
+    get_publication,
+    iter_events,
+    list_publications,
+    parse_event,
+    record_events,
+    stored_event_ids,
+)
 
 __all__ = [
+    "EVENT_TYPES",
     "REFRESH_JOB",
     "AnnIndex",
     "BlendWeights",
@@ -46,6 +61,9 @@ __all__ = [
     "Dataset",
     "EaseModel",
     "EvalReport",
+    "Event",
+    "EventSink",
+    "EventType",
     "ExploreConfig",
     "FactorModel",
     "FeedHolder",
@@ -53,6 +71,7 @@ __all__ = [
     "Interactions",
     "ItemMeta",
     "PopularityModel",
+    "Publication",
     "Reason",
     "ServeConfig",
     "SimConfig",
@@ -60,7 +79,11 @@ __all__ = [
     "Slot",
     "ThompsonExplorer",
     "UsemEncoder",
+    "VariantChooser",
+    "add_event_sink",
+    "add_variant_chooser",
     "build_feed_model",
+    "check_market",
     "compare",
     "dpp_greedy",
     "evaluate",
@@ -71,10 +94,15 @@ __all__ = [
     "fit_model",
     "fit_popularity",
     "from_rows",
+    "get_publication",
     "item_texts",
+    "iter_events",
+    "list_publications",
     "load_movielens_100k",
     "mmr",
+    "parse_event",
     "queue_refresh",
+    "record_events",
     "refresh_handler",
     "separate_creators",
     "serve",
@@ -82,4 +110,5 @@ __all__ = [
     "split",
     "split_msr",
     "split_time",
+    "stored_event_ids",
 ]

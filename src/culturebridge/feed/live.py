@@ -19,7 +19,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,29 @@ from culturebridge.ids import now
 from culturebridge.platform import Platform
 
 log = logging.getLogger(__name__)
+
+# Called in the transaction that stores an event, with the reason of the served slot the
+# event decided (None when it decided none): how later stages keep roll-ups exact.
+EventSink = Callable[[Connection, Event, str | None], None]
+EVENT_SINKS: list[EventSink] = []
+
+
+# Asked for every served card: (platform, viewer, market, work id) -> the id of another
+# version of the work to show this viewer instead (a localization experiment), or None.
+VariantChooser = Callable[[Platform, str, str, str], str | None]
+VARIANT_CHOOSERS: list[VariantChooser] = []
+
+
+def add_variant_chooser(chooser: VariantChooser) -> None:
+    """Let `chooser` swap the version of a work a viewer is shown (once per chooser)."""
+    if chooser not in VARIANT_CHOOSERS:
+        VARIANT_CHOOSERS.append(chooser)
+
+
+def add_event_sink(sink: EventSink) -> None:
+    """Have `sink` called for every event the live feed stores (once per sink)."""
+    if sink not in EVENT_SINKS:
+        EVENT_SINKS.append(sink)
 
 MAX_FEED = 100
 SERVED_BATCH = 500
@@ -225,6 +249,7 @@ class LiveFeed:
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
         self._threadpools: Any = None
+        self._variant_text: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -337,9 +362,23 @@ class LiveFeed:
             work_id = model.item_ids[slot.item]
             log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
                                  self.generation, at))
-            out.append(ServedSlot(cards[work_id], slot.reason, float(slot.score)))
+            out.append(ServedSlot(self._variant(cards[work_id], viewer, market), slot.reason, float(slot.score)))
         self._log(log)
         return out
+
+    def _variant(self, card: Card, viewer: str, market: str) -> Card:
+        """The card as this viewer sees it: another version's title and synopsis when a chooser says so."""
+        for chooser in VARIANT_CHOOSERS:
+            other = chooser(self.platform, viewer, market, card.work_id)
+            if other is not None:
+                key = (market, card.work_id, other)
+                if key not in self._variant_text:
+                    with self.platform.db.read() as conn:
+                        version = catalog.get_work(conn, other)
+                    self._variant_text[key] = (version.title(card.language), version.synopsis(card.language))
+                title, synopsis = self._variant_text[key]
+                return replace(card, title=title, synopsis=synopsis)
+        return card
 
     def _blas_one_thread(self) -> Any:
         """A context limiting BLAS to one thread (the controller scans libraries once, not per request)."""
@@ -412,6 +451,9 @@ class LiveFeed:
             decided = reason == "exploration"
             if decided:
                 add_arm_result(conn, event.market, event.work_id, event.engaged)
+            if stored:
+                for sink in EVENT_SINKS:
+                    sink(conn, event, reason)
         if not stored:
             return False
         holder = self._holders.get(event.market)

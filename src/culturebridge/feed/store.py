@@ -7,7 +7,7 @@ from the client, so a retried POST is stored once (clients retry: at-least-once 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
@@ -64,6 +64,7 @@ class Event:
     market: str
     type: EventType
     watch_fraction: float | None = None
+    at: datetime | None = None  # when it happened; None: when it is stored
 
     @property
     def engaged(self) -> bool:
@@ -226,12 +227,56 @@ def record_event(conn: Connection, event: Event) -> bool:
         with conn.begin_nested():
             conn.execute(events.insert().values(
                 event_id=event.event_id, viewer_id=event.viewer_id, work_id=event.work_id, market=event.market,
-                type=event.type, watch_fraction=event.watch_fraction, at=now()))
+                type=event.type, watch_fraction=event.watch_fraction, at=event.at or now()))
     except IntegrityError as exc:
         if conn.execute(select(events.c.event_id).where(events.c.event_id == event.event_id)).first() is not None:
             return False
         raise NotFound(f"work {event.work_id} does not exist", hint="send events for works the feed served") from exc
     return True
+
+
+def stored_event_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of these event ids are stored already."""
+    out: set[str] = set()
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        out.update(str(i) for i in conn.execute(
+            select(events.c.event_id).where(events.c.event_id.in_(unique[start:start + 500]))).scalars())
+    return out
+
+
+def record_events(conn: Connection, batch: Sequence[Event]) -> list[Event]:
+    """Store a batch of events in a few statements; returns those not stored before (the
+    first of any id repeated in the batch). Every work must exist (NotFound otherwise)."""
+    fresh: dict[str, Event] = {}
+    for e in batch:
+        fresh.setdefault(e.event_id, e)
+    for seen in stored_event_ids(conn, list(fresh)):
+        fresh.pop(seen, None)
+    if not fresh:
+        return []
+    first_market: dict[str, str] = {}
+    for e in fresh.values():
+        first_market.setdefault(e.viewer_id, e.market)
+    known: set[str] = set()
+    names = list(first_market)
+    for start in range(0, len(names), 500):
+        known.update(str(v) for v in conn.execute(
+            select(viewers.c.id).where(viewers.c.id.in_(names[start:start + 500]))).scalars())
+    stamp = now()
+    new_viewers = [{"id": v, "market": m, "language": market_language(m), "created_at": stamp}
+                   for v, m in first_market.items() if v not in known]
+    rows = [{"event_id": e.event_id, "viewer_id": e.viewer_id, "work_id": e.work_id, "market": e.market,
+             "type": e.type, "watch_fraction": e.watch_fraction, "at": e.at or stamp} for e in fresh.values()]
+    try:
+        with conn.begin_nested():
+            if new_viewers:
+                conn.execute(viewers.insert(), new_viewers)
+            conn.execute(events.insert(), rows)
+    except IntegrityError as exc:
+        raise NotFound("an event names a work that does not exist, or was stored concurrently",
+                       hint="send events for existing works, and retry the batch") from exc
+    return list(fresh.values())
 
 
 def interaction_rows(conn: Connection, market: str) -> list[tuple[str, str, float, float]]:
@@ -247,6 +292,21 @@ def interaction_rows(conn: Connection, market: str) -> list[tuple[str, str, floa
             continue
         out.append((r.viewer_id, r.work_id, EVENT_WEIGHTS[r.type], as_utc(r.at).timestamp()))
     return out
+
+
+def iter_events(conn: Connection, chunk: int = 5000) -> Iterator[list[Event]]:
+    """Every stored event, in chunks, oldest first (for rebuilding derived figures)."""
+    last: tuple[datetime, str] | None = None
+    while True:
+        query = select(events).order_by(events.c.at, events.c.event_id).limit(chunk)
+        if last is not None:
+            query = query.where((events.c.at > last[0]) | ((events.c.at == last[0]) & (events.c.event_id > last[1])))
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        yield [Event(r.event_id, r.viewer_id, r.work_id, r.market, r.type, r.watch_fraction, as_utc(r.at))
+               for r in rows]
+        last = (rows[-1].at, rows[-1].event_id)
 
 
 def count_events(conn: Connection, market: str | None = None) -> int:

@@ -15,7 +15,7 @@ from culturebridge.jobs import StageStatus
 from culturebridge.jobs import set_status as _set_status
 from culturebridge.jobs import statuses as _statuses
 from culturebridge.pipeline.setup import init_platform
-from culturebridge.pipeline.stages import KEY_MAKERS, PER_ASSET_JOBS, STAGES, job_handlers
+from culturebridge.pipeline.stages import EVENT_HOOKS, KEY_MAKERS, PER_ASSET_JOBS, STAGES, job_handlers
 from culturebridge.storage import metadata
 
 
@@ -32,6 +32,7 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
 
 
 __all__ = [
+    "EVENT_HOOKS",
     "KEY_MAKERS",
     "PER_ASSET_JOBS",
     "STAGES",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from culturebridge import feed, fingerprint, insight, labels, localize, review, rights
 from culturebridge import create, feed, fingerprint, labels, localize, review, rights
 from culturebridge import audit, feed, fingerprint, labels, localize, review, rights
 from culturebridge.errors import InvalidInput
@@ -38,6 +39,9 @@ _HANDLERS: dict[str, HandlerFactory] = {
     feed.REFRESH_JOB: feed.refresh_handler,
     create.JOB_KIND: create.handler,
 }
+
+# Stages wired to the live feed: called once per process that serves or records events.
+EVENT_HOOKS: tuple[Callable[[], None], ...] = (insight.register,)
 
 # Functions `culturebridge init` calls to create each stage's keys in the data directory.
 KEY_MAKERS: tuple[Callable[[Settings], None], ...] = (labels.make_platform_keys, rights.make_log_key)

@@ -38,6 +38,10 @@ def create_app(platform: Platform) -> FastAPI:
     )
     app.state.platform = platform
     app.state.rate_limiter = SharedRateLimiter(platform.db)
+    from culturebridge.pipeline import EVENT_HOOKS
+
+    for hook in EVENT_HOOKS:  # e.g. insight rolls up every event the live feed stores, in its transaction
+        hook()
     templates = Jinja2Templates(directory=str(resources.files("culturebridge.web") / "templates"))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")

@@ -12,6 +12,7 @@ from culturebridge.web import create as create_web
 from culturebridge.web import audit as audit_web
 from culturebridge.web import feed as feed_web
 from culturebridge.web import fingerprint as fingerprint_web
+from culturebridge.web import insight as insight_web
 from culturebridge.web import labels as labels_web
 from culturebridge.web import localize as localize_web
 from culturebridge.web import review as review_web
@@ -28,6 +29,7 @@ def work_panels() -> list[PanelProvider]:
         review_web.review_panel,
         localize_web.localize_panel,
         feed_web.feed_panel,
+        insight_web.insight_panel,
         create_web.create_panel,
     ]
 
@@ -43,6 +45,8 @@ def stage_routers() -> list[APIRouter]:
         localize_web.api_router,
         feed_web.router,
         feed_web.api_router,
+        insight_web.router,
+        insight_web.api_router,
         create_web.router,
         audit_web.router,
     ]

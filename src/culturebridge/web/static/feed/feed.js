@@ -1,4 +1,4 @@
-// Audience feed events: impressions, views with watch fraction, like/share/follow/skip.
+// Audience feed events: impressions, views with the furthest position reached, like/share/follow/skip, comments.
 // Same-origin only; every POST carries the page's CSRF token and a fresh event id.
 (function () {
   "use strict";
@@ -34,15 +34,34 @@
       });
     });
     Array.prototype.forEach.call(card.querySelectorAll("video, audio"), function (media) {
-      var reported = false;
+      // One view per playback, reporting the furthest position reached (a seek back does not lower it).
+      var reported = false, furthest = 0;
+      media.addEventListener("timeupdate", function () { furthest = Math.max(furthest, media.currentTime); });
       function report() {
-        if (reported || !media.duration || !isFinite(media.duration)) { return; }
+        if (reported || !media.duration || !isFinite(media.duration) || furthest <= 0) { return; }
         reported = true;
-        send(work, "view", media.currentTime / media.duration);
+        send(work, "view", Math.max(furthest, media.currentTime) / media.duration);
       }
       media.addEventListener("pause", report);
       media.addEventListener("ended", report);
       window.addEventListener("pagehide", report);
     });
+    var form = card.querySelector("form.feed-comment");
+    if (form) {
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var text = form.querySelector("textarea").value.trim();
+        if (!text) { return; }
+        fetch("/api/v1/insight/comments", {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify({ event_id: eventId(), work_id: work, market: market, text: text })
+        }).then(function (r) { return r.json(); }).then(function (out) {
+          var note = form.querySelector(".comment-status");
+          note.textContent = note.getAttribute(out.status === "stored" ? "data-ok" : "data-held");
+          form.querySelector("textarea").value = "";
+        });
+      });
+    }
   });
 }());
