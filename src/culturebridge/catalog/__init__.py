@@ -11,6 +11,7 @@ from culturebridge.catalog.assets import (
     supersede_asset,
     superseded_by,
 )
+from culturebridge.catalog.browse import SORTS, Page, WorkFilter, browse_works, check_filter
 from culturebridge.catalog.canon import CanonCard
 from culturebridge.catalog.ips import add_ip, get_ip, get_ip_by_id, list_ips, update_canon
 from culturebridge.catalog.lineage import (
@@ -44,6 +45,11 @@ from culturebridge.catalog.works import (
 __all__ = [
     "DERIVATION_KINDS",
     "IP",
+    "SORTS",
+    "Page",
+    "WorkFilter",
+    "browse_works",
+    "check_filter",
     "WORK_KINDS",
     "Asset",
     "CanonCard",

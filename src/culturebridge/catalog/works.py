@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from culturebridge.accounts.users import User
 from culturebridge.catalog.models import WORK_KINDS, Work, WorkKind
+from culturebridge.catalog.search import reindex_work, sort_key
 from culturebridge.errors import InvalidInput, IPNotFound, PermissionDenied, WorkNotFound
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.storage.schema import ips, works
@@ -66,6 +67,7 @@ def create_work(conn: Connection, owner: User, new: NewWork, *, work_id: str | N
         **values,
     }
     conn.execute(works.insert().values(**row))
+    reindex_work(conn, str(row["id"]), [*values["titles"].values(), *values["synopses"].values()])
     return get_work(conn, str(row["id"]))
 
 
@@ -76,6 +78,7 @@ def update_work(conn: Connection, actor: User, work_id: str, new: NewWork) -> Wo
     values = _validated(conn, new)
     values["rights_holder"] = new.rights_holder.strip() or work.rights_holder
     conn.execute(works.update().where(works.c.id == work_id).values(updated_at=now(), **values))
+    reindex_work(conn, work_id, [*values["titles"].values(), *values["synopses"].values()])
     return get_work(conn, work_id)
 
 
@@ -164,6 +167,7 @@ def _validated(conn: Connection, new: NewWork) -> dict[str, Any]:
         "markets": markets,
         "ai_generated": bool(new.ai_generated),
         "search_text": search,
+        "sort_title": sort_key(titles, new.original_language),
     }
 
 

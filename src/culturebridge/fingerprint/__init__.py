@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from culturebridge.fingerprint.attention import open_conflicts
     from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio, fingerprint_audio
     from culturebridge.fingerprint.image import ImageFingerprint, compare_images, fingerprint_image
     from culturebridge.fingerprint.index import HashIndex
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from culturebridge.fingerprint.video import VideoFingerprint, compare_videos, fingerprint_video
 
 _HOME = {
+    "open_conflicts": "attention",
     "AudioFingerprint": "audio",
     "compare_audio": "audio",
     "fingerprint_audio": "audio",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from culturebridge.labels.sniff import MediaKind, sniff
 
 if TYPE_CHECKING:
+    from culturebridge.labels.attention import unlabelled_files
     from culturebridge.labels.apply import Applied, LabelRequest, apply_labels
     from culturebridge.labels.c2pa import (
         C2paReport,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from culturebridge.labels.log import LabelEvent, list_events, log_event
 
 _WHERE: dict[str, str] = {
+    "unlabelled_files": "attention",
     "Applied": "apply",
     "LabelRequest": "apply",
     "apply_labels": "apply",
@@ -128,6 +130,7 @@ __all__ = [
     "sign_producer",
     "sign_propagator",
     "sniff",
+    "unlabelled_files",
     "verify_codes",
     "write_label",
 ]

@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from culturebridge.localize.attention import Flagged, flagged_localizations
     from culturebridge.localize.checkpoint import (
         Checkpoint,
         JobResult,
@@ -108,6 +109,8 @@ if TYPE_CHECKING:
 
 # Public name -> defining module, imported on first access.
 _EXPORTS: dict[str, str] = {
+    "Flagged": "culturebridge.localize.attention",
+    "flagged_localizations": "culturebridge.localize.attention",
     "Checkpoint": "culturebridge.localize.checkpoint",
     "JsonlCheckpoint": "culturebridge.localize.checkpoint",
     "first_mentions": "culturebridge.localize.translator",
@@ -185,7 +188,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "CHECKS", "LANGUAGES", "LIMITS", "CTranslate2Translator", "Checkpoint", "Context", "Cue", "DbCheckpoint",
+    "CHECKS", "Flagged", "flagged_localizations", "LANGUAGES", "LIMITS", "CTranslate2Translator", "Checkpoint", "Context", "Cue", "DbCheckpoint",
     "DictionaryTranslator", "EngineSpec", "FitResult", "Glossary", "GlossaryEnforcer", "HumanTranslator",
     "Issue", "JobResult", "JsonlCheckpoint", "Limits", "Localization", "OpenAIChatTranslator", "QAChecked",
     "Rendering", "Segment", "StoredSegment", "TMEntry", "TMMatch", "TMTranslator", "Term", "TermHint",

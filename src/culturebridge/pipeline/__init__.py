@@ -1,6 +1,6 @@
 """Pipeline: where each work stands per stage, and background jobs with progress."""
 
-from culturebridge.pipeline.jobs import Job, claim_next, enqueue, finish, get_job, list_jobs, report_progress
+from culturebridge.pipeline.jobs import Job, claim_next, count_jobs, enqueue, finish, get_job, list_jobs, report_progress
 from culturebridge.pipeline.status import STAGES, StageStatus, set_status, statuses
 from culturebridge.pipeline.worker import Handler, Progress, Worker, run_one
 
@@ -12,6 +12,7 @@ __all__ = [
     "StageStatus",
     "Worker",
     "claim_next",
+    "count_jobs",
     "enqueue",
     "finish",
     "get_job",

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from culturebridge.errors import InvalidInput, JobNotFound
 from culturebridge.ids import as_utc, new_id, now
@@ -19,6 +19,7 @@ from culturebridge.storage import Database
 from culturebridge.storage.schema import jobs
 
 JobState = Literal["queued", "running", "done", "failed"]
+JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,16 @@ def get_job(conn: Connection, job_id: str) -> Job:
     return _from_row(row)
 
 
-def list_jobs(conn: Connection, limit: int = 50) -> list[Job]:
-    rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
+def list_jobs(conn: Connection, limit: int = 50, *, state: str | None = None) -> list[Job]:
+    """The newest jobs, optionally only those in `state`."""
+    stmt = select(jobs)
+    if state is not None:
+        stmt = stmt.where(jobs.c.state == state)
+    rows = conn.execute(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
     return [_from_row(r) for r in rows]
+
+
+def count_jobs(conn: Connection, state: str, cap: int = 1000) -> int:
+    """How many jobs are in `state`, counted up to `cap` (served by ix_jobs_state_created_at)."""
+    found = select(jobs.c.id).where(jobs.c.state == state).limit(cap).subquery()
+    return int(conn.execute(select(func.count()).select_from(found)).scalar_one())

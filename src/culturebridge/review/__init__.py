@@ -6,6 +6,7 @@ Public API: build a `Reviewer` from a policy (`load_policy`) and canon cards
 `cohen_kappa` measures agreement between human reviewers.
 """
 
+from culturebridge.review.attention import Waiting, waiting_reviews
 from culturebridge.review.canon_dir import default_canon_dir, load_canon_dir
 from culturebridge.review.decision import Decision, Outcome, Reason, decide
 from culturebridge.review.findings import Evidence, Finding, Frame, ReviewItem, Severity
@@ -27,5 +28,5 @@ __all__ = [
     "PastItem", "Policy", "Reason", "ReviewItem", "Reviewer", "Severity", "ShadowReport",
     "bundled_policies", "cohen_kappa", "decide", "default_canon_dir", "kappa_of_reviews",
     "load_canon_dir", "load_models", "load_policy", "load_policy_file", "policy_from_dict",
-    "run_checks", "shadow_run",
+    "run_checks", "shadow_run", "Waiting", "waiting_reviews",
 ]

@@ -7,6 +7,7 @@ on the database), `bundle` (build from the log, verify offline), `timestamp` (RF
 keys), `registry` (registering catalog works, certificates) and `http` (the read API router).
 """
 
+from culturebridge.rights.attention import unregistered_works
 from culturebridge.rights.bundle import (
     CHECKS,
     CheckResult,
@@ -98,6 +99,7 @@ __all__ = [
     "root_hash",
     "sign_checkpoint",
     "sign_claim",
+    "unregistered_works",
     "signed_claim_from_leaf",
     "verifier_key",
     "verify_bundle",

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
-from culturebridge.web import api, pages
+from culturebridge.web import api, home, pages, studio
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.errors import handle_error
 from culturebridge.web.panels import stage_routers
@@ -42,6 +42,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")
     app.add_exception_handler(Error, handle_error)
     app.add_middleware(_Guard, max_body=platform.settings.max_upload_bytes + MULTIPART_SLACK)
+    app.include_router(home.router)  # before api: /api/v1/jobs/running is not a job id
+    app.include_router(studio.router)
     app.include_router(pages.router)
     app.include_router(api.router)
     for router in stage_routers():

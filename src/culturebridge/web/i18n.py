@@ -7,6 +7,7 @@ account's locale, then the browser's Accept-Language, then the `default_locale` 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 LOCALES = ("en", "zh")
 
@@ -315,7 +316,110 @@ MESSAGES: dict[str, dict[str, str]] = {
     "feed.report.breakout": {"en": "Break-out: viewers shown a culture they had not engaged with · took to it · follows",
                              "zh": "破圈：看到未曾接触的文化的观众 · 产生互动 · 关注"},
     "feed.report.events": {"en": "Events", "zh": "事件"},
+    # --- studio: home, works list, bulk actions, jobs ---
+    "home.title": {"en": "What needs me", "zh": "待我处理"},
+    "home.needs": {"en": "Waiting for you", "zh": "等待你处理"},
+    "home.clear": {"en": "Nothing is waiting for you.", "zh": "没有等待你处理的事项。"},
+    "home.oldest": {"en": "oldest waits", "zh": "最早一项已等待"},
+    "home.unregistered": {"en": "works not registered yet", "zh": "件作品尚未登记权属"},
+    "home.copies": {"en": "copies found awaiting your decision", "zh": "条疑似复制待你判定"},
+    "home.unlabelled": {"en": "AI-generated files without a required label", "zh": "个 AI 生成文件缺少必需的标识"},
+    "home.reviews": {"en": "reviews waiting", "zh": "项审核待处理"},
+    "home.qa": {"en": "segments with QA flags", "zh": "段译文有质检提示"},
+    "home.failed": {"en": "failed jobs", "zh": "个任务失败"},
+    "home.running": {"en": "Running now", "zh": "正在运行"},
+    "home.running.none": {"en": "No job is running.", "zh": "没有正在运行的任务。"},
+    "home.queued": {"en": "Jobs waiting", "zh": "排队中的任务"},
+    "studio.filters": {"en": "Filters and sorting", "zh": "筛选与排序"},
+    "studio.any": {"en": "Any", "zh": "全部"},
+    "studio.ai.yes": {"en": "AI-generated", "zh": "AI 生成"},
+    "studio.ai.no": {"en": "Not AI-generated", "zh": "非 AI 生成"},
+    "studio.stage": {"en": "Stage", "zh": "流程环节"},
+    "studio.state": {"en": "State", "zh": "状态"},
+    "studio.sort": {"en": "Sort by", "zh": "排序"},
+    "studio.apply": {"en": "Apply", "zh": "应用"},
+    "studio.clear": {"en": "Clear", "zh": "清除"},
+    "studio.pages": {"en": "Pages", "zh": "分页"},
+    "studio.first": {"en": "First page", "zh": "第一页"},
+    "studio.next": {"en": "Next page", "zh": "下一页"},
+    "works.no_match": {"en": "No work matches.", "zh": "没有符合条件的作品。"},
+    "sort.newest": {"en": "Newest first", "zh": "最新优先"},
+    "sort.oldest": {"en": "Oldest first", "zh": "最早优先"},
+    "sort.title": {"en": "Title", "zh": "标题"},
+    "kind.story": {"en": "story", "zh": "故事"},
+    "kind.image": {"en": "image", "zh": "图像"},
+    "kind.audio": {"en": "audio", "zh": "音频"},
+    "kind.video": {"en": "video", "zh": "视频"},
+    "kind.heritage": {"en": "heritage", "zh": "非遗"},
+    "kind.micro-drama-episode": {"en": "micro-drama episode", "zh": "微短剧单集"},
+    "stage.rights": {"en": "rights", "zh": "权属"},
+    "stage.fingerprint": {"en": "fingerprint", "zh": "指纹"},
+    "stage.labels": {"en": "labels", "zh": "标识"},
+    "stage.review": {"en": "review", "zh": "审核"},
+    "stage.localize": {"en": "localize", "zh": "本地化"},
+    "stage.feed": {"en": "feed", "zh": "推荐流"},
+    "state.pending": {"en": "pending", "zh": "待处理"},
+    "state.running": {"en": "running", "zh": "进行中"},
+    "state.done": {"en": "done", "zh": "已完成"},
+    "state.failed": {"en": "failed", "zh": "失败"},
+    "state.skipped": {"en": "skipped", "zh": "已跳过"},
+    "job.queued": {"en": "queued", "zh": "排队中"},
+    "job.running": {"en": "running", "zh": "运行中"},
+    "job.done": {"en": "done", "zh": "已完成"},
+    "job.failed": {"en": "failed", "zh": "失败"},
+    "jobs.id": {"en": "Job", "zh": "任务"},
+    "jobs.kind": {"en": "Kind", "zh": "类型"},
+    "jobs.progress": {"en": "Progress", "zh": "进度"},
+    "jobs.created": {"en": "Created", "zh": "创建时间"},
+    "bulk.title": {"en": "With the selected works", "zh": "对所选作品"},
+    "bulk.action": {"en": "Action", "zh": "操作"},
+    "bulk.register": {"en": "Register rights", "zh": "登记权属"},
+    "bulk.review": {"en": "Submit for review", "zh": "提交审核"},
+    "bulk.localize": {"en": "Localize into", "zh": "本地化为"},
+    "bulk.publish": {"en": "Publish to", "zh": "发布到"},
+    "bulk.apply": {"en": "Apply to selected", "zh": "应用到所选作品"},
+    "bulk.select": {"en": "Select", "zh": "选择"},
+    "bulk.applied": {"en": "Done", "zh": "已完成"},
+    "bulk.refused": {"en": "Refused", "zh": "被拒绝"},
+    "bulk.result": {"en": "Result", "zh": "结果"},
+    "bulk.detail": {"en": "Details", "zh": "详情"},
+    "bulk.ok": {"en": "done", "zh": "完成"},
+    "bulk.no": {"en": "refused", "zh": "拒绝"},
+    "bulk.not_found": {"en": "No such work.", "zh": "没有这件作品。"},
+    "bulk.not_editor": {"en": "Only the work's owner or an admin may change it.", "zh": "只有作品所有者或管理员可以修改。"},
 }
+
+
+def format_number(value: int | float, locale: str) -> str:
+    """A number as the viewer writes it (both languages group thousands with commas, CLDR)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def format_datetime(value: datetime | None, locale: str) -> str:
+    """A UTC time in the viewer's language: `4 Dec 2026, 13:40 UTC` or `2026年12月4日 13:40 UTC`."""
+    if value is None:
+        return "—"
+    utc = value.astimezone(UTC)
+    if locale == "zh":
+        return f"{utc.year}年{utc.month}月{utc.day}日 {utc:%H:%M} UTC"
+    return f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+
+
+def format_age(since: datetime | None, at: datetime, locale: str) -> str:
+    """How long ago `since` was, in the largest whole unit: `3 h` / `3 小时`."""
+    if since is None:
+        return "—"
+    seconds = max(0, int((at - since).total_seconds()))
+    for size, en, zh in ((86400, "d", "天"), (3600, "h", "小时"), (60, "min", "分钟")):
+        if seconds >= size:
+            amount = seconds // size
+            return f"{amount} {zh}" if locale == "zh" else f"{amount} {en}"
+    return "刚刚" if locale == "zh" else "just now"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def translator(locale: str) -> Callable[[str], str]:
