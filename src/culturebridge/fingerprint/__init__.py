@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from culturebridge.fingerprint.attention import open_conflicts
+    from culturebridge.fingerprint.attention import open_conflicts as open_conflicts
     from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio, fingerprint_audio
     from culturebridge.fingerprint.image import ImageFingerprint, compare_images, fingerprint_image
     from culturebridge.fingerprint.index import HashIndex

@@ -390,7 +390,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def format_number(value: int | float, locale: str) -> str:
+def format_number(value: float, locale: str) -> str:
     """A number as the viewer writes it (both languages group thousands with commas, CLDR)."""
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 
@@ -192,7 +192,8 @@ def _step(platform: Platform, user: User, action: str, locale: str, market: str,
             return f"{loc.target_lang}: {loc.state}"
 
         return localize
-    from culturebridge.feed.publish import check_market, publish_work
+    from culturebridge.feed.publish import publish_work
+    from culturebridge.feed.store import check_market
 
     if not market:
         raise InvalidInput("choose the market to publish to, e.g. US/en")
