@@ -3,6 +3,7 @@
 from culturebridge.catalog.assets import (
     IngestLimits,
     add_asset,
+    cover_assets,
     find_assets_by_hash,
     get_asset,
     list_assets,
@@ -63,6 +64,7 @@ __all__ = [
     "browse_works",
     "can_view",
     "check_filter",
+    "cover_assets",
     "count_works",
     "create_work",
     "find_assets_by_hash",

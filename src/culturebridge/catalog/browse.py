@@ -19,15 +19,17 @@ from sqlalchemy import Connection, Select, String, and_, cast, exists, not_, sel
 
 from culturebridge.accounts.users import User
 from culturebridge.catalog.models import WORK_KINDS, Work
-from culturebridge.catalog.search import MAX_QUERY_CHARS, matching, query_terms
+from culturebridge.catalog.search import MAX_QUERY_CHARS, document_frequency, matching, query_terms
 from culturebridge.catalog.works import work_from_row
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import as_utc
-from culturebridge.storage.schema import ips, stage_status, users, works
+from culturebridge.storage.schema import ips, stage_status, users, work_terms, works
 
 Sort = Literal["newest", "oldest", "title"]
 SORTS: tuple[Sort, ...] = get_args(Sort)
 MAX_PAGE = 100
+# A search term held by at most this many works drives the query; above it, the sort index does.
+DRIVE_LIMIT = 3000
 _MARKET = re.compile(r"^[A-Z]{2}/[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$", re.IGNORECASE)
 
@@ -97,8 +99,11 @@ def browse_works(
     terms = query_terms(f.query)
     if f.query.strip() and not terms:
         return Page([], None, [])  # only punctuation: nothing can match
-    for term in terms:
-        stmt = stmt.where(works.c.id.in_(matching(term)))
+    if terms:
+        found = _with_terms(conn, stmt, terms)
+        if found is None:
+            return Page([], None, terms)  # a term no work holds
+        stmt = found
     key = _sort_columns(sort)
     if after:
         stmt = stmt.where(_after(sort, key, _decode(after, sort)))
@@ -108,6 +113,25 @@ def browse_works(
     found = [work_from_row(r) for r in rows[:limit]]
     cursor = _encode(sort, rows[limit - 1]) if len(rows) > limit else None
     return Page(found, cursor, terms)
+
+
+def _with_terms(conn: Connection, stmt: Select[Any], terms: list[str]) -> Select[Any] | None:
+    """`stmt` narrowed to works holding every term, planned by how common the rarest term is.
+
+    A rare term drives the query (its few works are fetched, then sorted); when every term is
+    common, the works are walked in sort order and each is probed for the terms, so about
+    `limit / share` rows are read. None when some term is in no work at all.
+    """
+    counts = {term: document_frequency(conn, term, DRIVE_LIMIT + 1) for term in terms}
+    rarest = min(terms, key=lambda term: counts[term])
+    if counts[rarest] == 0:
+        return None
+    for term in terms:
+        if term == rarest and counts[term] <= DRIVE_LIMIT:
+            stmt = stmt.where(works.c.id.in_(matching(term)))
+        else:
+            stmt = stmt.where(exists().where(work_terms.c.term == term, work_terms.c.work_id == works.c.id))
+    return stmt
 
 
 def _narrowed(conn: Connection, stmt: Select[Any], f: WorkFilter) -> Select[Any]:

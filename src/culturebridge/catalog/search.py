@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from culturebridge.storage.schema import work_terms
 
@@ -87,6 +87,12 @@ def reindex_work(conn: Connection, work_id: str, texts: Iterable[str]) -> None:
     rows = [{"term": term, "work_id": work_id} for term in sorted(index_terms(texts))]
     if rows:
         conn.execute(insert(work_terms), rows)
+
+
+def document_frequency(conn: Connection, term: str, cap: int) -> int:
+    """How many works hold `term`, counted up to `cap` (a range of the primary key)."""
+    found = select(work_terms.c.work_id).where(work_terms.c.term == term).limit(cap).subquery()
+    return int(conn.execute(select(func.count()).select_from(found)).scalar_one())
 
 
 def matching(term: str) -> Any:

@@ -1,7 +1,7 @@
 """Pipeline: where each work stands per stage, and background jobs with progress."""
 
 from culturebridge.pipeline.jobs import Job, claim_next, count_jobs, enqueue, finish, get_job, list_jobs, report_progress
-from culturebridge.pipeline.status import STAGES, StageStatus, set_status, statuses
+from culturebridge.pipeline.status import STAGES, StageStatus, set_status, statuses, statuses_of
 from culturebridge.pipeline.worker import Handler, Progress, Worker, run_one
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "run_one",
     "set_status",
     "statuses",
+    "statuses_of",
 ]

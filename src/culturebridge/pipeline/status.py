@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, select
 
@@ -41,7 +42,19 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
 
 def statuses(conn: Connection, work_id: str) -> list[StageStatus]:
     """One entry per stage, `pending` where nothing was recorded yet."""
-    rows = {r.stage: r for r in conn.execute(select(stage_status).where(stage_status.c.work_id == work_id))}
+    return statuses_of(conn, [work_id])[work_id]
+
+
+def statuses_of(conn: Connection, work_ids: Sequence[str]) -> dict[str, list[StageStatus]]:
+    """`statuses` of several works in one query."""
+    found: dict[str, dict[str, Any]] = {wid: {} for wid in work_ids}
+    if work_ids:
+        for r in conn.execute(select(stage_status).where(stage_status.c.work_id.in_(list(work_ids)))):
+            found[r.work_id][r.stage] = r
+    return {wid: _complete(rows) for wid, rows in found.items()}
+
+
+def _complete(rows: dict[str, Any]) -> list[StageStatus]:
     out = []
     for stage in STAGES:
         row = rows.get(stage)

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy import select
 
 from culturebridge import catalog
 from culturebridge.accounts import User, list_users
-from culturebridge.catalog import Asset, Work, WorkFilter
+from culturebridge.catalog import Work, WorkFilter
 from culturebridge.errors import ConfigurationError, Error, InvalidInput
-from culturebridge.pipeline import STAGES, statuses
+from culturebridge.pipeline import STAGES, statuses_of
 from culturebridge.pipeline.status import STATES
 from culturebridge.platform import Platform
-from culturebridge.storage.schema import assets as assets_table
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.render import render
 from culturebridge.web.thumbs import thumb_path, thumbable
@@ -65,8 +62,8 @@ def studio(request: Request, user: User = Depends(require_user)) -> Response:
             works, next_cursor = page.works, page.next_cursor
         except InvalidInput as exc:
             error = exc.message
-        covers = _covers(conn, [w.id for w in works])
-        stage_rows = {w.id: statuses(conn, w.id) for w in works}
+        covers = catalog.cover_assets(conn, [w.id for w in works])
+        stage_rows = statuses_of(conn, [w.id for w in works])
         ips = catalog.list_ips(conn)
         owners = list_users(conn) if user.role != "creator" else []
     params = {k: v for k, v in {**vars(f), "q": f.query, "sort": sort}.items() if v and k != "query"}
@@ -91,22 +88,6 @@ def studio(request: Request, user: User = Depends(require_user)) -> Response:
         first_url=f"/studio?{urlencode(params)}" if after else None,
         filtered=not f.is_empty(),
     )
-
-
-def _covers(conn: Any, work_ids: list[str]) -> dict[str, Asset]:
-    """The first picture (image or video) of each work, for its thumbnail."""
-    if not work_ids:
-        return {}
-    rows = conn.execute(
-        select(assets_table.c.work_id, assets_table.c.id)
-        .where(assets_table.c.work_id.in_(work_ids), assets_table.c.superseded_by.is_(None))
-        .where(assets_table.c.media_type.like("image/%") | assets_table.c.media_type.like("video/%"))
-        .order_by(assets_table.c.created_at, assets_table.c.id)
-    ).all()
-    first: dict[str, str] = {}
-    for row in rows:
-        first.setdefault(row.work_id, row.id)
-    return {wid: catalog.get_asset(conn, aid) for wid, aid in first.items()}
 
 
 @router.get("/studio/assets/{asset_id}/thumb")
