@@ -27,23 +27,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
-from culturebridge.accounts import create_user  # noqa: E402
-from culturebridge.catalog.search import index_terms, sort_key  # noqa: E402
-from culturebridge.platform import Platform, init_platform  # noqa: E402
-from culturebridge.settings import Settings  # noqa: E402
-from culturebridge.web import create_app  # noqa: E402
+from culturebridge.accounts import create_user
+from culturebridge.catalog.search import index_terms, sort_key
+from culturebridge.platform import Platform, init_platform
+from culturebridge.settings import Settings
+from culturebridge.web import create_app
 
 PASSWORD = "bench-password"
-ZH = ("孙悟空 白骨精 唐僧 猪八戒 沙僧 观音 火焰山 芭蕉扇 花果山 水帘洞 剪纸 皮影 京剧 脸谱 昆曲 茶山 灯笼 兔子 "
-      "龙 书院 红楼梦 贾宝玉 林黛玉 诸葛亮 赤壁 曹操 刘备 关羽 张飞 梁山 宋江 武松 景阳冈 老虎 长安 西行 妖怪 "
-      "师徒 故事 传说 非遗 手艺 山水 月亮 春节 中秋 端午 书信 少年 少女 母亲 村庄 江南 丝绸 瓷器 茶叶 戏曲 舞台 "
-      "面具 英雄").split()
-EN = ("monkey king demon monk pilgrim journey west mountain fire fan cave paper cut shadow play opera mask tea "
-      "lantern rabbit dragon academy dream red chamber battle cliffs river marsh heroes tiger letters village silk "
-      "porcelain festival moon spring autumn mother boy girl story legend craft").split()
+ZH = ["孙悟空", "白骨精", "唐僧", "猪八戒", "沙僧", "观音", "火焰山", "芭蕉扇", "花果山", "水帘洞", "剪纸", "皮影", "京剧", "脸谱", "昆曲", "茶山", "灯笼", "兔子", "龙", "书院", "红楼梦", "贾宝玉", "林黛玉", "诸葛亮", "赤壁", "曹操", "刘备", "关羽", "张飞", "梁山", "宋江", "武松", "景阳冈", "老虎", "长安", "西行", "妖怪", "师徒", "故事", "传说", "非遗", "手艺", "山水", "月亮", "春节", "中秋", "端午", "书信", "少年", "少女", "母亲", "村庄", "江南", "丝绸", "瓷器", "茶叶", "戏曲", "舞台", "面具", "英雄"]
+EN = ["monkey", "king", "demon", "monk", "pilgrim", "journey", "west", "mountain", "fire", "fan", "cave", "paper", "cut", "shadow", "play", "opera", "mask", "tea", "lantern", "rabbit", "dragon", "academy", "dream", "red", "chamber", "battle", "cliffs", "river", "marsh", "heroes", "tiger", "letters", "village", "silk", "porcelain", "festival", "moon", "spring", "autumn", "mother", "boy", "girl", "story", "legend", "craft"]
 KINDS = ("story", "image", "audio", "video", "heritage", "micro-drama-episode")
 MARKETS = ("US/en", "FR/fr", "TH/th", "JP/ja", "DE/de")
 STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")

@@ -100,10 +100,10 @@ def browse_works(
     if f.query.strip() and not terms:
         return Page([], None, [])  # only punctuation: nothing can match
     if terms:
-        found = _with_terms(conn, stmt, terms)
-        if found is None:
+        searched = _with_terms(conn, stmt, terms)
+        if searched is None:
             return Page([], None, terms)  # a term no work holds
-        stmt = found
+        stmt = searched
     key = _sort_columns(sort)
     if after:
         stmt = stmt.where(_after(sort, key, _decode(after, sort)))
