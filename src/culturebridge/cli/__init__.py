@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from culturebridge.cli import automation as automation_cli
 from culturebridge.cli import catalog as catalog_cli
 from culturebridge.cli import feed as feed_cli
 from culturebridge.cli import fingerprint as fingerprint_cli
@@ -58,6 +59,7 @@ app.add_typer(labels_cli.app, name="labels")
 app.add_typer(localize_cli.app, name="localize")
 app.add_typer(review_cli.app, name="review")
 app.add_typer(rights_cli.app, name="rights")
+app.add_typer(automation_cli.app, name="automation")
 app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)

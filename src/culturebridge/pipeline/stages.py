@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
+from culturebridge import automation
 from culturebridge.catalog.models import Asset
 from culturebridge.feed import jobs as feed_jobs
 from culturebridge.fingerprint import jobs as fingerprint_jobs
@@ -38,6 +39,7 @@ def job_handlers(platform: Platform) -> dict[str, Handler]:
         localize_kinds.JOB_KIND: localize_jobs.handler,
         feed_jobs.JOB_KIND: feed_jobs.handler,
         review_jobs.JOB_KIND: review_jobs.handler,
+        automation.JOB_KIND: automation.handler,
     }
     return {kind: make(platform) for kind, make in factories.items()}
 
@@ -54,6 +56,8 @@ def after_ingest(conn: Connection, asset: Asset, actor_id: str | None) -> None:
     """Queue the per-asset stages for a newly stored asset (in the ingest transaction)."""
     for kind in asset_jobs():
         enqueue(conn, kind, {"asset_id": asset.id, "work_id": asset.work_id}, created_by=actor_id)
+    # After the per-asset stages, so a rule registering rights finds the file's fingerprint.
+    automation.queue_for_asset(conn, asset.work_id, asset.id, actor_id)
 
 
 def key_makers() -> list[Callable[[Settings], None]]:

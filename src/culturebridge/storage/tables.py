@@ -11,5 +11,6 @@ import culturebridge.labels._tables  # noqa: F401
 import culturebridge.localize._tables  # noqa: F401
 import culturebridge.review._tables  # noqa: F401
 import culturebridge.feed._tables  # noqa: F401
+import culturebridge.automation._tables  # noqa: F401
 
 __all__ = ["metadata"]

@@ -28,6 +28,7 @@ PanelProvider = Callable[[Connection, Work, User], Panel | None]
 
 def work_panels() -> list[PanelProvider]:
     """Panels on the work page, in pipeline order."""
+    from culturebridge.web import automation as automation_web
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
     from culturebridge.web import labels as labels_web
@@ -36,6 +37,7 @@ def work_panels() -> list[PanelProvider]:
     from culturebridge.web import rights as rights_web
 
     return [
+        automation_web.automation_panel,
         rights_web.rights_panel,
         fingerprint_web.fingerprint_panel,
         labels_web.labels_panel,
@@ -47,6 +49,7 @@ def work_panels() -> list[PanelProvider]:
 
 def stage_routers() -> list[APIRouter]:
     """Routers of the stages' pages and API endpoints."""
+    from culturebridge.web import automation as automation_web
     from culturebridge.web import feed as feed_web
     from culturebridge.web import fingerprint as fingerprint_web
     from culturebridge.web import labels as labels_web
@@ -55,6 +58,8 @@ def stage_routers() -> list[APIRouter]:
     from culturebridge.web import rights as rights_web
 
     return [
+        automation_web.router,
+        automation_web.api_router,
         rights_web.router,
         fingerprint_web.router,
         labels_web.router,

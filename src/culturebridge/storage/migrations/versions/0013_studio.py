@@ -1,4 +1,4 @@
-"""studio: works.sort_title, the work_terms full-text index, indexes for the works list
+"""studio: works.sort_title, the work_terms full-text index, indexes for the works list, automation rules
 
 Revision ID: 0013_studio
 Revises: 0008_catalog_supersede
@@ -33,6 +33,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("term", "work_id", name="pk_work_terms"),
     )
     op.create_index("ix_work_terms_work_id", "work_terms", ["work_id"])
+    op.create_table(
+        "automation_rules",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("trigger", sa.String(length=32), nullable=False),
+        sa.Column("condition", sa.JSON(), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name="fk_automation_rules_created_by_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_automation_rules"),
+    )
+    op.create_table(
+        "automation_runs",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("rule_id", sa.String(length=40), nullable=False),
+        sa.Column("rule_name", sa.String(length=200), nullable=False),
+        sa.Column("work_id", sa.String(length=40), nullable=False),
+        sa.Column("asset_id", sa.String(length=40), nullable=True),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("actor_id", sa.String(length=40), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["work_id"], ["works.id"], name="fk_automation_runs_work_id_works", ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name="pk_automation_runs"),
+    )
+    op.create_index("ix_automation_runs_work_id_at", "automation_runs", ["work_id", "at"])
+    op.create_index("ix_automation_runs_rule_id_work_id", "automation_runs", ["rule_id", "work_id"])
     # Index the works already there.
     conn = op.get_bind()
     works = sa.table(
@@ -52,6 +84,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_automation_runs_rule_id_work_id", table_name="automation_runs")
+    op.drop_index("ix_automation_runs_work_id_at", table_name="automation_runs")
+    op.drop_table("automation_runs")
+    op.drop_table("automation_rules")
     op.drop_index("ix_work_terms_work_id", table_name="work_terms")
     op.drop_table("work_terms")
     op.drop_index("ix_jobs_created_at", table_name="jobs")
