@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng postgresql)
+DEBIAN_PACKAGES=(ffmpeg chromium npm fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng postgresql)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -33,5 +33,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # recbole only for the MovieLens-100K files inside its wheel; its own dependencies are not needed.
   .venv/bin/pip install -q --no-deps recbole
   touch "$stamp"
+fi
+# axe-core for the accessibility browser tests, served from node_modules (package-lock.json pins it).
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/axe-core/axe.min.js ]; then
+  echo "setup: installing axe-core (npm)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 echo "setup: ready"

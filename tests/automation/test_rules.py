@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from culturebridge import automation, catalog
 from culturebridge.accounts import create_user, get_user_by_name
 from culturebridge.automation import Condition, Facts
-from culturebridge.cli import app
+from culturebridge.cli import main
 from culturebridge.errors import InvalidInput, PermissionDenied, RuleNotFound
 from culturebridge.pipeline import list_jobs, run_one
 from culturebridge.pipeline.ingest import ingest
@@ -109,20 +108,24 @@ def test_an_ai_remake_of_a_classic_goes_to_review_on_upload_once(platform: Platf
     assert all("no translation engine is configured" in r.detail for r in refused)
 
 
-def test_rules_from_the_command_line(tmp_path: Path) -> None:
+def test_rules_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     platform, _ = init_platform(Settings(data_dir=tmp_path / "data"), "admin", PASSWORD)
     platform.close()
-    runner = CliRunner()
     base = ["--data-dir", str(tmp_path / "data")]
-    added = runner.invoke(app, [*base, "automation", "add", "localize new works", "--action", "localize",
-                                "--locale", "en", "--locale", "th"])
-    assert added.exit_code == 0, added.output
-    rule_id = added.output.split()[2].rstrip(":")
-    listed = runner.invoke(app, [*base, "automation", "list"])
-    assert "[on]" in listed.output and "locales" in listed.output
-    assert runner.invoke(app, [*base, "automation", "disable", rule_id]).exit_code == 0
-    assert "[off]" in runner.invoke(app, [*base, "automation", "list"]).output
-    bad = runner.invoke(app, [*base, "automation", "add", "x", "--action", "explode"])
-    assert bad.exit_code != 0 and "action 'explode'" in bad.output
-    assert runner.invoke(app, [*base, "automation", "remove", rule_id]).exit_code == 0
-    assert runner.invoke(app, [*base, "automation", "remove", rule_id]).exit_code == 3
+
+    def cli(*args: str) -> tuple[int, str]:
+        code = main([*base, *args])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    code, out = cli("automation", "add", "localize new works", "--action", "localize", "--locale", "en", "--locale", "th")
+    assert code == 0, out
+    rule_id = out.split()[2].rstrip(":")
+    code, out = cli("automation", "list")
+    assert "[on]" in out and "locales" in out
+    assert cli("automation", "disable", rule_id)[0] == 0
+    assert "[off]" in cli("automation", "list")[1]
+    code, out = cli("automation", "add", "x", "--action", "explode")
+    assert code == 2 and "action 'explode'" in out and len(out.strip().splitlines()) == 1
+    assert cli("automation", "remove", rule_id)[0] == 0
+    assert cli("automation", "remove", rule_id)[0] == 3

@@ -54,27 +54,28 @@ def _source_of(pack: DemoPack, copy: MediaSpec) -> str:
 
 
 def cross_matches(pack: DemoPack, cache_dir: Path, *, workers: int = 2) -> list[CrossMatch]:
-    """Matches between files of different, unrelated works (planted copies flagged as such)."""
+    """Matches between files of different, unrelated works (planted copies flagged as such).
+
+    Files are taken in the order the demo loads them, and each is matched against the files
+    before it and then added, as the platform's monitor does with each upload.
+    """
     from culturebridge.fingerprint import Library, fingerprint_file
 
-    specs = [(work.id, spec) for work in pack.works for spec in work.media]
+    specs = [(work.id, spec) for work in pack.in_lineage_order() for spec in work.media]
     rendered = render_many([s for _, s in specs], cache_dir, workers=workers)
     copies = planted_copies(pack)
     library = Library()
-    prints = []
+    out: list[CrossMatch] = []
     with tempfile.TemporaryDirectory(prefix="cb-demo-distinct-") as tmp:
         for (work_id, spec), media in zip(specs, rendered, strict=True):
             path = Path(tmp) / media.filename
             path.write_bytes(media.data)
             fp = fingerprint_file(path)
+            for match in library.match(fp):
+                if match.work_id == work_id or related(pack, work_id, match.work_id):
+                    continue
+                planted = copies.get(spec.name) == match.work_id or copies.get(match.asset_id) == work_id
+                out.append(CrossMatch(work_id, match.work_id, match.kind, match.score, planted))
             library.add(work_id, spec.name, fp)
-            prints.append((work_id, spec.name, fp))
-    library.rebuild()
-    out: list[CrossMatch] = []
-    for work_id, name, fp in prints:
-        for match in library.match(fp):
-            if match.work_id == work_id or related(pack, work_id, match.work_id):
-                continue
-            planted = copies.get(name) == match.work_id or copies.get(match.asset_id) == work_id
-            out.append(CrossMatch(work_id, match.work_id, match.kind, match.score, planted))
+            library.rebuild()
     return out
