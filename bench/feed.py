@@ -182,7 +182,7 @@ def latency(n_items: int, rate: float, requests: int) -> tuple[Dataset, FeedMode
 def bench_app(model: FeedModel) -> Iterator[FastAPI]:
     """The whole web app on a fresh platform, its live feed serving `model` in five markets."""
     from culturebridge.feed.live import Card, LiveFeed
-    from culturebridge.platform import init_platform
+    from culturebridge.pipeline import init_platform
     from culturebridge.settings import Settings
     from culturebridge.web import create_app
 

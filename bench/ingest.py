@@ -21,12 +21,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from culturebridge import catalog  # noqa: E402
-from culturebridge.catalog import NewWork  # noqa: E402
-from culturebridge.cli.catalog import INGEST_BATCH  # noqa: E402
-from culturebridge.pipeline.ingest import ingest  # noqa: E402
-from culturebridge.platform import init_platform  # noqa: E402
-from culturebridge.settings import Settings  # noqa: E402
+from culturebridge import catalog
+from culturebridge.catalog import NewWork
+from culturebridge.cli.catalog import INGEST_BATCH
+from culturebridge.jobs import ingest
+from culturebridge.pipeline import init_platform
+from culturebridge.settings import Settings
 
 
 def make_files(n: int) -> list[bytes]:

@@ -115,10 +115,8 @@ def _platform_figures() -> None:
     """End to end on an initialised platform: one `labels-check` job per 1024 px upload."""
     from culturebridge.accounts import create_user
     from culturebridge.catalog import NewWork, create_work
-    from culturebridge.pipeline import run_one
-    from culturebridge.pipeline.ingest import ingest
-    from culturebridge.pipeline.stages import job_handlers
-    from culturebridge.platform import init_platform
+    from culturebridge.jobs import ingest, run_one
+    from culturebridge.pipeline import init_platform, job_handlers
     from culturebridge.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

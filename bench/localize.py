@@ -306,7 +306,7 @@ def platform_job_overhead(rows: list[tuple[str, str, str, str]], glossaries: dic
     from culturebridge.catalog import NewWork, create_work
     from culturebridge.localize import DbCheckpoint, run_job
     from culturebridge.localize.engine_spec import EngineSpec
-    from culturebridge.localize.jobs import create_localization, sync_segments
+    from culturebridge.localize.localizations import create_localization, sync_segments
     from culturebridge.storage import Database
 
     folder = Path(tempfile.mkdtemp(prefix="cb_bench_loc_"))

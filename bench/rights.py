@@ -102,7 +102,8 @@ def bench_register(works: int, workdir: Path) -> dict[str, float]:
 
     from culturebridge import catalog
     from culturebridge.accounts import create_user
-    from culturebridge.platform import init_platform
+    from culturebridge.fingerprint import claim_fingerprints
+    from culturebridge.pipeline import init_platform
     from culturebridge.rights import register_work, verify_bundle, work_bundle
     from culturebridge.settings import Settings
 
@@ -120,7 +121,7 @@ def bench_register(works: int, workdir: Path) -> dict[str, float]:
             ids.append(work.id)
     start = time.perf_counter()
     for work_id in ids:
-        register_work(platform, creator, work_id)
+        register_work(platform, creator, work_id, fingerprints=claim_fingerprints)
     register_s = time.perf_counter() - start
     sample = ids[:: max(1, works // 50)]
     start = time.perf_counter()

@@ -32,7 +32,8 @@ from sqlalchemy import create_engine, text
 
 from culturebridge.accounts import create_user
 from culturebridge.catalog.search import index_terms, sort_key
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from culturebridge.web import create_app
 

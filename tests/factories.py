@@ -11,6 +11,9 @@ from sqlalchemy import Connection
 from culturebridge import catalog
 from culturebridge.accounts import User, create_user
 from culturebridge.catalog import NewWork, Work
+from culturebridge.jobs import ASSET_ADDED, run_one
+from culturebridge.pipeline import job_handlers
+from culturebridge.platform import Platform
 
 
 def png_bytes(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
@@ -39,6 +42,13 @@ def wav_bytes(seconds: float = 0.5, rate: int = 8000) -> bytes:
         w.setframerate(rate)
         w.writeframes(samples.tobytes())
     return out.getvalue()
+
+
+def fan_out(platform: Platform) -> None:
+    """Run the pipeline's queued `asset-added` jobs, so each new asset's stage jobs are queued."""
+    handler = {ASSET_ADDED: job_handlers(platform)[ASSET_ADDED]}
+    while run_one(platform.db, handler) is not None:
+        pass
 
 
 def make_user(conn: Connection, username: str, role: str = "creator") -> User:

@@ -1,28 +1,28 @@
-"""The running platform: settings, the database and the media store, opened together.
+"""The opened platform: settings, the database and the media store, handed around together.
 
-`init_platform` makes a fresh data directory usable (folders, schema, keys, first admin);
-`open_platform` opens an initialised one. Nothing here runs at import time.
+`open_platform` opens an initialised data directory. Creating one (folders, schema, keys, the
+first admin) needs every stage's key makers, so it lives at the top, in
+`culturebridge.pipeline.init_platform`. Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from culturebridge.accounts.users import User, create_user, list_users
-from culturebridge.catalog.assets import IngestLimits, referenced_keys
-from culturebridge.errors import Conflict, DataDirNotInitialised
+from culturebridge.catalog import IngestLimits, referenced_keys
+from culturebridge.errors import DataDirNotInitialised
 from culturebridge.settings import Settings
-from culturebridge.storage import Database, LocalMediaStore
+from culturebridge.storage import Database, LocalMediaStore, MediaStore
 
 MARKER = ".culturebridge"
+SWEEP_GRACE_SECONDS = 3600  # a blob younger than this may belong to another process's open ingest
 
 
 @dataclass
 class Platform:
     settings: Settings
     db: Database
-    media: LocalMediaStore
+    media: MediaStore
 
     @property
     def limits(self) -> IngestLimits:
@@ -32,6 +32,11 @@ class Platform:
         self.db.close()
 
 
+def open_media_store(settings: Settings) -> MediaStore:
+    """The media store the settings name (a local folder by default)."""
+    return LocalMediaStore(settings.resolved_media_dir)
+
+
 def open_platform(settings: Settings) -> Platform:
     """Open an initialised data directory; DataDirNotInitialised otherwise."""
     data_dir = settings.data_dir
@@ -39,35 +44,15 @@ def open_platform(settings: Settings) -> Platform:
         raise DataDirNotInitialised(str(data_dir))
     db = Database.open(settings.resolved_database_url)
     db.migrate()
-    return Platform(settings, db, LocalMediaStore(settings.resolved_media_dir))
+    return Platform(settings, db, open_media_store(settings))
 
 
-def init_platform(settings: Settings, admin_username: str, admin_password: str) -> tuple[Platform, User]:
-    """Create folders, migrate the schema, create keys and the first admin."""
-    data_dir = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings.resolved_media_dir.mkdir(parents=True, exist_ok=True)
-    keys = settings.keys_dir
-    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(keys, 0o700)
-    db = Database.open(settings.resolved_database_url)
-    db.migrate()
-    platform = Platform(settings, db, LocalMediaStore(settings.resolved_media_dir))
-    with db.write() as conn:
-        if any(u.role == "admin" for u in list_users(conn)):
-            raise Conflict(f"{data_dir} is already initialised with an admin", hint="use `culturebridge serve`")
-        admin = create_user(conn, admin_username, admin_password, "admin", display_name=admin_username)
-    from culturebridge.pipeline.stages import key_makers
+def sweep_media(platform: Platform, grace_seconds: float = SWEEP_GRACE_SECONDS) -> list[str]:
+    """Remove blobs no asset refers to (left by a crash between store and commit).
 
-    for make_keys in key_makers():
-        make_keys(settings)
-    (data_dir / MARKER).write_text("culturebridge data directory\n", encoding="utf-8")
-    return platform, admin
-
-
-def sweep_media(platform: Platform) -> list[str]:
-    """Remove blobs no asset refers to (left by a crash between store and commit)."""
+    Only blobs older than `grace_seconds` go: a younger one may be another process's
+    ingest that has stored its file and not yet committed the asset row.
+    """
     with platform.db.read() as conn:
         keep = referenced_keys(conn)
-    return platform.media.sweep(keep)
-
+    return platform.media.sweep(keep, grace_seconds)

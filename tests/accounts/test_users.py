@@ -13,10 +13,10 @@ from culturebridge.accounts import (
     start_session,
     user_for_api_token,
 )
+from culturebridge.accounts._tables import api_tokens, users, web_sessions
 from culturebridge.errors import AuthenticationRequired, Conflict, InvalidInput
 from culturebridge.ids import digest, now
 from culturebridge.storage import Database
-from culturebridge.storage.schema import api_tokens, users, web_sessions
 
 
 def test_password_login_and_refusals(database: Database) -> None:

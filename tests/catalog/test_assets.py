@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
 from culturebridge.catalog import IngestLimits
+from culturebridge.catalog._tables import assets
 from culturebridge.errors import (
     AssetNotFound,
     Conflict,
@@ -22,7 +23,6 @@ from culturebridge.errors import (
     WorkNotFound,
 )
 from culturebridge.storage import Database, LocalMediaStore
-from culturebridge.storage.schema import assets
 from tests.factories import jpeg_bytes, make_user, make_work, png_bytes, wav_bytes
 
 LIMITS = IngestLimits(max_bytes=5_000_000, max_pixels=10_000_000)
@@ -31,6 +31,11 @@ LIMITS = IngestLimits(max_bytes=5_000_000, max_pixels=10_000_000)
 @pytest.fixture
 def store(tmp_path: Path) -> LocalMediaStore:
     return LocalMediaStore(tmp_path / "media")
+
+
+def _stored(store: LocalMediaStore, key: str) -> bytes:
+    with store.open(key) as fh:
+        return fh.read()
 
 
 def _count(db: Database) -> int:
@@ -57,7 +62,7 @@ def test_ingest_records_hash_type_size_and_pixels(seeded: Database, store: Local
     asset = _ingest(seeded, store, data, "cut.png")
     assert asset.media_type == "image/png"
     assert (asset.width, asset.height, asset.size) == (80, 60, len(data))
-    assert store.path(asset.sha256).read_bytes() == data
+    assert _stored(store, asset.sha256) == data
     audio = _ingest(seeded, store, wav_bytes(0.5), "tone.wav")
     assert audio.media_type == "audio/wav" and audio.duration == pytest.approx(0.5, abs=0.01)
 
@@ -163,7 +168,7 @@ def test_superseded_assets_are_hidden_but_kept(seeded: Database, store: LocalMed
         assert [a.id for a in catalog.list_assets(conn, work_id, include_superseded=True)] == [v1.id, v2.id, image.id]
         assert catalog.superseded_by(conn, v1.id) == v2.id and catalog.superseded_by(conn, v2.id) is None
         assert catalog.get_asset(conn, v1.id).sha256 == v1.sha256  # the row and its blob stay
-    assert store.path(v1.sha256).read_bytes() == _srt("first")
+    assert _stored(store, v1.sha256) == _srt("first")
     assert _count(seeded) == 3
 
 

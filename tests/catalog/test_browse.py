@@ -6,8 +6,8 @@ from culturebridge import catalog
 from culturebridge.catalog import NewWork, WorkFilter, browse_works, check_filter
 from culturebridge.catalog.search import index_terms, query_terms
 from culturebridge.errors import InvalidInput
+from culturebridge.jobs import STATES, in_state
 from culturebridge.pipeline import STAGES, set_status
-from culturebridge.pipeline.status import STATES
 from culturebridge.storage import Database
 from tests.factories import make_user, make_work
 
@@ -32,7 +32,8 @@ def test_search_filters_and_pages_in_every_language(database: Database) -> None:
         set_status(conn, papercut.id, "rights", "done", "entry 0")
     with database.read() as conn:
         def ids(f: WorkFilter, who: object = admin) -> set[str]:
-            return {w.id for w in browse_works(conn, who, f).works}  # type: ignore[arg-type]
+            narrow = (lambda column: in_state(column, f.stage, f.state)) if f.stage else None
+            return {w.id for w in browse_works(conn, who, f, in_state=narrow).works}  # type: ignore[arg-type]
 
         assert ids(WorkFilter(query="悟空")) == {monkey.id}
         assert ids(WorkFilter(query="monkey DEMON")) == {monkey.id}

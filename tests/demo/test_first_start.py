@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from culturebridge import automation, localize
+from culturebridge import localize
+from culturebridge import pipeline as automation
 from culturebridge.accounts import get_user_by_name
 from culturebridge.demo import load_pack
 from culturebridge.demo.distinct import planted_copies, related
 from culturebridge.demo.load import DEMO_RULES, load_demo
-from culturebridge.fingerprint.jobs import list_conflicts
-from culturebridge.localize.jobs import list_localizations, segments_of
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.stages import job_handlers
-from culturebridge.platform import init_platform
+from culturebridge.fingerprint import list_conflicts
+from culturebridge.jobs import run_one
+from culturebridge.localize import list_localizations, segments_of
+from culturebridge.pipeline import init_platform, job_handlers
 from culturebridge.review import desk
 from culturebridge.settings import Settings
 

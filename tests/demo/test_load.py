@@ -8,7 +8,7 @@ from culturebridge import catalog
 from culturebridge.accounts import authenticate
 from culturebridge.demo import load_pack
 from culturebridge.demo.load import load_demo
-from culturebridge.platform import init_platform
+from culturebridge.pipeline import init_platform
 from culturebridge.settings import Settings
 
 
@@ -29,8 +29,9 @@ def test_the_demo_pack_loads_into_a_fresh_platform(tmp_path: Path) -> None:
             assert len(assets) >= len(work.media), work.id
             if work.derived_from:
                 assert [d.source_id for d in catalog.sources_of(conn, work.id)] == [work.derived_from.work]
-        from culturebridge.feed._tables import publications
         from sqlalchemy import func, select
+
+        from culturebridge.feed._tables import publications
 
         published = conn.execute(select(func.count()).select_from(publications)).scalar_one()
         assert published == sum(

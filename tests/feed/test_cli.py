@@ -80,7 +80,7 @@ def test_every_command_and_option_is_documented() -> None:
 
 def test_publish_and_refresh_on_a_data_dir(tmp_path: Path) -> None:
     from culturebridge.cli import app as root
-    from culturebridge.platform import init_platform
+    from culturebridge.pipeline import init_platform
     from culturebridge.settings import Settings
     from tests.factories import make_user, make_work
 

@@ -79,7 +79,7 @@ def test_bad_k_is_a_clear_error(dataset: Dataset) -> None:
 
 
 def test_movielens_msr_ease_reaches_the_published_bpr_level() -> None:
-    # REFERENCE.md §7: BPR .442 nDCG@10 under the Microsoft Recommenders protocol.
+    # Microsoft Recommenders' benchmark: BPR .442 nDCG@10 under the Microsoft Recommenders protocol.
     ds = load_movielens_100k()
     ease = evaluate(ds, "ease", "msr")
     pop = evaluate(ds, "pop", "msr")

@@ -12,7 +12,7 @@ from culturebridge.accounts import get_user_by_name
 from culturebridge.feed.content import UsemEncoder
 from culturebridge.feed.live import LiveFeed, RateLimiter
 from culturebridge.feed.publish import publish_work
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import ingest
 from culturebridge.platform import Platform
 from tests.factories import make_work, png_bytes
 from tests.web.conftest import client, csrf_of, login, platform  # noqa: F401  (fixtures)

@@ -94,12 +94,12 @@ def test_platform_scan_report_conflicts_and_decide(files: dict[str, Path], tmp_p
 
     from culturebridge.accounts.users import create_user
     from culturebridge.cli import app as root_app
-    from culturebridge.fingerprint import jobs
-    from culturebridge.pipeline import run_one
-    from culturebridge.pipeline.ingest import ingest
-    from culturebridge.platform import init_platform
+    from culturebridge import fingerprint
+    from culturebridge.fingerprint import shared_library
+    from culturebridge.jobs import ingest, run_one
+    from culturebridge.pipeline import init_platform
     from culturebridge.settings import Settings
-    from tests.factories import make_work
+    from tests.factories import fan_out, make_work
 
     data = tmp_path / "data"
     platform, _ = init_platform(Settings(data_dir=data), "admin", "password-for-tests")
@@ -111,12 +111,13 @@ def test_platform_scan_report_conflicts_and_decide(files: dict[str, Path], tmp_p
             copy_work = make_work(conn, bo, "拷贝")
             src = ingest(conn, platform, mei, original.id, io.BytesIO(files["original"].read_bytes()), "rocket.png")
             ingest(conn, platform, bo, copy_work.id, io.BytesIO(files["copy"].read_bytes()), "copy.jpg")
-        handlers = {jobs.JOB_KIND: jobs.handler(platform)}
+        fan_out(platform)
+        handlers = {fingerprint.JOB_KIND: fingerprint.job_handler(platform)}
         while run_one(platform.db, handlers) is not None:
             pass
     finally:
         platform.close()
-        jobs._loaded.clear()
+        shared_library._loaded.clear()
     base = ["--data-dir", str(data)]
     report = tmp_path / "report.html"
     result = runner.invoke(root_app, [*base, "scan", str(files["copy"]), str(files["bad"]), "--json",

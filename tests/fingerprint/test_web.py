@@ -12,12 +12,10 @@ from PIL import ImageOps
 
 from culturebridge.accounts.users import get_user_by_name
 from culturebridge.catalog import Work
-from culturebridge.fingerprint import jobs
-from culturebridge.fingerprint.jobs import JOB_KIND, list_conflicts
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.fingerprint import JOB_KIND, job_handler, list_conflicts, shared_library
+from culturebridge.jobs import ingest, run_one
 from culturebridge.platform import Platform
-from tests.factories import make_work
+from tests.factories import fan_out, make_work
 from tests.web.conftest import client, csrf_of, login, platform  # noqa: F401  (fixtures)
 
 from .conftest import encode, photo
@@ -33,11 +31,12 @@ def copied(platform: Platform) -> Iterator[tuple[Work, Work]]:  # noqa: F811
         ingest(conn, platform, get_user_by_name(conn, "mei"), original.id, io.BytesIO(encode(img)), "a.png")
         copy = encode(ImageOps.mirror(img).resize((256, 256)), "JPEG", quality=50)
         ingest(conn, platform, get_user_by_name(conn, "bo"), other.id, io.BytesIO(copy), "b.jpg")
-    handlers = {JOB_KIND: jobs.handler(platform)}
+    fan_out(platform)
+    handlers = {JOB_KIND: job_handler(platform)}
     while run_one(platform.db, handlers) is not None:
         pass
     yield original, other
-    jobs._loaded.clear()
+    shared_library._loaded.clear()
 
 
 def test_rights_holder_marks_a_conflict_from_the_queue(client: TestClient, platform: Platform, copied: tuple[Work, Work]) -> None:  # noqa: F811

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from culturebridge.jobs import Job, run_one
 from culturebridge.labels import AIGCLabel, produced, propagated
-from culturebridge.pipeline import Job, run_one
-from culturebridge.pipeline.stages import job_handlers
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform, job_handlers
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.factories import make_user
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from culturebridge.accounts.users import get_user_by_name
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import ingest
 from culturebridge.platform import Platform
+from tests.browser import browser, server  # noqa: F401  (fixtures)
 from tests.factories import make_work, png_bytes
 from tests.labels.conftest import run_jobs
 from tests.web.conftest import PASSWORD, platform  # noqa: F401  (fixture)
-from tests.browser import browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

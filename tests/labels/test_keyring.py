@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from culturebridge.errors import InvalidLabel, SigningCredentialsMissing
-from culturebridge.labels import make_platform_keys, platform_keys, sign_producer, produced, verify_codes
+from culturebridge.labels import (
+    make_platform_keys,
+    platform_keys,
+    produced,
+    sign_producer,
+    verify_codes,
+)
 from culturebridge.labels.keyring import c2pa_dir, label_key_path
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from culturebridge.accounts.users import get_user_by_name
 from culturebridge.cli import app
 from culturebridge.errors import InvalidInput, NotFound, PermissionDenied
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import ingest
 from culturebridge.platform import Platform
 from tests.factories import make_work, png_bytes
 from tests.labels.conftest import run_jobs

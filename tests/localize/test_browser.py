@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from culturebridge.localize.jobs import JOB_KIND
+from culturebridge.jobs import run_one
+from culturebridge.localize.localizations import JOB_KIND
 from culturebridge.localize.work_localization import handler
-from culturebridge.pipeline import run_one
 from culturebridge.platform import Platform
+from tests.browser import browser, server  # noqa: F401  (fixtures)
 from tests.localize.test_web import _work
 from tests.web.conftest import PASSWORD, platform  # noqa: F401  (fixture)
-from tests.browser import browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

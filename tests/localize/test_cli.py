@@ -16,7 +16,7 @@ from culturebridge.errors import (
     MalformedSubtitles,
     UnsupportedLanguage,
 )
-from culturebridge.platform import init_platform
+from culturebridge.pipeline import init_platform
 from culturebridge.settings import Settings
 from tests.localize.chat_server import chat_server, phrase_answer
 from tests.localize.conftest import CARD

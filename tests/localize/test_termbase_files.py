@@ -5,15 +5,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from culturebridge.catalog import default_canon_dir, load_canon_dir
 from culturebridge.errors import InvalidInput, IPNotFound, MalformedExchangeFile
 from culturebridge.localize.glossary import Glossary
-from culturebridge.localize.termbase_files import (
-    default_canon_dir,
-    from_tbx,
-    glossary_for,
-    load_canon_dir,
-    to_tbx,
-)
+from culturebridge.localize.termbase_files import from_tbx, glossary_for, to_tbx
 
 
 def test_tbx_export_reads_back(glossary: Glossary) -> None:

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from culturebridge import catalog
 from culturebridge.accounts.users import get_user_by_name
 from culturebridge.catalog import CanonCard, NewWork
-from culturebridge.localize.jobs import JOB_KIND
+from culturebridge.jobs import run_one
+from culturebridge.localize.localizations import JOB_KIND
 from culturebridge.localize.memory_store import load_memory
 from culturebridge.localize.work_localization import handler
-from culturebridge.pipeline import run_one
 from culturebridge.platform import Platform
 from tests.localize.conftest import CARD
 from tests.web.conftest import client, csrf_of, login, platform  # noqa: F401  (fixtures)

@@ -11,8 +11,9 @@ import pytest
 from culturebridge import catalog
 from culturebridge.accounts import User, create_user
 from culturebridge.catalog import CanonCard, NewWork
+from culturebridge.jobs import get_job, run_one
 from culturebridge.localize.engine_spec import EngineSpec
-from culturebridge.localize.jobs import JOB_KIND, get_localization, segments_of
+from culturebridge.localize.localizations import JOB_KIND, get_localization, segments_of
 from culturebridge.localize.memory_store import load_memory
 from culturebridge.localize.subtitles import parse_subtitles
 from culturebridge.localize.work_localization import (
@@ -21,7 +22,7 @@ from culturebridge.localize.work_localization import (
     request_localization,
     split_sentences,
 )
-from culturebridge.pipeline import get_job, run_one, statuses
+from culturebridge.pipeline import statuses
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from culturebridge.storage import Database, LocalMediaStore
@@ -52,6 +53,11 @@ def work_id(platform: Platform) -> str:
         catalog.add_asset(conn, platform.media, mei, work.id, io.BytesIO(SRT), "ep1.srt",
                           catalog.IngestLimits(1_000_000, 1_000_000))
     return work.id
+
+
+def _stored(platform: Platform, key: str) -> bytes:
+    with platform.media.open(key) as fh:
+        return fh.read()
 
 
 def _mei(platform: Platform) -> User:
@@ -96,7 +102,7 @@ def test_machine_localization_creates_a_derived_work_and_resumes(platform: Platf
         assert derived.synopses["en"].startswith("Sun Wukong (Monkey King) comes to Mountain of Flowers and Fruit.")
         assert edge.kind == "translation" and edge.ai_generated and edge.tool == "openai:m"
         assert [a.original_name for a in subs] == ["ep1.en.srt"]
-        cues = parse_subtitles(platform.media.path(subs[0].storage_key).read_bytes())
+        cues = parse_subtitles(_stored(platform, subs[0].storage_key))
         assert "somersault cloud" in cues[0].text.replace("\n", " ") and "Zhu Bajie" in cues[-1].text
         assert stage.state == "done" and stage.detail == "en: done"
         assert all(s.state == "translated" for s in stored.values())
@@ -178,7 +184,7 @@ def test_a_subtitle_rebuild_replaces_the_previous_file(platform: Platform, work_
 
         second = edit_and_rerun("Zhu Bajie giggled.")
         assert second.id != first.id and second.original_name == "ep1.en.srt"
-        assert "giggled" in platform.media.path(second.storage_key).read_text(encoding="utf-8")
+        assert "giggled" in _stored(platform, second.storage_key).decode("utf-8")
         with platform.db.read() as conn:
             assert catalog.superseded_by(conn, first.id) == second.id
             kept = catalog.list_assets(conn, loc.derived_id, include_superseded=True)

@@ -12,7 +12,7 @@ from culturebridge.accounts import create_user, get_user_by_name
 from culturebridge.catalog import add_ip
 from culturebridge.cli import app
 from culturebridge.errors import CanonCardNotFound, PolicyInvalid
-from culturebridge.platform import init_platform
+from culturebridge.pipeline import init_platform
 from culturebridge.review import load_canon_dir
 from culturebridge.review.policy import bundled_policies
 from culturebridge.settings import Settings

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from culturebridge.accounts import User
 from culturebridge.errors import AppealNotAllowed, InvalidInput, PermissionDenied, ReviewItemTaken
-from culturebridge.pipeline.status import statuses
+from culturebridge.pipeline import statuses
 from culturebridge.review import desk
 from culturebridge.review.audit import list_audit
 from culturebridge.review.policy import load_policy
@@ -159,9 +159,8 @@ def test_the_audit_log_is_append_only_in_the_database(database: Database, tmp_pa
     with database.write() as conn:
         reviewed(conn, media, people["mei"], REJECT)
     for statement in ("UPDATE review_audit SET action = 'forged'", "DELETE FROM review_audit"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with database.write() as conn:
-                conn.execute(text(statement))
+        with pytest.raises(DBAPIError, match="append-only"), database.write() as conn:
+            conn.execute(text(statement))
     with database.read() as conn:
         assert [e.action for e in list_audit(conn)] == ["automated-decision"]
 

@@ -9,8 +9,8 @@ import json
 from fastapi.testclient import TestClient
 
 from culturebridge.accounts import create_user, get_user_by_name
-from culturebridge.pipeline import run_one
-from culturebridge.pipeline.stages import job_handlers
+from culturebridge.jobs import run_one
+from culturebridge.pipeline import job_handlers
 from culturebridge.platform import Platform
 from culturebridge.review import Models
 from culturebridge.web import create_app

@@ -9,8 +9,8 @@ from pathlib import Path
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
 from culturebridge.catalog import NewWork
-from culturebridge.pipeline import enqueue, list_jobs, run_one, statuses
-from culturebridge.pipeline.stages import job_handlers
+from culturebridge.jobs import enqueue, list_jobs, run_one
+from culturebridge.pipeline import job_handlers, statuses
 from culturebridge.platform import Platform
 from culturebridge.review import Models
 from culturebridge.review.work_review import key_frames, review_work, reviewed_fields, texts_of

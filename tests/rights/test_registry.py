@@ -20,7 +20,7 @@ from culturebridge.errors import (
     WorkNotFound,
     WorkNotRegistered,
 )
-from culturebridge.pipeline.status import statuses
+from culturebridge.pipeline import statuses
 from culturebridge.platform import Platform
 from culturebridge.rights import (
     certificate,

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from alembic.script import ScriptDirectory
-
+from culturebridge.pipeline import metadata
 from culturebridge.storage import Database, alembic_config
-from culturebridge.storage.tables import metadata
 
 
 def test_empty_database_migrates_to_head_and_matches_the_schema(database_url: str) -> None:

@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from culturebridge.accounts import create_user
-from culturebridge.platform import Platform, init_platform
+from culturebridge.pipeline import init_platform
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from culturebridge.web import create_app
 

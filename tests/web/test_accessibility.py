@@ -13,7 +13,7 @@ import pytest
 
 from culturebridge.accounts import get_user_by_name
 from culturebridge.catalog import NewWork, create_work
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import ingest
 from culturebridge.platform import Platform
 from tests.browser import browser, server  # noqa: F401  (fixtures)
 from tests.factories import png_bytes

@@ -8,17 +8,14 @@ from importlib import resources
 from pathlib import Path
 from typing import get_args
 
-from culturebridge.automation import PROTECTIONS
-from culturebridge.automation.rules import OUTCOMES
 from culturebridge.catalog import SORTS, WORK_KINDS
 from culturebridge.feed.ranking import Reason
-from culturebridge.fingerprint.jobs import STATES as CONFLICT_STATES
-from culturebridge.fingerprint.jobs import Status as FingerprintStatus
+from culturebridge.fingerprint.conflicts import STATES as CONFLICT_STATES
 from culturebridge.fingerprint.matcher import Kind as FingerprintKind
-from culturebridge.localize.jobs import LocalizationState, SegmentState
-from culturebridge.pipeline import STAGES
-from culturebridge.pipeline.jobs import JOB_STATES
-from culturebridge.pipeline.status import STATES
+from culturebridge.fingerprint.monitor import Status as FingerprintStatus
+from culturebridge.jobs import JOB_STATES, STATES
+from culturebridge.localize.localizations import LocalizationState, SegmentState
+from culturebridge.pipeline import OUTCOMES, PROTECTIONS, STAGES
 from culturebridge.review.decision import Outcome
 from culturebridge.review.desk import ItemState
 from culturebridge.web.i18n import LOCALES, MESSAGES, format_age, format_datetime, format_number

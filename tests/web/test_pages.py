@@ -96,9 +96,10 @@ def test_interface_speaks_chinese_and_english(client: TestClient) -> None:
 def test_canon_card_editing_validates(client: TestClient) -> None:
     csrf = login(client, "admin")
     card = "name: ne-zha\ntitles: {zh: 哪吒, en: Nezha}\nprotection: childrens\n"
-    from culturebridge.catalog import CanonCard, add_ip
-    from culturebridge.accounts import get_user_by_name
     import yaml
+
+    from culturebridge.accounts import get_user_by_name
+    from culturebridge.catalog import CanonCard, add_ip
 
     platform: Platform = client.app.state.platform  # type: ignore[attr-defined]
     with platform.db.write() as conn:

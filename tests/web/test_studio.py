@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
 from culturebridge.catalog import NewWork
-from culturebridge.pipeline import claim_next, enqueue, finish, report_progress
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import claim_next, enqueue, finish, ingest, report_progress
 from culturebridge.platform import Platform
 from culturebridge.review import Models
 from culturebridge.review.work_review import review_work

@@ -1,5 +1,7 @@
 """Accounts: users with roles, password login, web sessions and API tokens."""
 
+from culturebridge.accounts.sessions import WebSession, end_session, session_user, start_session
+from culturebridge.accounts.tokens import create_api_token, user_for_api_token
 from culturebridge.accounts.users import (
     ROLES,
     Role,
@@ -10,8 +12,6 @@ from culturebridge.accounts.users import (
     get_user_by_name,
     list_users,
 )
-from culturebridge.accounts.tokens import create_api_token, user_for_api_token
-from culturebridge.accounts.sessions import WebSession, end_session, session_user, start_session
 
 __all__ = [
     "ROLES",

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, delete, select
 
+from culturebridge.accounts._tables import web_sessions
 from culturebridge.accounts.users import User, get_user
 from culturebridge.ids import as_utc, digest, new_secret, now
-from culturebridge.storage.schema import web_sessions
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
+from culturebridge.accounts._tables import api_tokens
 from culturebridge.accounts.users import User, get_user
 from culturebridge.errors import AuthenticationRequired, InvalidInput
 from culturebridge.ids import digest, new_id, new_secret, now
-from culturebridge.storage.schema import api_tokens
 
 TOKEN_PREFIX = "cbt_"
 

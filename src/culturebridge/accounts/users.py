@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from culturebridge.accounts._tables import users
 from culturebridge.errors import AuthenticationRequired, Conflict, InvalidInput, UserNotFound
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage.schema import users
 
 Role = Literal["admin", "creator", "reviewer"]
 ROLES: tuple[Role, ...] = ("admin", "creator", "reviewer")

@@ -14,11 +14,13 @@ from culturebridge.catalog.assets import (
 )
 from culturebridge.catalog.browse import SORTS, Page, WorkFilter, browse_works, check_filter
 from culturebridge.catalog.canon import CanonCard
+from culturebridge.catalog.canon_files import default_canon_dir, load_canon_dir, load_canon_file
 from culturebridge.catalog.ips import add_ip, get_ip, get_ip_by_id, list_ips, update_canon
 from culturebridge.catalog.lineage import (
     Lineage,
     add_derivation,
     ancestors_of,
+    derived_works,
     layout,
     lineage,
     sources_of,
@@ -31,8 +33,10 @@ from culturebridge.catalog.models import (
     Derivation,
     Work,
 )
+from culturebridge.catalog.sniff import ZIP, detect, is_ooxml_package
 from culturebridge.catalog.works import (
     NewWork,
+    can_edit,
     can_view,
     count_works,
     create_work,
@@ -41,6 +45,8 @@ from culturebridge.catalog.works import (
     require_editor,
     require_viewer,
     update_work,
+    work_ids,
+    work_ids_owned_by,
 )
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "IP",
     "SORTS",
     "WORK_KINDS",
+    "ZIP",
     "Asset",
     "CanonCard",
     "Derivation",
@@ -62,21 +69,28 @@ __all__ = [
     "add_ip",
     "ancestors_of",
     "browse_works",
+    "can_edit",
     "can_view",
     "check_filter",
     "count_works",
     "cover_assets",
     "create_work",
+    "default_canon_dir",
+    "derived_works",
+    "detect",
     "find_assets_by_hash",
     "get_asset",
     "get_ip",
     "get_ip_by_id",
     "get_work",
+    "is_ooxml_package",
     "layout",
     "lineage",
     "list_assets",
     "list_ips",
     "list_works",
+    "load_canon_dir",
+    "load_canon_file",
     "referenced_keys",
     "reinstate_asset",
     "require_editor",
@@ -86,4 +100,6 @@ __all__ = [
     "superseded_by",
     "update_canon",
     "update_work",
+    "work_ids",
+    "work_ids_owned_by",
 ]

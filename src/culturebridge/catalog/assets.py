@@ -4,7 +4,7 @@ Order of operations, chosen so a crash anywhere leaves no half-written work: the
 streamed to a staging file while hashed (size limit enforced as they arrive), the type is
 sniffed from content and the file decoded far enough to prove it whole; only then is the
 blob moved under its content key and the row inserted in the caller's transaction. A crash
-between the two leaves at most an unreferenced blob, which `LocalMediaStore.sweep` removes.
+between the two leaves at most an unreferenced blob, which the media store's `sweep` removes.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, select, update
 
 from culturebridge.accounts.users import User
+from culturebridge.catalog._tables import assets
 from culturebridge.catalog.models import Asset
 from culturebridge.catalog.probe import probe
 from culturebridge.catalog.sniff import check_claimed_name, family, sniff_file
 from culturebridge.catalog.works import get_work, require_editor
 from culturebridge.errors import AssetNotFound, Conflict, DuplicateAsset, InvalidInput
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage.media import LocalMediaStore
-from culturebridge.storage.schema import assets
+from culturebridge.storage import MediaStore
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def asset_from_row(row: Any) -> Asset:
 
 def add_asset(
     conn: Connection,
-    store: LocalMediaStore,
+    store: MediaStore,
     actor: User,
     work_id: str,
     source: BinaryIO,

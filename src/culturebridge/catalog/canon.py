@@ -29,8 +29,9 @@ Schema (every text field is a mapping language -> text, languages as BCP 47 tags
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from culturebridge.errors import InvalidInput
 

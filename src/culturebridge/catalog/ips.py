@@ -8,11 +8,11 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from culturebridge.accounts.users import User
+from culturebridge.catalog._tables import ips
 from culturebridge.catalog.canon import CanonCard
 from culturebridge.catalog.models import IP
 from culturebridge.errors import Conflict, IPNotFound, PermissionDenied
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage.schema import ips
 
 
 def _from_row(row: Any) -> IP:

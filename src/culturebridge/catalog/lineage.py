@@ -14,11 +14,11 @@ from sqlalchemy import Connection, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from culturebridge.accounts.users import User
+from culturebridge.catalog._tables import derivations, works
 from culturebridge.catalog.models import DERIVATION_KINDS, Derivation, DerivationKind, Work
 from culturebridge.catalog.works import get_work, require_editor, work_from_row
 from culturebridge.errors import Conflict, InvalidInput, LineageCycle
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage.schema import derivations, works
 
 MAX_LINEAGE_NODES = 500
 
@@ -111,6 +111,15 @@ def add_derivation(
 def sources_of(conn: Connection, work_id: str) -> list[Derivation]:
     """The edges from a work's direct sources."""
     rows = conn.execute(select(derivations).where(derivations.c.derived_id == work_id))
+    return [_from_row(r) for r in rows]
+
+
+def derived_works(conn: Connection, work_id: str, kind: str | None = None) -> list[Derivation]:
+    """The edges to a work's direct derivatives (of one derivation `kind` if given), newest first."""
+    query = select(derivations).where(derivations.c.source_id == work_id)
+    if kind is not None:
+        query = query.where(derivations.c.kind == kind)
+    rows = conn.execute(query.order_by(derivations.c.created_at.desc(), derivations.c.id))
     return [_from_row(r) for r in rows]
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from culturebridge.storage.schema import work_terms
+from culturebridge.catalog._tables import work_terms
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8

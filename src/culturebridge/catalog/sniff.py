@@ -25,8 +25,17 @@ _EXTENSION_FAMILY = {
 }
 
 
-def sniff(head: bytes) -> str:
-    """The media type the leading bytes prove; UnsupportedMedia when none does."""
+OOXML_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ZIP = "application/zip"
+_MP4_TOP = (b"moov", b"mdat", b"wide", b"free", b"skip")  # boxes an ISO BMFF file may start with
+
+
+def detect(head: bytes) -> str | None:
+    """The media type the leading bytes prove (`application/zip` for any zip), or None.
+
+    The one content sniffer of the platform: ingest refuses what it cannot name, the labels
+    stage maps the type to the carrier that holds a label.
+    """
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if head.startswith(b"\xff\xd8\xff"):
@@ -50,20 +59,43 @@ def sniff(head: bytes) -> str:
         if brand == b"qt  ":
             return "video/quicktime"
         return "video/mp4"
+    if len(head) >= 8 and head[4:8] in _MP4_TOP:  # QuickTime files without a leading ftyp
+        return "video/quicktime"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm" if b"webm" in head[:64] else "video/x-matroska"
     if head.startswith(b"fLaC"):
         return "audio/flac"
     if head.startswith(b"OggS"):
         return "audio/ogg"
-    if head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if head.startswith(b"PK\x03\x04"):
-        raise UnsupportedMedia("zip archives are not accepted as assets (DOCX is checked with sniff_file)")
+        return ZIP
+    # MPEG audio frame sync: 11 set bits, layer bits not 00 (ISO/IEC 11172-3 §2.4.1.3).
+    if head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06):
+        return "audio/mpeg"
     if _is_text(head):
         return "text/plain"
+    return None
+
+
+def is_ooxml_package(archive: zipfile.ZipFile) -> bool:
+    """Whether a zip is an Office Open XML package (ECMA-376 Part 2: it has `[Content_Types].xml`)."""
+    return "[Content_Types].xml" in archive.namelist()
+
+
+def is_ooxml_document(archive: zipfile.ZipFile) -> bool:
+    """Whether a zip is a Word document (an OOXML package with a `word/` part)."""
+    return is_ooxml_package(archive) and any(n.startswith("word/") for n in archive.namelist())
+
+
+def sniff(head: bytes) -> str:
+    """The media type the leading bytes prove; UnsupportedMedia when none does."""
+    found = detect(head)
+    if found == ZIP:
+        raise UnsupportedMedia("zip archives are not accepted as assets (DOCX is checked with sniff_file)")
+    if found is not None:
+        return found
     raise UnsupportedMedia(
         "the file's content is not a supported media type",
         hint="upload PNG, JPEG, GIF, WebP, TIFF, WAV, MP3, FLAC, OGG, MP4, MOV, WebM, PDF, DOCX or UTF-8 text",
@@ -75,11 +107,10 @@ def sniff_file(head: bytes, path: str | None = None) -> str:
     if head.startswith(b"PK\x03\x04") and path is not None:
         try:
             with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
+                if is_ooxml_document(archive):
+                    return OOXML_DOCUMENT
         except (zipfile.BadZipFile, OSError) as exc:
             raise UnsupportedMedia(f"the file looks like a zip archive but cannot be read: {exc}") from exc
-        if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
-            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return sniff(head)
 
 

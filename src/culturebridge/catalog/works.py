@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 
 from culturebridge.accounts.users import User
+from culturebridge.catalog._tables import ips, works
 from culturebridge.catalog.models import WORK_KINDS, Work, WorkKind
 from culturebridge.catalog.search import reindex_work, sort_key
 from culturebridge.errors import InvalidInput, IPNotFound, PermissionDenied, WorkNotFound
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage.schema import ips, works
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _MARKET = re.compile(r"^[A-Z]{2}/[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -128,9 +128,29 @@ def require_viewer(viewer: User | None, work: Work) -> None:
         raise WorkNotFound(work.id)
 
 
+def can_edit(user: User | None, work: Work) -> bool:
+    """The one "may change this work" rule: its owner or an admin."""
+    return user is not None and (user.role == "admin" or work.owner_id == user.id)
+
+
+def work_ids_owned_by(user_id: str) -> Select[tuple[str]]:
+    """The ids of a user's works, as a subquery other stages filter their rows with."""
+    return select(works.c.id).where(works.c.owner_id == user_id)
+
+
+def work_ids(*, owner_id: str | None = None, ai_generated: bool | None = None) -> Select[tuple[str]]:
+    """The ids of works (a user's, AI-generated or not), as a subquery stages filter their rows with."""
+    stmt = select(works.c.id)
+    if owner_id is not None:
+        stmt = stmt.where(works.c.owner_id == owner_id)
+    if ai_generated is not None:
+        stmt = stmt.where(works.c.ai_generated.is_(ai_generated))
+    return stmt
+
+
 def require_editor(actor: User, work: Work) -> None:
     """Only the owner or an admin changes a work."""
-    if actor.role != "admin" and work.owner_id != actor.id:
+    if not can_edit(actor, work):
         if actor.role == "creator":
             raise WorkNotFound(work.id)
         raise PermissionDenied(f"{actor.username} may not change work {work.id}")

@@ -9,12 +9,12 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Connection
 
 from culturebridge.accounts.users import User, get_user_by_name, list_users
 from culturebridge.errors import NotFound
 from culturebridge.platform import Platform, open_platform
 from culturebridge.settings import Settings, load_settings
-from sqlalchemy import Connection
 
 
 @dataclass

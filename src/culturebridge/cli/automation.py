@@ -14,7 +14,7 @@ app = typer.Typer(help="Automation rules: pipeline actions that run on their own
 @app.command("list")
 def list_command(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
     """List the rules, on and off."""
-    from culturebridge import automation
+    from culturebridge import pipeline as automation
 
     with context(ctx).platform().db.read() as conn:
         rules = automation.list_rules(conn)
@@ -40,7 +40,7 @@ def add_command(
     as_user: Annotated[str | None, typer.Option("--as", help="Admin the rule acts for (default: the first admin)")] = None,
 ) -> None:
     """Add a rule (it is on at once)."""
-    from culturebridge import automation
+    from culturebridge import pipeline as automation
 
     condition = automation.Condition.from_dict({"ai_generated": ai_generated, "derived": derived,
                                                 "protections": protection or [], "kinds": kind or []})
@@ -55,7 +55,7 @@ def add_command(
 
 
 def _set(ctx: typer.Context, rule_id: str, enabled: bool, as_user: str | None) -> None:
-    from culturebridge import automation
+    from culturebridge import pipeline as automation
 
     with context(ctx).platform().db.write() as conn:
         rule = automation.set_enabled(conn, acting_user(conn, as_user), rule_id, enabled)
@@ -80,7 +80,7 @@ def disable_command(ctx: typer.Context, rule_id: str,
 def remove_command(ctx: typer.Context, rule_id: str,
                    as_user: Annotated[str | None, typer.Option("--as", help="Admin making the change")] = None) -> None:
     """Delete a rule (what it did stays recorded)."""
-    from culturebridge import automation
+    from culturebridge import pipeline as automation
 
     with context(ctx).platform().db.write() as conn:
         automation.remove_rule(conn, acting_user(conn, as_user), rule_id)
@@ -92,7 +92,8 @@ def runs_command(ctx: typer.Context, work_id: str, json_out: bool = typer.Option
     """What rules did to a work, and why (newest first)."""
     from dataclasses import asdict
 
-    from culturebridge import automation, catalog
+    from culturebridge import catalog
+    from culturebridge import pipeline as automation
 
     with context(ctx).platform().db.read() as conn:
         catalog.get_work(conn, work_id)

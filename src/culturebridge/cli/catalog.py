@@ -16,7 +16,7 @@ from culturebridge import catalog
 from culturebridge.catalog import Asset, CanonCard, NewWork, Work
 from culturebridge.cli._context import acting_user, console, context, err_console, print_json
 from culturebridge.errors import Error, InvalidInput
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import ingest
 
 works_app = typer.Typer(help="Create, list and inspect works.", no_args_is_help=True)
 assets_app = typer.Typer(help="Add media files to works.", no_args_is_help=True)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy import Connection
 
-from culturebridge.errors import InvalidInput, NotFound
+if TYPE_CHECKING:
+    from culturebridge.fingerprint.report import WorkLink
+
+from culturebridge.errors import Error, InvalidInput, NotFound
 
 app = typer.Typer(
     help="Perceptual fingerprints (image, video, audio, text) and copy detection.",
@@ -132,7 +137,7 @@ def scan_command(
         lib = Library.load(library)
     else:
         from culturebridge.cli._context import context
-        from culturebridge.fingerprint.jobs import platform_library
+        from culturebridge.fingerprint import platform_library
 
         platform = context(ctx).platform()
         lib = platform_library(platform)
@@ -159,7 +164,7 @@ def scan_command(
 
 
 def _write_report(out: Path, results: list[Any], platform: Any, base_url: str | None) -> None:
-    from culturebridge.fingerprint.report import WorkLink, render_report, work_links
+    from culturebridge.fingerprint.report import render_report
     from culturebridge.ids import now
 
     work_ids = [m.work_id for r in results for m in r.matches]
@@ -186,7 +191,7 @@ def conflicts_command(
 ) -> None:
     """List copies the pipeline found between registered works, and their decisions."""
     from culturebridge.cli._context import context
-    from culturebridge.fingerprint.jobs import list_conflicts
+    from culturebridge.fingerprint import list_conflicts
 
     platform = context(ctx).platform()
     with platform.db.read() as conn:
@@ -212,9 +217,27 @@ def decide_command(
 ) -> None:
     """Record the rights holder's decision on a conflict."""
     from culturebridge.cli._context import acting_user, context
-    from culturebridge.fingerprint.jobs import decide_conflict
+    from culturebridge.fingerprint import decide_conflict
 
     platform = context(ctx).platform()
     with platform.db.write() as conn:
         record = decide_conflict(conn, acting_user(conn, as_user), conflict, decision)
     typer.echo(f"{record.id}: {record.state}")
+
+
+def work_links(conn: Connection, work_ids: Iterable[str], base_url: str = "") -> dict[str, WorkLink]:
+    """Links of the matched works (their title, studio page, evidence bundle when registered)."""
+    from culturebridge.catalog import get_work
+    from culturebridge.fingerprint.report import WorkLink
+    from culturebridge.rights import bundle_url, certificate
+
+    base = base_url.rstrip("/")
+    out: dict[str, WorkLink] = {}
+    for work_id in dict.fromkeys(work_ids):
+        try:
+            title = get_work(conn, work_id).title()
+        except Error:
+            title = work_id  # the work was deleted since the library was built
+        bundle = base + bundle_url(work_id) if certificate(conn, work_id) is not None else None
+        out[work_id] = WorkLink(work_id, title, f"{base}/studio/works/{work_id}", bundle)
+    return out

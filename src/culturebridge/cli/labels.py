@@ -18,7 +18,10 @@ from culturebridge.cli._context import acting_user, context, print_json
 from culturebridge.errors import InvalidInput, NotFound, SigningCredentialsMissing
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
     from culturebridge.labels import Credentials, Report
     from culturebridge.labels.keyring import PlatformKeys
@@ -192,7 +195,14 @@ def apply(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
 ) -> None:
     """Write the implicit label (+ IPTC), optionally an explicit label and a C2PA manifest."""
-    from culturebridge.labels import LabelRequest, Parent, apply_labels, load_credentials, load_label_key, sniff
+    from culturebridge.labels import (
+        LabelRequest,
+        Parent,
+        apply_labels,
+        load_credentials,
+        load_label_key,
+        sniff,
+    )
     from culturebridge.labels.c2pa import mime_for
 
     if lang not in LANGS:
@@ -297,7 +307,7 @@ def status(
 ) -> None:
     """Each asset of a work: stored label verdict and the Art. 6 notice to show."""
     from culturebridge.catalog import get_work, list_assets
-    from culturebridge.labels.jobs import stored_check
+    from culturebridge.labels import stored_check
 
     with context(ctx).platform().db.read() as conn:
         get_work(conn, work)

@@ -332,9 +332,9 @@ def work(
 
 
 def _wait_for(platform: Platform, job_id: str) -> None:
-    from culturebridge.localize.jobs import JOB_KIND
+    from culturebridge.jobs import get_job, run_one
+    from culturebridge.localize.localizations import JOB_KIND
     from culturebridge.localize.work_localization import handler
-    from culturebridge.pipeline import get_job, run_one
 
     handlers = {JOB_KIND: handler(platform)}
     while True:  # localization jobs run oldest first; ours is done when the queue reaches it
@@ -349,8 +349,8 @@ def _wait_for(platform: Platform, job_id: str) -> None:
 
 
 def _show(ctx: typer.Context, work_id: str, to: str | None, as_json: bool) -> None:
-    from culturebridge.localize.jobs import list_localizations, qa_counts, segments_of
-    from culturebridge.pipeline import get_job
+    from culturebridge.jobs import get_job
+    from culturebridge.localize.localizations import list_localizations, qa_counts, segments_of
 
     with context(ctx).platform().db.read() as conn:
         rows: list[dict[str, Any]] = []
@@ -393,7 +393,7 @@ def work_xliff(
     output: Annotated[Path, typer.Option("-o", "--output", help="XLIFF 2.0 file to write.")],
 ) -> None:
     """Write a localization's segments as XLIFF 2.0 for an outside translator."""
-    from culturebridge.localize.jobs import get_localization
+    from culturebridge.localize.localizations import get_localization
     from culturebridge.localize.work_localization import to_localization_xliff
 
     with context(ctx).platform().db.read() as conn:
@@ -411,7 +411,7 @@ def work_xliff_import(
     as_user: AsUser = None,
 ) -> None:
     """Apply an outside translator's XLIFF 2.0 targets to a localization as human edits."""
-    from culturebridge.localize.jobs import get_localization
+    from culturebridge.localize.localizations import get_localization
     from culturebridge.localize.work_localization import import_localization_xliff
 
     data = _read_bytes(file)

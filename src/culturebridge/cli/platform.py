@@ -9,9 +9,9 @@ from rich.table import Table
 
 from culturebridge.accounts import create_api_token, create_user, get_user_by_name, list_users
 from culturebridge.cli._context import console, context, print_json
-from culturebridge.pipeline import Worker, list_jobs, run_one
-from culturebridge.pipeline.stages import job_handlers
-from culturebridge.platform import init_platform, open_platform, sweep_media
+from culturebridge.jobs import Worker, list_jobs, run_one
+from culturebridge.pipeline import init_platform, job_handlers
+from culturebridge.platform import open_platform, sweep_media
 from culturebridge.settings import SETTINGS
 
 users_app = typer.Typer(help="Accounts and API tokens.", no_args_is_help=True)

@@ -61,7 +61,14 @@ def check(
     llm_api_key: Annotated[str, typer.Option("--llm-api-key", envvar="CULTUREBRIDGE_LLM_API_KEY", help="API key for the judge")] = "none",
 ) -> None:
     """Check one adaptation and print the decision with its findings."""
-    from culturebridge.review import JudgeConfig, LLMJudge, Reviewer, ReviewItem, load_models, load_policy
+    from culturebridge.review import (
+        JudgeConfig,
+        LLMJudge,
+        Reviewer,
+        ReviewItem,
+        load_models,
+        load_policy,
+    )
 
     body = _read_text(text, file)
     if lang is not None and lang not in ("zh", "en"):
@@ -236,10 +243,10 @@ def decide_command(
     as_json: AsJson = False,
 ) -> None:
     """Record a reviewer's decision on an item they hold."""
+    from culturebridge.jobs import set_status
     from culturebridge.review.desk import decide_item, get_item
     from culturebridge.review.policy import load_policy
     from culturebridge.review.work_review import stage_state
-    from culturebridge.pipeline.status import set_status
 
     with context(ctx).platform().db.write() as conn:
         stored = get_item(conn, item)
@@ -257,9 +264,9 @@ def appeal_command(
     as_user: AsUser = None,
 ) -> None:
     """Appeal a decision on your work; another reviewer will decide it."""
+    from culturebridge.jobs import set_status
     from culturebridge.review.desk import appeal, get_item
     from culturebridge.review.work_review import stage_state
-    from culturebridge.pipeline.status import set_status
 
     with context(ctx).platform().db.write() as conn:
         got = appeal(conn, acting_user(conn, as_user), item, reason)

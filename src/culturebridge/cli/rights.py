@@ -12,6 +12,7 @@ from cryptography import x509
 from culturebridge.catalog import get_work, require_viewer
 from culturebridge.cli._context import acting_user, console, context, print_json
 from culturebridge.errors import InvalidInput, MalformedBundle
+from culturebridge.fingerprint import claim_fingerprints
 from culturebridge.rights import (
     LICENCES,
     Certificate,
@@ -77,7 +78,7 @@ def register_command(
     platform = context(ctx).platform()
     with platform.db.read() as conn:
         actor = acting_user(conn, as_user)
-    cert = register_work(platform, actor, work, _licence(licence, terms))
+    cert = register_work(platform, actor, work, _licence(licence, terms), fingerprints=claim_fingerprints)
     if json_out:
         print_json(cert.to_json())
     else:

@@ -7,14 +7,15 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from culturebridge import automation, catalog
+from culturebridge import catalog
+from culturebridge import pipeline as automation
 from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
-from culturebridge.automation import Condition
 from culturebridge.demo.pack import DemoPack, load_pack, render_many
 from culturebridge.feed.publish import publish_work
+from culturebridge.jobs import ingest
 from culturebridge.localize.glossary_store import seed_glossary
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.pipeline import Condition
 from culturebridge.platform import Platform
 
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")
@@ -35,7 +36,9 @@ def seed_memory(conn: Connection, pack: DemoPack, user_id: str) -> int:
     entry is a real human translation of its source sentence.
     """
     from culturebridge.localize import remember
-    from culturebridge.localize.work_localization import split_sentences
+    from culturebridge.localize.work_localization import (
+        split_sentences,  # the same cut the segments get
+    )
 
     stored = 0
     for work in pack.works:

@@ -4,6 +4,7 @@ Data comes in as plain (user, item, weight, timestamp) rows (`from_rows`) with i
 data (`ItemMeta`) and one market per user; everything inside is numpy arrays.
 """
 
+from culturebridge.feed import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.feed.builder import build_feed_model
 from culturebridge.feed.content import ContentModel, UsemEncoder, fit_content, item_texts
 from culturebridge.feed.dataset import (
@@ -30,11 +31,15 @@ from culturebridge.feed.models import (
     fit_popularity,
 )
 from culturebridge.feed.ranking import BlendWeights, Reason, Slot
+from culturebridge.feed.refresh import JOB_KIND as REFRESH_JOB
+from culturebridge.feed.refresh import handler as refresh_handler
+from culturebridge.feed.refresh import queue_refresh
 from culturebridge.feed.rerank import dpp_greedy, mmr, separate_creators
 from culturebridge.feed.serving import FeedHolder, FeedModel, ServeConfig, serve
 from culturebridge.feed.simulator import SimConfig, SimResult, compare, simulate
 
 __all__ = [
+    "REFRESH_JOB",
     "AnnIndex",
     "BlendWeights",
     "ContentModel",
@@ -69,6 +74,8 @@ __all__ = [
     "item_texts",
     "load_movielens_100k",
     "mmr",
+    "queue_refresh",
+    "refresh_handler",
     "separate_creators",
     "serve",
     "simulate",

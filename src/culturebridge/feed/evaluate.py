@@ -1,6 +1,6 @@
 """Offline evaluation: accuracy, beyond-accuracy and break-out metrics on a train/test split.
 
-Protocol (Microsoft Recommenders, REFERENCE.md §7): every item is ranked for every test
+Protocol (Microsoft Recommenders' MovieLens benchmark): every item is ranked for every test
 user (full ranking, no sampled negatives), the user's training items are removed, the
 top k are compared with the held-out items as binary relevance.
 

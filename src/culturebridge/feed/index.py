@@ -1,7 +1,7 @@
 """Approximate nearest-neighbour index over item vectors (hnswlib HNSW, inner product).
 
 HNSW (Malkov & Yashunin 2018) with M=16, ef=64 gives recall ~.97 at sub-millisecond p99
-on a million 64-d vectors here (REFERENCE.md §7). Labels are item indices. Items are
+on a million 64-d vectors here (bench/feed.py). Labels are item indices. Items are
 appended in place when new works are published; appends and resizes take a lock, while
 queries read the index concurrently (hnswlib allows add_items alongside knn_query).
 """

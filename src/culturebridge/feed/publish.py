@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from culturebridge import catalog
+from culturebridge import catalog, labels
 from culturebridge.accounts import User
-from culturebridge.catalog import Asset, Work
+from culturebridge.catalog import Work
 from culturebridge.errors import InvalidInput, PermissionDenied
+from culturebridge.feed.refresh import queue_refresh
 from culturebridge.feed.store import Publication, check_market, market_language, save_publication
+from culturebridge.jobs import set_status
 from culturebridge.platform import Platform
-from culturebridge.storage.schema import derivations, works
 
 
 @dataclass(frozen=True)
@@ -38,31 +39,15 @@ def localized_version(conn: Connection, work: Work, language: str) -> Work:
     """The translation derivative of `work` in `language`, else the work itself."""
     if base_lang(work.original_language) == base_lang(language):
         return work
-    rows = conn.execute(
-        select(works.c.id)
-        .join(derivations, derivations.c.derived_id == works.c.id)
-        .where((derivations.c.source_id == work.id) & (derivations.c.kind == "translation"))
-        .order_by(derivations.c.created_at.desc())
-    )
-    for row in rows:
-        derived = catalog.get_work(conn, row.id)
+    for edge in catalog.derived_works(conn, work.id, kind="translation"):
+        derived = catalog.get_work(conn, edge.derived_id)
         if base_lang(derived.original_language) == base_lang(language):
             return derived
     return work
 
 
-def _originals(conn: Connection, work_id: str) -> list[Asset]:
-    """A work's assets without the labels stage's renditions (those are derived from the others)."""
-    from culturebridge.labels._tables import label_renditions
-
-    made = {r[0] for r in conn.execute(select(label_renditions.c.asset_id))}
-    return [a for a in catalog.list_assets(conn, work_id) if a.id not in made]
-
-
 def _label_text(language: str) -> str:
-    from culturebridge.labels.explicit import SHORT
-
-    return SHORT.get(base_lang(language), SHORT["en"])
+    return labels.SHORT.get(base_lang(language), labels.SHORT["en"])
 
 
 def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> PublishResult:
@@ -75,7 +60,7 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
         if actor.role not in ("admin", "creator"):
             raise PermissionDenied(f"{actor.username} may not publish works")
         served = localized_version(conn, work, language)
-        assets = _originals(conn, served.id)
+        assets = labels.original_assets(conn, served.id)
     ai = work.ai_generated or served.ai_generated
     pairs: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
@@ -83,10 +68,8 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
         if not ai:
             pairs.append((asset.id, asset.id))
             continue
-        from culturebridge.labels.jobs import label_for_publication
-
         try:
-            labelled = label_for_publication(platform, asset, base_lang(language), actor=actor)
+            labelled = labels.label_for_publication(platform, asset, base_lang(language), actor=actor)
         except InvalidInput as exc:  # the labels stage cannot draw a label on this format
             skipped.append((asset.id, exc.message))
             continue
@@ -94,11 +77,7 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
     label = _label_text(language) if ai else ""
     with platform.db.write() as conn:
         publication = save_publication(conn, work.id, market, served.id, label, actor.id, pairs)
-        from culturebridge.pipeline import set_status
-
         detail = f"published in {market}" + (f"; {len(skipped)} file(s) not labelable, not served" if skipped else "")
         set_status(conn, work.id, "feed", "done", detail)
-        from culturebridge.feed.jobs import queue_refresh
-
         queue_refresh(conn, actor.id)
     return PublishResult(publication, tuple(skipped))

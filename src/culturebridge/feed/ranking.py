@@ -5,7 +5,7 @@ candidates; scores are standardised per source over the pool and summed with wei
 A slot's reason is the source contributing most to its blended score, or `exploration`
 for break-out slots. Composition: diversity re-rank the main slots, put exploration slots
 at evenly spaced positions (the last slot first, where it costs least), then enforce
-"no two in a row from the same creator" (REFERENCE.md §7).
+"no two in a row from the same creator" (TikTok's 2020 description of its feed).
 """
 
 from __future__ import annotations

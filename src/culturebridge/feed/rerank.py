@@ -6,7 +6,7 @@ an ordered selection; they never see users or storage.
 - MMR (Carbonell & Goldstein 1998): argmax lambda*rel - (1-lambda)*max sim to chosen.
 - Fast greedy MAP inference for DPP (Chen, Zhang, Zhou 2018, Algorithm 1): kernel
   L = diag(q) S diag(q) with quality q = exp(theta * rel), incremental Cholesky, O(N k^2).
-- TikTok's published rule (REFERENCE.md §7): no two items in a row from the same creator.
+- TikTok's published rule (TikTok, "How TikTok recommends videos #ForYou", 2020): no two items in a row from the same creator.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Feed storage: publications, anonymous viewers, idempotent audience events, explorer arms.
 
 Plain functions over a Core `Connection` (the caller owns the transaction). Event ids come
-from the client, so a retried POST is stored once (REFERENCE §7: at-least-once delivery).
+from the client, so a retried POST is stored once (clients retry: at-least-once delivery).
 """
 
 from __future__ import annotations

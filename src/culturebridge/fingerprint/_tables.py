@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One row per asset (replaced when the asset is fingerprinted again). status:
 #   ok          — `data` holds the fingerprint bytes of `kind`; the asset is in the library;

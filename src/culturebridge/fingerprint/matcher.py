@@ -32,9 +32,9 @@ from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
 from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio
 from culturebridge.fingerprint.image import (
     MIN_INLIERS,
-    Features,
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
+    Features,
     ImageFingerprint,
     compare_images,
 )

@@ -1,21 +1,18 @@
 """The HTML report of a scan: each outside file, the registered works it copies, with links.
 
 Each match links the matched work's studio page and, when the rights stage holds a
-certificate for the work, its evidence bundle (`culturebridge.rights.bundle_url`) — what a
-rights holder sends with a takedown notice. The page is self-contained (inline style, no
+certificate for the work, its evidence bundle — what a rights holder sends with a takedown
+notice. The caller (the CLI) supplies those links as `WorkLink`s. The page is self-contained (inline style, no
 scripts) and escapes every value.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
-from culturebridge.errors import Error
 from culturebridge.fingerprint.matcher import MatchSpan
 from culturebridge.fingerprint.scan import ScanResult
 
@@ -28,23 +25,6 @@ class WorkLink:
     title: str
     work_url: str
     bundle_url: str | None
-
-
-def work_links(conn: Connection, work_ids: Iterable[str], base_url: str = "") -> dict[str, WorkLink]:
-    """Links of the matched works (their title, studio page, evidence bundle when registered)."""
-    from culturebridge.catalog import get_work
-    from culturebridge.rights import bundle_url, certificate
-
-    base = base_url.rstrip("/")
-    out: dict[str, WorkLink] = {}
-    for work_id in dict.fromkeys(work_ids):
-        try:
-            title = get_work(conn, work_id).title()
-        except Error:
-            title = work_id  # the work was deleted since the library was built
-        bundle = base + bundle_url(work_id) if certificate(conn, work_id) is not None else None
-        out[work_id] = WorkLink(work_id, title, f"{base}/studio/works/{work_id}", bundle)
-    return out
 
 
 _STYLE = (

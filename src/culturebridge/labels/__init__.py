@@ -2,12 +2,12 @@
 
 Public API: parse and build labels (`AIGCLabel`, `parse_label`), read and write them in
 files (`read_labels`, `write_label`), sign C2PA manifests, check a file (`check_file`)
-and label one (`apply_labels`); on the platform: the per-asset check job, labelled
-renditions, `label_for_publication` and the labelling action log.
+and label one (`apply_labels`); on the platform: the per-asset check job (`asset_check`),
+labelled renditions and `label_for_publication` (`renditions`) and the labelling action log.
 
 Names are imported on first use (PEP 562): the media libraries behind them (pypdf, c2pa,
-numpy) take about a second to load, and the storage layer imports `labels._tables` on
-every start-up.
+numpy) take about a second to load, and importing the package (which registers its tables)
+happens in every process.
 """
 
 from __future__ import annotations
@@ -17,11 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 # Loaded eagerly (it is small): the function `sniff` must win over the submodule of the
 # same name, which Python otherwise sets as the package attribute once it is imported.
+from culturebridge.labels import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.labels.sniff import MediaKind, sniff
 
 if TYPE_CHECKING:
     from culturebridge.labels.attention import unlabelled_files
     from culturebridge.labels.apply import Applied, LabelRequest, apply_labels
+    from culturebridge.labels.asset_check import (
+        JOB_KIND,
+        StoredCheck,
+        check_asset,
+        check_handler,
+        stored_check,
+    )
     from culturebridge.labels.c2pa import (
         C2paReport,
         Credentials,
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
         check_file,
         platform_tier,
     )
+    from culturebridge.labels.explicit import SHORT
     from culturebridge.labels.gb45438 import (
         AIGCLabel,
         CodeState,
@@ -48,10 +57,10 @@ if TYPE_CHECKING:
         sign_propagator,
         verify_codes,
     )
-    from culturebridge.labels.jobs import check_asset, check_handler, label_for_publication
-    from culturebridge.labels.keys import create_label_key, load_label_key
     from culturebridge.labels.keyring import PlatformKeys, make_platform_keys, platform_keys
+    from culturebridge.labels.keys import create_label_key, load_label_key
     from culturebridge.labels.log import LabelEvent, list_events, log_event
+    from culturebridge.labels.renditions import label_for_publication, original_assets
 
 _WHERE: dict[str, str] = {
     "unlabelled_files": "attention",
@@ -71,6 +80,7 @@ _WHERE: dict[str, str] = {
     "check_bytes": "check",
     "check_file": "check",
     "platform_tier": "check",
+    "SHORT": "explicit",
     "AIGCLabel": "gb45438",
     "CodeState": "gb45438",
     "LabelKind": "gb45438",
@@ -80,9 +90,13 @@ _WHERE: dict[str, str] = {
     "sign_producer": "gb45438",
     "sign_propagator": "gb45438",
     "verify_codes": "gb45438",
-    "check_asset": "jobs",
-    "check_handler": "jobs",
-    "label_for_publication": "jobs",
+    "JOB_KIND": "asset_check",
+    "StoredCheck": "asset_check",
+    "check_asset": "asset_check",
+    "check_handler": "asset_check",
+    "stored_check": "asset_check",
+    "label_for_publication": "renditions",
+    "original_assets": "renditions",
     "create_label_key": "keys",
     "load_label_key": "keys",
     "PlatformKeys": "keyring",
@@ -94,6 +108,8 @@ _WHERE: dict[str, str] = {
 }
 
 __all__ = [
+    "JOB_KIND",
+    "SHORT",
     "AIGCLabel",
     "Applied",
     "C2paReport",
@@ -107,6 +123,7 @@ __all__ = [
     "Parent",
     "PlatformKeys",
     "Report",
+    "StoredCheck",
     "Verdict",
     "apply_labels",
     "check_asset",
@@ -121,6 +138,7 @@ __all__ = [
     "load_label_key",
     "log_event",
     "make_platform_keys",
+    "original_assets",
     "parse_label",
     "platform_keys",
     "platform_tier",
@@ -131,6 +149,7 @@ __all__ = [
     "sign_propagator",
     "sniff",
     "unlabelled_files",
+    "stored_check",
     "verify_codes",
     "write_label",
 ]

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # The latest `check_bytes` report per asset (replaced when the asset is checked again).
 label_checks = Table(

@@ -1,10 +1,12 @@
-"""Media type sniffed from content bytes, never from a file name."""
+"""The label carrier family of a file, from its content (never its name)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 from enum import Enum
+
+from culturebridge.catalog import ZIP, detect, is_ooxml_package
 
 
 class MediaKind(str, Enum):
@@ -41,20 +43,26 @@ EXTENSIONS: dict[MediaKind, frozenset[str]] = {
     MediaKind.TEXT: frozenset({".md", ".markdown", ".txt", ".text"}),
 }
 
-_MP4_TOP = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
-
-
-def _is_mp3(data: bytes) -> bool:
-    if data[:3] == b"ID3":
-        return True
-    # MPEG audio frame sync: 11 set bits, layer bits not 00.
-    return len(data) >= 2 and data[0] == 0xFF and (data[1] & 0xE0) == 0xE0 and (data[1] & 0x06) != 0
+# The catalog's sniffer names the type; this maps it to the carrier family that holds a label.
+_KIND_OF_TYPE: dict[str, MediaKind] = {
+    "image/png": MediaKind.PNG,
+    "image/jpeg": MediaKind.JPEG,
+    "image/webp": MediaKind.WEBP,
+    "audio/wav": MediaKind.WAV,
+    "video/mp4": MediaKind.MP4,
+    "video/quicktime": MediaKind.MP4,
+    "audio/mp4": MediaKind.MP4,
+    "audio/flac": MediaKind.FLAC,
+    "audio/ogg": MediaKind.OGG,
+    "application/pdf": MediaKind.PDF,
+    "audio/mpeg": MediaKind.MP3,
+}
 
 
 def _is_ooxml(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return "[Content_Types].xml" in zf.namelist()
+            return is_ooxml_package(zf)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return False
 
@@ -77,27 +85,12 @@ def _text_kind(data: bytes) -> MediaKind:
 
 
 def sniff(data: bytes) -> MediaKind:
-    """The media kind of `data`, decided from its leading bytes."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return MediaKind.PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return MediaKind.JPEG
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return MediaKind.WEBP
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return MediaKind.WAV
-    if len(data) >= 8 and data[4:8] in _MP4_TOP:
-        return MediaKind.MP4
-    if data.startswith(b"fLaC"):
-        return MediaKind.FLAC
-    if data.startswith(b"OggS"):
-        return MediaKind.OGG
-    if data.startswith(b"%PDF-"):
-        return MediaKind.PDF
-    if data.startswith(b"PK\x03\x04") and _is_ooxml(data):
-        return MediaKind.OOXML
-    if _is_mp3(data):
-        return MediaKind.MP3
-    if not data:
+    """The media kind of `data`, decided from its content by the catalog's sniffer."""
+    media_type = detect(data[:4096])
+    if media_type is None:
         return MediaKind.UNKNOWN
-    return _text_kind(data)
+    if media_type == ZIP:
+        return MediaKind.OOXML if _is_ooxml(data) else MediaKind.UNKNOWN
+    if media_type == "text/plain":
+        return _text_kind(data)
+    return _KIND_OF_TYPE.get(media_type, MediaKind.UNKNOWN)

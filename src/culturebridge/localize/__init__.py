@@ -5,7 +5,7 @@ Compose a pipeline from small pieces (STYLE §4):
     QAChecked(TMTranslator(tm, GlossaryEnforcer(glossary, CTranslate2Translator(dir))), glossary)
 
 On the platform a work is localized by a background job (`work_localization`) whose
-segments, glossary and memory live in the database (`jobs`, `glossary_store`, `memory_store`).
+segments, glossary and memory live in the database (`localizations`, `glossary_store`, `memory_store`).
 
 Engines load nothing at import; models, dictionaries and detectors load on first use, and
 the names below are imported on first access (PEP 562) so `culturebridge --help` stays fast.
@@ -16,7 +16,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from culturebridge.localize import _tables  # noqa: F401  (registers the stage's tables)
+
 if TYPE_CHECKING:
+    from culturebridge.catalog import default_canon_dir, load_canon_dir
     from culturebridge.localize.attention import Flagged, flagged_localizations
     from culturebridge.localize.checkpoint import (
         Checkpoint,
@@ -38,7 +41,8 @@ if TYPE_CHECKING:
         pinyin_suggestion,
     )
     from culturebridge.localize.glossary_store import save_term, seed_glossary, stored_glossary
-    from culturebridge.localize.jobs import (
+    from culturebridge.localize.localizations import (
+        JOB_KIND,
         DbCheckpoint,
         Localization,
         StoredSegment,
@@ -85,13 +89,7 @@ if TYPE_CHECKING:
         to_srt,
         to_vtt,
     )
-    from culturebridge.localize.termbase_files import (
-        default_canon_dir,
-        from_tbx,
-        glossary_for,
-        load_canon_dir,
-        to_tbx,
-    )
+    from culturebridge.localize.termbase_files import from_tbx, glossary_for, to_tbx
     from culturebridge.localize.translator import (
         GlossaryEnforcer,
         HumanTranslator,
@@ -123,12 +121,13 @@ _EXPORTS: dict[str, str] = {
     "import_memory": "culturebridge.localize.memory_store",
     "load_memory": "culturebridge.localize.memory_store",
     "remember": "culturebridge.localize.memory_store",
-    "DbCheckpoint": "culturebridge.localize.jobs",
-    "Localization": "culturebridge.localize.jobs",
-    "StoredSegment": "culturebridge.localize.jobs",
-    "get_localization": "culturebridge.localize.jobs",
-    "list_localizations": "culturebridge.localize.jobs",
-    "segments_of": "culturebridge.localize.jobs",
+    "JOB_KIND": "culturebridge.localize.localizations",
+    "DbCheckpoint": "culturebridge.localize.localizations",
+    "Localization": "culturebridge.localize.localizations",
+    "StoredSegment": "culturebridge.localize.localizations",
+    "get_localization": "culturebridge.localize.localizations",
+    "list_localizations": "culturebridge.localize.localizations",
+    "segments_of": "culturebridge.localize.localizations",
     "edit_segment": "culturebridge.localize.work_localization",
     "handler": "culturebridge.localize.work_localization",
     "request_localization": "culturebridge.localize.work_localization",
@@ -175,10 +174,10 @@ _EXPORTS: dict[str, str] = {
     "parse_subtitles": "culturebridge.localize.subtitles",
     "to_srt": "culturebridge.localize.subtitles",
     "to_vtt": "culturebridge.localize.subtitles",
-    "default_canon_dir": "culturebridge.localize.termbase_files",
+    "default_canon_dir": "culturebridge.catalog",
     "from_tbx": "culturebridge.localize.termbase_files",
     "glossary_for": "culturebridge.localize.termbase_files",
-    "load_canon_dir": "culturebridge.localize.termbase_files",
+    "load_canon_dir": "culturebridge.catalog",
     "to_tbx": "culturebridge.localize.termbase_files",
     "GlossaryEnforcer": "culturebridge.localize.translator",
     "HumanTranslator": "culturebridge.localize.translator",
@@ -188,17 +187,83 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "CHECKS", "Flagged", "flagged_localizations", "LANGUAGES", "LIMITS", "CTranslate2Translator", "Checkpoint", "Context", "Cue", "DbCheckpoint",
-    "DictionaryTranslator", "EngineSpec", "FitResult", "Glossary", "GlossaryEnforcer", "HumanTranslator",
-    "Issue", "JobResult", "JsonlCheckpoint", "Limits", "Localization", "OpenAIChatTranslator", "QAChecked",
-    "Rendering", "Segment", "StoredSegment", "TMEntry", "TMMatch", "TMTranslator", "Term", "TermHint",
-    "TermMatch", "Translation", "TranslationMemory", "Translator", "XliffUnit", "break_lines", "build_engine",
-    "cedict_glosses", "check_document", "check_lines", "check_pair", "choose_engine", "decode_bytes",
-    "default_canon_dir", "detect_language", "display_length", "edit_segment", "first_mentions", "fit_cues",
-    "from_tbx", "from_xliff", "get_localization", "glossary_for", "handler", "import_memory", "limits_for",
-    "list_localizations", "load_canon_dir", "load_glossaries", "load_memory", "parse_subtitles",
-    "pinyin_suggestion", "read_checkpoint", "remember", "request_localization", "run_job", "run_localization",
-    "save_term", "seed_glossary", "segments_of", "stored_glossary", "to_srt", "to_tbx", "to_vtt", "to_xliff",
+    "CHECKS",
+    "Flagged",
+    "JOB_KIND",
+    "LANGUAGES",
+    "LIMITS",
+    "CTranslate2Translator",
+    "Checkpoint",
+    "Context",
+    "Cue",
+    "DbCheckpoint",
+    "DictionaryTranslator",
+    "EngineSpec",
+    "FitResult",
+    "Glossary",
+    "GlossaryEnforcer",
+    "HumanTranslator",
+    "Issue",
+    "JobResult",
+    "JsonlCheckpoint",
+    "Limits",
+    "Localization",
+    "OpenAIChatTranslator",
+    "QAChecked",
+    "Rendering",
+    "Segment",
+    "StoredSegment",
+    "TMEntry",
+    "TMMatch",
+    "TMTranslator",
+    "Term",
+    "TermHint",
+    "TermMatch",
+    "Translation",
+    "TranslationMemory",
+    "Translator",
+    "XliffUnit",
+    "break_lines",
+    "build_engine",
+    "cedict_glosses",
+    "check_document",
+    "check_lines",
+    "check_pair",
+    "choose_engine",
+    "decode_bytes",
+    "default_canon_dir",
+    "detect_language",
+    "display_length",
+    "edit_segment",
+    "first_mentions",
+    "flagged_localizations",
+    "fit_cues",
+    "from_tbx",
+    "from_xliff",
+    "get_localization",
+    "glossary_for",
+    "handler",
+    "import_memory",
+    "limits_for",
+    "list_localizations",
+    "load_canon_dir",
+    "load_glossaries",
+    "load_memory",
+    "parse_subtitles",
+    "pinyin_suggestion",
+    "read_checkpoint",
+    "remember",
+    "request_localization",
+    "run_job",
+    "run_localization",
+    "save_term",
+    "seed_glossary",
+    "segments_of",
+    "stored_glossary",
+    "to_srt",
+    "to_tbx",
+    "to_vtt",
+    "to_xliff",
 ]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One row per protected term of an IP; renderings are {locale: {text, first_mention, short,
 # forbidden}} (the `Glossary.to_dict` term shape). `origin` is canon (re-seeded from the canon

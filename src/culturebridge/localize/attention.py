@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, String, cast, func, select
 
-from culturebridge.accounts.users import User
+from culturebridge.accounts import User
+from culturebridge.catalog import work_ids_owned_by
 from culturebridge.localize._tables import localizations, segments
-from culturebridge.storage.schema import works
 
 
 @dataclass(frozen=True)
@@ -30,5 +30,5 @@ def flagged_localizations(conn: Connection, viewer: User, limit: int = 5) -> lis
         .limit(max(1, limit))
     )
     if viewer.role == "creator":
-        stmt = stmt.join(works, works.c.id == localizations.c.work_id).where(works.c.owner_id == viewer.id)
+        stmt = stmt.where(localizations.c.work_id.in_(work_ids_owned_by(viewer.id)))
     return [Flagged(r.work_id, r.target_lang, int(r.flags)) for r in conn.execute(stmt)]

@@ -3,7 +3,7 @@
 A re-run reads the checkpoint and sends only unfinished segments to the engine. A finished
 segment is keyed by segment id and a hash of its source text, so an edited source is redone.
 Failed segments are not checkpointed: a re-run retries them. `Checkpoint` is the protocol;
-the platform keeps localization jobs in the database (`localize.jobs.DbCheckpoint`), and
+the platform keeps localization jobs in the database (`localize.localizations.DbCheckpoint`), and
 `JsonlCheckpoint` serves standalone files (the `localize subtitles` command). In the JSONL
 file a torn last line (crash mid-write) is ignored; damage elsewhere is an error.
 """

@@ -2,7 +2,7 @@
 
 The directory holds `model.bin` + vocabularies from `ct2-transformers-converter` and the
 sentencepiece models (`source.spm`/`target.spm`, or one `sentencepiece.bpe.model` for
-NLLB). int8 on CPU (REFERENCE §6: ~4.7x faster than transformers), batched, n-best via
+NLLB). int8 on CPU (~4.7x faster than transformers in CTranslate2's published CPU benchmark), batched, n-best via
 `num_hypotheses`. Glossary placeholders are fed as single unknown tokens and copied back
 with `replace_unknowns` (attention-based copy), since CTranslate2 has no forced decoding.
 """
@@ -141,7 +141,7 @@ class CTranslate2Translator:
         kwargs: dict[str, Any] = {}
         suppress = self.suppress_sequences(forbidden) if forbidden else []
         if suppress:
-            # REFERENCE §6: suppress_sequences keeps forbidden renderings out of the beam.
+            # CTranslate2 has no forced decoding; suppress_sequences keeps forbidden renderings out of the beam.
             kwargs["suppress_sequences"] = suppress
         if self.target_prefix:
             kwargs["target_prefix"] = [list(self.target_prefix)] * len(batch)

@@ -1,7 +1,7 @@
 """Per-IP termbase: terms, per-locale renderings, strategies, masking and compliance.
 
 Seeded from canon cards (catalog.canon): character names and aliases, and the card's
-`renderings` (term -> locale -> official rendering). REFERENCE §6: engines have no forced
+`renderings` (term -> locale -> official rendering). NMT engines (CTranslate2, Marian) have no forced
 decoding, so protected terms are masked with placeholders (or substituted source-side)
 before the engine, restored after, n-best re-ranked by compliance, and what remains is
 flagged by QA. Pinyin (pypinyin) and CC-CEDICT glosses are suggestions, never enforced.

@@ -1,6 +1,6 @@
 """Translation QA: pure checks over (source, target) pairs, each finding an `Issue`.
 
-REFERENCE §6 lists the engine failures QA must catch: source returned untranslated,
+The engine failures QA must catch (the usual NMT failure modes): source returned untranslated,
 repetition loops, the same word three times, dropped sentences, numbers changed. We add
 placeholders/tags, glossary violations and forbidden variants, inconsistent translations,
 length ratio, wrong output language and traditional/simplified mismatch. Spans index the
@@ -190,7 +190,7 @@ _DETECTOR: list[Any] = []
 
 
 def _detector() -> Any:
-    # REFERENCE §1: lingua built only for our languages (1.8 s, 192 MB) - once, on first use.
+    # lingua built only for our languages (1.8 s, 192 MB) - once, on first use.
     if not _DETECTOR:
         from lingua import Language, LanguageDetectorBuilder
 

@@ -1,6 +1,6 @@
 """Subtitles: SRT/WebVTT in and out, encodings, per-language limits, line breaking, fitting.
 
-Limits follow the Netflix timed-text style guides (REFERENCE §6): at most 2 lines, a cue
+Limits follow the Netflix timed-text style guides (General Requirements and the per-language guides): at most 2 lines, a cue
 lasts 5/6 s to 7 s, characters per line and reading speed per language. For zh/ja/ko a
 Latin letter, space or punctuation mark counts half a character. Arabic lines are wrapped
 in RLE ... PDF (U+202B/U+202C) so players that ignore the base direction still show them

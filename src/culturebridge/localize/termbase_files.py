@@ -6,43 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from culturebridge.catalog.canon import CanonCard
+from culturebridge.catalog import default_canon_dir, load_canon_dir
 from culturebridge.errors import InvalidInput, IPNotFound, MalformedExchangeFile
 from culturebridge.localize.glossary import Glossary
 
 _TBX_NS = "urn:iso:std:iso:30042:ed-1"
-
-
-def default_canon_dir() -> Path:
-    """The demo pack's IP folder (`culturebridge/demo/pack/ips`)."""
-    return Path(__file__).resolve().parent.parent / "demo" / "pack" / "ips"
-
-
-def read_canon_card(path: Path) -> CanonCard:
-    """One canon card from a YAML or JSON file."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read canon card {path}: {exc}") from exc
-    try:
-        if path.suffix == ".json":
-            data: Any = json.loads(raw)
-        else:
-            import yaml
-
-            data = yaml.safe_load(raw)
-    except Exception as exc:  # yaml.YAMLError / JSONDecodeError: both mean "malformed"
-        raise InvalidInput(f"canon card {path} is not valid YAML/JSON: {exc}") from exc
-    return CanonCard.from_dict(data)
-
-
-def load_canon_dir(folder: Path) -> dict[str, CanonCard]:
-    """Every canon card (`*.yaml`, `*.yml`, `*.json`) in a folder, keyed by IP name."""
-    if not folder.is_dir():
-        raise IPNotFound(str(folder))
-    cards = [read_canon_card(p) for p in sorted(folder.iterdir())
-             if p.suffix in (".yaml", ".yml", ".json") and not p.name.endswith(".termbase.json")]
-    return {c.name: c for c in cards}
 
 
 def glossary_for(ip: str, canon_dir: Path | None = None, source_lang: str = "zh") -> Glossary:

@@ -95,7 +95,7 @@ class _Pick:
 class GlossaryEnforcer:
     """Masks protected terms, restores renderings, re-ranks n-best, repairs, flags what remains.
 
-    REFERENCE §6 (no forced decoding): terms are masked with placeholders (`method="mask"`)
+    CTranslate2 has no forced decoding: terms are masked with placeholders (`method="mask"`)
     and the n-best re-ranked by compliance. Segments whose best output still misses a term or
     keeps a placeholder are re-sent once, in one batch, with the terms substituted source-side;
     the more compliant result wins (ties keep the masked one). Forbidden variants of the
@@ -153,7 +153,7 @@ class GlossaryEnforcer:
 
     def _pick(self, res: Translation, method: Method, masked: Masked, found: list[TermMatch],
               target: str) -> _Pick:
-        # REFERENCE §6: no forced decoding, so pick the n-best hypothesis that complies most.
+        # No forced decoding in the engine, so pick the n-best hypothesis that complies most.
         candidates = [res.text or ""] + [h for h in res.hypotheses if h != res.text]
         restore = method == "mask" and bool(masked.terms)
         restored = [self.glossary.restore(h, masked, target, set()) if restore else h for h in candidates]

@@ -25,11 +25,12 @@ from culturebridge.catalog.lineage import add_derivation
 from culturebridge.catalog.models import Asset, Work
 from culturebridge.catalog.works import NewWork, create_work, get_work, update_work
 from culturebridge.errors import DuplicateAsset, Error, InvalidInput
+from culturebridge.jobs import Handler, Progress, enqueue, get_job, ingest, set_status
 from culturebridge.localize.checkpoint import JobResult, run_job
 from culturebridge.localize.engine_spec import EngineSpec, build_engine
 from culturebridge.localize.glossary import Glossary
 from culturebridge.localize.glossary_store import ensure_glossary, stored_glossary
-from culturebridge.localize.jobs import (
+from culturebridge.localize.localizations import (
     JOB_KIND,
     DbCheckpoint,
     Localization,
@@ -56,11 +57,8 @@ from culturebridge.localize.translator import (
     TMTranslator,
     first_mentions,
 )
-from culturebridge.pipeline.jobs import enqueue, get_job
-from culturebridge.pipeline.status import set_status
-from culturebridge.pipeline.worker import Handler, Progress
 from culturebridge.platform import Platform
-from culturebridge.storage import LocalMediaStore
+from culturebridge.storage import MediaStore
 
 SUBTITLE_SUFFIXES = (".srt", ".vtt")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])\s*|(?<=[.])\s+")
@@ -68,6 +66,11 @@ _CJK_TARGETS = ("zh", "ja", "th")
 
 
 # --- segments ------------------------------------------------------------------------------
+
+
+def _read(media: MediaStore, asset: Asset) -> bytes:
+    with media.open(asset.storage_key) as fh:
+        return fh.read()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -80,7 +83,7 @@ def subtitle_assets(conn: Connection, work_id: str) -> list[Asset]:
     return [a for a in list_assets(conn, work_id) if PurePath(a.original_name).suffix.lower() in SUBTITLE_SUFFIXES]
 
 
-def work_segments(conn: Connection, media: LocalMediaStore, work: Work) -> tuple[list[Segment], list[str]]:
+def work_segments(conn: Connection, media: MediaStore, work: Work) -> tuple[list[Segment], list[str]]:
     """(segments, problems with its subtitle files) of a work in its original language."""
     lang = work.original_language
     title = work.titles.get(lang) or next(iter(work.titles.values()))
@@ -89,7 +92,7 @@ def work_segments(conn: Connection, media: LocalMediaStore, work: Work) -> tuple
     problems: list[str] = []
     for asset in subtitle_assets(conn, work.id):
         try:
-            parsed = parse_subtitles(media.path(asset.storage_key).read_bytes())
+            parsed = parse_subtitles(_read(media, asset))
         except (Error, OSError) as exc:  # one bad file must not stop the title and synopsis
             reason = exc.diagnostic() if isinstance(exc, Error) else str(exc)
             problems.append(f"{asset.original_name}: {reason}")
@@ -115,13 +118,13 @@ def request_localization(conn: Connection, actor: User, work_id: str, target: st
 
 def rerun_localization(conn: Connection, actor: User, work_id: str, target: str) -> Localization:
     """Queue a localization again with its engine: finishes what is missing, rebuilds subtitles."""
-    from culturebridge.localize.jobs import get_localization
+    from culturebridge.localize.localizations import get_localization
 
     return request_localization(conn, actor, work_id, target, get_localization(conn, work_id, target).engine)
 
 
 def _stage_status(conn: Connection, work_id: str) -> None:
-    # One `localize` stage row per work sums up all its locales (pipeline.status).
+    # One `localize` stage row per work sums up all its locales (`jobs.set_status`).
     locs = list_localizations(conn, work_id)
     if not locs:
         return
@@ -259,13 +262,12 @@ def materialize(conn: Connection, platform: Platform, loc: Localization, stored:
 
 def _add_subtitles(conn: Connection, platform: Platform, actor: User, derived_id: str, loc: Localization,
                    by_id: dict[str, StoredSegment]) -> None:
-    from culturebridge.pipeline.ingest import ingest  # pipeline.stages lists this module's handler
 
     sources = subtitle_assets(conn, loc.work_id)
     stems = [PurePath(a.original_name).stem.casefold() for a in sources]
     for asset in sources:
         try:
-            cues = parse_subtitles(platform.media.path(asset.storage_key).read_bytes())
+            cues = parse_subtitles(_read(platform.media, asset))
         except (Error, OSError):
             continue  # reported by the job; nothing to translate
         out: list[Cue] = []

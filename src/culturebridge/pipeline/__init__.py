@@ -1,25 +1,89 @@
-"""Pipeline: where each work stands per stage, and background jobs with progress."""
+"""The pipeline: the one list of stages and what runs for each job and each new asset.
 
-from culturebridge.pipeline.jobs import Job, claim_next, count_jobs, enqueue, finish, get_job, list_jobs, report_progress
-from culturebridge.pipeline.status import STAGES, StageStatus, set_status, statuses, statuses_of
-from culturebridge.pipeline.worker import Handler, Progress, Worker, run_one
+The top layer of the platform: it imports every stage's public package, and nothing below
+imports it. `job_handlers` is what a worker runs, `init_platform` creates a data directory
+with every stage's keys, `statuses` lists a work's state in each stage in pipeline order,
+and `metadata` is the schema with every stage's tables registered.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from culturebridge.errors import InvalidInput
+from culturebridge.jobs import StageStatus
+from culturebridge.jobs import set_status as _set_status
+from culturebridge.jobs import statuses as _statuses
+from culturebridge.jobs import statuses_of as _statuses_of
+from culturebridge.pipeline import _tables  # noqa: F401  (registers the automation tables)
+from culturebridge.pipeline.automation import AUTOMATION_JOB, queue_rules, run_rules
+from culturebridge.pipeline.rules import (
+    ACTIONS,
+    OUTCOMES,
+    PROTECTIONS,
+    TRIGGERS,
+    Condition,
+    Facts,
+    Rule,
+    Run,
+    add_rule,
+    check_params,
+    get_rule,
+    list_rules,
+    matches,
+    remove_rule,
+    runs_of,
+    set_enabled,
+)
+from culturebridge.pipeline.setup import init_platform
+from culturebridge.pipeline.stages import KEY_MAKERS, PER_ASSET_JOBS, STAGES, job_handlers
+from culturebridge.storage import metadata
+
+
+def statuses(conn: Connection, work_id: str) -> list[StageStatus]:
+    """A work's state in every stage, in pipeline order (`pending` where nothing ran yet)."""
+    return _statuses(conn, work_id, STAGES)
+
+
+def statuses_of(conn: Connection, work_ids: list[str]) -> dict[str, list[StageStatus]]:
+    """`statuses` of several works in one query."""
+    return _statuses_of(conn, work_ids, STAGES)
+
+
+def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: str | None = None) -> None:
+    """Record a work's state in one of the pipeline's stages (InvalidInput for any other name)."""
+    if stage not in STAGES:
+        raise InvalidInput(f"stage {stage!r} is not one of {', '.join(STAGES)}")
+    _set_status(conn, work_id, stage, state, detail)
+
 
 __all__ = [
+    "ACTIONS",
+    "AUTOMATION_JOB",
+    "OUTCOMES",
+    "PROTECTIONS",
+    "TRIGGERS",
+    "Condition",
+    "Facts",
+    "Rule",
+    "Run",
+    "add_rule",
+    "check_params",
+    "get_rule",
+    "list_rules",
+    "matches",
+    "queue_rules",
+    "remove_rule",
+    "run_rules",
+    "runs_of",
+    "set_enabled",
+    "statuses_of",
+    "KEY_MAKERS",
+    "PER_ASSET_JOBS",
     "STAGES",
-    "Handler",
-    "Job",
-    "Progress",
-    "StageStatus",
-    "Worker",
-    "claim_next",
-    "count_jobs",
-    "enqueue",
-    "finish",
-    "get_job",
-    "list_jobs",
-    "report_progress",
-    "run_one",
+    "init_platform",
+    "job_handlers",
+    "metadata",
     "set_status",
     "statuses",
-    "statuses_of",
 ]

@@ -1,68 +1,63 @@
-"""Where the stages plug into the platform: job handlers, ingest hooks, key makers.
+"""The one list of stages: what runs for every job kind, for every new asset, at `init`.
 
-Each stage contributes plain functions; this module only lists them, so a reader sees in
-one place everything that happens to a work as it moves through the pipeline. A stage adds
-itself by adding one line to the list it needs.
+Every stage contributes plain functions through its public package; this module only lists
+them, so a reader sees in one place everything that happens to a work as it moves through
+the pipeline. A new stage plugs in by adding its lines here (see docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Connection
-
-from culturebridge import automation
-from culturebridge.catalog.models import Asset
-from culturebridge.feed import jobs as feed_jobs
-from culturebridge.fingerprint import jobs as fingerprint_jobs
-from culturebridge.labels import jobs as labels_jobs
-from culturebridge.labels import keyring as labels_keyring
-from culturebridge.localize import jobs as localize_kinds
-from culturebridge.localize import work_localization as localize_jobs
-from culturebridge.pipeline.jobs import enqueue
-from culturebridge.pipeline.worker import Handler
+from culturebridge import feed, fingerprint, labels, localize, review, rights
+from culturebridge.errors import InvalidInput
+from culturebridge.jobs import ASSET_ADDED, Handler, Progress, enqueue
+from culturebridge.pipeline import automation
 from culturebridge.platform import Platform
-from culturebridge.review import work_review as review_jobs
-from culturebridge.rights import platform as rights_platform
 from culturebridge.settings import Settings
+
+# The stages a work page lists with their state, in pipeline order.
+STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
 
 # A job handler factory gets the opened platform and returns the handler for its job kind.
 HandlerFactory = Callable[[Platform], Handler]
 
+# Job kinds queued for every newly ingested asset, in pipeline order.
+PER_ASSET_JOBS: tuple[str, ...] = (fingerprint.JOB_KIND, labels.JOB_KIND)
+
+_HANDLERS: dict[str, HandlerFactory] = {
+    fingerprint.JOB_KIND: fingerprint.job_handler,
+    labels.JOB_KIND: labels.check_handler,
+    review.JOB_KIND: review.handler,
+    localize.JOB_KIND: localize.handler,
+    feed.REFRESH_JOB: feed.refresh_handler,
+    automation.AUTOMATION_JOB: automation.handler,
+}
+
+# Functions `culturebridge init` calls to create each stage's keys in the data directory.
+KEY_MAKERS: tuple[Callable[[Settings], None], ...] = (labels.make_platform_keys, rights.make_log_key)
+
 
 def job_handlers(platform: Platform) -> dict[str, Handler]:
     """Every job kind a worker of this platform can run."""
-    factories: dict[str, HandlerFactory] = {
-        # "fingerprint-asset": culturebridge.fingerprint.jobs.handler,   (stages add theirs here)
-        fingerprint_jobs.JOB_KIND: fingerprint_jobs.handler,
-        labels_jobs.JOB_KIND: labels_jobs.check_handler,
-        localize_kinds.JOB_KIND: localize_jobs.handler,
-        feed_jobs.JOB_KIND: feed_jobs.handler,
-        review_jobs.JOB_KIND: review_jobs.handler,
-        automation.JOB_KIND: automation.handler,
-    }
-    return {kind: make(platform) for kind, make in factories.items()}
+    handlers = {kind: make(platform) for kind, make in _HANDLERS.items()}
+    handlers[ASSET_ADDED] = _fan_out(platform)
+    return handlers
 
 
-def asset_jobs() -> list[str]:
-    """Job kinds queued for every newly ingested asset, in pipeline order."""
-    return [
-        fingerprint_jobs.JOB_KIND,
-        labels_jobs.JOB_KIND,
-    ]
+def _fan_out(platform: Platform) -> Handler:
+    """The `asset-added` handler: queue the per-asset stages for a newly stored asset."""
 
+    def handle(params: dict[str, Any], progress: Progress) -> str:
+        asset_id, work_id = params.get("asset_id"), params.get("work_id")
+        if not isinstance(asset_id, str) or not isinstance(work_id, str):
+            raise InvalidInput(f"an {ASSET_ADDED} job needs asset_id and work_id, got {params!r}")
+        with platform.db.write() as conn:
+            for kind in PER_ASSET_JOBS:
+                enqueue(conn, kind, {"asset_id": asset_id, "work_id": work_id}, created_by=params.get("by"))
+            # After the per-asset stages, so a rule registering rights finds the file's fingerprint.
+            automation.queue_rules(conn, work_id, asset_id, params.get("by"))
+        return f"{asset_id}: queued {', '.join(PER_ASSET_JOBS)}"
 
-def after_ingest(conn: Connection, asset: Asset, actor_id: str | None) -> None:
-    """Queue the per-asset stages for a newly stored asset (in the ingest transaction)."""
-    for kind in asset_jobs():
-        enqueue(conn, kind, {"asset_id": asset.id, "work_id": asset.work_id}, created_by=actor_id)
-    # After the per-asset stages, so a rule registering rights finds the file's fingerprint.
-    automation.queue_for_asset(conn, asset.work_id, asset.id, actor_id)
-
-
-def key_makers() -> list[Callable[[Settings], None]]:
-    """Functions `culturebridge init` calls to create each stage's keys in the data directory."""
-    return [
-        labels_keyring.make_platform_keys,
-        rights_platform.make_log_key,
-    ]
+    return handle

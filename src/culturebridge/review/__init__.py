@@ -6,8 +6,9 @@ Public API: build a `Reviewer` from a policy (`load_policy`) and canon cards
 `cohen_kappa` measures agreement between human reviewers.
 """
 
+from culturebridge.catalog import default_canon_dir, load_canon_dir
 from culturebridge.review.attention import Waiting, waiting_reviews
-from culturebridge.review.canon_dir import default_canon_dir, load_canon_dir
+from culturebridge.review import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.review.decision import Decision, Outcome, Reason, decide
 from culturebridge.review.findings import Evidence, Finding, Frame, ReviewItem, Severity
 from culturebridge.review.kappa import cohen_kappa, kappa_of_reviews
@@ -22,11 +23,39 @@ from culturebridge.review.policy import (
 )
 from culturebridge.review.reviewer import Reviewer, run_checks
 from culturebridge.review.shadow import PastItem, ShadowReport, shadow_run
+from culturebridge.review.work_review import JOB_KIND, handler, submit_work
 
 __all__ = [
-    "Decision", "Evidence", "Finding", "Frame", "JudgeConfig", "LLMJudge", "Models", "Outcome",
-    "PastItem", "Policy", "Reason", "ReviewItem", "Reviewer", "Severity", "ShadowReport",
-    "bundled_policies", "cohen_kappa", "decide", "default_canon_dir", "kappa_of_reviews",
-    "load_canon_dir", "load_models", "load_policy", "load_policy_file", "policy_from_dict",
-    "run_checks", "shadow_run", "Waiting", "waiting_reviews",
+    "JOB_KIND",
+    "Decision",
+    "Waiting",
+    "Evidence",
+    "Finding",
+    "Frame",
+    "JudgeConfig",
+    "LLMJudge",
+    "Models",
+    "Outcome",
+    "PastItem",
+    "Policy",
+    "Reason",
+    "ReviewItem",
+    "Reviewer",
+    "Severity",
+    "ShadowReport",
+    "bundled_policies",
+    "cohen_kappa",
+    "decide",
+    "default_canon_dir",
+    "handler",
+    "kappa_of_reviews",
+    "load_canon_dir",
+    "load_models",
+    "load_policy",
+    "load_policy_file",
+    "policy_from_dict",
+    "run_checks",
+    "shadow_run",
+    "submit_work",
+    "waiting_reviews",
 ]

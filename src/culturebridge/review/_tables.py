@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One review of a work under a policy version. `state` is queued|claimed|decided|appealed;
 # `decision` is the decision in force (the automated one until a human decides); `texts`

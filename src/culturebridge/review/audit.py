@@ -12,7 +12,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -20,8 +20,21 @@ from culturebridge.accounts.users import User
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.review._tables import review_audit
 
-if TYPE_CHECKING:
-    from culturebridge.review.desk import StoredItem
+
+class AuditedItem(Protocol):
+    """What an audit entry records of a desk item (the desk's `StoredItem` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def work_id(self) -> str: ...
+
+    @property
+    def policy(self) -> str: ...
+
+    @property
+    def policy_version(self) -> str: ...
 
 FIELDS = ("at", "actor", "automated", "action", "work_id", "item_id", "policy", "policy_version",
           "decision", "clause", "detail")
@@ -50,7 +63,7 @@ class AuditEntry:
         return out
 
 
-def append(conn: Connection, action: str, item: StoredItem | None, *, actor: User | None, automated: bool,
+def append(conn: Connection, action: str, item: AuditedItem | None, *, actor: User | None, automated: bool,
            decision: str | None = None, clause: str | None = None, detail: str | None = None,
            work_id: str | None = None) -> None:
     """Add one entry to the audit log (in the caller's transaction)."""

@@ -1,6 +1,6 @@
 """The decision on an item: pass, review or reject, with reasons tied to policy clauses.
 
-Qwen3Guard's Safe / Controversial / Unsafe maps to pass / review / reject (REFERENCE.md §5).
+Qwen3Guard's Safe / Controversial / Unsafe maps to pass / review / reject (the Qwen3Guard model card's three safety tiers).
 Every decision records the policy version and that it was automated (EU DSA Art. 17), and
 lists the fixes the policy allows to be applied automatically instead of escalating.
 """

@@ -19,7 +19,13 @@ from typing import Any, Literal, cast
 from sqlalchemy import Connection, and_, exists, func, select
 
 from culturebridge.accounts.users import User
-from culturebridge.errors import AppealNotAllowed, InvalidInput, PermissionDenied, ReviewItemMissing, ReviewItemTaken
+from culturebridge.errors import (
+    AppealNotAllowed,
+    InvalidInput,
+    PermissionDenied,
+    ReviewItemMissing,
+    ReviewItemTaken,
+)
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.review._tables import (
     review_appeals,

@@ -1,6 +1,6 @@
 """Shadow mode: run a candidate policy version over past items and report what would change.
 
-From ROOST Coop's shadow-run of rule changes (REFERENCE.md §5): nothing is acted on; the
+From ROOST Coop's shadow-run of rule changes (ROOST Coop's review-tool documentation): nothing is acted on; the
 report lists every item whose decision would move, and the transition counts.
 """
 

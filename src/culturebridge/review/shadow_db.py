@@ -2,7 +2,7 @@
 
 Each stored item kept the texts it reviewed, so the candidate sees exactly the same input;
 the decision compared against is the one in force (a human's, if one decided). Nothing is
-written: this only reports what would change (ROOST Coop shadow runs, REFERENCE.md §5).
+written: this only reports what would change (ROOST Coop shadow runs).
 Key frames are not stored with items, so frame checks are not replayed.
 """
 

@@ -17,11 +17,17 @@ from typing import Any
 from sqlalchemy import Connection
 
 from culturebridge.accounts.users import User, get_user
-from culturebridge.catalog import CanonCard, Work, get_ip_by_id, get_work, list_assets, list_ips, require_editor
+from culturebridge.catalog import (
+    CanonCard,
+    Work,
+    get_ip_by_id,
+    get_work,
+    list_assets,
+    list_ips,
+    require_editor,
+)
 from culturebridge.errors import Error, ReviewTextInvalid, WorkNotFound
-from culturebridge.pipeline.jobs import Job, enqueue
-from culturebridge.pipeline.status import set_status
-from culturebridge.pipeline.worker import Handler, Progress
+from culturebridge.jobs import Handler, Job, Progress, enqueue, set_status
 from culturebridge.platform import Platform
 from culturebridge.review.audit import append
 from culturebridge.review.decision import Decision, decide
@@ -69,7 +75,7 @@ def texts_of(work: Work) -> list[dict[str, Any]]:
 
 def labelled(conn: Connection, work: Work) -> bool:
     """Whether a file of the work carries a compliant AI label (the labels stage's verdict)."""
-    from culturebridge.labels.jobs import stored_check
+    from culturebridge.labels import stored_check
 
     for asset in list_assets(conn, work.id):
         check = stored_check(conn, asset.id)
@@ -88,10 +94,9 @@ def key_frames(conn: Connection, media: MediaStore, work: Work) -> tuple[Frame, 
             with media.open(asset.storage_key) as fh:
                 frames.append(Frame(0.0, fh.read()))
         elif asset.media_type.startswith("video/") and asset.duration:
-            path = getattr(media, "path", None)
-            if callable(path):
+            with media.local_file(asset.storage_key) as path:
                 for t in (asset.duration * 0.1, asset.duration * 0.5, asset.duration * 0.9):
-                    still = _video_frame(str(path(asset.storage_key)), t)
+                    still = _video_frame(str(path), t)
                     if still:
                         frames.append(Frame(round(t, 2), still))
     return tuple(frames[:MAX_FRAMES])

@@ -7,6 +7,7 @@ on the database), `bundle` (build from the log, verify offline), `timestamp` (RF
 keys), `registry` (registering catalog works, certificates) and `http` (the read API router).
 """
 
+from culturebridge.rights import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.rights.attention import unregistered_works
 from culturebridge.rights.bundle import (
     CHECKS,

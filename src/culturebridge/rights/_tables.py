@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # One row per log; appends lock it (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE
 # on SQLite) so sequencing happens in the database and concurrent writers never fork.

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, exists, func, select
+from sqlalchemy import Connection, func, select
 
-from culturebridge.accounts.users import User
+from culturebridge.accounts import User
+from culturebridge.catalog import work_ids
 from culturebridge.rights._tables import certificates
-from culturebridge.storage.schema import works
 
 
 def unregistered_works(conn: Connection, viewer: User, cap: int = 1000) -> int:
     """Works with no certificate (creators: their own), counted up to `cap`."""
-    stmt = select(works.c.id).where(~exists().where(certificates.c.work_id == works.c.id))
-    if viewer.role == "creator":
-        stmt = stmt.where(works.c.owner_id == viewer.id)
+    found = work_ids(owner_id=viewer.id if viewer.role == "creator" else None).subquery()
+    stmt = select(found.c.id).where(found.c.id.not_in(select(certificates.c.work_id)))
     return int(conn.execute(select(func.count()).select_from(stmt.limit(cap).subquery())).scalar_one())

@@ -12,14 +12,12 @@ steps leaves a logged claim whose certificate waits for the next checkpoint
 from __future__ import annotations
 
 import base64
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from culturebridge.accounts.users import User, get_user
 from culturebridge.catalog.assets import list_assets
@@ -34,9 +32,9 @@ from culturebridge.errors import (
     WorkNotRegistered,
 )
 from culturebridge.ids import as_utc, now
-from culturebridge.pipeline.status import set_status
+from culturebridge.jobs import set_status
 from culturebridge.platform import Platform
-from culturebridge.rights._tables import certificates, claimed_assets, log_leaves
+from culturebridge.rights._tables import certificates, claimed_assets, log_checkpoints, log_leaves
 from culturebridge.rights.bundle import build_bundle
 from culturebridge.rights.checkpoint import parse_checkpoint
 from culturebridge.rights.claims import (
@@ -149,23 +147,17 @@ def logged_claim(conn: Connection, leaf_index: int) -> SignedClaim:
     return signed_claim_from_leaf(bytes(data))
 
 
+def timestamp_token(conn: Connection, tree_size: int) -> bytes | None:
+    """The RFC 3161 token stored with the checkpoint of `tree_size`, if it was timestamped."""
+    token = conn.execute(
+        select(log_checkpoints.c.timestamp_token).where(log_checkpoints.c.size == tree_size)
+    ).scalar()
+    return None if token is None else bytes(token)
+
+
 def bundle_url(work_id: str) -> str:
     """Where the web app serves a work's evidence bundle (for links from other stages)."""
     return f"/studio/works/{work_id}/rights/bundle.json"
-
-
-def stored_fingerprints(conn: Connection, assets: Sequence[Asset]) -> Mapping[str, Mapping[str, str]]:
-    """Fingerprints the fingerprint stage stored, if it offers `claim_fingerprints(conn, assets)`."""
-    try:
-        provider = importlib.import_module("culturebridge.fingerprint").claim_fingerprints
-    except (ImportError, AttributeError):  # the fingerprint stage is not installed or offers none
-        return {}
-    try:
-        with conn.begin_nested():  # a failing read must not abort the registration transaction
-            found: Mapping[str, Mapping[str, str]] = provider(conn, assets)
-    except (Error, SQLAlchemyError):
-        return {}  # fingerprints are an optional part of a claim (REFERENCE §3)
-    return found
 
 
 def register_work(
@@ -174,12 +166,15 @@ def register_work(
     work_id: str,
     licence: Licence | None = None,
     *,
-    fingerprints: FingerprintSource | None = stored_fingerprints,
+    fingerprints: FingerprintSource | None = None,
 ) -> Certificate:
     """Sign the work's claim with its owner's identity key, log it and checkpoint it.
 
     Without `licence`, a re-registration keeps the previous licence and a first one is
-    "all rights reserved". A derivative needs its source registered first.
+    "all rights reserved". A derivative needs its source registered first. `fingerprints`
+    gives the perceptual fingerprints the claim carries per file (the fingerprint stage's
+    `claim_fingerprints`, passed in by whoever wires the stages together); without it the
+    claim names the files by SHA-256 only.
     """
     log = open_log(platform.db, platform.settings)
     with platform.db.write() as conn:

@@ -2,6 +2,6 @@
 
 from culturebridge.storage.database import Database, alembic_config
 from culturebridge.storage.media import LocalMediaStore, MediaStore, StagedBlob
-from culturebridge.storage.schema import metadata
+from culturebridge.storage.metadata import metadata
 
 __all__ = ["Database", "LocalMediaStore", "MediaStore", "StagedBlob", "alembic_config", "metadata"]

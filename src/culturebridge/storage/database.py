@@ -63,11 +63,10 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock:
-            with self.engine.connect() as raw:
-                conn = raw.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
-                    yield conn
+        with self._write_lock, self.engine.connect() as raw:
+            conn = raw.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

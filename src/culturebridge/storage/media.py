@@ -9,12 +9,15 @@ renamed into place, so a crash never leaves a half-written blob under a real key
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from culturebridge.errors import FileTooLarge, InvalidInput, NotFound
 
@@ -32,21 +35,45 @@ class StagedBlob:
 
 
 class MediaStore(Protocol):
-    """Where asset bytes live; keys are lowercase hex SHA-256 digests."""
+    """Where asset bytes live; keys are lowercase hex SHA-256 digests.
 
-    def stage(self, source: BinaryIO, max_size: int) -> StagedBlob: ...
+    The only door to media: callers stream with `open`, and a tool that needs a file on disk
+    (ffmpeg, ffprobe) asks for `local_file`, which an object store meets by downloading to a
+    temporary file. No caller knows where a store keeps its bytes.
+    """
 
-    def commit(self, staged: StagedBlob) -> bool: ...
+    def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
+        """Hash `source` into a staged blob, refusing more than `max_size` bytes as they arrive."""
 
-    def discard(self, staged: StagedBlob) -> None: ...
+    def commit(self, staged: StagedBlob) -> bool:
+        """Make a staged blob readable under its key; False when that content was already stored."""
 
-    def open(self, key: str) -> BinaryIO: ...
+    def discard(self, staged: StagedBlob) -> None:
+        """Drop a staged blob that will not be committed."""
 
-    def exists(self, key: str) -> bool: ...
+    def open(self, key: str) -> BinaryIO:
+        """Stream a stored blob; NotFound when it is missing."""
 
-    def delete(self, key: str) -> None: ...
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """Stream bytes `start`..`end` (inclusive, as in an HTTP Range) of a stored blob."""
 
-    def keys(self) -> Iterator[str]: ...
+    def size(self, key: str) -> int:
+        """The stored blob's length in bytes; NotFound when it is missing."""
+
+    def local_file(self, key: str) -> AbstractContextManager[Path]:
+        """A file on local disk holding the blob, valid inside the `with` block (read-only use)."""
+
+    def exists(self, key: str) -> bool:
+        """Whether a blob is stored under `key`."""
+
+    def delete(self, key: str) -> None:
+        """Remove a blob (no error when it is already gone)."""
+
+    def keys(self) -> Iterator[str]:
+        """Every stored key."""
+
+    def sweep(self, referenced: Iterable[str], grace_seconds: float = 0.0) -> list[str]:
+        """Delete blobs not in `referenced` and older than `grace_seconds`; return their keys."""
 
 
 class LocalMediaStore:
@@ -57,7 +84,7 @@ class LocalMediaStore:
         self._tmp = root / "tmp"
         self._made: set[Path] = set()  # folders known to exist: saves a syscall per blob
 
-    def path(self, key: str) -> Path:
+    def _path(self, key: str) -> Path:
         _check_key(key)
         return self.root / key[:2] / key
 
@@ -88,7 +115,7 @@ class LocalMediaStore:
 
     def commit(self, staged: StagedBlob) -> bool:
         """Move a staged blob under its key; False when the content was already stored."""
-        target = self.path(staged.sha256)
+        target = self._path(staged.sha256)
         if target.exists():
             staged.temp_path.unlink(missing_ok=True)
             return False
@@ -106,31 +133,82 @@ class LocalMediaStore:
 
     def open(self, key: str) -> BinaryIO:
         try:
-            return self.path(key).open("rb")
+            return self._path(key).open("rb")
         except FileNotFoundError as exc:
             raise NotFound(f"media blob {key} is missing from the store") from exc
 
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        fh = self.open(key)
+        fh.seek(start)
+        return cast(BinaryIO, io.BufferedReader(_Limited(fh, end - start + 1)))
+
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError as exc:
+            raise NotFound(f"media blob {key} is missing from the store") from exc
+
+    @contextmanager
+    def local_file(self, key: str) -> Iterator[Path]:
+        """The blob's own file (no copy): callers must not modify it."""
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"media blob {key} is missing from the store")
+        yield path
+
     def exists(self, key: str) -> bool:
-        return self.path(key).exists()
+        return self._path(key).exists()
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        self._path(key).unlink(missing_ok=True)
 
     def keys(self) -> Iterator[str]:
         for path in self.root.glob("??/*"):
             if path.is_file() and len(path.name) == 64:
                 yield path.name
 
-    def sweep(self, referenced: Iterable[str]) -> list[str]:
-        """Delete blobs no asset refers to and stale uploads; return the deleted keys."""
+    def sweep(self, referenced: Iterable[str], grace_seconds: float = 0.0) -> list[str]:
+        """Delete blobs no asset refers to and stale uploads older than `grace_seconds`; return the keys."""
         keep = set(referenced)
-        removed = [key for key in self.keys() if key not in keep]
+        cutoff = time.time() - grace_seconds
+        removed = [key for key in self.keys() if key not in keep and _older(self._path(key), cutoff)]
         for key in removed:
             self.delete(key)
         if self._tmp.exists():
             for leftover in self._tmp.iterdir():
-                leftover.unlink(missing_ok=True)
+                if _older(leftover, cutoff):
+                    leftover.unlink(missing_ok=True)
         return removed
+
+
+class _Limited(io.RawIOBase):
+    """At most `remaining` bytes of an open file, closed with it."""
+
+    def __init__(self, inner: BinaryIO, remaining: int) -> None:
+        self._inner = inner
+        self._remaining = max(0, remaining)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._remaining <= 0:
+            return 0
+        view = memoryview(buffer)[: self._remaining]
+        n = self._inner.readinto(view)  # type: ignore[attr-defined]
+        self._remaining -= n
+        return int(n)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime <= cutoff
+    except OSError:  # removed meanwhile
+        return False
 
 
 def _check_key(key: str) -> None:

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
-from culturebridge.pipeline import get_job, list_jobs, statuses
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.jobs import get_job, ingest, list_jobs
+from culturebridge.pipeline import statuses
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])

@@ -20,7 +20,7 @@ from culturebridge.platform import Platform
 from culturebridge.web import api, home, pages, studio
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.errors import handle_error
-from culturebridge.web.panels import stage_routers
+from culturebridge.web.stages import stage_routers
 
 # Room for multipart framing around the largest accepted file.
 MULTIPART_SLACK = 1 << 20

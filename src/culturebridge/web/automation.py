@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from culturebridge import automation
+from culturebridge import pipeline as automation
 from culturebridge.accounts import User
-from culturebridge.automation import Condition, Rule
 from culturebridge.catalog import WORK_KINDS, Work
 from culturebridge.errors import InvalidInput
+from culturebridge.pipeline import Condition, Rule
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import render

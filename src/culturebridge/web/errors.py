@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from culturebridge.web.render import render
 from culturebridge.errors import (
     AuthenticationRequired,
     Conflict,
@@ -17,6 +16,7 @@ from culturebridge.errors import (
     PermissionDenied,
     VerificationFailed,
 )
+from culturebridge.web.render import render
 
 
 def status_for(exc: Error) -> int:

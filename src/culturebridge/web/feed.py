@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -21,11 +21,12 @@ from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import InvalidFeedRequest, NotFound
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.media import media_response
+from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
 
 if TYPE_CHECKING:
     from culturebridge.feed.live import LiveFeed, ServedSlot
-    from culturebridge.web.panels import Panel
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["feed"])
@@ -88,8 +89,7 @@ def media(request: Request, asset_id: str) -> Response:
         if not is_served_asset(conn, asset_id):
             raise NotFound(f"no published file {asset_id}", hint="only published works' files are served")
         asset = catalog.get_asset(conn, asset_id)
-    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type,
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return media_response(request, platform.media, asset, {"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/feed/{market:path}")
@@ -161,11 +161,10 @@ async def post_event(request: Request) -> Response:
 def feed_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     """Where the work is published (with its AI label) and a form to publish it in a market."""
     from culturebridge.feed.store import list_publications
-    from culturebridge.web.panels import Panel
 
     if not catalog.can_view(viewer, work):
         return None
-    can_edit = viewer.role == "admin" or (work.owner_id == viewer.id and viewer.role == "creator")
+    can_edit = catalog.can_edit(viewer, work)
     rows = [{"market": p.market, "path": p.market.replace("/", "-"), "label": p.label,
              "localized": p.served_work_id != p.work_id, "served_work_id": p.served_work_id,
              "files": len(p.assets)} for p in list_publications(conn, work_id=work.id)]

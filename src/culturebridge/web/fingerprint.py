@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,7 +12,7 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import Error
-from culturebridge.fingerprint.jobs import (
+from culturebridge.fingerprint import (
     DECISIONS,
     STATES,
     ConflictRecord,
@@ -22,10 +22,8 @@ from culturebridge.fingerprint.jobs import (
     stored_fingerprints,
 )
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
-
-if TYPE_CHECKING:
-    from culturebridge.web.panels import Panel
 
 router = APIRouter()
 
@@ -72,7 +70,6 @@ def fingerprint_panel(conn: Connection, work: Work, viewer: User) -> Panel | Non
     assets = catalog.list_assets(conn, work.id)
     if not assets:
         return None
-    from culturebridge.web.panels import Panel  # panels lists this module: import late
 
     stored = {s.asset_id: s for s in stored_fingerprints(conn, work.id)}
     rows = [

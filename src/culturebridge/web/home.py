@@ -20,7 +20,7 @@ from culturebridge.accounts import User
 from culturebridge.catalog import get_work
 from culturebridge.errors import WorkNotFound
 from culturebridge.ids import now
-from culturebridge.pipeline import Job, count_jobs, list_jobs
+from culturebridge.jobs import Job, count_jobs, list_jobs
 from culturebridge.web.auth import current_user, platform_of, require_user
 from culturebridge.web.render import locale_of, render
 

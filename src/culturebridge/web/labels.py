@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,12 +12,10 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import InvalidInput
-from culturebridge.labels.jobs import stored_check
+from culturebridge.labels import stored_check
 from culturebridge.labels.log import list_events
 from culturebridge.web.auth import check_csrf, platform_of, require_user
-
-if TYPE_CHECKING:
-    from culturebridge.web.panels import Panel
+from culturebridge.web.panels import Panel
 
 router = APIRouter()
 
@@ -60,9 +58,8 @@ def labels_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     rows = _rows(conn, work)
     if not rows:
         return None
-    from culturebridge.web.panels import Panel  # panels lists this module: import late
 
-    can_edit = viewer.role == "admin" or work.owner_id == viewer.id
+    can_edit = catalog.can_edit(viewer, work)
     return Panel(
         "labels/panel.html",
         {"rows": rows, "declared": work.ai_generated, "can_edit": can_edit, "langs": LANGS},
@@ -79,7 +76,7 @@ def publication_form(
 ) -> Response:
     check_csrf(request, csrf)
     asset = _editable_asset(request, asset_id, user)
-    from culturebridge.labels.jobs import label_for_publication
+    from culturebridge.labels import label_for_publication
 
     label_for_publication(platform_of(request), asset, lang, actor=user)
     return RedirectResponse(f"/studio/works/{asset.work_id}#labels", status_code=303)
@@ -130,7 +127,7 @@ def publication_api(request: Request, asset_id: str, lang: str, user: User = Dep
     if lang not in LANGS:
         raise InvalidInput(f"unknown lang {lang!r}", hint=f"use one of {', '.join(LANGS)}")
     asset = _editable_asset(request, asset_id, user)
-    from culturebridge.labels.jobs import label_for_publication
+    from culturebridge.labels import label_for_publication
 
     result = label_for_publication(platform_of(request), asset, lang, actor=user)
     return {"asset_id": result.id, "source_asset_id": asset.id, "name": result.original_name, "labelled": result.id != asset.id}

@@ -20,19 +20,19 @@ from culturebridge.catalog import Work
 from culturebridge.errors import ConfigurationError, FileTooLarge, InvalidInput
 from culturebridge.localize.segments import LANGUAGES, base_language
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
 
 if TYPE_CHECKING:
-    from culturebridge.localize.jobs import Localization, StoredSegment
-    from culturebridge.web.panels import Panel
+    from culturebridge.localize.localizations import Localization, StoredSegment
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["localize"])
 
 
 def _summary(conn: Connection, loc: Localization) -> dict[str, Any]:
-    from culturebridge.localize.jobs import qa_counts, segments_of
-    from culturebridge.pipeline import get_job
+    from culturebridge.jobs import get_job
+    from culturebridge.localize.localizations import qa_counts, segments_of
 
     stored = segments_of(conn, loc.id)
     job = get_job(conn, loc.job_id) if loc.job_id else None
@@ -50,13 +50,12 @@ def _targets(work: Work) -> list[str]:
 
 def localize_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     """The work's localized versions with QA counts, and a form to start one."""
-    from culturebridge.localize.jobs import list_localizations
-    from culturebridge.web.panels import Panel
+    from culturebridge.localize.localizations import list_localizations
 
     if not catalog.can_view(viewer, work):
         return None
     rows = [_summary(conn, loc) for loc in list_localizations(conn, work.id)]
-    can_edit = viewer.role == "admin" or work.owner_id == viewer.id
+    can_edit = catalog.can_edit(viewer, work)
     if not rows and not can_edit:
         return None
     ip_name = catalog.get_ip_by_id(conn, work.ip_id).name if work.ip_id else None
@@ -75,7 +74,7 @@ def _segment_view(s: StoredSegment) -> dict[str, Any]:
 @router.get("/studio/works/{work_id}/localize/{locale}")
 def workbench(request: Request, work_id: str, locale: str, user: User = Depends(require_user)) -> Response:
     """Source and translation side by side, QA flags per segment, a human edit form per segment."""
-    from culturebridge.localize.jobs import get_localization, segments_of
+    from culturebridge.localize.localizations import get_localization, segments_of
 
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
@@ -83,7 +82,7 @@ def workbench(request: Request, work_id: str, locale: str, user: User = Depends(
         loc = get_localization(conn, work_id, locale)
         summary = _summary(conn, loc)
         stored = [_segment_view(s) for s in segments_of(conn, loc.id)]
-    can_edit = user.role == "admin" or work.owner_id == user.id
+    can_edit = catalog.can_edit(user, work)
     return render(request, "localize/workbench.html", work=work, loc=loc, summary=summary, segments=stored,
                   can_edit=can_edit, saved=request.query_params.get("saved"),
                   imported=request.query_params.get("imported"), refused=request.query_params.get("refused"))
@@ -111,7 +110,7 @@ def start(request: Request, work_id: str, locale: str = Form(...), engine: str =
 def edit(request: Request, work_id: str, locale: str, segment_id: str, text: str = Form(...),
          csrf: str = Form(""), user: User = Depends(require_user)) -> Response:
     """Save a human translation of one segment; it is QA-checked and added to the IP's memory."""
-    from culturebridge.localize.jobs import get_localization
+    from culturebridge.localize.localizations import get_localization
     from culturebridge.localize.work_localization import edit_segment
 
     check_csrf(request, csrf)
@@ -138,7 +137,7 @@ def rerun(request: Request, work_id: str, locale: str, csrf: str = Form(""), use
 @router.get("/studio/works/{work_id}/localize/{locale}/xliff")
 def xliff_download(request: Request, work_id: str, locale: str, user: User = Depends(require_user)) -> Response:
     """The segments as XLIFF 2.0 for an outside translator."""
-    from culturebridge.localize.jobs import get_localization
+    from culturebridge.localize.localizations import get_localization
     from culturebridge.localize.work_localization import to_localization_xliff
 
     with platform_of(request).db.read() as conn:
@@ -155,7 +154,7 @@ MAX_XLIFF_BYTES = 20 * 1024 * 1024
 def xliff_upload(request: Request, work_id: str, locale: str, file: UploadFile = File(...), csrf: str = Form(""),
                  user: User = Depends(require_user)) -> Response:
     """Apply an outside translator's XLIFF 2.0 targets as human edits."""
-    from culturebridge.localize.jobs import get_localization
+    from culturebridge.localize.localizations import get_localization
     from culturebridge.localize.work_localization import import_localization_xliff
 
     check_csrf(request, csrf)
@@ -220,7 +219,7 @@ def glossary_tbx(request: Request, name: str, user: User = Depends(require_user)
 
 @api_router.get("/works/{work_id}/localizations", summary="A work's localizations with progress and QA counts")
 def api_localizations(request: Request, work_id: str, user: User = Depends(require_user)) -> list[dict[str, Any]]:
-    from culturebridge.localize.jobs import list_localizations
+    from culturebridge.localize.localizations import list_localizations
 
     with platform_of(request).db.read() as conn:
         catalog.require_viewer(user, catalog.get_work(conn, work_id))
@@ -229,7 +228,7 @@ def api_localizations(request: Request, work_id: str, user: User = Depends(requi
 
 @api_router.get("/works/{work_id}/localizations/{locale}", summary="One localization with its segments and QA flags")
 def api_localization(request: Request, work_id: str, locale: str, user: User = Depends(require_user)) -> dict[str, Any]:
-    from culturebridge.localize.jobs import get_localization, segments_of
+    from culturebridge.localize.localizations import get_localization, segments_of
 
     with platform_of(request).db.read() as conn:
         catalog.require_viewer(user, catalog.get_work(conn, work_id))

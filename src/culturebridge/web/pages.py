@@ -6,19 +6,25 @@ from urllib.parse import urlparse
 
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from culturebridge import catalog
 from culturebridge.accounts import User, authenticate, end_session, start_session
 from culturebridge.catalog import CanonCard, NewWork
 from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound
-from culturebridge.pipeline import list_jobs, statuses
-from culturebridge.pipeline.ingest import ingest
-from culturebridge.pipeline.jobs import JOB_STATES
-from culturebridge.web.auth import SESSION_COOKIE, check_csrf, platform_of, require_role, require_user
+from culturebridge.jobs import JOB_STATES, ingest, list_jobs
+from culturebridge.pipeline import statuses
+from culturebridge.web.auth import (
+    SESSION_COOKIE,
+    check_csrf,
+    platform_of,
+    require_role,
+    require_user,
+)
 from culturebridge.web.lineage_svg import lineage_svg
-from culturebridge.web.panels import work_panels
+from culturebridge.web.media import media_response
 from culturebridge.web.render import locale_of, render
+from culturebridge.web.stages import work_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -146,7 +152,7 @@ def work_page(request: Request, work_id: str, user: User = Depends(require_user)
         ip=ip,
         lineage=graph,
         lineage_svg=lineage_svg(graph, locale),
-        can_edit=user.role == "admin" or work.owner_id == user.id,
+        can_edit=catalog.can_edit(user, work),
         panels=panels,
         uploaded=request.query_params.get("uploaded") == "1",
     )
@@ -185,7 +191,7 @@ def asset_raw(request: Request, asset_id: str, user: User = Depends(require_user
         catalog.require_viewer(user, catalog.get_work(conn, asset.work_id))
     if not platform.media.exists(asset.storage_key):
         raise NotFound(f"the file of asset {asset_id} is missing from the media store", hint="restore it from a backup")
-    return FileResponse(platform.media.path(asset.storage_key), media_type=asset.media_type)
+    return media_response(request, platform.media, asset)
 
 
 @router.get("/studio/ips", response_class=HTMLResponse)

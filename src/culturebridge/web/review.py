@@ -8,7 +8,7 @@ decision and can submit the work or appeal the decision from there.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,16 +18,14 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import InvalidInput
-from culturebridge.pipeline.status import set_status
+from culturebridge.jobs import set_status
 from culturebridge.review import audit, desk
 from culturebridge.review.policy import load_policy
 from culturebridge.review.stats import desk_stats
 from culturebridge.review.work_review import reviewed_fields, stage_state, submit_work
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
-
-if TYPE_CHECKING:
-    from culturebridge.web.panels import Panel
 
 router = APIRouter()
 ITEM_FIELDS = ("id", "work_id", "ip", "policy", "policy_version", "automated_decision", "decision", "state",
@@ -79,7 +77,6 @@ def review_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     """The work's latest review decision and findings; submit and appeal forms for its owner."""
     if not catalog.can_view(viewer, work):
         return None
-    from culturebridge.web.panels import Panel  # panels lists this module: import late
 
     item = desk.latest_item(conn, work.id)
     appeal = desk.appeal_of(conn, item.id) if item else None
@@ -87,7 +84,7 @@ def review_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     owner = viewer.id == work.owner_id
     return Panel("review/panel.html", {
         "work": work, "item": item, "appeal": appeal, "human": human,
-        "can_submit": owner or viewer.role == "admin",
+        "can_submit": catalog.can_edit(viewer, work),
         "can_appeal": bool(owner and item and item.state == "decided" and item.decision != "pass" and appeal is None),
         "desk": viewer.role in ("reviewer", "admin"),
     })

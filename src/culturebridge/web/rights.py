@@ -11,11 +11,11 @@ import base64
 import hashlib
 import json
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -23,8 +23,8 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Work
 from culturebridge.errors import Error, InvalidInput
+from culturebridge.fingerprint import claim_fingerprints
 from culturebridge.platform import Platform
-from culturebridge.rights._tables import log_checkpoints
 from culturebridge.rights.bundle import MAX_BUNDLE_BYTES, verify_bundle
 from culturebridge.rights.claims import LICENCES, Licence
 from culturebridge.rights.http import log_router
@@ -39,14 +39,13 @@ from culturebridge.rights.registry import (
     logged_claim,
     register_work,
     require_certificate,
+    timestamp_token,
     work_bundle,
 )
 from culturebridge.rights.timestamp import verify_timestamp
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
-
-if TYPE_CHECKING:
-    from culturebridge.web.panels import Panel
 
 router = APIRouter()
 MAX_MEDIA_FILES = 20
@@ -85,13 +84,11 @@ def _timestamp_text(conn: Connection, cert: Certificate) -> str | None:
     """When the TSA says the covering checkpoint existed (RFC 3161), if it was timestamped."""
     if cert.tree_size is None or cert.checkpoint is None:
         return None
-    token = conn.execute(
-        select(log_checkpoints.c.timestamp_token).where(log_checkpoints.c.size == cert.tree_size)
-    ).scalar()
+    token = timestamp_token(conn, cert.tree_size)
     if token is None:
         return None
     try:
-        info = verify_timestamp(bytes(token), cert.checkpoint.encode())
+        info = verify_timestamp(token, cert.checkpoint.encode())
     except Error as exc:
         return f"invalid token: {exc.message}"
     return f"{info.time.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S UTC')} · {info.tsa_subject}"
@@ -101,7 +98,6 @@ def rights_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
     """The work's certificate (log entry, checkpoint), Register button and bundle link."""
     if not catalog.can_view(viewer, work):
         return None
-    from culturebridge.web.panels import Panel  # panels lists this module: import late
 
     cert = certificate(conn, work.id)
     return Panel(
@@ -109,7 +105,7 @@ def rights_panel(conn: Connection, work: Work, viewer: User) -> Panel | None:
         {
             "work_id": work.id,
             "cert": None if cert is None else _certificate_view(conn, cert),
-            "can_edit": viewer.role == "admin" or work.owner_id == viewer.id,
+            "can_edit": catalog.can_edit(viewer, work),
             "licences": LICENCES,
             "current": cert.licence.id if cert else "all-rights-reserved",
             "bundle_url": bundle_url(work.id),
@@ -133,7 +129,7 @@ def register_form(
     user: User = Depends(require_user),
 ) -> Response:
     check_csrf(request, csrf)
-    register_work(platform_of(request), user, work_id, _licence(licence, terms))
+    register_work(platform_of(request), user, work_id, _licence(licence, terms), fingerprints=claim_fingerprints)
     return RedirectResponse(f"/studio/works/{work_id}#rights", status_code=303)
 
 
@@ -257,4 +253,4 @@ def register_api(
 ) -> dict[str, Any]:
     check_csrf(request, None)
     chosen = None if licence is None else _licence(licence, terms)
-    return register_work(platform_of(request), user, work_id, chosen).to_json()
+    return register_work(platform_of(request), user, work_id, chosen, fingerprints=claim_fingerprints).to_json()

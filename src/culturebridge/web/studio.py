@@ -18,8 +18,8 @@ from culturebridge import catalog
 from culturebridge.accounts import User, list_users
 from culturebridge.catalog import Work, WorkFilter
 from culturebridge.errors import ConfigurationError, Error, InvalidInput
+from culturebridge.jobs import STATES, in_state
 from culturebridge.pipeline import STAGES, statuses_of
-from culturebridge.pipeline.status import STATES
 from culturebridge.platform import Platform
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.render import render
@@ -58,7 +58,8 @@ def studio(request: Request, user: User = Depends(require_user)) -> Response:
     with platform.db.read() as conn:
         try:
             catalog.check_filter(f, stages=STAGES, states=STATES)
-            page = catalog.browse_works(conn, user, f, sort=sort, after=after, limit=PAGE_SIZE)
+            narrow = (lambda ids: in_state(ids, f.stage, f.state)) if f.stage and f.state else None
+            page = catalog.browse_works(conn, user, f, sort=sort, after=after, limit=PAGE_SIZE, in_state=narrow)
             works, next_cursor = page.works, page.next_cursor
         except InvalidInput as exc:
             error = exc.message
@@ -140,15 +141,16 @@ Step = Callable[[str], str]
 def _step(platform: Platform, user: User, action: str, locale: str, market: str, engine: str) -> Step:
     """The function applying `action` to one work id, returning what it did."""
     if action == "register":
+        from culturebridge.fingerprint import claim_fingerprints
         from culturebridge.rights import register_work
 
         def register(work_id: str) -> str:
-            cert = register_work(platform, user, work_id)
+            cert = register_work(platform, user, work_id, fingerprints=claim_fingerprints)
             return f"log entry {cert.leaf_index}"
 
         return register
     if action == "review":
-        from culturebridge.review.work_review import submit_work
+        from culturebridge.review import submit_work
 
         def review(work_id: str) -> str:
             with platform.db.write() as conn:
@@ -157,8 +159,7 @@ def _step(platform: Platform, user: User, action: str, locale: str, market: str,
 
         return review
     if action == "localize":
-        from culturebridge.localize.engine_spec import choose_engine
-        from culturebridge.localize.work_localization import request_localization
+        from culturebridge.localize import choose_engine, request_localization
 
         if not locale:
             raise InvalidInput("choose the language to localize into")

@@ -40,8 +40,8 @@ def thumb_path(platform: Platform, asset: Asset) -> Path:
         raise NotFound(f"asset {asset.id} ({asset.media_type}) has no picture to show")
     if not platform.media.exists(asset.storage_key):
         raise NotFound(f"the file of asset {asset.id} is missing from the media store", hint="restore it from a backup")
-    source = Path(platform.media.path(asset.storage_key))
-    data = _poster(source) if asset.media_type.startswith("video/") else source.read_bytes()
+    with platform.media.local_file(asset.storage_key) as source:
+        data = _poster(source) if asset.media_type.startswith("video/") else source.read_bytes()
     jpeg = _scaled(data)
     with _lock:
         folder.mkdir(parents=True, exist_ok=True)

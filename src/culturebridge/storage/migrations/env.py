@@ -1,10 +1,12 @@
-"""Alembic environment: runs against the connection `Database.migrate` hands over."""
+"""Alembic environment: runs against the connection `Database.migrate` hands over.
+
+Migrations are plain `op` scripts and need no table objects. A caller comparing the schema
+with the code (the migration test) hands the complete `metadata` in as `target_metadata`.
+"""
 
 from __future__ import annotations
 
 from alembic import context
-
-from culturebridge.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached by a bare `alembic` CLI call
@@ -12,7 +14,7 @@ if connection is None:  # pragma: no cover - only reached by a bare `alembic` CL
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=context.config.attributes.get("target_metadata"),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

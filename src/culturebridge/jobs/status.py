@@ -1,19 +1,24 @@
-"""Each work's state per pipeline stage."""
+"""Each work's state per pipeline stage.
+
+Stages record their state with `set_status`; which stages a work page lists, and in which
+order, is the pipeline's business (`culturebridge.pipeline.STAGES`), passed to `statuses`.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, exists, not_, select
 
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import as_utc, now
-from culturebridge.storage.schema import stage_status
+from culturebridge.jobs._tables import stage_status
 
-STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 StageState = Literal["pending", "running", "done", "failed", "skipped"]
 STATES: tuple[StageState, ...] = ("pending", "running", "done", "failed", "skipped")
 
@@ -28,8 +33,8 @@ class StageStatus:
 
 def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: str | None = None) -> None:
     """Record where a work stands in one stage (insert or replace)."""
-    if stage not in STAGES:
-        raise InvalidInput(f"stage {stage!r} is not one of {', '.join(STAGES)}")
+    if not _STAGE_NAME.fullmatch(stage):
+        raise InvalidInput(f"stage {stage!r} is not a stage name (lowercase letters, digits, '-'; at most 32)")
     if state not in STATES:
         raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}")
     key = (stage_status.c.work_id == work_id) & (stage_status.c.stage == stage)
@@ -40,23 +45,31 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
         conn.execute(stage_status.insert().values(work_id=work_id, stage=stage, **values))
 
 
-def statuses(conn: Connection, work_id: str) -> list[StageStatus]:
-    """One entry per stage, `pending` where nothing was recorded yet."""
-    return statuses_of(conn, [work_id])[work_id]
+def in_state(work_id_column: Any, stage: str, state: str) -> Any:
+    """A condition on a works' id column: the work stands in `state` at `stage` (no row = pending)."""
+    here = and_(stage_status.c.work_id == work_id_column, stage_status.c.stage == stage)
+    if state == "pending":
+        return not_(exists().where(here, stage_status.c.state != "pending"))
+    return exists().where(here, stage_status.c.state == state)
 
 
-def statuses_of(conn: Connection, work_ids: Sequence[str]) -> dict[str, list[StageStatus]]:
+def statuses(conn: Connection, work_id: str, stages: Sequence[str]) -> list[StageStatus]:
+    """One entry per stage of `stages`, in that order, `pending` where nothing was recorded yet."""
+    return statuses_of(conn, [work_id], stages)[work_id]
+
+
+def statuses_of(conn: Connection, work_ids: Sequence[str], stages: Sequence[str]) -> dict[str, list[StageStatus]]:
     """`statuses` of several works in one query."""
     found: dict[str, dict[str, Any]] = {wid: {} for wid in work_ids}
     if work_ids:
         for r in conn.execute(select(stage_status).where(stage_status.c.work_id.in_(list(work_ids)))):
             found[r.work_id][r.stage] = r
-    return {wid: _complete(rows) for wid, rows in found.items()}
+    return {wid: _complete(rows, stages) for wid, rows in found.items()}
 
 
-def _complete(rows: dict[str, Any]) -> list[StageStatus]:
+def _complete(rows: dict[str, Any], stages: Sequence[str]) -> list[StageStatus]:
     out = []
-    for stage in STAGES:
+    for stage in stages:
         row = rows.get(stage)
         if row is None:
             out.append(StageStatus(stage, "pending", None, None))

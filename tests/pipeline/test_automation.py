@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from culturebridge import automation, catalog
+from culturebridge import catalog
+from culturebridge import pipeline as automation
 from culturebridge.accounts import create_user, get_user_by_name
-from culturebridge.automation import Condition, Facts
 from culturebridge.cli import main
 from culturebridge.errors import InvalidInput, PermissionDenied, RuleNotFound
-from culturebridge.pipeline import list_jobs, run_one
-from culturebridge.pipeline.ingest import ingest
-from culturebridge.pipeline.stages import job_handlers
-from culturebridge.platform import Platform, init_platform
+from culturebridge.jobs import ingest, list_jobs, run_one
+from culturebridge.pipeline import Condition, Facts, init_platform, job_handlers
+from culturebridge.platform import Platform
 from culturebridge.review.audit import list_audit
 from culturebridge.settings import Settings
 from tests.factories import png_bytes
-from tests.review.desk_helpers import REVIEW, add_demo_ip, adaptation
+from tests.review.desk_helpers import REVIEW, adaptation, add_demo_ip
 
 PASSWORD = "password-for-tests"
 CLASSIC_AI = Condition(ai_generated=True, derived=True, protections=("classic",))

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from culturebridge.pipeline.jobs import enqueue
-from culturebridge.pipeline.worker import Handler, Progress
+from culturebridge.jobs import Handler, Progress, enqueue_unless_waiting
 from culturebridge.platform import Platform
-from culturebridge.storage.schema import jobs
 
 JOB_KIND = "feed-refresh"
 
 
 def queue_refresh(conn: Connection, actor_id: str | None) -> None:
     """Queue a refresh unless one is already waiting (one rebuild covers every publication before it)."""
-    waiting = conn.execute(
-        select(jobs.c.id).where((jobs.c.kind == JOB_KIND) & (jobs.c.state == "queued")).limit(1)
-    ).first()
-    if waiting is None:
-        enqueue(conn, JOB_KIND, {}, created_by=actor_id)
+    enqueue_unless_waiting(conn, JOB_KIND, {}, created_by=actor_id)
 
 
 def handler(platform: Platform) -> Handler:

@@ -1,4 +1,4 @@
-"""Running the rules: a file added to a work queues one `automation-run` job; the worker acts.
+"""Automation: a file added to a work queues one `automation-run` job, which applies the rules.
 
 Each action is the very call the studio makes when a person clicks the button, made on
 behalf of the rule's author, so the stage records it as it records a manual one (the review
@@ -14,22 +14,21 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from culturebridge.accounts.users import User, get_user
-from culturebridge.automation._tables import automation_rules
-from culturebridge.automation.rules import Rule, facts_of, has_run, list_rules, matches, record_run
 from culturebridge.catalog import get_work
 from culturebridge.errors import ConfigurationError, Error, InvalidInput
-from culturebridge.pipeline.jobs import enqueue
-from culturebridge.pipeline.worker import Handler, Progress
+from culturebridge.jobs import Handler, Progress, enqueue
+from culturebridge.pipeline._tables import automation_rules
+from culturebridge.pipeline.rules import Rule, facts_of, has_run, list_rules, matches, record_run
 from culturebridge.platform import Platform
 
-JOB_KIND = "automation-run"
+AUTOMATION_JOB = "automation-run"
 
 
-def queue_for_asset(conn: Connection, work_id: str, asset_id: str, actor_id: str | None) -> None:
+def queue_rules(conn: Connection, work_id: str, asset_id: str, actor_id: str | None) -> None:
     """Queue the rules' run for a newly added file, when any rule is on (in the ingest transaction)."""
     on = conn.execute(select(automation_rules.c.id).where(automation_rules.c.enabled.is_(True)).limit(1)).first()
     if on is not None:
-        enqueue(conn, JOB_KIND, {"work_id": work_id, "asset_id": asset_id}, created_by=actor_id)
+        enqueue(conn, AUTOMATION_JOB, {"work_id": work_id, "asset_id": asset_id}, created_by=actor_id)
 
 
 def handler(platform: Platform) -> Handler:
@@ -66,19 +65,19 @@ def run_rules(platform: Platform, work_id: str, asset_id: str | None) -> str:
 def _act(platform: Platform, rule: Rule, author: User, work_id: str) -> str:
     """Do the rule's action as its author would from the studio; what was done, in a few words."""
     if rule.action == "review":
-        from culturebridge.review.work_review import submit_work
+        from culturebridge.review import submit_work
 
         with platform.db.write() as conn:
             job = submit_work(conn, author, work_id)
         return f"submitted for review (job {job.id})"
     if rule.action == "register":
+        from culturebridge.fingerprint import claim_fingerprints
         from culturebridge.rights import register_work
 
-        cert = register_work(platform, author, work_id)
+        cert = register_work(platform, author, work_id, fingerprints=claim_fingerprints)
         return f"rights registered (log entry {cert.leaf_index})"
     if rule.action == "localize":
-        from culturebridge.localize.engine_spec import choose_engine
-        from culturebridge.localize.work_localization import request_localization
+        from culturebridge.localize import choose_engine, request_localization
 
         spec = choose_engine(platform.settings, human=rule.params.get("engine", "human") == "human")
         out = []

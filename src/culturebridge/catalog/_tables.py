@@ -1,10 +1,4 @@
-"""The relational schema of culturebridge: one SQLAlchemy `MetaData` for every stage.
-
-Tables are SQLAlchemy Core, portable across SQLite and PostgreSQL (JSON columns, text ids,
-timezone-aware timestamps stored as UTC). Stages that own tables define them in their own
-`_tables.py` against this `metadata`; Alembic migrations in `storage/migrations` create them,
-and `tests/storage/test_migrations.py` fails when the two disagree.
-"""
+"""The catalog's tables: IPs with canon cards, works, their assets, derivations between works."""
 
 from __future__ import annotations
 
@@ -13,67 +7,18 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-# Deterministic constraint names so migrations can refer to them on both backends.
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-
-def _ts(name: str, nullable: bool = False) -> Column[object]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
-
-
-users = Table(
-    "users",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("username", String(64), nullable=False, unique=True),
-    Column("display_name", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("locale", String(16), nullable=True),
-    Column("identity_public_key", String(64), nullable=True),
-    _ts("created_at"),
-)
-
-api_tokens = Table(
-    "api_tokens",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("user_id", String(40), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(100), nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),
-    _ts("created_at"),
-    _ts("last_used_at", nullable=True),
-)
-
-web_sessions = Table(
-    "web_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("user_id", String(40), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
-    _ts("created_at"),
-    _ts("expires_at"),
-)
+from culturebridge.storage.metadata import metadata
+from culturebridge.storage.metadata import timestamp as _ts
 
 ips = Table(
     "ips",
@@ -86,6 +31,7 @@ ips = Table(
     _ts("created_at"),
     _ts("updated_at"),
 )
+
 
 works = Table(
     "works",
@@ -124,6 +70,7 @@ work_terms = Table(
     Index("ix_work_terms_work_id", "work_id"),
 )
 
+
 assets = Table(
     "assets",
     metadata,
@@ -145,6 +92,7 @@ assets = Table(
     Index("ix_assets_sha256", "sha256"),
 )
 
+
 derivations = Table(
     "derivations",
     metadata,
@@ -157,35 +105,4 @@ derivations = Table(
     _ts("created_at"),
     UniqueConstraint("source_id", "derived_id"),
     Index("ix_derivations_derived_id", "derived_id"),
-)
-
-stage_status = Table(
-    "stage_status",
-    metadata,
-    Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
-    Column("stage", String(32), primary_key=True),
-    Column("state", String(16), nullable=False),
-    Column("detail", Text, nullable=True),
-    _ts("updated_at"),
-    Index("ix_stage_status_stage_state", "stage", "state"),
-)
-
-jobs = Table(
-    "jobs",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("kind", String(64), nullable=False),
-    Column("params", JSON, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("done", Integer, nullable=False, default=0),
-    Column("total", Integer, nullable=True),
-    Column("message", Text, nullable=True),
-    Column("error", Text, nullable=True),
-    Column("created_by", String(40), ForeignKey("users.id"), nullable=True),
-    Column("claimed_by", String(100), nullable=True),
-    _ts("created_at"),
-    _ts("started_at", nullable=True),
-    _ts("finished_at", nullable=True),
-    Index("ix_jobs_state_created_at", "state", "created_at"),
-    Index("ix_jobs_created_at", "created_at"),
 )

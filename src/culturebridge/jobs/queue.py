@@ -15,8 +15,8 @@ from sqlalchemy import Connection, func, select
 
 from culturebridge.errors import InvalidInput, JobNotFound
 from culturebridge.ids import as_utc, new_id, now
+from culturebridge.jobs._tables import jobs
 from culturebridge.storage import Database
-from culturebridge.storage.schema import jobs
 
 JobState = Literal["queued", "running", "done", "failed"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed")
@@ -72,6 +72,12 @@ def enqueue(conn: Connection, kind: str, params: dict[str, Any], created_by: str
     )
     conn.execute(jobs.insert().values(**asdict(job)))
     return job
+
+
+def enqueue_unless_waiting(conn: Connection, kind: str, params: dict[str, Any], created_by: str | None = None) -> Job | None:
+    """Queue a job of `kind` unless one is already waiting (one run covers every request before it)."""
+    waiting = conn.execute(select(jobs.c.id).where((jobs.c.kind == kind) & (jobs.c.state == "queued")).limit(1)).first()
+    return None if waiting is not None else enqueue(conn, kind, params, created_by)
 
 
 def claim_next(db: Database, worker: str, kinds: list[str]) -> Job | None:

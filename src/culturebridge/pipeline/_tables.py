@@ -1,10 +1,10 @@
-"""Automation's tables: the workspace's rules, and every run of a rule on a work."""
+"""The pipeline's own tables (automation): the workspace's rules, and every run of a rule on a work."""
 
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, String, Table, Text
 
-from culturebridge.storage.schema import metadata
+from culturebridge.storage import metadata
 
 # A rule: when `trigger` happens to a work meeting `condition`, do `action` with `params`.
 automation_rules = Table(

@@ -3,13 +3,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+
 from culturebridge.errors import InvalidInput
-from culturebridge.pipeline import Progress, enqueue, get_job, run_one, set_status, statuses
-from culturebridge.pipeline.jobs import claim_next
+from culturebridge.jobs import Progress, claim_next, enqueue, get_job, run_one
+from culturebridge.pipeline import set_status, statuses
 from culturebridge.storage import Database
 from tests.factories import make_user, make_work
-
-import pytest
 
 
 def test_jobs_run_oldest_first_with_progress_and_failures(database: Database) -> None:

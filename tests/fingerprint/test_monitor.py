@@ -13,22 +13,23 @@ from PIL import Image, ImageOps
 from culturebridge import catalog
 from culturebridge.accounts.users import create_user, get_user_by_name
 from culturebridge.catalog import Asset, Work
+from culturebridge.catalog._tables import assets
 from culturebridge.errors import ConflictNotFound, InvalidInput, PermissionDenied
-from culturebridge.fingerprint import jobs
-from culturebridge.fingerprint.jobs import (
+from culturebridge.fingerprint import (
     JOB_KIND,
     claim_fingerprints,
+    job_handler,
     decide_conflict,
     list_conflicts,
     platform_library,
+    shared_library,
     stored_fingerprints,
 )
-from culturebridge.pipeline import list_jobs, run_one, statuses
-from culturebridge.pipeline.ingest import ingest
-from culturebridge.platform import Platform, init_platform
+from culturebridge.jobs import ingest, list_jobs, run_one
+from culturebridge.pipeline import init_platform, statuses
+from culturebridge.platform import Platform
 from culturebridge.settings import Settings
-from culturebridge.storage.schema import assets
-from tests.factories import make_work
+from tests.factories import fan_out, make_work
 
 from .conftest import encode, photo, procedural
 
@@ -43,7 +44,7 @@ def fp_platform(database_url: str, tmp_path: Path) -> Iterator[Platform]:
         for name in ("mei", "bo"):
             create_user(conn, name, PASSWORD, "creator")
     yield platform
-    jobs._loaded.clear()
+    shared_library._loaded.clear()
     platform.close()
 
 
@@ -54,12 +55,14 @@ def _work(platform: Platform, owner: str, title: str) -> Work:
 
 def _upload(platform: Platform, work: Work, data: bytes, name: str, owner: str) -> Asset:
     with platform.db.write() as conn:
-        return ingest(conn, platform, get_user_by_name(conn, owner), work.id, io.BytesIO(data), name)
+        asset = ingest(conn, platform, get_user_by_name(conn, owner), work.id, io.BytesIO(data), name)
+    fan_out(platform)
+    return asset
 
 
 def _run(platform: Platform) -> list[str]:
     """Run the queued fingerprint jobs; return their messages."""
-    handlers = {JOB_KIND: jobs.handler(platform)}
+    handlers = {JOB_KIND: job_handler(platform)}
     ran = []
     while (job := run_one(platform.db, handlers)) is not None:
         ran.append(job.id)
@@ -125,7 +128,7 @@ def test_bad_and_flat_files_are_recorded_not_fatal(fp_platform: Platform) -> Non
     work = _work(fp_platform, "mei", "坏文件")
     tiny = _upload(fp_platform, work, encode(Image.new("RGB", (4, 4), (1, 2, 3))), "tiny.png", "mei")
     lost = _upload(fp_platform, work, encode(photo("camera")), "lost.png", "mei")
-    fp_platform.media.path(lost.storage_key).unlink()  # the store lost the blob
+    fp_platform.media.delete(lost.storage_key)  # the store lost the blob
     flat = _upload(fp_platform, work, encode(Image.new("RGB", (300, 200), (90, 120, 200))), "flat.png", "mei")
     text = _upload(fp_platform, work, "山不在高，有仙则名。水不在深，有龙则灵。".encode() * 3, "poem.txt", "mei")
     _run(fp_platform)
@@ -161,15 +164,15 @@ def test_library_is_saved_reloaded_and_rebuilt_when_stale(fp_platform: Platform)
     b = _upload(fp_platform, work, encode(procedural(11)), "shapes.png", "mei")
     _run(fp_platform)
     assert len(platform_library(fp_platform)) == 2
-    saved = [p for p in jobs.index_dir(fp_platform).iterdir() if not p.name.startswith(".")]
+    saved = [p for p in shared_library.index_dir(fp_platform).iterdir() if not p.name.startswith(".")]
     assert len(saved) == 1 and (saved[0] / "fingerprints.jsonl").is_file()
-    jobs._loaded.clear()  # a new process: loads the saved copy
+    shared_library._loaded.clear()  # a new process: loads the saved copy
     assert sorted(asset for _, asset, _, _ in platform_library(fp_platform).rows()) == sorted([a.id, b.id])
     with fp_platform.db.write() as conn:
         conn.execute(assets.delete().where(assets.c.id == b.id))  # cascades to its fingerprint row
     assert [asset for _, asset, _, _ in platform_library(fp_platform).rows()] == [a.id]  # stale: rebuilt
-    shutil.rmtree(jobs.index_dir(fp_platform))
-    jobs._loaded.clear()
+    shutil.rmtree(shared_library.index_dir(fp_platform))
+    shared_library._loaded.clear()
     assert len(platform_library(fp_platform)) == 1  # missing: rebuilt from the database
     with fp_platform.db.read() as conn:
         prints = claim_fingerprints(conn, [a])
@@ -178,4 +181,4 @@ def test_library_is_saved_reloaded_and_rebuilt_when_stale(fp_platform: Platform)
 
 def test_job_without_asset_id_is_refused(fp_platform: Platform) -> None:
     with pytest.raises(InvalidInput):
-        jobs.handler(fp_platform)({}, None)  # type: ignore[arg-type]
+        job_handler(fp_platform)({}, None)  # type: ignore[arg-type]

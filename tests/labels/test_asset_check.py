@@ -11,20 +11,21 @@ from culturebridge import catalog
 from culturebridge.accounts.users import get_user_by_name
 from culturebridge.catalog import Asset, Work
 from culturebridge.errors import InvalidInput
+from culturebridge.jobs import enqueue, ingest, list_jobs
 from culturebridge.labels import (
+    JOB_KIND,
     check_bytes,
     label_for_publication,
     list_events,
     platform_keys,
     produced,
     read_labels,
+    stored_check,
     write_label,
 )
-from culturebridge.labels.jobs import JOB_KIND, stored_check
-from culturebridge.pipeline import enqueue, list_jobs, statuses
-from culturebridge.pipeline.ingest import ingest
+from culturebridge.pipeline import statuses
 from culturebridge.platform import Platform
-from tests.factories import jpeg_bytes, make_work, png_bytes
+from tests.factories import fan_out, jpeg_bytes, make_work, png_bytes
 from tests.labels.conftest import run_jobs
 
 
@@ -35,11 +36,14 @@ def _work(platform: Platform, *, ai: bool, owner: str = "mei", title: str = "剪
 
 def _upload(platform: Platform, work: Work, data: bytes, name: str, owner: str = "mei") -> Asset:
     with platform.db.write() as conn:
-        return ingest(conn, platform, get_user_by_name(conn, owner), work.id, io.BytesIO(data), name)
+        asset = ingest(conn, platform, get_user_by_name(conn, owner), work.id, io.BytesIO(data), name)
+    fan_out(platform)
+    return asset
 
 
 def _bytes(platform: Platform, asset: Asset) -> bytes:
-    return platform.media.path(asset.storage_key).read_bytes()
+    with platform.media.open(asset.storage_key) as fh:
+        return fh.read()
 
 
 def _assets(platform: Platform, work: Work) -> list[Asset]:
@@ -211,7 +215,7 @@ def test_publication_of_a_human_work_is_the_asset_itself(labels_platform: Platfo
 def test_a_lost_media_file_fails_the_job_and_the_stage_clearly(labels_platform: Platform) -> None:
     work = _work(labels_platform, ai=True)
     asset = _upload(labels_platform, work, png_bytes(), "gen.png")
-    labels_platform.media.path(asset.storage_key).unlink()
+    labels_platform.media.delete(asset.storage_key)
     ran = run_jobs(labels_platform)
     assert [j.kind for j in ran if j.kind == JOB_KIND] == [JOB_KIND]
     with labels_platform.db.read() as conn:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from culturebridge.errors import Error
-from culturebridge.pipeline.jobs import Job, claim_next, finish, report_progress
+from culturebridge.jobs.queue import Job, claim_next, finish, report_progress
 from culturebridge.storage import Database
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from culturebridge.accounts.users import User
-from culturebridge.automation._tables import automation_rules, automation_runs
 from culturebridge.catalog import WORK_KINDS, Work, ancestors_of, get_ip_by_id, get_work
 from culturebridge.errors import InvalidInput, PermissionDenied, RuleNotFound
 from culturebridge.ids import as_utc, new_id, now
+from culturebridge.pipeline._tables import automation_rules, automation_runs
 
 TRIGGERS = ("asset-added",)
 ACTIONS = ("review", "register", "localize", "publish")
