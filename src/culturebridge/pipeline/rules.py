@@ -43,7 +43,7 @@ class Condition:
     def from_dict(cls, data: Mapping[str, Any]) -> Condition:
         unknown = set(data) - {"ai_generated", "derived", "protections", "kinds"}
         if unknown:
-            raise InvalidInput(f"unknown condition {sorted(unknown)[0]!r}",
+            raise InvalidInput(f"unknown condition {min(unknown)!r}",
                                hint="use ai_generated, derived, protections and kinds")
         for key in ("ai_generated", "derived"):
             if data.get(key) is not None and not isinstance(data[key], bool):

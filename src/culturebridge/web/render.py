@@ -9,7 +9,13 @@ from fastapi.responses import HTMLResponse
 
 from culturebridge.platform import Platform
 from culturebridge.web.auth import identify
-from culturebridge.web.i18n import choose_locale, format_age, format_datetime, format_number, translator
+from culturebridge.web.i18n import (
+    choose_locale,
+    format_age,
+    format_datetime,
+    format_number,
+    translator,
+)
 
 
 def page_context(request: Request, **values: Any) -> dict[str, Any]:
