@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ffmpeg chromium npm fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng postgresql)
+DEBIAN_PACKAGES=(ffmpeg chromium npm fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng tesseract-ocr tesseract-ocr-chi-sim postgresql)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

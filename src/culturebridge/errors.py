@@ -417,3 +417,55 @@ class RuleNotFound(NotFound):
     def __init__(self, rule_id: str) -> None:
         super().__init__(f"automation rule {rule_id!r} does not exist",
                          hint="list rules with `culturebridge automation list`")
+# --- create ------------------------------------------------------------------------------------
+
+
+class EndpointFailed(ExternalServiceError):
+    """A generation endpoint (chat, images, speech) failed, timed out or could not be reached."""
+
+
+class GenerationUnusable(ExternalServiceError):
+    """An endpoint answered, but with something we cannot use (not an image, too large, wrong language)."""
+
+
+class BriefRefused(InvalidInput):
+    """A creation brief asks for what the policy pack forbids; `clause` names the clause."""
+
+    def __init__(self, clause: str, clause_text: str, explanation: str) -> None:
+        super().__init__(
+            f"brief refused under clause {clause} ({clause_text}): {explanation}",
+            hint="rewrite the brief so it keeps the canon; nothing was generated",
+        )
+        self.clause = clause
+
+
+class DraftNotFound(NotFound):
+    """No creation draft or attempt with that id."""
+
+
+class GenerationCancelled(Conflict):
+    """A generation was cancelled by its requester before it finished; nothing was saved."""
+
+
+class PublicationBlocked(Conflict):
+    """A work cannot be published while its review decision is reject."""
+# --- audit ---------------------------------------------------------------------------
+
+
+class QuestionSetInvalid(InvalidInput):
+    """An audit question set is malformed; the message names the question and the field."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"question set: {where}: {what}", hint="see docs/audit.md for the schema")
+        self.where = where
+
+
+class EndpointSpecInvalid(InvalidInput):
+    """An `--endpoint` or `--judge` is not NAME=BASE_URL[@MODEL]."""
+
+
+class AuditRunNotFound(NotFound):
+    """No audit run has this id."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no audit run {run_id!r}", hint="list runs with `culturebridge audit list`")

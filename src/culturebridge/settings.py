@@ -47,6 +47,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
     Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
+    Setting("create_endpoints", str, "", "Named generation endpoints, space-separated NAME=BASE_URL[@CHAT_MODEL][?images=M&speech=M&voice=V&key_env=VAR]; keys come from the environment."),
+    Setting("create_endpoint", str, "", "Default generation endpoint: a name from create_endpoints or BASE_URL[@MODEL]; empty uses llm_base_url."),
+    Setting("create_timeout_s", int, 120, "Seconds to wait for one generation request before it counts as failed."),
+    Setting("create_max_image_bytes", int, 20_000_000, "Largest generated image accepted, in bytes."),
+    Setting("create_image_size", str, "1024x1024", "Size asked of the images endpoint (WIDTHxHEIGHT)."),
+    Setting("audit_concurrency", int, 4, "Requests in flight per audited endpoint (override per run with --concurrency)."),
+    Setting("audit_timeout", int, 60, "Seconds an audited endpoint may take to answer one request."),
+    Setting("audit_retries", int, 3, "Retries per audit cell on timeouts, HTTP 429/5xx, malformed or empty replies."),
 )
 
 
@@ -69,6 +77,14 @@ class Settings:
     llm_api_key: str = ""
     mt_model_dir: str = ""
     label_propagator: str = "culturebridge"
+    create_endpoints: str = ""
+    create_endpoint: str = ""
+    create_timeout_s: int = 120
+    create_max_image_bytes: int = 20_000_000
+    create_image_size: str = "1024x1024"
+    audit_concurrency: int = 4
+    audit_timeout: int = 60
+    audit_retries: int = 3
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,7 +13,9 @@ from pathlib import Path
 import typer
 
 from culturebridge.cli import automation as automation_cli
+from culturebridge.cli import audit as audit_cli
 from culturebridge.cli import catalog as catalog_cli
+from culturebridge.cli import create as create_cli
 from culturebridge.cli import feed as feed_cli
 from culturebridge.cli import fingerprint as fingerprint_cli
 from culturebridge.cli import labels as labels_cli
@@ -64,6 +66,8 @@ app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)
 app.add_typer(feed_cli.app, name="feed")
+app.add_typer(create_cli.app, name="create")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

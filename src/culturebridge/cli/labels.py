@@ -122,6 +122,9 @@ def check(
     no_video: Annotated[
         bool, typer.Option("--no-video", help="Skip decoding video frames for the explicit label")
     ] = False,
+    ocr: Annotated[
+        bool, typer.Option("--ocr", help="Read other parties' visible AI notices in pictures and video (Tesseract)")
+    ] = False,
 ) -> None:
     """Report every label in each file, its validity and the notice to show (Art. 6)."""
     from culturebridge.labels import check_file
@@ -130,7 +133,7 @@ def check(
     keys = _keys(label_key, platform)
     trust = _trust(cert_dir, platform)
     reports = [
-        check_file(path, public_keys=keys, trust_anchor_pem=trust, check_video=not no_video)
+        check_file(path, public_keys=keys, trust_anchor_pem=trust, check_video=not no_video, ocr=ocr)
         for path in files
     ]
     if as_json:

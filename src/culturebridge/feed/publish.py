@@ -14,11 +14,11 @@ from sqlalchemy import Connection
 
 from culturebridge import catalog, labels
 from culturebridge.accounts import User
-from culturebridge.catalog import Work
-from culturebridge.errors import InvalidInput, PermissionDenied
+from culturebridge.catalog import Asset, Work
+from culturebridge.errors import InvalidInput, PermissionDenied, PublicationBlocked
 from culturebridge.feed.refresh import queue_refresh
 from culturebridge.feed.store import Publication, check_market, market_language, save_publication
-from culturebridge.jobs import set_status
+from culturebridge.jobs import set_status, statuses
 from culturebridge.platform import Platform
 
 
@@ -46,8 +46,20 @@ def localized_version(conn: Connection, work: Work, language: str) -> Work:
     return work
 
 
-def _label_text(language: str) -> str:
-    return labels.SHORT.get(base_lang(language), labels.SHORT["en"])
+def _label_text(platform: Platform, served: list[Asset], language: str) -> str:
+    """The Measures Art. 6 notice: 「AI生成」 only when a file's metadata says so; an uploader's
+    declaration alone shows 「可能为AI生成」 (labels stage, `publication_notice`)."""
+    return labels.publication_notice(platform, served, base_lang(language))
+
+
+def refuse_rejected(conn: Connection, work: Work) -> None:
+    """PublicationBlocked while the work's review decision in force is reject (its review stage status)."""
+    [review] = statuses(conn, work.id, ("review",))
+    if review.state == "done" and (review.detail or "").startswith("reject"):
+        raise PublicationBlocked(
+            f"work {work.id} cannot be published: its review decision is {review.detail}",
+            hint="revise the work and submit it for review again, or appeal the decision",
+        )
 
 
 def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> PublishResult:
@@ -59,6 +71,7 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
         catalog.require_editor(actor, work)
         if actor.role not in ("admin", "creator"):
             raise PermissionDenied(f"{actor.username} may not publish works")
+        refuse_rejected(conn, work)
         served = localized_version(conn, work, language)
         assets = labels.original_assets(conn, served.id)
     ai = work.ai_generated or served.ai_generated
@@ -74,7 +87,12 @@ def publish_work(platform: Platform, actor: User, work_id: str, market: str) -> 
             skipped.append((asset.id, exc.message))
             continue
         pairs.append((asset.id, labelled.id))
-    label = _label_text(language) if ai else ""
+    if ai:
+        with platform.db.read() as conn:
+            served_files = [catalog.get_asset(conn, labelled_id) for _, labelled_id in pairs]
+        label = _label_text(platform, served_files, language)
+    else:
+        label = ""
     with platform.db.write() as conn:
         publication = save_publication(conn, work.id, market, served.id, label, actor.id, pairs)
         detail = f"published in {market}" + (f"; {len(skipped)} file(s) not labelable, not served" if skipped else "")

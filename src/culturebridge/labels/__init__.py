@@ -60,7 +60,11 @@ if TYPE_CHECKING:
     from culturebridge.labels.keyring import PlatformKeys, make_platform_keys, platform_keys
     from culturebridge.labels.keys import create_label_key, load_label_key
     from culturebridge.labels.log import LabelEvent, list_events, log_event
-    from culturebridge.labels.renditions import label_for_publication, original_assets
+    from culturebridge.labels.renditions import (
+        label_for_publication,
+        original_assets,
+        publication_notice,
+    )
 
 _WHERE: dict[str, str] = {
     "unlabelled_files": "attention",
@@ -96,6 +100,7 @@ _WHERE: dict[str, str] = {
     "check_handler": "asset_check",
     "stored_check": "asset_check",
     "label_for_publication": "renditions",
+    "publication_notice": "renditions",
     "original_assets": "renditions",
     "create_label_key": "keys",
     "load_label_key": "keys",
@@ -144,6 +149,7 @@ __all__ = [
     "platform_tier",
     "produced",
     "propagated",
+    "publication_notice",
     "read_labels",
     "sign_producer",
     "sign_propagator",

@@ -42,6 +42,7 @@ class LabelRequest:
     explicit_lang: str | None = None  # draw/speak/write an explicit label in this language
     spoken: bool = True  # audio: spoken notice (True) or the tone rhythm (False)
     title: str = "AI-generated work"
+    edited: bool = False  # C2PA: an edit of `parent` (c2pa.opened + c2pa.edited), not c2pa.created
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,9 @@ def _label_for(
     return label
 
 
-def _explicit(data: bytes, kind: MediaKind, req: LabelRequest) -> bytes:
+def _explicit(data: bytes, kind: MediaKind, req: LabelRequest, tier: str) -> bytes:
+    """Draw, write or speak the notice of the label's tier (Measures Art. 6: "1" 「AI生成」,
+    "2" the uploader's declaration 「可能为AI生成」, "3" detected traces 「疑似AI生成」)."""
     lang = req.explicit_lang
     assert lang is not None
     if kind == MediaKind.TEXT:
@@ -108,14 +111,14 @@ def _explicit(data: bytes, kind: MediaKind, req: LabelRequest) -> bytes:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CorruptMedia(f"text is not UTF-8 (byte {exc.start})") from None
-        return explicit.label_text(text, lang).encode("utf-8")
+        return explicit.label_text(text, lang, tier=tier).encode("utf-8")
     if kind in (MediaKind.PNG, MediaKind.JPEG, MediaKind.WEBP):
-        return explicit.label_image(data, lang)
+        return explicit.label_image(data, lang, tier=tier)
     if kind == MediaKind.MP4:
         try:
-            return explicit.label_video(data, lang)
+            return explicit.label_video(data, lang, tier=tier)
         except InvalidInput:
-            return explicit.label_audio(data, "mp4", lang, spoken=req.spoken)
+            return explicit.label_audio(data, "mp4", lang, spoken=req.spoken, tier=tier)
     audio = {
         MediaKind.MP3: "mp3",
         MediaKind.WAV: "wav",
@@ -123,7 +126,7 @@ def _explicit(data: bytes, kind: MediaKind, req: LabelRequest) -> bytes:
         MediaKind.OGG: "ogg",
     }
     if kind in audio:
-        return explicit.label_audio(data, audio[kind], lang, spoken=req.spoken)
+        return explicit.label_audio(data, audio[kind], lang, spoken=req.spoken, tier=tier)
     raise InvalidInput(
         f"explicit labels for {kind.value} files are not supported yet",
         hint="add the notice in the authoring tool; the implicit label is still written",
@@ -152,7 +155,7 @@ def apply_labels(
     source_type = COMPOSITE if request.composite else TRAINED
     out = data
     if request.explicit_lang is not None:
-        out = _explicit(out, kind, request)
+        out = _explicit(out, kind, request, label.label.value)
         kind = sniff(out)
         carrier = carrier_for(kind)
     out = carrier.write(out, label, digital_source_type=source_type)
@@ -168,6 +171,7 @@ def apply_labels(
             title=request.title,
             digital_source_type=source_type,
             parent=parent,
+            edited=request.edited and parent is not None,
         )
         report = c2pa_.read(out, mime, trust_anchor_pem=c2pa_credentials.ca_pem)
         state = report.validation_state

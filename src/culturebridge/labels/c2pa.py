@@ -40,6 +40,7 @@ CHAIN_FILE = "c2pa-chain.pem"
 KEY_FILE = "c2pa-signer.key"
 CA_FILE = "c2pa-ca.pem"
 CA_KEY_FILE = "c2pa-ca.key"
+_PARENT_LABEL = "parent"  # the parentOf ingredient's label, referenced by `c2pa.opened`
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,17 @@ def mime_for(kind: MediaKind) -> str:
     return mime
 
 
-def _manifest(title: str, source_type: str) -> dict[str, Any]:
+def _manifest(title: str, source_type: str, *, edited: bool = False) -> dict[str, Any]:
     # C2PA 2.x §18.15 actions: `c2pa.created` with the IPTC digital source type; for a
-    # derivative the source work rides along as the `parentOf` ingredient.
-    actions = [{"action": "c2pa.created", "digitalSourceType": source_type}]
+    # derivative the source work rides along as the `parentOf` ingredient. An edit of an
+    # earlier file opens it (the first action must be created or opened, naming the parent
+    # ingredient) and then records `c2pa.edited` with the source type of the change.
+    actions: list[dict[str, Any]] = [{"action": "c2pa.created", "digitalSourceType": source_type}]
+    if edited:
+        actions = [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": [_PARENT_LABEL]}},
+            {"action": "c2pa.edited", "digitalSourceType": source_type},
+        ]
     return {
         "claim_generator_info": [{"name": "culturebridge", "version": "0.1.0"}],
         "title": title,
@@ -210,8 +218,14 @@ def sign(
     digital_source_type: str = TRAINED,
     parent: Parent | None = None,
     thumbnail: bool = True,
+    edited: bool = False,
 ) -> bytes:
-    """`data` with an embedded C2PA manifest declaring AI creation (and its parent, if any)."""
+    """`data` with an embedded C2PA manifest declaring AI creation (and its parent, if any).
+
+    `edited`: the file is an edit of `parent` (`c2pa.opened` + `c2pa.edited`), not a creation.
+    """
+    if edited and parent is None:
+        raise C2paSigningError("an edit needs the edited file as parent", hint="pass parent=")
     try:
         info = _c2pa.C2paSignerInfo(
             alg=b"es256",
@@ -226,9 +240,9 @@ def sign(
             if thumbnail
             else _c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
         )
-        builder = _c2pa.Builder(_manifest(title, digital_source_type), context=context)
+        builder = _c2pa.Builder(_manifest(title, digital_source_type, edited=edited), context=context)
         if parent is not None:
-            ingredient = {"title": parent.title, "relationship": "parentOf"}
+            ingredient = {"title": parent.title, "relationship": "parentOf", "label": _PARENT_LABEL}
             builder.add_ingredient(ingredient, parent.mime, io.BytesIO(parent.data))
         out = io.BytesIO()
         builder.sign(signer, mime, io.BytesIO(data), out)

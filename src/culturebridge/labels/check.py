@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from culturebridge.errors import CorruptMedia, Error, FileTooLarge, NotFound
 from culturebridge.labels import c2pa as c2pa_
-from culturebridge.labels import explicit
+from culturebridge.labels import explicit, foreign
 from culturebridge.labels.carriers import Found, carrier_for
 from culturebridge.labels.gb45438 import AIGCLabel, CodeState, LabelKind, consolidate, verify_codes
 from culturebridge.labels.sniff import EXTENSIONS, MediaKind, sniff
@@ -49,6 +49,7 @@ class Report:
     explicit_label: str | None = None
     explicit_checked: str = ""
     tier: str | None = None
+    explicit_foreign: str | None = None  # a visible AI notice by another party (GB 45438 §5)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (for `check --json` and the web API)."""
@@ -82,6 +83,7 @@ class Report:
             },
             "iptc_source_type": self.iptc_source_type,
             "explicit_label": self.explicit_label,
+            "explicit_foreign": self.explicit_foreign,
             "explicit_checked": self.explicit_checked,
             "tier": self.tier,
         }
@@ -137,6 +139,24 @@ def _explicit(data: bytes, kind: MediaKind, with_video: bool) -> tuple[str | Non
     return None, "not checked: explicit labels in this format are not detected automatically"
 
 
+def _foreign(data: bytes, kind: MediaKind, with_video: bool, ocr: bool) -> str | None:
+    """Another party's visible AI notice: anywhere in a text; by OCR in pictures and the
+    opening of a video when `ocr` is asked for (Tesseract, a few seconds a picture)."""
+    try:
+        if kind in (MediaKind.TEXT, MediaKind.HTML):
+            return foreign.find_text_notice(data.decode("utf-8", "replace"))
+        if not ocr:
+            return None
+        if kind in (MediaKind.PNG, MediaKind.JPEG, MediaKind.WEBP, MediaKind.GIF, MediaKind.TIFF):
+            return foreign.find_image_notice(data)
+        if kind in (MediaKind.MP4, MediaKind.MATROSKA) and with_video and foreign.ocr_available():
+            frame = explicit.opening_frame(data)
+            return foreign.find_image_notice(frame) if frame else None
+    except Error:
+        return None  # an unreadable picture says nothing about a notice
+    return None
+
+
 def check_bytes(
     data: bytes,
     *,
@@ -144,6 +164,7 @@ def check_bytes(
     public_keys: tuple[Ed25519PublicKey, ...] = (),
     trust_anchor_pem: bytes | None = None,
     check_video: bool = True,
+    ocr: bool = False,
 ) -> Report:
     """Check one file's content: labels, integrity, C2PA, IPTC, explicit label, verdict."""
     kind = sniff(data)
@@ -196,7 +217,10 @@ def check_bytes(
     if not distinct and (c2_ai or _is_ai_type(iptc)):
         reasons.append("C2PA/IPTC declares AI content but the GB 45438 implicit label is missing")
     lang, checked = _explicit(data, kind, check_video)
-    if label is not None and label.label == LabelKind.GENERATED and lang is None:
+    other = _foreign(data, kind, check_video, ocr) if lang is None else None
+    if other is not None:
+        findings.append(f"a visible AI notice by another party: '{other}'")
+    if label is not None and label.label == LabelKind.GENERATED and lang is None and other is None:
         findings.append("no explicit label of ours found")
     if reasons:
         verdict = Verdict.NON_COMPLIANT
@@ -204,7 +228,8 @@ def check_bytes(
         verdict = Verdict.NO_LABEL
     else:
         verdict = Verdict.COMPLIANT
-    tier = platform_tier(label, metadata_ai=c2_ai or _is_ai_type(iptc))
+    # A visible notice without metadata is a trace of AI: 「疑似AI生成」 (Measures Art. 6).
+    tier = platform_tier(label, metadata_ai=c2_ai or _is_ai_type(iptc), traces_detected=other is not None)
     if len(distinct) > 1 and label is None:
         tier = TIER_GENERATED  # conflicting labels all say AI in some degree: show the strongest
     return Report(
@@ -221,6 +246,7 @@ def check_bytes(
         lang,
         checked,
         tier,
+        other,
     )
 
 
@@ -237,6 +263,7 @@ def check_file(
     public_keys: tuple[Ed25519PublicKey, ...] = (),
     trust_anchor_pem: bytes | None = None,
     check_video: bool = True,
+    ocr: bool = False,
 ) -> Report:
     """Check a file on disk (or raw bytes) — see `check_bytes`."""
     if isinstance(path, bytes):
@@ -245,6 +272,7 @@ def check_file(
             public_keys=public_keys,
             trust_anchor_pem=trust_anchor_pem,
             check_video=check_video,
+            ocr=ocr,
         )
     try:
         size = path.stat().st_size
@@ -261,4 +289,5 @@ def check_file(
         public_keys=public_keys,
         trust_anchor_pem=trust_anchor_pem,
         check_video=check_video,
+        ocr=ocr,
     )

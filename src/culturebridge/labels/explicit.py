@@ -51,6 +51,66 @@ SENTENCE: dict[str, str] = {
     "ja": "【このコンテンツはAIにより生成されました】",
     "ko": "[이 콘텐츠는 AI로 생성되었습니다]",
 }
+# Measures Art. 6 / GB 45438 Annex E `Label`: "1" the metadata says AI-generated (the
+# notices above); "2" only the uploader declares it -> 「可能为AI生成」; "3" traces were
+# detected -> 「疑似AI生成」. Every notice keeps 「AI」 and 「生成」 (§5).
+TIERS = ("1", "2", "3")
+SHORT_BY_TIER: dict[str, dict[str, str]] = {
+    "1": SHORT,
+    "2": {
+        "zh": "可能为AI生成",
+        "en": "Possibly AI-generated",
+        "fr": "Peut-être généré par IA",
+        "es": "Posiblemente generado por IA",
+        "ja": "AI生成の可能性",
+        "ko": "AI 생성 가능성",
+    },
+    "3": {
+        "zh": "疑似AI生成",
+        "en": "Suspected AI-generated",
+        "fr": "Soupçonné généré par IA",
+        "es": "Presuntamente generado por IA",
+        "ja": "AI生成の疑い",
+        "ko": "AI 생성 의심",
+    },
+}
+SENTENCE_BY_TIER: dict[str, dict[str, str]] = {
+    "1": SENTENCE,
+    "2": {
+        "zh": "【本内容可能为AI生成】",
+        "en": "[This content is possibly AI-generated.]",
+        "fr": "[Ce contenu est peut-être généré par IA.]",
+        "es": "[Este contenido posiblemente fue generado por IA.]",
+        "ja": "【このコンテンツはAI生成の可能性があります】",
+        "ko": "[이 콘텐츠는 AI로 생성되었을 가능성이 있습니다]",
+    },
+    "3": {
+        "zh": "【本内容疑似AI生成】",
+        "en": "[This content is suspected to be AI-generated.]",
+        "fr": "[Ce contenu est soupçonné d'être généré par IA.]",
+        "es": "[Se sospecha que este contenido fue generado por IA.]",
+        "ja": "【このコンテンツはAI生成の疑いがあります】",
+        "ko": "[이 콘텐츠는 AI 생성이 의심됩니다]",
+    },
+}
+
+
+def _tier(tier: str) -> str:
+    if tier not in SHORT_BY_TIER:
+        raise InvalidInput(f"no explicit notice for label tier {tier!r}", hint="use 1, 2 or 3 (GB 45438 Annex E)")
+    return tier
+
+
+def short_notice(lang: str, tier: str = "1") -> str:
+    """The visible notice drawn on images and video for a label tier (Measures Art. 6)."""
+    return SHORT_BY_TIER[_tier(tier)][_lang(lang)]
+
+
+def sentence_notice(lang: str, tier: str = "1") -> str:
+    """The sentence written into text and spoken in audio for a label tier."""
+    return SENTENCE_BY_TIER[_tier(tier)][_lang(lang)]
+
+
 _VOICE: dict[str, str] = {"zh": "cmn", "en": "en", "fr": "fr", "es": "es", "ja": "ja", "ko": "ko"}
 
 
@@ -73,9 +133,9 @@ def _lang(lang: str) -> str:
 # --- text ---------------------------------------------------------------------------------
 
 
-def label_text(text: str, lang: str, position: Position = Position.START) -> str:
-    """`text` with our notice at the start, end or both (idempotent)."""
-    notice = SENTENCE[_lang(lang)]
+def label_text(text: str, lang: str, position: Position = Position.START, *, tier: str = "1") -> str:
+    """`text` with our notice for the tier at the start, end or both (idempotent)."""
+    notice = sentence_notice(lang, tier)
     out = text
     if position in (Position.START, Position.BOTH) and not out.startswith(notice):
         out = notice + "\n" + out
@@ -92,9 +152,10 @@ def find_text_label(text: str) -> str | None:
     # Skip YAML front matter: the implicit label lives there, the notice starts the body.
     body = _FRONT_MATTER.sub("", text, count=1)
     head, tail = body.lstrip()[:200], body.rstrip()[-200:]
-    for lang, notice in SENTENCE.items():
-        if head.startswith(notice) or tail.endswith(notice):
-            return lang
+    for sentences_ in SENTENCE_BY_TIER.values():
+        for lang, notice in sentences_.items():
+            if head.startswith(notice) or tail.endswith(notice):
+                return lang
     return None
 
 
@@ -121,9 +182,9 @@ def _font(size: int, font_path: Path) -> ImageFont.FreeTypeFont:
         ) from None
 
 
-def layout(width: int, height: int, lang: str, font_path: Path = FONT) -> Layout:
+def layout(width: int, height: int, lang: str, font_path: Path = FONT, *, tier: str = "1") -> Layout:
     """Our deterministic layout: bottom-left corner, glyphs >= 5% of the shorter side."""
-    text = SHORT[_lang(lang)]
+    text = short_notice(lang, tier)
     short = min(width, height)
     need = max(1, math.ceil(MIN_GLYPH_RATIO * short))
     size = max(8, round(_TARGET_RATIO * short * 1.25))
@@ -144,14 +205,14 @@ def layout(width: int, height: int, lang: str, font_path: Path = FONT) -> Layout
     return Layout(size, box, origin, y1 - y0)
 
 
-def render_overlay(width: int, height: int, lang: str, font_path: Path = FONT) -> Image.Image:
+def render_overlay(width: int, height: int, lang: str, font_path: Path = FONT, *, tier: str = "1") -> Image.Image:
     """A transparent w x h RGBA picture holding only our label plate and text."""
-    lay = layout(width, height, lang, font_path)
+    lay = layout(width, height, lang, font_path, tier=tier)
     overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     draw.rectangle(lay.box, fill=(0, 0, 0, 170))
     draw.text(
-        lay.origin, SHORT[lang], font=_font(lay.font_size, font_path), fill=(255, 255, 255, 255)
+        lay.origin, short_notice(lang, tier), font=_font(lay.font_size, font_path), fill=(255, 255, 255, 255)
     )
     return overlay
 
@@ -165,11 +226,11 @@ def _open_image(data: bytes) -> Image.Image:
         raise CorruptMedia(f"image cannot be decoded: {exc}") from None
 
 
-def label_image(data: bytes, lang: str, font_path: Path = FONT) -> bytes:
+def label_image(data: bytes, lang: str, font_path: Path = FONT, *, tier: str = "1") -> bytes:
     """The image with our label drawn at the bottom-left corner, same format (re-encoded)."""
     img = _open_image(data)
     fmt = img.format or "PNG"
-    overlay = render_overlay(img.width, img.height, lang, font_path)
+    overlay = render_overlay(img.width, img.height, lang, font_path, tier=tier)
     base = img.convert("RGBA")
     out_img = Image.alpha_composite(base, overlay)
     out = io.BytesIO()
@@ -183,10 +244,10 @@ def label_image(data: bytes, lang: str, font_path: Path = FONT) -> bytes:
     return out.getvalue()
 
 
-def _match(img: Image.Image, lang: str, font_path: Path) -> float:
+def _match(img: Image.Image, lang: str, font_path: Path, tier: str = "1") -> float:
     """Mean pixel difference between `img`'s label plate and our rendering (0 = identical)."""
-    lay = layout(img.width, img.height, lang, font_path)
-    overlay = render_overlay(img.width, img.height, lang, font_path)
+    lay = layout(img.width, img.height, lang, font_path, tier=tier)
+    overlay = render_overlay(img.width, img.height, lang, font_path, tier=tier)
     plate = overlay.crop(lay.box)
     seen = np.asarray(img.convert("RGB").crop(lay.box), dtype=np.float32)
     # Compare only where our text is fully opaque (white glyph pixels) against the plate.
@@ -205,10 +266,11 @@ def find_image_label(data: bytes, font_path: Path = FONT) -> str | None:
     """The language of our own label found at our standard position, else None."""
     img = _open_image(data)
     best: tuple[float, str] | None = None
-    for lang in SHORT:
-        score = _match(img, lang, font_path)
-        if best is None or score < best[0]:
-            best = (score, lang)
+    for tier in TIERS:
+        for lang in SHORT:
+            score = _match(img, lang, font_path, tier)
+            if best is None or score < best[0]:
+                best = (score, lang)
     return best[1] if best is not None and best[0] < 60.0 else None
 
 
@@ -259,10 +321,10 @@ def tone_notice(sample_rate: int = 44100) -> bytes:
     return out.getvalue()
 
 
-def speech_notice(lang: str) -> bytes:
+def speech_notice(lang: str, tier: str = "1") -> bytes:
     """A WAV of the spoken notice, synthesised offline by espeak-ng."""
     return _run(
-        ["espeak-ng", "-v", _VOICE[_lang(lang)], "--stdout", SENTENCE[lang].strip("[]【】")],
+        ["espeak-ng", "-v", _VOICE[_lang(lang)], "--stdout", sentence_notice(lang, tier).strip("[]【】")],
         "speak the notice",
     )
 
@@ -276,11 +338,11 @@ _AUDIO_OUT: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def label_audio(data: bytes, kind: str, lang: str, *, spoken: bool = True) -> bytes:
+def label_audio(data: bytes, kind: str, lang: str, *, spoken: bool = True, tier: str = "1") -> bytes:
     """The audio with our notice (speech, or the tone rhythm) prepended; same container."""
     if kind not in _AUDIO_OUT:
         raise InvalidInput(f"cannot add an audible label to {kind} audio")
-    notice = speech_notice(lang) if spoken else tone_notice()
+    notice = speech_notice(lang, tier) if spoken else tone_notice()
     name, codec = _AUDIO_OUT[kind]
     with tempfile.TemporaryDirectory(prefix="cb-label-") as tmp:
         src, note, out = Path(tmp) / "in", Path(tmp) / "notice.wav", Path(tmp) / name
@@ -340,7 +402,7 @@ def _video_size(path: Path) -> tuple[int, int]:
 
 
 def label_video(
-    data: bytes, lang: str, font_path: Path = FONT, seconds: float = VIDEO_SECONDS
+    data: bytes, lang: str, font_path: Path = FONT, seconds: float = VIDEO_SECONDS, *, tier: str = "1"
 ) -> bytes:
     """The MP4 with our label over its opening `seconds` (§5.5: >= 2 s); video re-encoded."""
     if seconds < 2.0:
@@ -349,7 +411,7 @@ def label_video(
         src, png, out = Path(tmp) / "in.mp4", Path(tmp) / "label.png", Path(tmp) / "out.mp4"
         src.write_bytes(data)
         w, h = _video_size(src)
-        render_overlay(w, h, lang, font_path).save(png)
+        render_overlay(w, h, lang, font_path, tier=tier).save(png)
         _run(
             [
                 "ffmpeg",
@@ -404,6 +466,14 @@ def _frame_at(path: Path, seconds: float) -> bytes:
         ],
         "extract a video frame",
     )
+
+
+def opening_frame(data: bytes, seconds: float = 0.5) -> bytes:
+    """A PNG of the video frame at `seconds` (the opening, where §5.5 puts the label)."""
+    with tempfile.TemporaryDirectory(prefix="cb-label-") as tmp:
+        src = Path(tmp) / "in.video"
+        src.write_bytes(data)
+        return _frame_at(src, seconds)
 
 
 def find_video_label(data: bytes, font_path: Path = FONT) -> str | None:

@@ -238,6 +238,30 @@ def label_for_publication(platform: Platform, asset: Asset, lang: str, *, actor:
     return new
 
 
+def publication_notice(platform: Platform, assets: list[Asset], lang: str) -> str:
+    """The visible Measures Art. 6 notice for a published AI work in `lang`.
+
+    The strongest GB 45438 `Label` its served files carry decides: "1" (a producer's
+    metadata says AI-generated) shows 「AI生成」, "3" (traces detected) 「疑似AI生成」;
+    a work only its uploader declared AI-generated shows 「可能为AI生成」 ("2").
+    """
+    from culturebridge.errors import Error
+    from culturebridge.labels.carriers import carrier_for
+    from culturebridge.labels.explicit import SHORT, short_notice
+    from culturebridge.labels.gb45438 import LabelKind
+    from culturebridge.labels.sniff import sniff
+
+    tiers: list[str] = []
+    for asset in assets:
+        try:
+            data = read_asset(platform, asset)
+            found = carrier_for(sniff(data)).read(data)
+        except Error:
+            continue  # not a labelable file: it says nothing about the tier
+        tiers.extend(f.label.label.value for f in found if f.label is not None)
+    return short_notice(lang if lang in SHORT else "en", min(tiers) if tiers else LabelKind.POSSIBLY.value)
+
+
 def original_assets(conn: Connection, work_id: str) -> list[Asset]:
     """A work's assets without our labelled renditions (those are derived from the others)."""
     assets = list_assets(conn, work_id)

@@ -15,7 +15,10 @@ class MediaKind(str, Enum):
     PNG = "png"
     JPEG = "jpeg"
     WEBP = "webp"
+    GIF = "gif"
+    TIFF = "tiff"
     MP4 = "mp4"
+    MATROSKA = "matroska"
     MP3 = "mp3"
     WAV = "wav"
     FLAC = "flac"
@@ -33,6 +36,9 @@ EXTENSIONS: dict[MediaKind, frozenset[str]] = {
     MediaKind.JPEG: frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}),
     MediaKind.WEBP: frozenset({".webp"}),
     MediaKind.MP4: frozenset({".mp4", ".m4v", ".m4a", ".mov", ".qt", ".3gp", ".m4b"}),
+    MediaKind.MATROSKA: frozenset({".mkv", ".webm", ".mka", ".mk3d"}),
+    MediaKind.GIF: frozenset({".gif"}),
+    MediaKind.TIFF: frozenset({".tif", ".tiff"}),
     MediaKind.MP3: frozenset({".mp3"}),
     MediaKind.WAV: frozenset({".wav", ".wave"}),
     MediaKind.FLAC: frozenset({".flac"}),
@@ -56,6 +62,10 @@ _KIND_OF_TYPE: dict[str, MediaKind] = {
     "audio/ogg": MediaKind.OGG,
     "application/pdf": MediaKind.PDF,
     "audio/mpeg": MediaKind.MP3,
+    "image/gif": MediaKind.GIF,
+    "image/tiff": MediaKind.TIFF,
+    "video/webm": MediaKind.MATROSKA,
+    "video/x-matroska": MediaKind.MATROSKA,
 }
 
 

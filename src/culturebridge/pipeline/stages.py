@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from culturebridge import feed, fingerprint, labels, localize, review, rights
+from culturebridge import create, feed, fingerprint, labels, localize, review, rights
+from culturebridge import audit, feed, fingerprint, labels, localize, review, rights
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import ASSET_ADDED, Handler, Progress, enqueue
 from culturebridge.pipeline import automation
@@ -19,6 +20,10 @@ from culturebridge.settings import Settings
 
 # The stages a work page lists with their state, in pipeline order.
 STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
+
+# Stages with tables but no job, work status or keys here (listed so their tables register):
+# audit runs are started from the command line and read in the studio.
+TABLE_ONLY_STAGES = (audit,)
 
 # A job handler factory gets the opened platform and returns the handler for its job kind.
 HandlerFactory = Callable[[Platform], Handler]
@@ -33,6 +38,7 @@ _HANDLERS: dict[str, HandlerFactory] = {
     localize.JOB_KIND: localize.handler,
     feed.REFRESH_JOB: feed.refresh_handler,
     automation.AUTOMATION_JOB: automation.handler,
+    create.JOB_KIND: create.handler,
 }
 
 # Functions `culturebridge init` calls to create each stage's keys in the data directory.

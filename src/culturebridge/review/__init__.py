@@ -23,7 +23,16 @@ from culturebridge.review.policy import (
 )
 from culturebridge.review.reviewer import Reviewer, run_checks
 from culturebridge.review.shadow import PastItem, ShadowReport, shadow_run
-from culturebridge.review.work_review import JOB_KIND, handler, submit_work
+from culturebridge.review.work_review import (
+    JOB_KIND,
+    assess,
+    cards_from_db,
+    handler,
+    policy_for,
+    review_work,
+    shared_models,
+    submit_work,
+)
 
 __all__ = [
     "JOB_KIND",
@@ -43,7 +52,9 @@ __all__ = [
     "Reviewer",
     "Severity",
     "ShadowReport",
+    "assess",
     "bundled_policies",
+    "cards_from_db",
     "cohen_kappa",
     "decide",
     "default_canon_dir",
@@ -53,9 +64,12 @@ __all__ = [
     "load_models",
     "load_policy",
     "load_policy_file",
+    "policy_for",
     "policy_from_dict",
+    "review_work",
     "run_checks",
     "shadow_run",
+    "shared_models",
     "submit_work",
     "waiting_reviews",
 ]

@@ -35,7 +35,9 @@ from culturebridge.review._matching import (
     sentences,
 )
 from culturebridge.review.check import CheckContext, Params
+from culturebridge.review.clause_rules import ClauseRules, Hit
 from culturebridge.review.findings import Field, Finding, span_evidence
+from culturebridge.review.prototypes import build_prototypes
 from culturebridge.review.wordlists import Archetype, era_table, inversion_table
 
 NAME = "fidelity"
@@ -155,7 +157,17 @@ class FidelityCheck:
         # contradiction (a paraphrase the rules did not complete). Embedding every sentence
         # naming a character costs ~3 ms each and, on our set, changed no decision.
         self.near_misses_only = p.flag("near_misses_only", True)
+        # Clause-level inversions (clause_rules.py): more predicates, patterns, homophones,
+        # pronoun and zero-subject resolution, persuasion. Off = the archetype rule alone.
+        self.clause_rules = p.flag("clause_rules", False)
+        self.resolve_sentences = int(p.number("resolve_sentences", 2, low=0, high=10))
+        # Card prototypes (prototypes.py): sentences naming a character are compared with
+        # inversions generated from the card and with its canon traits and facts.
+        self.prototypes = p.flag("prototypes", False)
+        self.prototype_threshold = p.number("prototype_threshold", 0.58)
+        self.prototype_margin = p.number("prototype_margin", 0.12, low=-1.0, high=1.0)
         p.done()
+        self._clauses = ClauseRules(self.resolve_sentences) if self.clause_rules else None
         table = inversion_table()
         self._cues: PhraseIndex[str] = PhraseIndex(
             (cue, a.id) for a in table.archetypes for cues in a.cues.values() for cue in cues
@@ -202,12 +214,28 @@ class FidelityCheck:
         pending: list[tuple[Field, int, int, str, set[str]]] = []  # for the embedding pass
         for name, _original, folded in context.fields():
             mentions = index.names.find(folded)
+            clause_hits: dict[int, Hit] = {}
+            ruled_out: set[int] = set()
+            if self._clauses is not None:
+                found, ruled_out = self._clauses.find(folded, mentions, index.archetypes)
+                for hit in found:
+                    clause_hits.setdefault(hit.start, hit)
             for start, end in sentences(folded):
                 sentence = folded[start:end]
                 who = {m.payload for m in mentions if start <= m.start and m.end <= end}
                 hits = self._rule_findings(context, index, name, folded, start, end, who, mentions)
+                clause_hit = clause_hits.get(start)
+                if self._clauses is not None and clause_hit is not None and not any(
+                    f.kind == "trait-inversion" for f in hits
+                ):
+                    hits = [f for f in hits if f.kind != "trait-inversion"] + [_clause_finding(context, index, name, clause_hit)]
                 findings.extend(hits)
-                if not hits and who and (not self.near_misses_only or _near_miss(index, sentence, who)):
+                near = not self.near_misses_only or _near_miss(index, sentence, who)
+                if self.prototypes and (start in ruled_out or self._negations.find(sentence)):
+                    near = False  # "refuses to betray", "诬陷…背叛": the canon told with its foil
+                elif self.prototypes:
+                    near = True
+                if not hits and who and near:
                     pending.append((name, start, end, sentence, who))
         return findings, pending
 
@@ -235,7 +263,12 @@ class FidelityCheck:
         out: list[Finding] = []
         for cid in sorted(who):
             for s in index.opposites.get(cid, []):
-                if s.characters <= who and has_terms(sentence, stems, s.terms) and not negated(s.terms):
+                if (
+                    s.characters <= who
+                    and has_terms(sentence, stems, s.terms)
+                    and not negated(s.terms)
+                    and self._in_one_clause(folded, start, end, s, mentions)
+                ):
                     out.append(
                         Finding(
                             NAME,
@@ -257,9 +290,24 @@ class FidelityCheck:
                         f"contradicts canon fact '{s.reference}' ('{s.phrase}')",
                     )
                 )
-        if not out:
+        if not out and self._clauses is None:
             out.extend(self._archetype_findings(context, index, name, folded, start, end, mentions))
         return out
+
+    def _in_one_clause(
+        self, folded: str, start: int, end: int, statement: _Statement, mentions: Sequence[Match[str]]
+    ) -> bool:
+        """With clause rules on: an opposite's words and the characters it names share one clause
+        ("Wukong kills the tiger demon, then bows to Tripitaka" does not state "kills his master")."""
+        if self._clauses is None:
+            return True
+        for c_start, c_end in clauses(folded[start:end]):
+            c_start, c_end = c_start + start, c_end + start
+            text = folded[c_start:c_end]
+            named = {m.payload for m in mentions if c_start <= m.start and m.end <= c_end}
+            if statement.characters <= named and has_terms(text, sentence_terms(text), statement.terms):
+                return True
+        return False
 
     def _archetype_findings(
         self,
@@ -314,6 +362,8 @@ class FidelityCheck:
     ) -> list[Finding]:
         assert context.models.embedder is not None
         embed = context.models.embedder.get()
+        if self.prototypes:
+            return self._prototype_findings(context, index, pending)
         if "opposites" not in index.vectors:
             # Canon side embedded once per card: every opposite and every trait text.
             opp = [(cid, s.phrase) for cid, ss in index.opposites.items() for s in ss]
@@ -352,6 +402,66 @@ class FidelityCheck:
                     )
                 )
         return out
+
+
+    def _prototype_findings(
+        self,
+        context: CheckContext,
+        index: CanonIndex,
+        pending: Sequence[tuple[Field, int, int, str, set[str]]],
+    ) -> list[Finding]:
+        """Sentences naming a character that embed closer to a card-made inversion than to its canon."""
+        assert context.models.embedder is not None
+        embed = context.models.embedder.get()
+        if "prototypes" not in index.vectors:
+            protos = build_prototypes(index.card, index.archetypes)
+            index.vectors["prototypes"] = {
+                cid: (protos.violations[cid], embed(protos.violations[cid]), embed(protos.canon[cid]))
+                for cid in protos.violations
+            }
+        table: dict[str, tuple[list[str], Any, Any]] = index.vectors["prototypes"]
+        vectors = embed([context.item.field_text(n)[s:e] for n, s, e, _, _ in pending])
+        out: list[Finding] = []
+        for row, (name, start, end, _sentence, who) in enumerate(pending):
+            v = vectors[row]
+            best: tuple[float, float, str, str] = (-1.0, 0.0, "", "")
+            for cid in sorted(who):
+                if cid not in table:
+                    continue
+                texts, bad, good = table[cid]
+                sims = bad @ v
+                k = int(np.argmax(sims))
+                margin = float(sims[k]) - float(np.max(good @ v))
+                if margin > best[0]:
+                    best = (margin, float(sims[k]), cid, texts[k])
+            margin, score, cid, text = best
+            if cid and score >= self.prototype_threshold and margin >= self.prototype_margin:
+                out.append(
+                    Finding(
+                        NAME,
+                        "trait-inversion-semantic",
+                        "medium",
+                        span_evidence(context.item, name, start, end),
+                        f"reads close to an inversion of {index.display[cid]} ('{text}', {score:.2f}, "
+                        f"{margin:+.2f} over canon); a human should look",
+                        score=score,
+                        extra={"margin": f"{margin:.3f}"},
+                    )
+                )
+        return out
+
+
+def _clause_finding(context: CheckContext, index: CanonIndex, name: Field, hit: Hit) -> Finding:
+    who = index.display[hit.character]
+    how = " (the doer is carried over from an earlier clause)" if hit.resolved else ""
+    return Finding(
+        NAME,
+        "trait-inversion",
+        "high",
+        span_evidence(context.item, name, hit.start, hit.end),
+        f"{who} has a core trait this inverts ({hit.archetype}: '{hit.cue}'){how}",
+        extra={"archetype": hit.archetype, "resolved": "yes" if hit.resolved else "no"},
+    )
 
 
 def build(raw: Mapping[str, Any]) -> FidelityCheck:

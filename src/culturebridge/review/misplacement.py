@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from culturebridge.review._matching import PhraseIndex, sentences
+from culturebridge.review._matching import Match, PhraseIndex, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Finding, Severity, span_evidence
 from culturebridge.review.wordlists import era_table
@@ -24,6 +24,7 @@ _REPLACE = PhraseIndex(
     (w, "x")
     for w in ("改成", "换成", "取代", "代替", "改为", "替换", "instead of", "replaced", "replaces", "in place of", "swapped for")
 )
+_TIME_TRAVEL = ("穿越", "时空穿越", "穿越时空", "time travel", "time-travel", "time-travels", "time traveller", "time machine", "时光机")
 _AUTHORSHIP = re.compile(r"written|novel|author|小说|作者|成书|写于|ming-era|clay")
 
 
@@ -36,11 +37,20 @@ class MisplacementCheck:
         p = Params(NAME, raw)
         self.tolerance_years = int(p.number("tolerance_years", 50, low=0, high=1000))
         self.foreign_markers = p.flag("foreign_markers", True)
+        # Modern states, seats of government, treaties and modern arms ("polity" items):
+        # a declared modern or time-travel setting does not excuse them.
+        self.polity_markers = p.flag("polity_markers", False)
         p.done()
         table = era_table()
         self._items: PhraseIndex[tuple[str, int]] = PhraseIndex(
-            (t, (i.id, i.year)) for i in table.items for ts in i.terms.values() for t in ts
+            (t, (i.id, i.year))
+            for i in table.items
+            if self.polity_markers or i.kind == "gadget"
+            for ts in i.terms.values()
+            for t in ts
         )
+        self._polity = frozenset(i.id for i in table.items if i.kind == "polity")
+        self._travel: PhraseIndex[str] = PhraseIndex((t, "x") for t in _TIME_TRAVEL)
         self._dynasties: PhraseIndex[tuple[str, int]] = PhraseIndex(
             (t, (d.id, d.start)) for d in table.dynasties for ts in d.terms.values() for t in ts
         )
@@ -59,20 +69,31 @@ class MisplacementCheck:
         declared = bool(self._declared.find(folded_all)) or bool(
             era_end is not None and any(int(y) > era_end + self.tolerance_years for y in _YEAR.findall(folded_all))
         )
+        # Time travel moves the characters into the present: its modern states and
+        # institutions are out of place even when they are older than the canon era's end.
+        travel = self.polity_markers and card.protection == "classic" and bool(self._travel.find(folded_all))
         base: Severity = "low" if declared else "medium" if card.era.mythic else "high"
         findings: list[Finding] = []
         for name, original, folded in context.fields():
             if era_end is not None:
-                for m in self._items.find(folded):
+                late = [
+                    m for m in self._items.find(folded)
+                    if m.payload[1] > era_end + self.tolerance_years or (travel and m.payload[0] in self._polity)
+                ]
+                for m in late:
                     item_id, year = m.payload
-                    if year > era_end + self.tolerance_years:
-                        findings.append(Finding(
-                            NAME, "anachronism", base, span_evidence(context.item, name, m.start, m.end),
-                            f"'{original[m.start:m.end]}' ({item_id}, from {year}) is out of place in "
-                            f"{card.era.label.get('en') or next(iter(card.era.label.values()))} (to {era_end})"
-                            + ("; the adaptation declares a transposed setting" if declared else ""),
-                            extra={"item": item_id},
-                        ))
+                    item_severity: Severity = base
+                    if item_id in self._polity:
+                        # Not excused by a declared setting or a mythic canon; only a lone
+                        # mention inside a declared modern retelling goes to a human.
+                        item_severity = "medium" if declared and not self._polity_pair(m, late, folded) else "high"
+                    findings.append(Finding(
+                        NAME, "anachronism", item_severity, span_evidence(context.item, name, m.start, m.end),
+                        f"'{original[m.start:m.end]}' ({item_id}, from {year}) is out of place in "
+                        f"{card.era.label.get('en') or next(iter(card.era.label.values()))} (to {era_end})"
+                        + ("; the adaptation declares a transposed setting" if declared else ""),
+                        extra={"item": item_id},
+                    ))
                 for start, end in sentences(folded):
                     if _AUTHORSHIP.search(folded[start:end]):
                         continue
@@ -100,6 +121,20 @@ class MisplacementCheck:
                         + (" put in place of a Chinese one" if replacing else ""),
                     ))
         return findings
+
+    def _polity_pair(self, m: Match[tuple[str, int]], late: list[Match[tuple[str, int]]], folded: str) -> bool:
+        """True if another modern polity item of a different kind shares m's sentence."""
+        start, end = _sentence_of(folded, m.start)
+        return any(
+            o.payload[0] in self._polity and o.payload[0] != m.payload[0] and start <= o.start < end for o in late
+        )
+
+
+def _sentence_of(folded: str, at: int) -> tuple[int, int]:
+    for start, end in sentences(folded):
+        if start <= at < end:
+            return start, end
+    return 0, len(folded)
 
 
 def build(raw: Mapping[str, Any]) -> MisplacementCheck:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from culturebridge.review._matching import HomophoneIndex, PhraseIndex, is_latin, sentences
+from culturebridge.review._matching import HomophoneIndex, PhraseIndex, fold, is_latin, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
+from culturebridge.review.semantic import Prototypes as SemanticPrototypes
 from culturebridge.review.wordlists import LexiconCategory, lexicon
 
 NAME = "safety"
@@ -33,11 +34,22 @@ class SafetyCheck:
         self.frame_reject = p.number("frame_reject", 0.85)
         self.childrens_strict = p.flag("childrens_strict", True)
         self.homophones = p.flag("homophones", True)
+        self.martial_arts = p.flag("martial_arts", False)
+        # Sentence embeddings vs generic gore / horror prototypes (semantic.py): desk only.
+        self.semantic = p.flag("semantic", False)
+        self.cutoffs = {
+            "gore": (p.number("gore_threshold", 0.4), p.number("gore_margin", 0.08, low=-1.0, high=1.0)),
+            "horror": (p.number("horror_threshold", 0.35), p.number("horror_margin", 0.04, low=-1.0, high=1.0)),
+        }
+        self.max_semantic_sentences = int(p.number("max_semantic_sentences", 24, low=0, high=10_000))
         p.done()
         categories = {c.name: c for c in lexicon()}
         self._categories: dict[str, LexiconCategory] = categories
         self._terms: PhraseIndex[str] = PhraseIndex(
             (t, c.name) for c in categories.values() for ts in c.terms.values() for t in ts
+        )
+        self._martial: PhraseIndex[str] = PhraseIndex(
+            (t, c.name) for c in categories.values() if c.no_fighting_only for ts in c.terms.values() for t in ts
         )
         self._sounds: HomophoneIndex[str] = HomophoneIndex(
             (t, c.name) for c in categories.values() if c.homophones for t in c.terms.get("zh", ())
@@ -46,12 +58,13 @@ class SafetyCheck:
     def run(self, context: CheckContext) -> list[Finding]:
         """Findings for lexicon hits, profane English sentences and unsafe key frames."""
         childrens = context.card is not None and context.card.protection == "childrens" and self.childrens_strict
+        no_fighting = self.martial_arts and context.card is not None and self._no_fighting(context)
         findings: list[Finding] = []
         for name, original, folded in context.fields():
             seen: set[tuple[int, int]] = set()
             for m in self._terms.find(folded):
                 category = self._categories[m.payload]
-                if category.childrens_only and not childrens:
+                if (category.childrens_only and not childrens) or (category.no_fighting_only and not no_fighting):
                     continue
                 seen.add((m.start, m.end))
                 findings.append(
@@ -68,8 +81,61 @@ class SafetyCheck:
                                       f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'")
                     )
             findings.extend(self._profanity(context, name, original))
+        findings.extend(self._semantic(context, childrens, findings))
         findings.extend(self._frames(context, childrens))
         return findings
+
+    def _semantic_sentences(self, context: CheckContext) -> list[tuple[Any, int, int]]:
+        if not self.semantic or context.models.embedder is None or context.card is None:
+            return []
+        out = [(name, s, e) for name, original, _ in context.fields() for s, e in sentences(original)]
+        return out[: self.max_semantic_sentences]
+
+    def _semantic(self, context: CheckContext, childrens: bool, found: list[Finding]) -> list[Finding]:
+        chosen = self._semantic_sentences(context)
+        if not chosen or context.models.embedder is None:
+            return []
+        embed = context.models.embedder.get()
+        key = f"{NAME}:semantic-prototypes"
+        protos = context.cache.get(key)
+        if not isinstance(protos, SemanticPrototypes):
+            protos = SemanticPrototypes(embed)
+            context.cache[key] = protos
+        vectors = embed([context.item.field_text(n)[s:e] for n, s, e in chosen])
+        categories = ("gore", "horror") if childrens else ("gore",)
+        out: list[Finding] = []
+        flagged: set[int] = set()
+        hits = [h for c in categories for h in protos.score(vectors, [c], *self.cutoffs[c])]
+        for hit in sorted(hits, key=lambda h: -h.margin):
+            name, start, end = chosen[hit.row]
+            if hit.row in flagged or any(
+                f.evidence.field == name and start <= f.evidence.start < end and f.severity == "high" for f in found
+            ):
+                continue  # one finding per sentence; the lexicon already settled this one
+            flagged.add(hit.row)
+            out.append(Finding(
+                NAME, "childrens" if childrens else f"semantic-{hit.category}", "medium",
+                span_evidence(context.item, name, start, end),
+                f"reads as {hit.category} ({hit.score:.2f}, {hit.margin:+.2f} over what the canon tells: "
+                f"'{hit.prototype}'); a human should look",
+                score=hit.score, extra={"category": hit.category, "margin": f"{hit.margin:.3f}"},
+            ))
+        return out
+
+    def _no_fighting(self, context: CheckContext) -> bool:
+        """True if the canon has no fighting: a children's IP, or a canon fact that
+        martial-arts words contradict (the card says fighting departs from the work)."""
+        card = context.card
+        assert card is not None
+        key = f"{NAME}:no-fighting:{card.name}"
+        cached = context.cache.get(key)
+        if isinstance(cached, bool):
+            return cached
+        answer = card.protection == "childrens" or any(
+            self._martial.find(fold(p)) for f in card.facts for ps in f.contradictions.values() for p in ps
+        )
+        context.cache[key] = answer
+        return answer
 
     def _finding(self, category: LexiconCategory, childrens: bool, evidence: Evidence, explanation: str) -> Finding:
         if childrens:
@@ -80,7 +146,10 @@ class SafetyCheck:
 
     def model_inputs(self, context: CheckContext) -> dict[str, list[str]]:
         """The English sentences `run` will score, so a batch of items is scored in one call."""
-        return {"profanity": [o[s:e] for _, o, _ in context.fields() for s, e in _latin_sentences(o)]}
+        return {
+            "profanity": [o[s:e] for _, o, _ in context.fields() for s, e in _latin_sentences(o)],
+            "embedder": [context.item.field_text(n)[s:e] for n, s, e in self._semantic_sentences(context)],
+        }
 
     def _profanity(self, context: CheckContext, name: Any, original: str) -> list[Finding]:
         if context.models.profanity is None:

@@ -7,8 +7,9 @@ The tables are YAML files in `review/data/`, ours to extend; they are read on fi
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -27,6 +28,7 @@ class LexiconCategory:
     homophones: bool
     childrens_only: bool
     terms: Terms
+    no_fighting_only: bool = False  # only in works whose canon has no fighting
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class EraItem:
     id: str
     year: int
     terms: Terms
+    # "gadget" (objects, technology: expected in a declared modern retelling) or
+    # "polity" (modern states, institutions, modern arms: they rewrite real history).
+    kind: str = "gadget"
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,10 @@ class EraTable:
     declared_setting: Terms
 
     def all_item_terms(self) -> frozenset[str]:
-        """Every anachronism phrase, lowercased (fidelity leaves these to the era check)."""
-        return frozenset(t.lower() for item in self.items for ts in item.terms.values() for t in ts)
+        """Every gadget anachronism phrase, lowercased (fidelity leaves these to the era check)."""
+        return frozenset(
+            t.lower() for item in self.items if item.kind == "gadget" for ts in item.terms.values() for t in ts
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class Archetype:
     id: str
     traits: Terms
     cues: Terms
+    more_cues: Terms = field(default_factory=dict)  # clause-level rules only
+    patterns: Terms = field(default_factory=dict)  # regular expressions over folded text
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,8 @@ class InversionTable:
     archetypes: tuple[Archetype, ...]
     passive_or_alleged: Terms
     negations: Terms
+    persuaded: Terms = field(default_factory=dict)
+    pronouns: Terms = field(default_factory=dict)
 
 
 def _bad(table: str, where: str, what: str) -> ConfigurationError:
@@ -107,6 +118,26 @@ def _terms(table: str, where: str, value: Any) -> Terms:
     return out
 
 
+def _patterns(table: str, where: str, value: Any) -> Terms:
+    """Like _terms, but each entry must also compile as a regular expression."""
+    if isinstance(value, Mapping):
+        value = {k: v for k, v in value.items() if v}
+    out = _terms(table, where, value)
+    for lang, patterns in out.items():
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise _bad(table, f"{where}.{lang}", f"{pattern!r} is not a regular expression ({exc})") from exc
+    return out
+
+
+def _item_kind(table: str, where: str, value: Any) -> str:
+    if value not in ("gadget", "polity"):
+        raise _bad(table, where, "kind must be gadget or polity")
+    return str(value)
+
+
 def _terms_of(table: str, where: str, entry: Mapping[str, Any]) -> Terms:
     return _terms(table, where, {k: v for k, v in entry.items() if k in ("zh", "en")})
 
@@ -133,6 +164,7 @@ def lexicon() -> tuple[LexiconCategory, ...]:
                 homophones=bool(raw.get("homophones", False)),
                 childrens_only=bool(raw.get("childrens_only", False)),
                 terms=_terms_of(table, str(name), raw),
+                no_fighting_only=bool(raw.get("no_fighting_only", False)),
             )
         )
     return tuple(out)
@@ -157,7 +189,8 @@ def era_table() -> EraTable:
     table = "era_markers.yaml"
     data = _read(table)
     items = tuple(
-        EraItem(str(e.get("id")), _int(table, f"items[{i}].year", e.get("year")), _terms_of(table, f"items[{i}]", e))
+        EraItem(str(e.get("id")), _int(table, f"items[{i}].year", e.get("year")), _terms_of(table, f"items[{i}]", e),
+                _item_kind(table, f"items[{i}].kind", e.get("kind", "gadget")))
         for i, e in enumerate(_entries(table, data, "items"))
     )
     dynasties = tuple(
@@ -186,6 +219,8 @@ def inversion_table() -> InversionTable:
             str(e.get("id")),
             _terms(table, f"archetypes[{i}].traits", e.get("traits")),
             _terms(table, f"archetypes[{i}].cues", e.get("cues")),
+            _terms(table, f"archetypes[{i}].more_cues", e.get("more_cues", {})),
+            _patterns(table, f"archetypes[{i}].patterns", e.get("patterns", {})),
         )
         for i, e in enumerate(_entries(table, data, "archetypes"))
     )
@@ -193,4 +228,6 @@ def inversion_table() -> InversionTable:
         archetypes,
         _terms(table, "passive_or_alleged", data.get("passive_or_alleged")),
         _terms(table, "negations", data.get("negations")),
+        _terms(table, "persuaded", data.get("persuaded", {})),
+        _terms(table, "pronouns", data.get("pronouns", {})),
     )

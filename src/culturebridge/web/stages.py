@@ -9,6 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from culturebridge.web import automation as automation_web
+from culturebridge.web import create as create_web
+from culturebridge.web import audit as audit_web
 from culturebridge.web import feed as feed_web
 from culturebridge.web import fingerprint as fingerprint_web
 from culturebridge.web import labels as labels_web
@@ -28,6 +30,7 @@ def work_panels() -> list[PanelProvider]:
         review_web.review_panel,
         localize_web.localize_panel,
         feed_web.feed_panel,
+        create_web.create_panel,
     ]
 
 
@@ -44,4 +47,6 @@ def stage_routers() -> list[APIRouter]:
         localize_web.api_router,
         feed_web.router,
         feed_web.api_router,
+        create_web.router,
+        audit_web.router,
     ]

@@ -8,14 +8,17 @@ from types import ModuleType
 
 from culturebridge.errors import UnsupportedMedia
 from culturebridge.labels.carriers import (
+    gif,
     html,
     id3,
     jpeg,
+    matroska,
     mp4,
     ooxml,
     pdf,
     png,
     text,
+    tiff,
     vorbis,
     wav,
     webp,
@@ -47,7 +50,10 @@ def _registry() -> dict[MediaKind, Carrier]:
         MediaKind.PNG: _carrier(MediaKind.PNG, png, True),
         MediaKind.JPEG: _carrier(MediaKind.JPEG, jpeg, True),
         MediaKind.WEBP: _carrier(MediaKind.WEBP, webp, True),
+        MediaKind.GIF: _carrier(MediaKind.GIF, gif, True),
+        MediaKind.TIFF: _carrier(MediaKind.TIFF, tiff, True),
         MediaKind.MP4: _carrier(MediaKind.MP4, mp4),
+        MediaKind.MATROSKA: _carrier(MediaKind.MATROSKA, matroska),
         MediaKind.MP3: _carrier(MediaKind.MP3, id3),
         MediaKind.WAV: _carrier(MediaKind.WAV, wav),
         MediaKind.FLAC: _carrier(MediaKind.FLAC, vorbis),
@@ -65,7 +71,7 @@ def carrier_for(kind: MediaKind) -> Carrier:
     if carrier is None:
         raise UnsupportedMedia(
             "file content is not a format that can carry an AIGC label",
-            hint="supported: PNG, JPEG, WebP, MP4/MOV/M4A, MP3, WAV, FLAC, Ogg, PDF, DOCX, HTML, Markdown",
+            hint="supported: PNG, JPEG, WebP, GIF, TIFF, MP4/MOV/M4A, MKV/WebM, MP3, WAV, FLAC, Ogg, PDF, DOCX, HTML, Markdown",
         )
     return carrier
 
