@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import get_args
 
 from culturebridge.catalog import SORTS, WORK_KINDS
+from culturebridge.create.generate import KINDS as CREATE_KINDS
 from culturebridge.feed.ranking import Reason
 from culturebridge.fingerprint.conflicts import STATES as CONFLICT_STATES
 from culturebridge.fingerprint.matcher import Kind as FingerprintKind
@@ -48,6 +49,8 @@ DYNAMIC_VALUES: dict[str, tuple[str, ...]] = {
     "verify.status.": ("pass", "fail", "skip"),
     "automation.outcome.": OUTCOMES,
     "protection.": PROTECTIONS,
+    "create.kind.": CREATE_KINDS,
+    "audit.state.": ("running", "done"),  # audit.store writes these two
 }
 
 
