@@ -187,7 +187,9 @@ def bench_app(model: FeedModel) -> Iterator[FastAPI]:
     from culturebridge.web import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        platform, _ = init_platform(Settings(data_dir=Path(tmp) / "data"), "admin", "bench-password-1")
+        # Limits high enough never to refuse: the limiter's own cost is measured, not its 429s.
+        settings = Settings(data_dir=Path(tmp) / "data", client_rate_per_minute=10**9, viewer_rate_per_minute=10**9)
+        platform, _ = init_platform(settings, "admin", "bench-password-1")
         app = create_app(platform)
         live = LiveFeed(platform, poll_seconds=1e9)
         cards = {w: Card(w, "story", f"title {w}", "", "en", "", ()) for w in model.item_ids}

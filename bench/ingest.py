@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from culturebridge import catalog
 from culturebridge.catalog import NewWork
-from culturebridge.cli.catalog import INGEST_BATCH
-from culturebridge.jobs import ingest
+from culturebridge.jobs import COMMIT_BATCH as INGEST_BATCH
+from culturebridge.jobs import ingest, record_prepared
 from culturebridge.pipeline import init_platform
 from culturebridge.settings import Settings
 
@@ -47,10 +47,14 @@ def run(files: list[bytes], database_url: str, batch: int) -> float:
             work = catalog.create_work(conn, admin, NewWork("image", "zh", {"zh": "基准"}, {}))
         start = time.perf_counter()
         for first in range(0, len(files), batch):
-            with platform.db.write() as conn:
-                for i in range(first, min(first + batch, len(files))):
-                    with conn.begin_nested():  # as `assets add` does: one bad file spoils no other
-                        ingest(conn, platform, admin, work.id, io.BytesIO(files[i]), f"f{i}.png")
+            if batch == 1:  # as the web upload did before: decode inside the transaction
+                with platform.db.write() as conn:
+                    ingest(conn, platform, admin, work.id, io.BytesIO(files[first]), f"f{first}.png")
+                continue
+            # as `assets add` does: decode with no transaction open, then record a few per short write
+            ready = [catalog.prepare_file(platform.media, io.BytesIO(files[i]), f"f{i}.png", platform.limits)
+                     for i in range(first, min(first + batch, len(files)))]
+            record_prepared(platform, admin, work.id, ready)
         elapsed = time.perf_counter() - start
         platform.close()
     return len(files) / elapsed

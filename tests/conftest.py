@@ -81,3 +81,35 @@ def database(database_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The URL of a local S3-protocol server (moto) for this test session."""
+    from tests.s3server import start_s3_server
+
+    server = start_s3_server()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Test credentials in the environment; returns the endpoint."""
+    from tests.s3server import TEST_CREDENTIALS
+
+    for name, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    return s3_endpoint
+
+
+@pytest.fixture
+def s3_url(s3_env: str) -> str:
+    """A fresh bucket (created) as s3://BUCKET/media."""
+    from culturebridge.storage.s3media import s3_client
+
+    bucket = f"cb-{uuid.uuid4().hex[:12]}"
+    s3_client(s3_env).create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/media"

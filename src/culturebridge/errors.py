@@ -81,6 +81,30 @@ class ConfigurationError(Error):
     exit_code = 8
 
 
+class Unavailable(Error):
+    """The platform cannot take this request now (write lock busy, rate limit); retry after `retry_after` s."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = max(1, int(retry_after))
+
+
+class DatabaseBusy(Unavailable):
+    """Another writer held the database's write lock longer than `db_busy_seconds`."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(
+            f"the database is busy with another write (waited {waited:.0f} s)",
+            hint="retry in a few seconds; a long batch may be running", retry_after=5,
+        )
+
+
+class RateLimited(Unavailable):
+    """A client, viewer or account sent more requests than its limit allows."""
+
+
 # --- catalog and storage ------------------------------------------------------------------
 
 
@@ -119,6 +143,18 @@ class CorruptMedia(InvalidInput):
 
 class FileTooLarge(InvalidInput):
     """Upload exceeds the configured size limit or a decoder's safety limit."""
+
+
+class RequestTooLarge(FileTooLarge):
+    """A web request body grew past the limit of its route while it streamed in."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body is larger than {limit:,} bytes",
+                         hint="send a smaller body; file uploads have their own limit (max_upload_bytes)")
+
+
+class ArchiveTooLarge(FileTooLarge):
+    """An archive-based file (DOCX) would unpack to more than the limit (a zip bomb)."""
 
 
 class DuplicateAsset(Conflict):
@@ -417,6 +453,24 @@ class RuleNotFound(NotFound):
     def __init__(self, rule_id: str) -> None:
         super().__init__(f"automation rule {rule_id!r} does not exist",
                          hint="list rules with `culturebridge automation list`")
+# --- scale-out ------------------------------------------------------------------------------
+
+
+class MediaStoreUnavailable(ExternalServiceError):
+    """The object store could not be reached or kept failing (after retries)."""
+
+    def __init__(self, action: str, detail: str) -> None:
+        super().__init__(
+            f"media store unavailable while trying to {action}: {detail}",
+            hint="check media_url, s3_endpoint_url and the AWS_* credentials, then retry",
+        )
+
+
+class MediaCorrupt(VerificationFailed):
+    """A blob's bytes do not hash to its content key."""
+
+    def __init__(self, key: str, actual: str) -> None:
+        super().__init__("sha256", f"blob {key} hashes to {actual}", hint="restore it from a backup")
 # --- create ------------------------------------------------------------------------------------
 
 

@@ -47,6 +47,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", str, "", "API key for the OpenAI-compatible endpoint (may be empty for local servers)."),
     Setting("mt_model_dir", str, "", "Directory of a CTranslate2 translation model; empty disables the MT engine."),
     Setting("label_propagator", str, "culturebridge", "GB 45438 ContentPropagator code this platform writes into AIGC labels (Annex E characters)."),
+    Setting("media_url", str, "", "Where media live: empty for the local media_dir, or s3://BUCKET/PREFIX for an S3-compatible store."),
+    Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, Ceph, a local test server); empty means AWS. Credentials come from AWS_* variables."),
+    Setting("s3_region", str, "", "S3 region name; empty uses the AWS default chain."),
+    Setting("media_sweep_grace_seconds", int, 3600, "Unreferenced blobs younger than this are kept by the sweep (ingests still in flight)."),
+    Setting("job_lease_seconds", int, 60, "How long a job worker's claim lasts unless renewed; a killed worker's job is retried after it."),
+    Setting("web_workers", int, 1, "Web server processes `serve` starts (each runs job_workers job threads)."),
+    Setting("ray_address", str, "", "Ray cluster (HOST:PORT) for batch scans; empty runs them in this process."),
     Setting("create_endpoints", str, "", "Named generation endpoints, space-separated NAME=BASE_URL[@CHAT_MODEL][?images=M&speech=M&voice=V&key_env=VAR]; keys come from the environment."),
     Setting("create_endpoint", str, "", "Default generation endpoint: a name from create_endpoints or BASE_URL[@MODEL]; empty uses llm_base_url."),
     Setting("create_timeout_s", int, 120, "Seconds to wait for one generation request before it counts as failed."),
@@ -55,6 +62,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("audit_concurrency", int, 4, "Requests in flight per audited endpoint (override per run with --concurrency)."),
     Setting("audit_timeout", int, 60, "Seconds an audited endpoint may take to answer one request."),
     Setting("audit_retries", int, 3, "Retries per audit cell on timeouts, HTTP 429/5xx, malformed or empty replies."),
+    Setting("max_request_bytes", int, 1024 * 1024, "Largest body of any web request that is not a file upload (JSON, forms), counted as it streams."),
+    Setting("max_unpacked_bytes", int, 256 * 1024 * 1024, "Largest total unpacked size of an archive-based file (DOCX) accepted by ingest (zip-bomb guard)."),
+    Setting("db_busy_seconds", int, 10, "How long a write waits for the database's write lock before answering 503 (web) or failing (CLI)."),
+    Setting("trusted_proxies", str, "", "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; empty trusts none."),
+    Setting("cookie_secure", str, "auto", "Session cookie Secure flag: auto (when the request is HTTPS), always, or never."),
+    Setting("client_rate_per_minute", int, 600, "Anonymous requests (feed, events, verify) per client address and minute before 429."),
+    Setting("viewer_rate_per_minute", int, 240, "Feed requests and events per audience viewer and minute before 429."),
+    Setting("login_failures_allowed", int, 5, "Failed logins per account (and per client) before back-off; each further failure doubles the wait."),
+    Setting("served_retention_days", int, 7, "Days served feed slots are kept row by row; older ones are rolled up into daily counts."),
 )
 
 
@@ -77,6 +93,13 @@ class Settings:
     llm_api_key: str = ""
     mt_model_dir: str = ""
     label_propagator: str = "culturebridge"
+    media_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    media_sweep_grace_seconds: int = 3600
+    job_lease_seconds: int = 60
+    web_workers: int = 1
+    ray_address: str = ""
     create_endpoints: str = ""
     create_endpoint: str = ""
     create_timeout_s: int = 120
@@ -85,6 +108,15 @@ class Settings:
     audit_concurrency: int = 4
     audit_timeout: int = 60
     audit_retries: int = 3
+    max_request_bytes: int = 1024 * 1024
+    max_unpacked_bytes: int = 256 * 1024 * 1024
+    db_busy_seconds: int = 10
+    trusted_proxies: str = ""
+    cookie_secure: str = "auto"
+    client_rate_per_minute: int = 600
+    viewer_rate_per_minute: int = 240
+    login_failures_allowed: int = 5
+    served_retention_days: int = 7
 
     @property
     def resolved_database_url(self) -> str:

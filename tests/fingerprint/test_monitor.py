@@ -145,12 +145,12 @@ def test_bad_and_flat_files_are_recorded_not_fatal(fp_platform: Platform) -> Non
 
 def test_same_work_and_declared_derivations_are_not_open_conflicts(fp_platform: Platform) -> None:
     source = _work(fp_platform, "mei", "源")
-    derived = _work(fp_platform, "bo", "衍生")
+    derived = _work(fp_platform, "mei", "衍生")  # one owner's own lineage (across owners: test_lineage_laundering)
     with fp_platform.db.write() as conn:
-        catalog.add_derivation(conn, get_user_by_name(conn, "bo"), source.id, derived.id, "remix")
+        catalog.add_derivation(conn, get_user_by_name(conn, "mei"), source.id, derived.id, "remix")
     _upload(fp_platform, source, encode(photo("chelsea")), "cat.png", "mei")
     _upload(fp_platform, source, _copy(photo("chelsea")), "cat-small.jpg", "mei")  # same work: no conflict
-    _upload(fp_platform, derived, _copy(photo("chelsea")), "cat-derived.jpg", "bo")
+    _upload(fp_platform, derived, _copy(photo("chelsea")), "cat-derived.jpg", "mei")
     _run(fp_platform)
     with fp_platform.db.read() as conn:
         found = list_conflicts(conn)
@@ -182,3 +182,21 @@ def test_library_is_saved_reloaded_and_rebuilt_when_stale(fp_platform: Platform)
 def test_job_without_asset_id_is_refused(fp_platform: Platform) -> None:
     with pytest.raises(InvalidInput):
         job_handler(fp_platform)({}, None)  # type: ignore[arg-type]
+
+
+def test_a_derivation_declared_across_owners_opens_a_conflict_with_a_note(fp_platform: Platform) -> None:
+    """Issue #19 finding 1: naming someone else's work as the source does not license a copy of it."""
+    source = _work(fp_platform, "mei", "源")
+    derived = _work(fp_platform, "bo", "拷贝")
+    with fp_platform.db.write() as conn:  # declared by an admin: bo alone cannot name mei's work
+        catalog.add_derivation(conn, get_user_by_name(conn, "admin"), source.id, derived.id, "remix")
+    _upload(fp_platform, source, encode(photo("chelsea")), "cat.png", "mei")
+    _upload(fp_platform, derived, _copy(photo("chelsea")), "cat-reencoded.jpg", "bo")
+    _run(fp_platform)
+    with fp_platform.db.read() as conn:
+        found = list_conflicts(conn)
+    assert found and {c.state for c in found} == {"open"} and {c.decided_by for c in found} == {None}
+    assert all(c.matched_work_id == source.id and "declared derivation" in (c.note or "") for c in found)
+    with fp_platform.db.write() as conn:  # mei, the rights holder, may accept it
+        done = decide_conflict(conn, get_user_by_name(conn, "mei"), found[0].id, "licensed")
+    assert done.state == "licensed"

@@ -112,7 +112,7 @@ def test_verify_page_is_public_and_names_the_failed_check(client: TestClient, pl
     assert 'id="verify-no-claim"' in missing.text
     assert post([]).status_code == 422  # nothing chosen: a clear error
     api = anon.post("/api/v1/verify", files=[("bundle", ("b.json", json.dumps(flipped).encode(), "application/json"))])
-    assert api.status_code == 200 and api.json()["report"]["failed_check"] == "inclusion"
+    assert api.status_code == 422 and api.json()["report"]["failed_check"] == "inclusion"  # as the form
 
 
 def test_log_endpoints_are_public(client: TestClient, platform: Platform) -> None:  # noqa: F811

@@ -1,10 +1,11 @@
-"""The accounts' tables: users, API tokens, web sessions."""
+"""The accounts' tables: users, API tokens, web sessions, login back-off."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     Column,
     ForeignKey,
+    Integer,
     String,
     Table,
 )
@@ -46,4 +47,13 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     _ts("created_at"),
     _ts("expires_at"),
+)
+
+# Consecutive failed logins per key (`account:NAME`, `client:ADDR`) and when the last one was.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    _ts("last_at"),
 )

@@ -5,6 +5,9 @@ streamed to a staging file while hashed (size limit enforced as they arrive), th
 sniffed from content and the file decoded far enough to prove it whole; only then is the
 blob moved under its content key and the row inserted in the caller's transaction. A crash
 between the two leaves at most an unreferenced blob, which the media store's `sweep` removes.
+
+The slow half (`prepare_file`: stage, hash, sniff, decode) needs no database, so callers run
+it before opening the write transaction; `add_prepared` is the short half that holds it.
 """
 
 from __future__ import annotations
@@ -19,18 +22,29 @@ from sqlalchemy import Connection, select, update
 from culturebridge.accounts.users import User
 from culturebridge.catalog._tables import assets
 from culturebridge.catalog.models import Asset
-from culturebridge.catalog.probe import probe
+from culturebridge.catalog.probe import DEFAULT_MAX_UNPACKED, Probe, probe
 from culturebridge.catalog.sniff import check_claimed_name, family, sniff_file
 from culturebridge.catalog.works import get_work, require_editor
 from culturebridge.errors import AssetNotFound, Conflict, DuplicateAsset, InvalidInput
 from culturebridge.ids import as_utc, new_id, now
-from culturebridge.storage import MediaStore
+from culturebridge.storage import MediaStore, StagedBlob
 
 
 @dataclass(frozen=True)
 class IngestLimits:
     max_bytes: int
     max_pixels: int
+    max_unpacked: int = DEFAULT_MAX_UNPACKED  # total unpacked size of an archive (DOCX)
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """A file staged, hashed, sniffed and decoded: ready to become an asset, not yet one."""
+
+    name: str
+    staged: StagedBlob
+    media_type: str
+    measured: Probe
 
 
 def asset_from_row(row: Any) -> Asset:
@@ -50,6 +64,75 @@ def asset_from_row(row: Any) -> Asset:
     )
 
 
+def clean_name(filename: str) -> str:
+    """The file's own name (no folders), or InvalidInput when it is too long."""
+    name = PurePath(filename.replace("\\", "/")).name.strip() or "upload"
+    if len(name) > 255:
+        raise InvalidInput("file name is longer than 255 characters")
+    return name
+
+
+def prepare_file(store: MediaStore, source: BinaryIO, filename: str, limits: IngestLimits) -> PreparedFile:
+    """Stage, hash, sniff and decode a file, with no database: the slow part of ingest.
+
+    On any error the staged bytes are removed; on success the caller must pass the result to
+    `add_prepared` or `discard_prepared`.
+    """
+    name = clean_name(filename)
+    staged = store.stage(source, limits.max_bytes)
+    try:
+        if staged.size == 0:
+            raise InvalidInput(f"{name} is empty (0 bytes)")
+        media_type = sniff_file(staged.head, str(staged.temp_path))
+        check_claimed_name(media_type, name)
+        measured = probe(staged.temp_path, media_type, limits.max_pixels, limits.max_unpacked)
+    except BaseException:
+        store.discard(staged)
+        raise
+    return PreparedFile(name, staged, media_type, measured)
+
+
+def discard_prepared(store: MediaStore, prepared: PreparedFile) -> None:
+    store.discard(prepared.staged)
+
+
+def add_prepared(conn: Connection, store: MediaStore, actor: User, work_id: str, prepared: PreparedFile) -> Asset:
+    """Record a prepared file as an asset of `work_id` (quick: checks, a rename, one insert).
+
+    The staged file is consumed: moved under its key on success, removed on any error.
+    """
+    try:
+        work = get_work(conn, work_id)
+        require_editor(actor, work)
+        staged = prepared.staged
+        duplicate = conn.execute(
+            select(assets.c.id).where(assets.c.work_id == work_id, assets.c.sha256 == staged.sha256)
+        ).first()
+        if duplicate is not None:
+            raise DuplicateAsset(
+                f"{prepared.name} is already asset {duplicate.id} of work {work_id} (same SHA-256)",
+            )
+    except BaseException:
+        discard_prepared(store, prepared)
+        raise
+    asset = Asset(
+        id=new_id("a"),
+        work_id=work_id,
+        sha256=staged.sha256,
+        media_type=prepared.media_type,
+        size=staged.size,
+        width=prepared.measured.width,
+        height=prepared.measured.height,
+        duration=prepared.measured.duration,
+        storage_key=staged.sha256,
+        original_name=prepared.name,
+        created_at=now(),
+    )
+    store.commit(staged)
+    conn.execute(assets.insert().values(**asdict(asset)))
+    return asset
+
+
 def add_asset(
     conn: Connection,
     store: MediaStore,
@@ -59,45 +142,14 @@ def add_asset(
     filename: str,
     limits: IngestLimits,
 ) -> Asset:
-    """Ingest one file as an asset of `work_id`; on any error nothing is stored."""
-    name = PurePath(filename.replace("\\", "/")).name.strip() or "upload"
-    if len(name) > 255:
-        raise InvalidInput("file name is longer than 255 characters")
-    work = get_work(conn, work_id)
-    require_editor(actor, work)
-    staged = store.stage(source, limits.max_bytes)
-    try:
-        if staged.size == 0:
-            raise InvalidInput(f"{name} is empty (0 bytes)")
-        media_type = sniff_file(staged.head, str(staged.temp_path))
-        check_claimed_name(media_type, name)
-        measured = probe(staged.temp_path, media_type, limits.max_pixels)
-        duplicate = conn.execute(
-            select(assets.c.id).where(assets.c.work_id == work_id, assets.c.sha256 == staged.sha256)
-        ).first()
-        if duplicate is not None:
-            raise DuplicateAsset(
-                f"{name} is already asset {duplicate.id} of work {work_id} (same SHA-256)",
-            )
-    except BaseException:
-        store.discard(staged)
-        raise
-    asset = Asset(
-        id=new_id("a"),
-        work_id=work_id,
-        sha256=staged.sha256,
-        media_type=media_type,
-        size=staged.size,
-        width=measured.width,
-        height=measured.height,
-        duration=measured.duration,
-        storage_key=staged.sha256,
-        original_name=name,
-        created_at=now(),
-    )
-    store.commit(staged)
-    conn.execute(assets.insert().values(**asdict(asset)))
-    return asset
+    """Ingest one file as an asset of `work_id`; on any error nothing is stored.
+
+    Decodes inside the caller's transaction: for short scripts and tests. Writers that share
+    the database call `prepare_file` first and `add_prepared` in a short transaction.
+    """
+    clean_name(filename)
+    require_editor(actor, get_work(conn, work_id))
+    return add_prepared(conn, store, actor, work_id, prepare_file(store, source, filename, limits))
 
 
 def get_asset(conn: Connection, asset_id: str) -> Asset:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from culturebridge.accounts.users import User
 from culturebridge.catalog._tables import derivations, works
 from culturebridge.catalog.models import DERIVATION_KINDS, Derivation, DerivationKind, Work
-from culturebridge.catalog.works import get_work, require_editor, work_from_row
+from culturebridge.catalog.works import get_work, require_editor, require_viewer, work_from_row
 from culturebridge.errors import Conflict, InvalidInput, LineageCycle
 from culturebridge.ids import as_utc, new_id, now
 
@@ -79,12 +79,15 @@ def add_derivation(
     tool: str | None = None,
     ai_generated: bool = False,
 ) -> Derivation:
-    """Record that `derived_id` was made from `source_id`; the actor must be able to edit the derived work."""
+    """Record that `derived_id` was made from `source_id`; the actor must be able to view the source
+    and edit the derived work."""
     if kind not in DERIVATION_KINDS:
         raise InvalidInput(f"derivation kind {kind!r} is not one of {', '.join(DERIVATION_KINDS)}")
     if source_id == derived_id:
         raise LineageCycle("a work cannot be derived from itself")
-    get_work(conn, source_id)
+    # The source must be a work the actor may view: someone else's private work answers exactly
+    # as a missing one (no id oracle), and cannot be named as a source to launder a copy.
+    require_viewer(actor, get_work(conn, source_id))
     derived = get_work(conn, derived_id)
     require_editor(actor, derived)
     if derived_id in ancestors_of(conn, source_id):

@@ -2,7 +2,10 @@
 
 Images are decoded with Pillow after checking the pixel count (a decompression bomb is
 refused before any pixel is allocated); audio and video are read by ffprobe; text must
-decode as UTF-8; PDF must end with its `%%EOF` trailer; DOCX must be a sound zip.
+decode as UTF-8; PDF must end with its `%%EOF` trailer; DOCX must be a sound zip whose
+members unpack to at most `max_unpacked` bytes in total (a zip bomb is refused from its
+central directory, before anything is inflated; zipfile never inflates a member past its
+declared size, so the declared sizes bound the work).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from pathlib import Path
 from PIL import Image
 
 from culturebridge.catalog.sniff import family
-from culturebridge.errors import CorruptMedia, ExternalServiceError, FileTooLarge
+from culturebridge.errors import ArchiveTooLarge, CorruptMedia, ExternalServiceError, FileTooLarge
 
 FFPROBE_TIMEOUT_S = 60
+MAX_ARCHIVE_MEMBERS = 10_000
+DEFAULT_MAX_UNPACKED = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class Probe:
     duration: float | None = None
 
 
-def probe(path: Path, media_type: str, max_pixels: int) -> Probe:
+def probe(path: Path, media_type: str, max_pixels: int, max_unpacked: int = DEFAULT_MAX_UNPACKED) -> Probe:
     """Check that the file decodes as `media_type`; CorruptMedia or FileTooLarge if not."""
     kind = family(media_type)
     if kind == "image":
@@ -44,7 +49,7 @@ def probe(path: Path, media_type: str, max_pixels: int) -> Probe:
     if media_type == "application/pdf":
         _check_pdf(path)
         return Probe()
-    _check_zip(path)
+    _check_zip(path, max_unpacked)
     return Probe()
 
 
@@ -119,9 +124,18 @@ def _check_pdf(path: Path) -> None:
         raise CorruptMedia("the PDF has no %%EOF trailer: it is truncated")
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path, max_unpacked: int) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ARCHIVE_MEMBERS:
+                raise ArchiveTooLarge(f"the document has {len(members):,} parts, more than {MAX_ARCHIVE_MEMBERS:,}")
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > max_unpacked:
+                raise ArchiveTooLarge(
+                    f"the document unpacks to {unpacked:,} bytes, over the limit of {max_unpacked:,}",
+                    hint="refused as a possible zip bomb; raise max_unpacked_bytes if the document is genuine",
+                )
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError) as exc:
         raise CorruptMedia(f"the document cannot be read: {exc}") from exc

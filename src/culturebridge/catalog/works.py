@@ -111,6 +111,11 @@ def list_works(
     return [work_from_row(r) for r in conn.execute(stmt)]
 
 
+def owned_work_ids(owner_id: str) -> Select[tuple[str]]:
+    """A subquery of the ids of the works `owner_id` owns (for scoping other tables to them)."""
+    return select(works.c.id).where(works.c.owner_id == owner_id)
+
+
 def count_works(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(works)).scalar_one())
 

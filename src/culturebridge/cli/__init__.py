@@ -14,12 +14,14 @@ import typer
 
 from culturebridge.cli import automation as automation_cli
 from culturebridge.cli import audit as audit_cli
+from culturebridge.cli import backup as backup_cli
 from culturebridge.cli import catalog as catalog_cli
 from culturebridge.cli import create as create_cli
 from culturebridge.cli import feed as feed_cli
 from culturebridge.cli import fingerprint as fingerprint_cli
 from culturebridge.cli import labels as labels_cli
 from culturebridge.cli import localize as localize_cli
+from culturebridge.cli import media as media_cli
 from culturebridge.cli import platform as platform_cli
 from culturebridge.cli import review as review_cli
 from culturebridge.cli import rights as rights_cli
@@ -51,6 +53,8 @@ app.command("init")(platform_cli.init_command)
 app.command("serve")(platform_cli.serve_command)
 app.command("demo")(platform_cli.demo_command)
 app.command("settings")(platform_cli.settings_command)
+app.command("backup")(backup_cli.backup_command)
+app.command("restore")(backup_cli.restore_command)
 app.command("lineage")(catalog_cli.lineage_command)
 app.add_typer(catalog_cli.works_app, name="works")
 app.add_typer(catalog_cli.assets_app, name="assets")
@@ -66,6 +70,7 @@ app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)
 app.add_typer(feed_cli.app, name="feed")
+app.add_typer(media_cli.app, name="media")
 app.add_typer(create_cli.app, name="create")
 app.add_typer(audit_cli.app, name="audit")
 

@@ -13,10 +13,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from culturebridge import catalog
-from culturebridge.catalog import Asset, CanonCard, NewWork, Work
+from culturebridge.catalog import Asset, CanonCard, NewWork, PreparedFile, Work
 from culturebridge.cli._context import acting_user, console, context, err_console, print_json
 from culturebridge.errors import Error, InvalidInput
-from culturebridge.jobs import ingest
+from culturebridge.jobs import COMMIT_BATCH, record_prepared
 
 works_app = typer.Typer(help="Create, list and inspect works.", no_args_is_help=True)
 assets_app = typer.Typer(help="Add media files to works.", no_args_is_help=True)
@@ -24,7 +24,6 @@ ip_app = typer.Typer(help="IPs and their canon cards.", no_args_is_help=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripts.")
 AsOpt = typer.Option(None, "--as", help="Act as this user (default: the first admin).")
-INGEST_BATCH = 200  # files per write transaction in bulk ingest (each file in its own savepoint)
 
 
 def work_json(work: Work) -> dict[str, Any]:
@@ -144,26 +143,33 @@ def assets_add(
 ) -> None:
     """Ingest media files as assets of a work (content is sniffed, hashed and checked).
 
-    Files are committed in batches; a bad file is reported and skipped, the others are kept,
-    and the command exits non-zero if any file was refused.
+    Files are decoded and checked with no transaction open, then recorded a few at a time in
+    short writes, so the web keeps writing during a long batch; a bad file is reported and
+    skipped, the others are kept, and the command exits non-zero if any file was refused.
     """
     platform = context(ctx).platform()
     added: list[Asset] = []
     refused: list[tuple[Path, Error]] = []
+    with platform.db.read() as conn:
+        user = acting_user(conn, as_user)
+        catalog.require_editor(user, catalog.get_work(conn, work_id))
     with Progress(console=console, transient=True, disable=json_out) as progress:
         task = progress.add_task("ingesting", total=len(files))
-        for start in range(0, len(files), INGEST_BATCH):
-            with platform.db.write() as conn:
-                user = acting_user(conn, as_user)
-                for path in files[start : start + INGEST_BATCH]:
-                    try:
-                        with conn.begin_nested(), _open_file(path) as fh:
-                            added.append(
-                                ingest(conn, platform, user, work_id, fh, path.name)
-                            )
-                    except Error as exc:
-                        refused.append((path, exc))
-                    progress.advance(task)
+        for start in range(0, len(files), COMMIT_BATCH):
+            ready: list[tuple[Path, PreparedFile]] = []
+            for path in files[start : start + COMMIT_BATCH]:
+                try:  # decode and check with no transaction open
+                    with _open_file(path) as fh:
+                        ready.append((path, catalog.prepare_file(platform.media, fh, path.name, platform.limits)))
+                except Error as exc:
+                    refused.append((path, exc))
+                progress.advance(task)
+            results = record_prepared(platform, user, work_id, [p for _, p in ready])
+            for (path, _), result in zip(ready, results, strict=True):
+                if isinstance(result, Error):
+                    refused.append((path, result))
+                else:
+                    added.append(result)
     if json_out:
         print_json({"added": [asdict(a) for a in added],
                     "refused": [{"file": str(p), "error": e.diagnostic()} for p, e in refused]})

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 from culturebridge.errors import Error, InvalidInput, NotFound
 
+if TYPE_CHECKING:
+    from culturebridge.fingerprint.matcher import Library
+    from culturebridge.fingerprint.scan import ScanResult
+    from culturebridge.platform import Platform
+
 app = typer.Typer(
     help="Perceptual fingerprints (image, video, audio, text) and copy detection.",
     no_args_is_help=True,
@@ -112,10 +117,31 @@ def _scan_rows(results: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _batch(ctx: typer.Context, platform: Platform | None, lib: Library, paths: list[str],
+           address: str) -> list[ScanResult]:
+    """A batch scan through the database (Ray tasks when `address` names a cluster)."""
+    from culturebridge.cli._context import context, err_console
+    from culturebridge.fingerprint.batch import S3Access, batch_scan, list_corpus
+
+    if platform is None:
+        platform = context(ctx).platform()
+    s3 = S3Access(platform.settings.s3_endpoint_url, platform.settings.s3_region)
+    sources = list_corpus(paths, s3)
+    where = f"on Ray at {address}" if address else "in this process"
+    err_console.print(f"scanning {len(sources)} files {where}", markup=False)
+
+    def show(done: int, total: int) -> None:
+        err_console.print(f"  {done}/{total} files", markup=False)
+
+    _, results = batch_scan(platform.db, platform.settings.resolved_database_url, lib, sources, s3=s3,
+                            ray_address=address, progress=show)
+    return results
+
+
 @app.command("scan")
 def scan_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to check.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or s3://BUCKET/PREFIX to check.")],
     library: Annotated[
         Path | None,
         typer.Option("--library", help="A saved library directory instead of the platform's registered works."),
@@ -127,8 +153,11 @@ def scan_command(
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Address of the web app for the report's links (default host:port).")
     ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray", help="Run as tasks on this Ray cluster, HOST:PORT (setting `ray_address`).")
+    ] = None,
 ) -> None:
-    """Fingerprint outside files/folders and list the registered works they copy."""
+    """Fingerprint outside files/folders (or an s3:// prefix) and list the registered works they copy."""
     from culturebridge.fingerprint.matcher import Library
     from culturebridge.fingerprint.scan import scan_paths
 
@@ -141,7 +170,11 @@ def scan_command(
 
         platform = context(ctx).platform()
         lib = platform_library(platform)
-    results = scan_paths(paths, lib)
+    address = ray_address if ray_address is not None else (platform.settings.ray_address if platform else "")
+    if address or any(p.startswith("s3://") for p in paths):
+        results = _batch(ctx, platform, lib, paths, address)
+    else:
+        results = scan_paths([Path(p) for p in paths], lib)
     if report is not None:
         _write_report(report, results, platform, base_url)
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import typer
@@ -41,25 +42,36 @@ def serve_command(
     ctx: typer.Context,
     host: str | None = typer.Option(None, help="Listen address (setting `host`)."),
     port: int | None = typer.Option(None, help="Port (setting `port`)."),
+    workers: int | None = typer.Option(None, "--workers", help="Web processes (setting `web_workers`)."),
 ) -> None:
-    """Serve the web app and JSON API."""
+    """Serve the web app and JSON API (in several processes with --workers N)."""
     import uvicorn
 
     from culturebridge.web import create_app
 
     settings = context(ctx).settings().with_overrides(
-        **{k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+        **{k: v for k, v in {"host": host, "port": port, "web_workers": workers}.items() if v is not None}
     )
     platform = open_platform(settings)
     sweep_media(platform)
-    workers = [Worker(platform.db, job_handlers(platform)) for _ in range(settings.job_workers)]
-    for worker in workers:
+    if settings.web_workers > 1:
+        platform.close()
+        # Each process opens the platform itself from the environment (uvicorn spawns them).
+        os.environ["CULTUREBRIDGE_DATA_DIR"] = str(settings.data_dir.resolve())
+        console.print(f"serving on http://{settings.host}:{settings.port} with {settings.web_workers} processes")
+        uvicorn.run("culturebridge.web.serving:app_from_environment", factory=True, workers=settings.web_workers,
+                    host=settings.host, port=settings.port, log_level="warning")
+        return
+    workers_ = [Worker(platform.db, job_handlers(platform), lease_seconds=settings.job_lease_seconds)
+                for _ in range(settings.job_workers)]
+    for worker in workers_:
         worker.start()
     console.print(f"serving on http://{settings.host}:{settings.port}")
     try:
-        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(create_app(platform), host=settings.host, port=settings.port, log_level="warning",
+                    proxy_headers=False)  # forwarded headers are read by web.clients, from trusted proxies only
     finally:
-        for worker in workers:
+        for worker in workers_:
             worker.stop()
 
 
@@ -82,7 +94,7 @@ def demo_command(
         console.print(f"demo loaded: {summary}")
         console.print(f"log in as [bold]{DEMO_ADMIN}[/bold] / [bold]{DEMO_PASSWORD}[/bold]")
     if serve:
-        serve_command(ctx, host=None, port=port)
+        serve_command(ctx, host=None, port=port, workers=None)
 
 
 def settings_command(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
@@ -154,11 +166,11 @@ def jobs_work(
     handlers = job_handlers(platform)
     if once:
         count = 0
-        while run_one(platform.db, handlers) is not None:
+        while run_one(platform.db, handlers, lease_seconds=platform.settings.job_lease_seconds) is not None:
             count += 1
         console.print(f"ran {count} jobs")
         return
-    worker = Worker(platform.db, handlers)
+    worker = Worker(platform.db, handlers, lease_seconds=platform.settings.job_lease_seconds)
     worker.start()
     console.print("working; Ctrl-C to stop")
     try:

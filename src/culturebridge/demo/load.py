@@ -92,7 +92,11 @@ def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callab
             catalog.create_work(conn, owner, new, work_id=work.id)
             if work.derived_from is not None:
                 d = work.derived_from
-                catalog.add_derivation(conn, owner, d.work, work.id, d.kind, d.tool, d.ai_generated)
+                # Across creators the platform (an admin) records the licensed derivation: a creator
+                # may only name as source a work they can view.
+                source_owner = catalog.get_work(conn, d.work).owner_id
+                actor = owner if source_owner == owner.id else admin
+                catalog.add_derivation(conn, actor, d.work, work.id, d.kind, d.tool, d.ai_generated)
     progress(f"{len(ordered)} works with their lineage")
 
     specs = [(work, spec) for work in ordered for spec in work.media]

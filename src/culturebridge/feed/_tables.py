@@ -114,3 +114,16 @@ snapshots = Table(
     Column("collaborative", Boolean, nullable=False),
     Column("file", String(255), nullable=False),
 )
+
+# Served slots older than `served_retention_days`, rolled up per UTC day, market and reason
+# (the row-by-row log above is deleted once counted here).
+served_daily = Table(
+    "feed_served_daily",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("market", String(16), primary_key=True),
+    Column("reason", String(16), primary_key=True),
+    Column("served", Integer, nullable=False),
+    Column("engaged", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+)

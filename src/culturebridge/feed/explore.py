@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from culturebridge.errors import InvalidFeedRequest
+from culturebridge.feed._locks import PicklableLock
 from culturebridge.feed.dataset import IntArray
 
 
@@ -98,7 +99,7 @@ def marginal_costs(scores: npt.NDArray[np.float64], n: int, history_size: int, m
 PAYBACK = 10
 
 
-class BudgetPacer:
+class BudgetPacer(PicklableLock):
     """Online cost-aware allocation: a viewer gets each exploration slot that costs <= lambda.
 
     The offline optimum (`allocate_budget`) gives the share's budget to the cheapest slots
@@ -203,7 +204,7 @@ def breakout_mask(
     return np.asarray(item_categories @ engaged.astype(np.float64) == 0.0)
 
 
-class ThompsonExplorer:
+class ThompsonExplorer(PicklableLock):
     """Beta posteriors per (item, segment) and (category, segment); per-market exposure caps."""
 
     def __init__(

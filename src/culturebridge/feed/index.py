@@ -15,10 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from culturebridge.errors import InvalidInput
+from culturebridge.feed._locks import PicklableLock
 from culturebridge.feed.dataset import FloatArray, IntArray
 
 
-class AnnIndex:
+class AnnIndex(PicklableLock):
     """An HNSW inner-product index; `query` returns item indices and inner products."""
 
     def __init__(

@@ -13,18 +13,23 @@ transaction as the event, its stored arms, so a restart or another process still
 from __future__ import annotations
 
 import logging
+import pickle
+import tempfile
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from culturebridge import catalog
 from culturebridge.errors import InvalidFeedRequest, UnknownMarket
+from culturebridge.feed._tables import snapshots
 from culturebridge.feed.catalog_model import (
     BuildConfig,
     ContentCache,
@@ -46,6 +51,7 @@ from culturebridge.feed.store import (
     log_served,
     published_markets,
     record_event,
+    roll_up_served,
     settle_served,
 )
 from culturebridge.ids import now
@@ -57,6 +63,10 @@ MAX_FEED = 100
 SERVED_BATCH = 500
 SERVED_FLUSH_SECONDS = 1.0
 SERVED_BACKLOG = 200_000
+ROLL_UP_EVERY_SECONDS = 3600.0  # how often a serving process rolls up slots past retention
+SNAPSHOT_PREFIX = "feed/snapshots"
+SNAPSHOT_FORMAT = "culturebridge.feed-snapshots/1"
+SNAPSHOT_KEEP_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -121,11 +131,43 @@ def refresh_catalog(platform: Platform, encoder: TextEncoder | None = None,
     for m, cat in catalogs.items():
         model, cf = build_market_model(cat, cache.vectors(cat.texts), config)
         built[m] = MarketSnapshot(model, cards[m], cf)
+    name = save_snapshots(platform, built)
     with platform.db.write() as conn:
         generation = add_snapshot(conn, len(built), sum(len(c.work_ids) for c in catalogs.values()), n_events,
-                                  any(s.collaborative for s in built.values()), str(cache_path(platform)))
+                                  any(s.collaborative for s in built.values()), name)
     return RefreshReport(generation, {m: len(c.work_ids) for m, c in catalogs.items()}, n_events,
                          tuple(m for m, s in built.items() if s.collaborative), time.perf_counter() - start, built)
+
+
+def save_snapshots(platform: Platform, built: dict[str, MarketSnapshot]) -> str:
+    """Save built snapshots among the shared files, before their generation is recorded, so
+    every web process loads them instead of building its own; returns the shared name."""
+    name = f"{SNAPSHOT_PREFIX}/{uuid.uuid4().hex}.pickle"
+    with tempfile.TemporaryDirectory(prefix="cb-feed-") as tmp:
+        path = Path(tmp) / "snap"
+        with path.open("wb") as out:
+            pickle.dump({"format": SNAPSHOT_FORMAT, "snapshots": built}, out, protocol=pickle.HIGHEST_PROTOCOL)
+        platform.files.put(name, path)
+    for entry in platform.files.list(SNAPSHOT_PREFIX):  # keep the newest few: readers may be mid-load
+        if entry.name != name and entry.modified < time.time() - SNAPSHOT_KEEP_SECONDS:
+            platform.files.delete(entry.name)
+    return name
+
+
+def load_snapshots(platform: Platform, name: str) -> dict[str, MarketSnapshot] | None:
+    """Snapshots saved by `save_snapshots` (our own platform's files: trusted like the database)."""
+    if not name.startswith(SNAPSHOT_PREFIX + "/"):
+        return None  # a generation recorded before snapshots were shared
+    with tempfile.TemporaryDirectory(prefix="cb-feed-") as tmp:
+        path = Path(tmp) / "snap"
+        if not platform.files.get(name, path):
+            return None
+        with path.open("rb") as fh:
+            head = pickle.load(fh)
+    if not isinstance(head, dict) or head.get("format") != SNAPSHOT_FORMAT:
+        return None
+    snaps = head["snapshots"]
+    return snaps if isinstance(snaps, dict) else None
 
 
 def _cards(conn: Connection, market: str) -> dict[str, Card]:
@@ -186,6 +228,29 @@ class LiveFeed:
 
     # --- snapshots -------------------------------------------------------------------------
 
+    def load_latest(self) -> bool:
+        """Swap in the snapshots of the newest generation a refresh job saved; False if none is usable."""
+        with self.platform.db.read() as conn:
+            stamp = catalog_stamp(conn)
+            row = conn.execute(select(snapshots.c.file).where(snapshots.c.id == stamp[0])).first()
+        if row is None or self.config is not None:
+            return False
+        built = load_snapshots(self.platform, str(row.file))
+        if built is None:
+            return False
+        self._swap_all(built, stamp[0])
+        self.stamp = stamp
+        return True
+
+    def _swap_all(self, built: dict[str, MarketSnapshot], generation: int) -> None:
+        for market, snap in built.items():
+            self.install(market, snap.model, snap.cards)
+        for gone in set(self._holders) - set(built):
+            self._holders.pop(gone, None)
+        self.generation = generation
+        with self._lock:
+            self._recent.clear()
+
     def refresh(self) -> RefreshReport:
         """Rebuild every market now and swap the snapshots in."""
         with self.platform.db.read() as conn:
@@ -214,7 +279,7 @@ class LiveFeed:
         """Build on first use; later, pick up newer generations in the background."""
         if self.generation < 0:
             with self._lock:
-                if self.generation < 0:
+                if self.generation < 0 and not self.load_latest():
                     self.refresh()
             return
         now = time.monotonic()
@@ -224,18 +289,19 @@ class LiveFeed:
         with self.platform.db.read() as conn:
             stamp = catalog_stamp(conn)
         if self.stamp is not None and stamp != self.stamp:
-            self.refresh_in_background()
+            self.refresh_in_background(new_generation=stamp[0] != self.stamp[0])
         self.stamp = stamp
 
-    def refresh_in_background(self) -> None:
-        """Rebuild in a thread; requests keep the current snapshots meanwhile."""
+    def refresh_in_background(self, new_generation: bool = False) -> None:
+        """Load a newer generation (or rebuild) in a thread; requests keep the current snapshots meanwhile."""
         if self._building:
             return
         self._building = True
 
         def run() -> None:
             try:
-                self.refresh()
+                if not (new_generation and self.load_latest()):
+                    self.refresh()
             finally:
                 self._building = False
 
@@ -294,13 +360,28 @@ class LiveFeed:
             self._wake.set()
 
     def _write_loop(self) -> None:
+        rolled = 0.0
         while True:
             self._wake.wait(SERVED_FLUSH_SECONDS)
             self._wake.clear()
             try:
                 self.flush_served()
+                if time.monotonic() - rolled >= ROLL_UP_EVERY_SECONDS:
+                    rolled = time.monotonic()
+                    self.roll_up()
             except Exception:  # keep the thread alive: the rows stay queued for the next try
                 log.exception("could not write served feed slots; retrying")
+
+    def roll_up(self) -> int:
+        """Roll up served slots older than `served_retention_days` into daily counts (short writes)."""
+        cutoff = now() - timedelta(days=self.platform.settings.served_retention_days)
+        total = 0
+        while True:
+            with self.platform.db.write() as conn:
+                done = roll_up_served(conn, cutoff)
+            total += done
+            if done == 0:
+                return total
 
     def flush_served(self) -> None:
         """Write the served slots held in memory to the log (rows that fail stay queued)."""

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, and_, distinct, func, select
 
-from culturebridge.feed._tables import events, publications, served
+from culturebridge.feed._tables import events, publications, served, served_daily
 from culturebridge.feed.ranking import SOURCES
 from culturebridge.feed.store import check_market, published_markets
 
@@ -82,6 +82,9 @@ def market_report(conn: Connection, market: str) -> MarketReport:
             .where(in_market).group_by(served.c.reason)
         )
     }
+    for r in conn.execute(select(served_daily).where(served_daily.c.market == market)):  # rolled-up older slots
+        total, engaged, skipped = counts.get(str(r.reason), (0, 0, 0))
+        counts[str(r.reason)] = (total + int(r.served), engaged + int(r.engaged), skipped + int(r.skipped))
     reasons = tuple(ReasonFigures(r, *counts.get(r, (0, 0, 0))) for r in REASONS)
     explored = in_market & (served.c.reason == "exploration")
     by_type = {str(t): int(n) for t, n in conn.execute(

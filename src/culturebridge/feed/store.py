@@ -22,6 +22,7 @@ from culturebridge.feed._tables import (
     publication_assets,
     publications,
     served,
+    served_daily,
     snapshots,
     viewers,
 )
@@ -211,6 +212,11 @@ def ensure_viewer(conn: Connection, viewer_id: str, market: str) -> None:
             pass
 
 
+def viewer_exists(conn: Connection, viewer_id: str) -> bool:
+    """Whether an anonymous viewer of this id is stored (visited a feed page or sent an event)."""
+    return conn.execute(select(viewers.c.id).where(viewers.c.id == viewer_id)).first() is not None
+
+
 def record_event(conn: Connection, event: Event) -> bool:
     """Store an event once; False when its id was stored before (a retry)."""
     if conn.execute(select(events.c.event_id).where(events.c.event_id == event.event_id)).first() is not None:
@@ -272,6 +278,40 @@ def log_served(conn: Connection, rows: Sequence[ServedRow]) -> None:
     """Append served slots to the log (one multi-row insert)."""
     if rows:
         conn.execute(served.insert(), [dict(r.__dict__) for r in rows])
+
+
+ROLL_UP_BATCH = 20_000
+
+
+def roll_up_served(conn: Connection, before: datetime, batch: int = ROLL_UP_BATCH) -> int:
+    """Count up to `batch` slots served before `before` into the daily roll-up and delete them.
+
+    Returns how many rows went; call again (in a new transaction, to keep each write short)
+    until it returns 0. Counts per (UTC day, market, reason): served, engaged, skipped.
+    """
+    rows = conn.execute(
+        select(served.c.id, served.c.served_at, served.c.market, served.c.reason, served.c.outcome)
+        .where(served.c.served_at < before).order_by(served.c.id).limit(batch)
+    ).all()
+    if not rows:
+        return 0
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for r in rows:
+        key = (as_utc(r.served_at).date().isoformat(), str(r.market), str(r.reason))
+        counts = totals.setdefault(key, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += r.outcome == "engaged"
+        counts[2] += r.outcome == "skipped"
+    for (day, market, reason), (n, engaged, skipped) in totals.items():
+        row = (served_daily.c.day == day) & (served_daily.c.market == market) & (served_daily.c.reason == reason)
+        done = conn.execute(update(served_daily).where(row).values(
+            served=served_daily.c.served + n, engaged=served_daily.c.engaged + engaged,
+            skipped=served_daily.c.skipped + skipped))
+        if done.rowcount == 0:
+            conn.execute(served_daily.insert().values(day=day, market=market, reason=reason, served=n,
+                                                      engaged=engaged, skipped=skipped))
+    conn.execute(served.delete().where(served.c.id.in_([r.id for r in rows])))
+    return len(rows)
 
 
 def settle_served(conn: Connection, event: Event) -> str | None:

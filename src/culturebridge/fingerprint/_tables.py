@@ -54,7 +54,23 @@ fingerprint_conflicts = Table(
     Column("decided_by", String(40), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Why the conflict is open or was settled, e.g. a derivation declared across owners.
+    Column("note", Text, nullable=True),
     UniqueConstraint("asset_id", "matched_asset_id"),
     Index("ix_fingerprint_conflicts_matched_work_id", "matched_work_id"),
     Index("ix_fingerprint_conflicts_work_id", "work_id"),
+)
+
+# What a batch scan (`culturebridge scan --ray`) found, one row per scanned file: tasks on any
+# node write their files' rows here; a task retried after its node was lost rewrites the same
+# rows (keyed by scan and file), so every file is reported exactly once.
+scan_results = Table(
+    "fingerprint_scan_results",
+    metadata,
+    Column("scan_id", String(40), primary_key=True),
+    Column("file", String(1024), primary_key=True),
+    Column("matches", JSON, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("node", String(255), nullable=False),
+    Column("scanned_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,9 +1,11 @@
 """Copies found between works: conflicts, and the matched work's rights holder's decision.
 
 The monitor records a conflict for every match with ANOTHER work's asset. A match with a
-work in the asset's declared lineage is recorded as already licensed; the rights holder of
-the matched work (its owner) or an admin decides the others: licensed, infringing or a
-false match.
+work in the asset's declared lineage is recorded as already licensed only when both works
+have the same owner; a derivation declared across owners licenses nothing by itself (else a
+copy could be laundered by naming its source): the conflict opens with a note saying so. The
+rights holder of the matched work (its owner) or an admin decides the open ones: licensed
+(accepting the derivation), infringing or a false match.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class ConflictRecord:
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (timestamps ISO 8601)."""
@@ -62,6 +65,7 @@ class ConflictRecord:
             "decided_by": self.decided_by,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "created_at": self.created_at.isoformat(),
+            "note": self.note,
         }
 
 
@@ -78,7 +82,8 @@ def _span(m: Match) -> dict[str, Any] | None:
     }
 
 
-def record_conflict(conn: Connection, asset: Asset, m: Match, *, licensed: bool) -> None:
+def record_conflict(conn: Connection, asset: Asset, m: Match, *, licensed: bool, note: str | None = None) -> None:
+    """Store a match as a conflict: `licensed` (settled by lineage) or open, with an optional note."""
     key = (fingerprint_conflicts.c.asset_id == asset.id) & (fingerprint_conflicts.c.matched_asset_id == m.asset_id)
     existing = conn.execute(select(fingerprint_conflicts.c.id).where(key)).first()
     if existing is not None:  # re-fingerprinted: refresh the evidence, keep the decision
@@ -98,6 +103,7 @@ def record_conflict(conn: Connection, asset: Asset, m: Match, *, licensed: bool)
             decided_by=LINEAGE if licensed else None,
             decided_at=now() if licensed else None,
             created_at=now(),
+            note=note,
         )
     )
 
@@ -146,6 +152,7 @@ def _conflict(row: Any) -> ConflictRecord:
         row.decided_by,
         as_utc(row.decided_at) if row.decided_at else None,
         as_utc(row.created_at),
+        row.note,
     )
 
 

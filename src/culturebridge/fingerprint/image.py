@@ -31,6 +31,9 @@ MIN_INLIERS = 20  # RANSAC inliers for a local-feature match (bench: <= 1% false
 MIN_INLIER_EXTENT = 0.045
 DEFAULT_MAX_PIXELS = 64_000_000
 _FEATURE_SIDE = 512  # images are normalised to this longest side before ORB
+# Images are fingerprinted from at most this longest side (PDQ works at 128 px, ORB at 512):
+# a 7999x7999 PNG no longer takes gigabytes in full-size float copies.
+DECODE_SIDE = 2048
 _PDQ_SIDE = 128
 _ORB_FEATURES = 400
 _DESCRIPTOR_MATCH = 64  # max Hamming distance between two ORB descriptors (of 256 bits)
@@ -147,11 +150,11 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            pixels = img.size[0] * img.size[1]
+            opened = Image.open(io.BytesIO(data))
+            pixels = opened.size[0] * opened.size[1]
             if pixels > max_pixels:
                 raise MediaTooLarge(pixels, max_pixels)
-            img.load()
+            img = _reduced(opened)
             rgb = (ImageOps.exif_transpose(img) or img).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaTooLarge(None, max_pixels) from exc
@@ -162,6 +165,22 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
     if rgb.size[0] < 8 or rgb.size[1] < 8:
         raise UndecodableMedia("image", f"image is too small ({rgb.size[0]}x{rgb.size[1]})")
     return np.asarray(rgb, dtype=np.uint8)
+
+
+def _reduced(img: Image.Image) -> Image.Image:
+    """Decode at most about DECODE_SIDE px on the longest side: JPEG decodes reduced by its DCT
+    scaling (draft mode), others are box-reduced right after decoding, so no full-size
+    copies (RGB conversion, mirrors, border trimming) are ever made of a huge image."""
+    side = max(img.size)
+    if side > DECODE_SIDE and img.format == "JPEG":
+        img.draft("RGB", (DECODE_SIDE, DECODE_SIDE))
+    img.load()
+    factor = -(-max(img.size) // DECODE_SIDE)
+    if factor <= 1:
+        return img
+    if img.mode not in ("L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "F"):
+        img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
+    return img.reduce(factor)
 
 
 def pdq_hash(rgb: Rgb) -> PdqHash:

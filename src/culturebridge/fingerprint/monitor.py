@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, select
 
-from culturebridge.catalog import Asset, ancestors_of, get_asset, lineage
-from culturebridge.errors import Error, InvalidInput, NotFound
+from culturebridge.catalog import Asset, ancestors_of, get_asset, get_work, lineage
+from culturebridge.errors import Error, InvalidInput, MediaStoreUnavailable, NotFound
 from culturebridge.fingerprint._tables import fingerprints
 from culturebridge.fingerprint.conflicts import record_conflict, refresh_work_status
 from culturebridge.fingerprint.shared_library import library_lock, platform_library, remember
@@ -73,6 +73,8 @@ def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Stat
             )
     except NotFound as exc:  # the store lost the blob: recorded, like an undecodable file
         return None, "failed", f"cannot read {asset.original_name}: {exc.message}"[:2000]
+    except MediaStoreUnavailable:
+        raise  # the store's fault, not the file's: the job fails and can be run again
     except Error as exc:
         return None, "failed", exc.diagnostic()[:2000]
     reason = unmatchable_reason(fp)
@@ -99,8 +101,14 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
         except Error:
             return f"{asset.original_name}: deleted while fingerprinting"
         stamp = _store(conn, asset, fp, status, reason)
+        owner = get_work(conn, asset.work_id).owner_id
         for m in matches:
-            record_conflict(conn, asset, m, licensed=m.work_id in related)
+            if m.work_id not in related:
+                record_conflict(conn, asset, m, licensed=False)
+            elif get_work(conn, m.work_id).owner_id == owner:
+                record_conflict(conn, asset, m, licensed=True)  # one owner's own lineage
+            else:  # a declared derivation does not license a copy of someone else's work
+                record_conflict(conn, asset, m, licensed=False, note=DECLARED_ACROSS_OWNERS)
         refresh_work_status(conn, asset.work_id)
     if fp is not None and status == "ok":
         remember(platform, asset, fp, stamp)
@@ -108,6 +116,10 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
     if matches:
         message += "; matches " + ", ".join(f"{m.work_id}/{m.asset_id} ({m.score:.2f})" for m in matches)
     return message
+
+
+DECLARED_ACROSS_OWNERS = ("declared derivation: the uploader's work names this work in its lineage, "
+                          "but another account owns it; its rights holder decides")
 
 
 def _related_works(conn: Connection, work_id: str) -> set[str]:

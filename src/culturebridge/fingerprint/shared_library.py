@@ -1,7 +1,9 @@
 """The platform's fingerprint library: every stored `ok` fingerprint, ready to match against.
 
 Built from the `fingerprints` rows, kept in this process and saved under
-`<data_dir>/indexes/fingerprint/<signature>/`; the signature (an XOR of one digest per
+`<data_dir>/indexes/fingerprint/<signature>/` (or, when media live in an object store, as
+`indexes/fingerprint/<signature>.tar` in the shared files, so a new process on any machine
+loads it and only adds the rows written since); the signature (an XOR of one digest per
 stored row) tells when the saved copy is stale. New rows are added to a loaded copy; a
 removed or replaced row makes a full rebuild from the database.
 """
@@ -11,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tarfile
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +29,14 @@ from culturebridge.errors import Error
 from culturebridge.fingerprint._tables import fingerprints
 from culturebridge.ids import as_utc
 from culturebridge.platform import Platform
+from culturebridge.storage.shared import LocalSharedFiles
 
 if TYPE_CHECKING:
     from culturebridge.fingerprint.matcher import Fingerprint, Library
 
 _LIB_FORMAT = "culturebridge.fingerprint-db-library/1"
+SHARED_INDEX = "indexes/fingerprint"  # in the shared files when media live in an object store
+SHARED_SAVE_SECONDS = 30.0
 
 
 @dataclass
@@ -141,7 +148,7 @@ def platform_library(platform: Platform) -> Library:
         if current is not None and current.signature == signature:
             return current.library
         if current is None:
-            current = _load_saved(root)
+            current = _load_saved(root) if _local(platform) else _load_shared(platform)
         changed = current is not None and any(wanted.get(a) != s for a, s in current.stamps.items())
         if current is None or changed:  # removed or replaced rows: a library cannot forget
             with platform.db.read() as conn:
@@ -159,9 +166,60 @@ def platform_library(platform: Platform) -> Library:
                 current.stamps[asset_id] = wanted[asset_id]
             current.library.rebuild()
         current.signature = _signature(current.stamps)
-        _save(root, current)
+        if _local(platform):
+            _save(root, current)
+        else:
+            _save_shared(platform, current)
         _loaded[key] = current
         return current.library
+
+
+def _local(platform: Platform) -> bool:
+    return isinstance(platform.files, LocalSharedFiles)
+
+
+def _load_shared(platform: Platform) -> _Loaded | None:
+    """The newest library saved in the object store (a tar of the saved folder), if readable."""
+    entries = sorted(platform.files.list(SHARED_INDEX), key=lambda e: e.modified, reverse=True)
+    for entry in entries:
+        with tempfile.TemporaryDirectory(prefix="cb-fp-") as tmp:
+            archive = Path(tmp) / "library.tar"
+            try:
+                if not platform.files.get(entry.name, archive):
+                    continue
+                with tarfile.open(archive) as tar:
+                    tar.extractall(Path(tmp) / "lib", filter="data")
+            except (OSError, tarfile.TarError):
+                continue
+            loaded = _load_saved(Path(tmp) / "lib")
+            if loaded is not None:
+                return loaded
+    return None
+
+
+_last_shared_save = 0.0
+
+
+def _save_shared(platform: Platform, loaded: _Loaded) -> None:
+    """Upload the library as `indexes/fingerprint/<signature>.tar` (at most every
+    SHARED_SAVE_SECONDS per process: between saves, other processes catch up from the database)."""
+    global _last_shared_save
+    name = f"{SHARED_INDEX}/{loaded.signature}.tar"
+    if time.monotonic() - _last_shared_save < SHARED_SAVE_SECONDS:
+        return
+    entries = platform.files.list(SHARED_INDEX)
+    if any(e.name == name for e in entries):
+        return
+    with tempfile.TemporaryDirectory(prefix="cb-fp-") as tmp:
+        folder = Path(tmp) / "lib"
+        _save(folder, loaded)
+        archive = Path(tmp) / "library.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(folder, arcname=".")
+        platform.files.put(name, archive)
+    _last_shared_save = time.monotonic()
+    for entry in entries:  # older copies are stale now (a reader mid-download keeps its bytes)
+        platform.files.delete(entry.name)
 
 
 def remember(platform: Platform, asset: Asset, fp: Fingerprint, stamp: datetime) -> None:

@@ -5,12 +5,21 @@ stands; it imports no stage. What runs for each job kind and for each new asset 
 once, in `culturebridge.pipeline`.
 """
 
-from culturebridge.jobs.ingest import ASSET_ADDED, announce_asset, ingest
+from culturebridge.jobs.ingest import (
+    ASSET_ADDED,
+    COMMIT_BATCH,
+    announce_asset,
+    ingest,
+    ingest_file,
+    ingest_prepared,
+    record_prepared,
+)
 from culturebridge.jobs.queue import (
     JOB_STATES,
     Job,
     claim_next,
     count_jobs,
+    concerns,
     enqueue,
     enqueue_unless_waiting,
     finish,
@@ -32,6 +41,7 @@ __all__ = [
     "ASSET_ADDED",
     "JOB_STATES",
     "STATES",
+    "COMMIT_BATCH",
     "Handler",
     "Job",
     "Progress",
@@ -40,13 +50,17 @@ __all__ = [
     "announce_asset",
     "claim_next",
     "count_jobs",
+    "concerns",
     "enqueue",
     "enqueue_unless_waiting",
     "finish",
     "get_job",
     "in_state",
     "ingest",
+    "ingest_file",
+    "ingest_prepared",
     "list_jobs",
+    "record_prepared",
     "report_progress",
     "run_one",
     "set_status",

@@ -44,6 +44,10 @@ jobs = Table(
     _ts("created_at"),
     _ts("started_at", nullable=True),
     _ts("finished_at", nullable=True),
+    # A running job's claim lasts until `lease_until`; its worker renews it while alive, so a
+    # job whose worker died is claimed again by another after the lease (migration 0014_scale).
+    _ts("lease_until", nullable=True),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_jobs_state_created_at", "state", "created_at"),
     Index("ix_jobs_created_at", "created_at"),
 )

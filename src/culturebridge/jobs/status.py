@@ -37,12 +37,19 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
         raise InvalidInput(f"stage {stage!r} is not a stage name (lowercase letters, digits, '-'; at most 32)")
     if state not in STATES:
         raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}")
-    key = (stage_status.c.work_id == work_id) & (stage_status.c.stage == stage)
     values = {"state": state, "detail": detail, "updated_at": now()}
-    if conn.execute(select(stage_status.c.stage).where(key)).first():
-        conn.execute(stage_status.update().where(key).values(**values))
+    # One statement (INSERT ... ON CONFLICT DO UPDATE): two workers finishing jobs of the same
+    # work at once must not both try to insert the row.
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(stage_status).values(work_id=work_id, stage=stage, **values)
+        conn.execute(pg.on_conflict_do_update(index_elements=["work_id", "stage"], set_=values))
     else:
-        conn.execute(stage_status.insert().values(work_id=work_id, stage=stage, **values))
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(stage_status).values(work_id=work_id, stage=stage, **values)
+        conn.execute(lite.on_conflict_do_update(index_elements=["work_id", "stage"], set_=values))
 
 
 def in_state(work_id_column: Any, stage: str, state: str) -> Any:

@@ -20,9 +20,13 @@ def init_platform(settings: Settings, admin_username: str, admin_password: str) 
     keys = settings.keys_dir
     keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(keys, 0o700)
-    db = Database.open(settings.resolved_database_url)
+    db = Database.open(settings.resolved_database_url, settings.db_busy_seconds)
     db.migrate()
-    platform = Platform(settings, db, open_media_store(settings))
+    media = open_media_store(settings)
+    ensure_bucket = getattr(media, "ensure_bucket", None)  # an S3 store creates its bucket if missing
+    if ensure_bucket is not None:
+        ensure_bucket()
+    platform = Platform(settings, db, media)
     with db.write() as conn:
         if any(u.role == "admin" for u in list_users(conn)):
             raise Conflict(f"{data_dir} is already initialised with an admin", hint="use `culturebridge serve`")

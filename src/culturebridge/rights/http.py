@@ -53,7 +53,7 @@ def log_router(get_log: Callable[..., TransparencyLog], prefix: str = "/log") ->
 
     @router.get("/consistency")
     def consistency(
-        old: int = Query(alias="from", ge=0), new: int = Query(alias="to", ge=0), log: TransparencyLog = log_dependency
+        old: int = Query(alias="from", ge=0, le=2**53), new: int = Query(alias="to", ge=0, le=2**53), log: TransparencyLog = log_dependency
     ) -> dict[str, object]:
         if new > _latest(log).size:
             raise InvalidInput(f"size {new} is beyond the newest checkpoint", hint="fetch the checkpoint first")
@@ -62,7 +62,7 @@ def log_router(get_log: Callable[..., TransparencyLog], prefix: str = "/log") ->
 
     @router.get("/inclusion")
     def inclusion(
-        index: int = Query(ge=0), size: int = Query(ge=1), log: TransparencyLog = log_dependency
+        index: int = Query(ge=0, le=2**53), size: int = Query(ge=1, le=2**53), log: TransparencyLog = log_dependency
     ) -> dict[str, object]:
         if size > _latest(log).size:
             raise InvalidInput(f"size {size} is beyond the newest checkpoint", hint="fetch the checkpoint first")

@@ -4,11 +4,16 @@ SQLite (the embedded default) runs in WAL mode with foreign keys on; every write
 transaction starts with `BEGIN IMMEDIATE` and, inside one process, holds a lock so writers
 queue instead of failing with "database is locked". Several processes still work: SQLite's
 own lock plus `busy_timeout` make them take turns. PostgreSQL needs neither: it has row locks.
+
+A writer waits at most `busy_seconds` for the lock (in-process and SQLite's); then it gets
+`DatabaseBusy` (the web answers 503 with Retry-After), never a bare "database is locked".
+Keep write transactions short: decode, hash and check files before opening one.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -20,26 +25,29 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from culturebridge.errors import ConfigurationError
+from culturebridge.errors import ConfigurationError, DatabaseBusy
+
+DEFAULT_BUSY_SECONDS = 30.0
 
 
 class Database:
     """A SQLAlchemy engine with the write discipline culturebridge relies on."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> None:
         self.engine = engine
+        self.busy_seconds = busy_seconds
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
     @classmethod
-    def open(cls, url: str) -> Database:
+    def open(cls, url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Database:
         """Open `sqlite:///path` or `postgresql+psycopg://...`; raise ConfigurationError if unusable."""
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
             raise ConfigurationError(f"database URL {url!r} is not valid: {exc}") from exc
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-            event.listen(engine, "connect", _sqlite_on_connect)
+            engine = create_engine(url, connect_args={"timeout": busy_seconds, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_connect_listener(busy_seconds))
             event.listen(engine, "begin", _sqlite_on_begin)
         elif parsed.get_backend_name() == "postgresql":
             if parsed.drivername == "postgresql":
@@ -50,7 +58,7 @@ class Database:
                 f"database backend {parsed.get_backend_name()!r} is not supported",
                 hint="use sqlite:///PATH or postgresql://USER@HOST/DB",
             )
-        return cls(engine)
+        return cls(engine, busy_seconds)
 
     @property
     def is_sqlite(self) -> bool:
@@ -63,10 +71,22 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.connect() as raw:
-            conn = raw.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+        start = time.monotonic()
+        if not self._write_lock.acquire(timeout=self.busy_seconds):
+            raise DatabaseBusy(time.monotonic() - start)
+        try:
+            with self.engine.connect() as raw:
+                conn = raw.execution_options(sqlite_begin="IMMEDIATE")
+                try:
+                    transaction = conn.begin()
+                except OperationalError as exc:  # SQLite's busy_timeout ran out: another process writes
+                    if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                        raise DatabaseBusy(time.monotonic() - start) from exc
+                    raise
+                with transaction:
+                    yield conn
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -102,15 +122,18 @@ def alembic_config(conn: Connection | None = None) -> Config:
     return cfg
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    # Take transaction control from the driver so `BEGIN IMMEDIATE` is ours to issue.
-    dbapi_conn.isolation_level = None
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_connect_listener(busy_seconds: float) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver so `BEGIN IMMEDIATE` is ours to issue.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

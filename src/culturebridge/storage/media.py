@@ -76,6 +76,31 @@ class MediaStore(Protocol):
         """Delete blobs not in `referenced` and older than `grace_seconds`; return their keys."""
 
 
+def spool(source: BinaryIO, max_size: int, folder: Path) -> StagedBlob:
+    """Stream `source` to a temporary file in `folder` while hashing; refuse more than `max_size` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > max_size:
+                    raise FileTooLarge(
+                        f"file is larger than the limit of {max_size:,} bytes",
+                        hint="raise max_upload_bytes in the settings or upload a smaller file",
+                    )
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return StagedBlob(digest.hexdigest(), size, head, Path(name))
+
+
 class LocalMediaStore:
     """A `MediaStore` in a local folder."""
 
@@ -91,27 +116,7 @@ class LocalMediaStore:
     def stage(self, source: BinaryIO, max_size: int) -> StagedBlob:
         """Stream `source` to a temporary file while hashing; refuse more than `max_size` bytes."""
         self._ensure(self._tmp)
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(CHUNK):
-                    size += len(chunk)
-                    if size > max_size:
-                        raise FileTooLarge(
-                            f"file is larger than the limit of {max_size:,} bytes",
-                            hint="raise max_upload_bytes in the settings or upload a smaller file",
-                        )
-                    if len(head) < 4096:
-                        head += chunk[: 4096 - len(head)]
-                    digest.update(chunk)
-                    out.write(chunk)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-        return StagedBlob(digest.hexdigest(), size, head, Path(name))
+        return spool(source, max_size, self._tmp)
 
     def commit(self, staged: StagedBlob) -> bool:
         """Move a staged blob under its key; False when the content was already stored."""

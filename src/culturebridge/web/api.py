@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import CanonCard, NewWork, Work
-from culturebridge.jobs import get_job, ingest, list_jobs
+from culturebridge.errors import JobNotFound
+from culturebridge.jobs import concerns, get_job, ingest_file, list_jobs
 from culturebridge.pipeline import statuses
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.lineage_svg import is_private, viewable
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
+MAX_OFFSET = 10_000_000  # deeper pages are refused with 422 (an offset past 2**63 made the database fail)
 
 
 class WorkIn(BaseModel):
@@ -62,7 +65,11 @@ def me(user: User = Depends(require_user)) -> dict[str, Any]:
 
 @router.get("/works", summary="List works visible to the caller")
 def list_works(
-    request: Request, q: str = "", limit: int = 100, offset: int = 0, user: User = Depends(require_user)
+    request: Request,
+    q: str = Query("", max_length=200),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    user: User = Depends(require_user),
 ) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         return [work_out(w) for w in catalog.list_works(conn, user, query=q, limit=limit, offset=offset)]
@@ -102,9 +109,7 @@ def upload_asset(
     request: Request, work_id: str, file: UploadFile = File(...), user: User = Depends(require_user)
 ) -> dict[str, Any]:
     _writing(request)
-    platform = platform_of(request)
-    with platform.db.write() as conn:
-        asset = ingest(conn, platform, user, work_id, file.file, file.filename or "upload")
+    asset = ingest_file(platform_of(request), user, work_id, file.file, file.filename or "upload")
     return asdict(asset)
 
 
@@ -113,13 +118,13 @@ def get_lineage(request: Request, work_id: str, user: User = Depends(require_use
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
         catalog.require_viewer(user, work)
-        graph = catalog.lineage(conn, work_id)
-    visible = {wid: w for wid, w in graph.works.items() if catalog.can_view(user, w)}
+        graph = viewable(catalog.lineage(conn, work_id), user)
     return {
         "work": work_id,
         "ancestors": graph.ancestors(),
         "descendants": graph.descendants(),
-        "nodes": {wid: {"title": w.titles, "kind": w.kind, "ai_generated": w.ai_generated} for wid, w in visible.items()},
+        "nodes": {wid: {"title": w.titles, "kind": w.kind, "ai_generated": w.ai_generated, "private": is_private(wid)}
+                  for wid, w in graph.works.items()},
         "edges": [asdict(e) for e in graph.edges],
     }
 
@@ -153,13 +158,22 @@ def put_ip(request: Request, name: str, card: dict[str, Any], user: User = Depen
 @router.get("/jobs", summary="Recent background jobs")
 def jobs(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
-        return [asdict(j) for j in list_jobs(conn)]
+        return [asdict(j) for j in list_jobs(conn, for_owner=job_scope(user))]
 
 
 @router.get("/jobs/{job_id}", summary="One job with its progress")
 def job(request: Request, job_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
-        return asdict(get_job(conn, job_id))
+        found = get_job(conn, job_id)
+        scope = job_scope(user)
+        if scope is not None and not concerns(conn, found, scope):
+            raise JobNotFound(job_id)  # the same answer as a missing job: ids are not confirmed
+        return asdict(found)
+
+
+def job_scope(user: User) -> str | None:
+    """Creators see only jobs about their own works (or that they queued); staff see all."""
+    return user.id if user.role == "creator" else None
 
 
 __all__ = ["router"]

@@ -8,22 +8,22 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
+from culturebridge.storage.ratelimit import SharedRateLimiter
 from culturebridge.web import api, home, pages, studio
 from culturebridge.web.auth import ANON_CSRF_COOKIE
+from culturebridge.web.bodylimit import BodyLimits, limit_body
+from culturebridge.web.clients import is_https
 from culturebridge.web.errors import handle_error
 from culturebridge.web.stages import stage_routers
-
-# Room for multipart framing around the largest accepted file.
-MULTIPART_SLACK = 1 << 20
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -37,11 +37,12 @@ def create_app(platform: Platform) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.platform = platform
+    app.state.rate_limiter = SharedRateLimiter(platform.db)
     templates = Jinja2Templates(directory=str(resources.files("culturebridge.web") / "templates"))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")
     app.add_exception_handler(Error, handle_error)
-    app.add_middleware(_Guard, max_body=platform.settings.max_upload_bytes + MULTIPART_SLACK)
+    app.add_middleware(_Guard, limits=BodyLimits.from_settings(platform.settings))
     app.include_router(home.router)  # before api: /api/v1/jobs/running is not a job id
     app.include_router(studio.router)
     app.include_router(pages.router)
@@ -70,27 +71,19 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 
 
 class _Guard:
-    """Refuse oversized bodies before they are read; set security headers and the anon CSRF cookie.
+    """Limit each route's body as it streams (see `bodylimit`); set security headers and the anon CSRF cookie.
 
     A plain ASGI middleware (Starlette's `BaseHTTPMiddleware` costs 1-2 ms a request): it
     edits the response's start message on its way out, after the endpoint ran.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
         self.app = app
-        self.max_body = max_body
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            refused = JSONResponse(
-                {"error": "FileTooLarge", "message": f"request body is larger than {self.max_body:,} bytes"},
-                status_code=413,
-            )
-            await refused(scope, receive, send)
             return
         state = scope.setdefault("state", {})  # what `request.state` reads and writes
 
@@ -105,7 +98,8 @@ class _Guard:
                     headers.append("set-cookie", cookie)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        limit = self.limits.for_request(scope["method"], scope["path"])
+        await limit_body(self.app, limit, scope, receive, send_with_headers)
 
 
 def _anon_csrf_cookie(scope: Scope, state: dict[str, Any]) -> str | None:
@@ -117,5 +111,5 @@ def _anon_csrf_cookie(scope: Scope, state: dict[str, Any]) -> str | None:
     if not token or getattr(caller, "user", None) is not None:
         return None
     carrier = Response()
-    carrier.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    carrier.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=is_https(Request(scope)))
     return carrier.headers["set-cookie"]

@@ -14,6 +14,8 @@ from culturebridge.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    RateLimited,
+    Unavailable,
     VerificationFailed,
 )
 from culturebridge.web.render import render
@@ -22,6 +24,8 @@ from culturebridge.web.render import render
 def status_for(exc: Error) -> int:
     for family, status in (
         (FileTooLarge, 413),
+        (RateLimited, 429),
+        (Unavailable, 503),
         (AuthenticationRequired, 401),
         (PermissionDenied, 403),
         (NotFound, 404),
@@ -41,6 +45,13 @@ def wants_html(request: Request) -> bool:
 
 async def handle_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Error)
+    response = _response_for(request, exc)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _response_for(request: Request, exc: Error) -> Response:
     status = status_for(exc)
     if wants_html(request):
         if status == 401:

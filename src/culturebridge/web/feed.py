@@ -19,11 +19,13 @@ from sqlalchemy import Connection
 from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import Work
-from culturebridge.errors import InvalidFeedRequest, NotFound
+from culturebridge.errors import InvalidFeedRequest, NotFound, PermissionDenied
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.clients import is_https, limit_client, rate_limit
 from culturebridge.web.media import media_response
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
+from culturebridge.web.viewers import VIEWER_COOKIE, proven_viewer, viewer_token
 
 if TYPE_CHECKING:
     from culturebridge.feed.live import LiveFeed, ServedSlot
@@ -31,9 +33,8 @@ if TYPE_CHECKING:
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["feed"])
 
-VIEWER_COOKIE = "cb_viewer"
 PAGE_SIZE = 10
-MAX_EVENT_BODY = 64 * 1024
+MAX_EVENT_BODY = 64 * 1024  # also the streaming limit of this route (web.bodylimit)
 _create_lock = threading.Lock()
 
 
@@ -54,13 +55,15 @@ def live_feed(request: Request) -> LiveFeed:
 
 
 def _viewer(request: Request) -> tuple[str, bool]:
-    """The viewer id from the cookie, or a new one (and whether it is new)."""
-    from culturebridge.feed.store import VIEWER
-
-    value = request.cookies.get(VIEWER_COOKIE, "")
-    if value and VIEWER.match(value):
-        return value, False
+    """The viewer this request proves (token or cookie), or a new one (and whether it is new)."""
+    proven = proven_viewer(request, platform_of(request))
+    if proven is not None:
+        return proven, False
     return "v-" + secrets.token_hex(8), True
+
+
+def _limit_viewer(request: Request, viewer: str) -> None:
+    rate_limit(request, f"viewer:{viewer}", platform_of(request).settings.viewer_rate_per_minute)
 
 
 def _slot_json(slot: ServedSlot) -> dict[str, Any]:
@@ -96,7 +99,9 @@ def media(request: Request, asset_id: str) -> Response:
 def feed_page(request: Request, market: str) -> Response:
     """The mobile-first audience feed of a market (US/en, or US-en in the address)."""
     market = _market_of(market)
+    limit_client(request)
     viewer, new = _viewer(request)
+    _limit_viewer(request, viewer)
     slots = live_feed(request).feed(viewer, market, PAGE_SIZE)
     response = render(request, "feed/page.html", market=market, viewer=viewer,
                       slots=[_slot_json(s) for s in slots], lang=market.split("/", 1)[1])
@@ -105,39 +110,59 @@ def feed_page(request: Request, market: str) -> Response:
 
         with platform_of(request).db.write() as conn:
             ensure_viewer(conn, viewer, market)
-        response.set_cookie(VIEWER_COOKIE, viewer, max_age=365 * 86400, httponly=True, samesite="lax")
+        response.set_cookie(VIEWER_COOKIE, viewer, max_age=365 * 86400, httponly=True, samesite="lax",
+                            secure=is_https(request))
     return response
 
 
 @api_router.get("/feed")
 def feed_json(request: Request, market: str, user: str | None = None, n: str = "10") -> dict[str, Any]:
-    """Feed slots with the reason each was served; `user` defaults to the viewer cookie."""
-    from culturebridge.feed.store import VIEWER
+    """Feed slots with the reason each was served, and the viewer token to send back.
 
-    if not n.strip().lstrip("-").isdigit():
-        raise InvalidFeedRequest(f"n={n!r} is not a whole number", hint="ask for 1 to 100 items")
-    viewer = user if user is not None else _viewer(request)[0]
+    The viewer is the one proven by `X-Viewer-Token` or the cookie; `user` may name another
+    id only while no viewer of that id is stored (a stored viewer's feed is theirs alone).
+    """
+    from culturebridge.feed.store import VIEWER, viewer_exists
+
+    limit_client(request)
+    if not n.strip().lstrip("-").isdigit() or len(n.strip()) > 6:
+        raise InvalidFeedRequest(f"n={n[:20]!r} is not a whole number from 1 to 100", hint="ask for 1 to 100 items")
+    platform = platform_of(request)
+    proven = proven_viewer(request, platform)
+    viewer = user if user is not None else (proven or _viewer(request)[0])
     if not VIEWER.match(viewer):
         raise InvalidFeedRequest("user must be 1-40 characters of letters, digits, _.:-")
+    if viewer != proven:
+        with platform.db.read() as conn:
+            if viewer_exists(conn, viewer):
+                raise PermissionDenied(f"viewer {viewer} belongs to another client",
+                                       hint="send that viewer's token in X-Viewer-Token, or leave `user` out")
+    _limit_viewer(request, viewer)
     market = _market_of(market)
     slots = live_feed(request).feed(viewer, market, int(n))
-    return {"market": market, "user": viewer, "slots": [_slot_json(s) for s in slots]}
+    return {"market": market, "user": viewer, "viewer_token": viewer_token(platform, viewer),
+            "slots": [_slot_json(s) for s in slots]}
 
 
 @api_router.post("/events")
 async def post_event(request: Request) -> Response:
-    """Store one audience event (idempotent on event_id); 429 when a client floods."""
+    """Store one audience event (idempotent on event_id) for the viewer the request proves; 429 on floods."""
     import json
 
     from culturebridge.feed.store import parse_event
 
     live = live_feed(request)
-    client = request.client.host if request.client else "unknown"
+    client = limit_client(request)
     if not live.limiter.allow(client):
         return JSONResponse({"error": "RateLimited", "message": "too many events from this client",
                              "hint": "slow down and retry in a few seconds"}, status_code=429,
                             headers={"Retry-After": "5"})
     check_csrf(request, None)
+    viewer = proven_viewer(request, platform_of(request))
+    if viewer is None:
+        raise PermissionDenied("an event needs the viewer's cookie or viewer token",
+                               hint="send the X-Viewer-Token from the feed answer")
+    _limit_viewer(request, viewer)
     body = await request.body()
     if len(body) > MAX_EVENT_BODY:
         raise InvalidFeedRequest("event body is too large", hint="send one small JSON object per event")
@@ -145,10 +170,12 @@ async def post_event(request: Request) -> Response:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidFeedRequest("the event is not valid JSON", hint="send a JSON object") from exc
-    if isinstance(raw, dict) and "viewer" not in raw:
-        raw["viewer"] = _viewer(request)[0]
-    if isinstance(raw, dict) and request.cookies.get(VIEWER_COOKIE):
-        raw["viewer"] = request.cookies[VIEWER_COOKIE]  # a browser speaks only for its own viewer id
+    if isinstance(raw, dict):
+        claimed = raw.get("viewer", viewer)
+        if claimed != viewer:
+            raise PermissionDenied("an event may speak only for the viewer the request proves",
+                                   hint="leave `viewer` out; it is taken from the cookie or token")
+        raw["viewer"] = viewer
     event = parse_event(raw)
     stored = live.record(event)
     return JSONResponse({"event_id": event.event_id, "stored": stored, "duplicate": not stored},

@@ -21,6 +21,7 @@ from culturebridge.catalog import get_work
 from culturebridge.errors import WorkNotFound
 from culturebridge.ids import now
 from culturebridge.jobs import Job, count_jobs, list_jobs
+from culturebridge.web.api import job_scope
 from culturebridge.web.auth import current_user, platform_of, require_user
 from culturebridge.web.render import locale_of, render
 
@@ -87,7 +88,7 @@ def home(request: Request) -> Response:
         return render(request, "home.html")
     with platform_of(request).db.read() as conn:
         needs = needs_of(conn, user, locale_of(request))
-        running = [job_view(j) for j in list_jobs(conn, RUNNING_SHOWN, state="running")]
+        running = [job_view(j) for j in list_jobs(conn, RUNNING_SHOWN, for_owner=job_scope(user), state="running")]
         queued = count_jobs(conn, "queued", CAP)
     return render(request, "dashboard.html", needs=needs, running=running, queued=queued, cap=CAP, at=now())
 
@@ -95,6 +96,6 @@ def home(request: Request) -> Response:
 @router.get("/api/v1/jobs/running", summary="Running jobs with their progress, and how many wait", tags=["catalog"])
 def running_jobs(request: Request, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
-        running = [job_view(j) for j in list_jobs(conn, RUNNING_SHOWN, state="running")]
+        running = [job_view(j) for j in list_jobs(conn, RUNNING_SHOWN, for_owner=job_scope(user), state="running")]
         queued = count_jobs(conn, "queued", CAP)
     return {"running": running, "queued": queued, "queued_capped": queued >= CAP}

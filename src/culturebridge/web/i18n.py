@@ -68,6 +68,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lineage.title": {"en": "Lineage of", "zh": "衍生关系："},
     "lineage.ancestors": {"en": "Ancestors", "zh": "上游作品"},
     "lineage.descendants": {"en": "Descendants", "zh": "下游作品"},
+    "lineage.private": {"en": "a private work", "zh": "非公开作品"},
     "ips.title": {"en": "IPs and canon cards", "zh": "IP 与正典卡"},
     "ips.characters": {"en": "Characters", "zh": "人物"},
     "ips.facts": {"en": "Facts", "zh": "设定事实"},

@@ -1,10 +1,48 @@
-"""Draw a lineage graph as inline SVG (server-side, so it works without scripts or a CDN)."""
+"""Draw a lineage graph as inline SVG (server-side, so it works without scripts or a CDN).
+
+A viewer sees the shape of the whole graph but only the works they may view: every other
+node becomes "a private work" with a placeholder id (`private-1`, ...), so neither its
+title nor its id reaches the page, the SVG or the JSON.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
-from culturebridge.catalog import Lineage, layout
+from culturebridge.accounts import User
+from culturebridge.catalog import Lineage, can_view, layout
+from culturebridge.web.i18n import translator
+
+PRIVATE_PREFIX = "private-"
+
+
+def viewable(graph: Lineage, viewer: User) -> Lineage:
+    """The graph with every work `viewer` may not view replaced by an anonymous placeholder."""
+    renamed: dict[str, str] = {}
+    for work_id, work in graph.works.items():
+        if not can_view(viewer, work):
+            renamed[work_id] = f"{PRIVATE_PREFIX}{len(renamed) + 1}"
+    if not renamed:
+        return graph
+    works = {
+        renamed.get(wid, wid): (
+            replace(w, id=renamed[wid], titles={}, synopses={}, owner_id="", rights_holder="", ip_id=None, markets=())
+            if wid in renamed else w
+        )
+        for wid, w in graph.works.items()
+    }
+    edges = tuple(
+        replace(e, id=f"{PRIVATE_PREFIX}edge-{n}" if e.source_id in renamed or e.derived_id in renamed else e.id,
+                source_id=renamed.get(e.source_id, e.source_id), derived_id=renamed.get(e.derived_id, e.derived_id),
+                tool=None if e.source_id in renamed or e.derived_id in renamed else e.tool)
+        for n, e in enumerate(graph.edges, 1)
+    )
+    return Lineage(renamed.get(graph.focus, graph.focus), works, edges)
+
+
+def is_private(work_id: str) -> bool:
+    return work_id.startswith(PRIVATE_PREFIX)
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 200, 56, 70, 24, 12
 
@@ -41,11 +79,19 @@ def lineage_svg(graph: Lineage, lang: str) -> str:
             f'<text x="{(sx + ex) / 2:.0f}" y="{(sy + ey) / 2 - 4:.0f}" font-size="10" text-anchor="middle" '
             f'fill="#5a3a1b">{escape(label)}</text>'
         )
+    private_label = translator(lang)("lineage.private")
     for work_id, work in graph.works.items():
         if work_id not in placed:
             continue
         x, y = pos(work_id)
         focus = work_id == graph.focus
+        if is_private(work_id):
+            parts.append(
+                f'<g class="node private"><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="8" '
+                f'fill="#eeeeee" stroke="#999999" stroke-dasharray="4 3"/>'
+                f'<text x="{x + 10}" y="{y + 32}" font-size="13" fill="#555555">{escape(private_label)}</text></g>'
+            )
+            continue
         title = work.title(lang)
         short = title if len(title) <= 24 else title[:23] + "…"
         parts.append(

@@ -7,13 +7,23 @@ from urllib.parse import urlparse
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
 from culturebridge import catalog
-from culturebridge.accounts import User, authenticate, end_session, start_session
+from culturebridge.accounts import (
+    User,
+    authenticate,
+    end_session,
+    get_user_by_name,
+    start_session,
+    throttle,
+)
 from culturebridge.catalog import CanonCard, NewWork
-from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound
-from culturebridge.jobs import JOB_STATES, ingest, list_jobs
+from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound, RateLimited
+from culturebridge.ids import now
+from culturebridge.jobs import JOB_STATES, ingest_file, list_jobs
 from culturebridge.pipeline import statuses
+from culturebridge.web.api import job_scope
 from culturebridge.web.auth import (
     SESSION_COOKIE,
     check_csrf,
@@ -21,7 +31,8 @@ from culturebridge.web.auth import (
     require_role,
     require_user,
 )
-from culturebridge.web.lineage_svg import lineage_svg
+from culturebridge.web.clients import client_address, is_https
+from culturebridge.web.lineage_svg import lineage_svg, viewable
 from culturebridge.web.media import media_response
 from culturebridge.web.render import locale_of, render
 from culturebridge.web.stages import work_panels
@@ -54,17 +65,40 @@ def login(
 ) -> Response:
     check_csrf(request, csrf)
     platform = platform_of(request)
+    allowed = platform.settings.login_failures_allowed
+    keys = {throttle.account_key(username): allowed, throttle.client_key(client_address(request)): allowed * throttle.CLIENT_FACTOR}
+    with platform.db.read() as conn:
+        wait = throttle.wait_seconds(conn, keys, now())
+    if wait > 0:
+        raise RateLimited("too many failed logins; wait before trying again",
+                          hint=f"retry in {wait:.0f} s", retry_after=int(wait) + 1)
     try:
-        with platform.db.write() as conn:
+        with platform.db.read() as conn:  # argon2 takes ~50 ms: never under the write lock
             user = authenticate(conn, username, password)
+        with platform.db.write() as conn:
+            throttle.clear(conn, throttle.account_key(username))
             secret = start_session(conn, user, platform.settings.session_days)
     except AuthenticationRequired:
+        with platform.db.write() as conn:
+            known = [k for k in keys if k.startswith("client:")]
+            if _account_exists(conn, username):
+                known.append(throttle.account_key(username))
+            throttle.record_failure(conn, known, now())
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400
+        SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400,
+        secure=is_https(request),
     )
     return response
+
+
+def _account_exists(conn: Connection, username: str) -> bool:
+    try:
+        get_user_by_name(conn, username)
+    except NotFound:
+        return False
+    return True
 
 
 @router.post("/logout")
@@ -138,7 +172,7 @@ def work_page(request: Request, work_id: str, user: User = Depends(require_user)
         work = catalog.get_work(conn, work_id)
         catalog.require_viewer(user, work)
         assets = catalog.list_assets(conn, work_id)
-        graph = catalog.lineage(conn, work_id)
+        graph = viewable(catalog.lineage(conn, work_id), user)
         stages = statuses(conn, work_id)
         ip = catalog.get_ip_by_id(conn, work.ip_id) if work.ip_id else None
         panels = [p for provider in work_panels() if (p := provider(conn, work, user)) is not None]
@@ -167,9 +201,7 @@ def upload_asset(
     user: User = Depends(require_user),
 ) -> Response:
     check_csrf(request, csrf)
-    platform = platform_of(request)
-    with platform.db.write() as conn:
-        ingest(conn, platform, user, work_id, file.file, file.filename or "upload")
+    ingest_file(platform_of(request), user, work_id, file.file, file.filename or "upload")
     return RedirectResponse(f"/studio/works/{work_id}?uploaded=1", status_code=303)
 
 
@@ -178,7 +210,7 @@ def lineage_page(request: Request, work_id: str, user: User = Depends(require_us
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
         catalog.require_viewer(user, work)
-        graph = catalog.lineage(conn, work_id)
+        graph = viewable(catalog.lineage(conn, work_id), user)
     locale = locale_of(request)
     return render(request, "lineage.html", work=work, lineage=graph, lineage_svg=lineage_svg(graph, locale))
 
@@ -234,7 +266,7 @@ def jobs_page(request: Request, state: str = "", user: User = Depends(require_us
     if state and state not in JOB_STATES:
         raise InvalidInput(f"job state {state[:40]!r} is not one of {', '.join(JOB_STATES)}")
     with platform_of(request).db.read() as conn:
-        jobs = list_jobs(conn, 100, state=state or None)
+        jobs = list_jobs(conn, 100, for_owner=job_scope(user), state=state or None)
     return render(request, "jobs.html", jobs=jobs, state=state, states=JOB_STATES)
 
 

@@ -13,8 +13,8 @@ import json
 from datetime import UTC
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -44,7 +44,10 @@ from culturebridge.rights.registry import (
 )
 from culturebridge.rights.timestamp import verify_timestamp
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.clients import limit_client
 from culturebridge.web.panels import Panel
+
+MAX_INDEX = 2**53  # log indexes and sizes past this are refused as 422 before any query
 from culturebridge.web.render import render
 
 router = APIRouter()
@@ -142,7 +145,7 @@ def bundle_download(request: Request, work_id: str, user: User = Depends(require
 
 
 @router.get("/verify/entries/{leaf_index}/bundle.json", include_in_schema=False)
-def public_bundle(request: Request, leaf_index: int) -> Response:
+def public_bundle(request: Request, leaf_index: int = Path(ge=0, le=MAX_INDEX)) -> Response:
     # Every leaf is public in the log already; the bundle only adds proofs and the checkpoint.
     if leaf_index < 0:
         raise InvalidInput("a log index is 0 or more")
@@ -221,6 +224,7 @@ async def _uploads(request: Request) -> tuple[UploadFile | None, list[UploadFile
 
 @router.post("/verify")
 async def verify_form(request: Request) -> Response:
+    limit_client(request)
     bundle, media, csrf = await _uploads(request)
     check_csrf(request, csrf)
     result = await _check(request, bundle, media)
@@ -231,10 +235,16 @@ async def verify_form(request: Request) -> Response:
 @router.post(
     "/api/v1/verify", tags=["rights"],
     summary="Verify an evidence bundle (multipart field `bundle`, optional `media` files), or find the claims of `media` alone",
+    responses={422: {"description": "A check failed (the same report, `valid: false`), or nothing to verify"},
+               413: {"description": "The body is larger than the verify limit"},
+               429: {"description": "Too many requests from this client"}},
 )
-async def verify_api(request: Request) -> dict[str, Any]:
+async def verify_api(request: Request) -> Response:
+    limit_client(request)
     bundle, media, _csrf = await _uploads(request)  # read-only and anonymous: no CSRF needed
-    return await _check(request, bundle, media)
+    result = await _check(request, bundle, media)
+    failed = result["mode"] == "bundle" and not result["report"]["valid"]
+    return JSONResponse(result, status_code=422 if failed else 200)  # as the form: 422 when a check fails
 
 
 @router.get("/api/v1/works/{work_id}/rights", tags=["rights"], summary="The work's rights certificate")

@@ -1,0 +1,339 @@
+"""Scale-out figures: S3 vs folder ingest, worker scaling, two web processes, fingerprint rate.
+
+Every piece runs as a real separate process on loopback: PostgreSQL (CULTUREBRIDGE_TEST_POSTGRES_URL
+or a throwaway cluster), the S3-protocol server (moto), `culturebridge jobs work` processes, a
+two-node Ray cluster and `culturebridge serve --workers 2`.
+
+    python bench/scale.py [--quick] [--sections ingest,jobs,ray,web,fingerprint] [--rate 40]
+
+Sections:
+  ingest       N images through the app's ingest (sniff, decode, hash, store, record, queue
+               jobs) into a local folder and into S3; the ratio (target <= 1.5x).
+  jobs         fingerprint-asset jobs drained by 1 and by 2 `jobs work` processes (target >= 1.7x).
+  ray          `culturebridge scan --ray` of a folder on a 1-node and on a 2-node Ray cluster.
+  web          GET /api/v1/feed at a fixed open-loop rate plus uploads, served by 2 web
+               processes: p50/p99, errors, served slots logged vs returned.
+  fingerprint  full image fingerprints (PDQ + ORB keypoints) per core-second, in one thread,
+               and the cores a day of 100 million images needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from sqlalchemy import func, select
+
+from culturebridge.accounts import create_api_token, get_user_by_name
+from culturebridge.catalog import NewWork, create_work
+from culturebridge.jobs import ASSET_ADDED, ingest, run_one
+from culturebridge.jobs._tables import jobs
+from culturebridge.pipeline import init_platform, job_handlers
+from culturebridge.platform import Platform
+from culturebridge.settings import Settings
+from tests.fingerprint.conftest import encode, procedural
+from tests.s3server import TEST_CREDENTIALS, free_port, start_s3_server
+
+PASSWORD = "bench-password"
+
+
+def images(n: int, size: tuple[int, int] = (480, 360), seed: int = 0) -> list[bytes]:
+    return [encode(procedural(seed + i, size), "JPEG", quality=85) for i in range(n)]
+
+
+class Env:
+    """PostgreSQL and the S3 server for the whole run."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.pg_admin = os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL", "")
+        self._pg: Any = None
+        if not self.pg_admin:
+            from tests.pgserver import start_throwaway_postgres
+
+            self._pg = start_throwaway_postgres()
+            if self._pg is None:
+                raise SystemExit("no PostgreSQL: set CULTUREBRIDGE_TEST_POSTGRES_URL")
+            self.pg_admin = self._pg.url
+        os.environ.update(TEST_CREDENTIALS)
+        self.s3 = start_s3_server(tmp / "s3.log")
+        self._n = 0
+
+    def platform(self, *, s3: bool, postgres: bool = True, **extra: Any) -> tuple[Platform, dict[str, str]]:
+        from culturebridge.storage.s3media import s3_client
+        from tests.conftest import _fresh_postgres_database
+
+        self._n += 1
+        data = self.tmp / f"deploy{self._n}"
+        db_url = _fresh_postgres_database(self.pg_admin) if postgres else f"sqlite:///{data}/cb.db"
+        media_url = ""
+        if s3:
+            bucket = f"bench{self._n}"
+            s3_client(self.s3.url).create_bucket(Bucket=bucket)
+            media_url = f"s3://{bucket}/media"
+        settings = Settings(data_dir=data, database_url=db_url, media_url=media_url, s3_endpoint_url=self.s3.url,
+                            **extra)
+        platform, _ = init_platform(settings, "admin", PASSWORD)
+        env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}", "CULTUREBRIDGE_DATA_DIR": str(data),
+               "CULTUREBRIDGE_DATABASE_URL": db_url, "CULTUREBRIDGE_MEDIA_URL": media_url,
+               "CULTUREBRIDGE_S3_ENDPOINT_URL": self.s3.url, "CULTUREBRIDGE_JOB_WORKERS": "0"}
+        return platform, env
+
+    def close(self) -> None:
+        self.s3.stop()
+        if self._pg is not None:
+            self._pg.stop()
+
+
+def _work(platform: Platform, title: str) -> str:
+    with platform.db.write() as conn:
+        admin = get_user_by_name(conn, "admin")
+        return create_work(conn, admin, NewWork(kind="image", original_language="zh", titles={"zh": title}, synopses={"zh": title})).id
+
+
+def _ingest_all(platform: Platform, work_id: str, files: list[bytes], tag: str) -> float:
+    start = time.perf_counter()
+    with platform.db.write() as conn:
+        admin = get_user_by_name(conn, "admin")
+        for i, data in enumerate(files):
+            ingest(conn, platform, admin, work_id, io.BytesIO(data), f"{tag}-{i}.jpg")
+    return time.perf_counter() - start
+
+
+def bench_ingest(env: Env, n: int) -> dict[str, Any]:
+    files = images(n, (800, 600))
+    out: dict[str, Any] = {"files": n, "mean_kb": round(sum(map(len, files)) / n / 1024, 1)}
+    for name, s3 in (("folder", False), ("s3", True)):
+        platform, _ = env.platform(s3=s3)
+        work = _work(platform, name)
+        _ingest_all(platform, work, images(5, seed=7000), "warm")  # connections, imports
+        seconds = _ingest_all(platform, work, files, name)
+        out[f"{name}_per_s"] = round(n / seconds, 1)
+        platform.close()
+    out["s3_time_ratio"] = round(out["folder_per_s"] / out["s3_per_s"], 2)
+    return out
+
+
+def _spawn(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "culturebridge", *args], env=env,
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def bench_jobs(env: Env, n: int) -> dict[str, Any]:
+    files = images(n)
+    out: dict[str, Any] = {"jobs": n}
+    for workers in (1, 2):
+        platform, penv = env.platform(s3=True)
+        work = _work(platform, f"jobs{workers}")
+        _ingest_all(platform, work, files, "j")
+        fan_out = {k: h for k, h in job_handlers(platform).items() if k == ASSET_ADDED}
+        while run_one(platform.db, fan_out) is not None:  # queue each asset's stage jobs
+            pass
+        with platform.db.write() as conn:  # only fingerprinting is measured
+            conn.execute(jobs.delete().where(jobs.c.kind != "fingerprint-asset"))
+        procs = [_spawn(penv, "jobs", "work", "--once", log=env.tmp / f"jobs{workers}-{i}.log")
+                 for i in range(workers)]
+        for p in procs:
+            p.wait()
+        with platform.db.read() as conn:  # first claim to last finish: process start-up excluded
+            done, first, last = conn.execute(select(func.count(), func.min(jobs.c.started_at),
+                                                    func.max(jobs.c.finished_at)).where(jobs.c.state == "done")).one()
+        if done != n:
+            with platform.db.read() as conn:
+                errors = conn.execute(select(jobs.c.state, jobs.c.error).where(jobs.c.state != "done")).all()
+            raise SystemExit(f"{done} of {n} jobs done: {errors}")
+        seconds = (last - first).total_seconds()
+        out[f"{workers}_workers_jobs_per_s"] = round(n / seconds, 2)
+        platform.close()
+    out["speedup"] = round(out["2_workers_jobs_per_s"] / out["1_workers_jobs_per_s"], 2)
+    return out
+
+
+def bench_ray(env: Env, n: int) -> dict[str, Any]:
+    from tests.raycluster import start_ray_cluster
+
+    platform, penv = env.platform(s3=False)
+    folder = env.tmp / "crawl"
+    folder.mkdir(exist_ok=True)
+    for i, data in enumerate(images(n, seed=500)):
+        (folder / f"{i:04d}.jpg").write_bytes(data)
+    platform.close()
+    out: dict[str, Any] = {"files": n}
+    cluster = start_ray_cluster(penv, log_dir=env.tmp)
+    try:
+        for nodes in (2, 1):
+            if nodes == 1:
+                cluster.kill("worker")
+                time.sleep(5)
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "culturebridge", "scan", str(folder), "--ray",
+                                   cluster.address, "--json"], env=penv, capture_output=True, text=True, check=True)
+            seconds = time.perf_counter() - start
+            assert len(json.loads(done.stdout)) == n
+            out[f"{nodes}_nodes_files_per_s"] = round(n / seconds, 2)
+    finally:
+        cluster.stop()
+    out["speedup"] = round(out["2_nodes_files_per_s"] / out["1_nodes_files_per_s"], 2)
+    return out
+
+
+def _latency_run(base: list[str], rate: float, seconds: float, token: str, work_id: str) -> dict[str, Any]:
+    import httpx
+
+    lat: list[float] = []
+    errors: list[str] = []
+    uploads: list[float] = []
+    slots = [0]
+    lock = threading.Lock()
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.3
+
+    def feed_worker(w: int, step: int) -> None:
+        with httpx.Client(timeout=30.0) as client:
+            for i in range(w, total, step):
+                due = start + i / rate
+                now = time.perf_counter()
+                if now < due:
+                    time.sleep(due - now)
+                r = client.get(f"{base[i % len(base)]}/api/v1/feed", params={"market": "US/en", "user": f"v{i % 500}",
+                                                                             "n": "10"})
+                with lock:
+                    lat.append((time.perf_counter() - due) * 1e3)
+                    if r.status_code != 200:
+                        errors.append(f"{r.status_code}")
+                    else:
+                        slots[0] += len(r.json()["slots"])
+
+    def upload_worker() -> None:
+        files = images(int(seconds), (640, 480), seed=9000)
+        with httpx.Client(timeout=60.0, headers={"Authorization": f"Bearer {token}"}) as client:
+            for i, data in enumerate(files):
+                due = start + i
+                now = time.perf_counter()
+                if now < due:
+                    time.sleep(due - now)
+                r = client.post(f"{base[i % len(base)]}/api/v1/works/{work_id}/assets",
+                                files={"file": (f"u{i}.jpg", data, "image/jpeg")})
+                with lock:
+                    uploads.append((time.perf_counter() - due) * 1e3)
+                    if r.status_code != 201:
+                        errors.append(f"upload {r.status_code}: {r.text[:100]}")
+
+    step = 8
+    threads = [threading.Thread(target=feed_worker, args=(w, step)) for w in range(step)]
+    threads.append(threading.Thread(target=upload_worker))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    arr = np.array(lat)
+    up = np.array(uploads)
+    return {"rate_per_s": rate, "requests": total, "feed_p50_ms": round(float(np.percentile(arr, 50)), 1),
+            "feed_p99_ms": round(float(np.percentile(arr, 99)), 1), "uploads": len(uploads),
+            "upload_p50_ms": round(float(np.percentile(up, 50)), 1),
+            "upload_p99_ms": round(float(np.percentile(up, 99)), 1),
+            "errors": len(errors), "slots_returned": slots[0]}
+
+
+def bench_web(env: Env, rate: float, seconds: float) -> dict[str, Any]:
+    from culturebridge.feed._tables import served
+    from culturebridge.feed.live import refresh_catalog
+    from culturebridge.feed.publish import publish_work
+
+    platform, penv = env.platform(s3=True)
+    with platform.db.write() as conn:
+        admin = get_user_by_name(conn, "admin")
+        token = create_api_token(conn, admin, "bench")
+    titles = [f"作品 {i}" for i in range(60)]
+    ids = [_work(platform, t) for t in titles]
+    with platform.db.read() as conn:
+        admin = get_user_by_name(conn, "admin")
+    for work_id in ids:
+        publish_work(platform, admin, work_id, "US/en")
+    refresh_catalog(platform)
+    port = free_port()
+    server = _spawn(penv, "serve", "--workers", "2", "--port", str(port), log=env.tmp / "serve.log")
+    base = [f"http://127.0.0.1:{port}"]
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base[0] + "/api/v1/feed", params={"market": "US/en", "user": "warm"}).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        for i in range(40):  # both processes load their snapshot before the timing
+            httpx.get(base[0] + "/api/v1/feed", params={"market": "US/en", "user": f"warm{i}"})
+        result = _latency_run(base, rate, seconds, token, ids[0])
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    with platform.db.read() as conn:
+        logged = conn.execute(select(func.count()).select_from(served)).scalar_one()
+        warm = conn.execute(select(func.count()).select_from(served).where(served.c.viewer_id.like("warm%"))).scalar_one()
+    result["slots_logged"] = int(logged - warm)
+    platform.close()
+    return result
+
+
+def bench_fingerprint(n: int) -> dict[str, Any]:
+    from culturebridge.fingerprint.image import fingerprint_image
+
+    files = images(n, (1024, 768), seed=300)
+    fingerprint_image(files[0])
+    start = time.process_time()
+    for data in files:
+        fingerprint_image(data)
+    cpu = time.process_time() - start
+    per_core_s = n / cpu
+    cores_100m = 100_000_000 / (per_core_s * 86_400)
+    return {"images": n, "size": "1024x768 JPEG", "per_core_second": round(per_core_s, 1),
+            "cores_for_100M_per_day": round(cores_100m, 0)}
+
+
+SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
+    "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
+    "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200),
+    "ray": lambda env, a: bench_ray(env, 48 if a.quick else 200),
+    "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
+    "fingerprint": lambda env, a: bench_fingerprint(30 if a.quick else 200),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes)")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))
+    parser.add_argument("--rate", type=float, default=40.0, help="feed requests per second for `web`")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cb-bench-scale-") as tmp:
+        env = Env(Path(tmp))
+        try:
+            for name in args.sections.split(","):
+                result = SECTIONS[name.strip()](env, args)
+                print(json.dumps({"section": name, **result}, ensure_ascii=False), flush=True)
+        finally:
+            env.close()
+
+
+if __name__ == "__main__":
+    main()

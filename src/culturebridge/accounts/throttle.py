@@ -1,0 +1,62 @@
+"""Login back-off: after a few failures, each further attempt must wait twice as long.
+
+Counted per account and per client address in the `login_failures` table, so every web
+process sees the same counts. While a key must wait, the password is not even checked
+(no argon2 work for a brute-force client). A success clears the account's count. Only
+existing accounts get an account row, so made-up user names do not grow the table; rows
+idle for a day are deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, select, update
+
+from culturebridge.accounts._tables import login_failures
+from culturebridge.ids import as_utc
+
+MAX_WAIT_SECONDS = 15 * 60
+CLIENT_FACTOR = 4  # a client address (maybe a whole office behind NAT) may fail this many times more
+IDLE = timedelta(days=1)
+
+
+def account_key(username: str) -> str:
+    return f"account:{username[:64]}"
+
+
+def client_key(address: str) -> str:
+    return f"client:{address[:100]}"
+
+
+def backoff_seconds(failures: int, allowed: int) -> float:
+    """How long after the last failure the next attempt must wait: 0, then 1, 2, 4 ... s (capped)."""
+    if failures < allowed:
+        return 0.0
+    return float(min(MAX_WAIT_SECONDS, 2 ** min(30, failures - allowed)))
+
+
+def wait_seconds(conn: Connection, keys: dict[str, int], at: datetime) -> float:
+    """Seconds until an attempt is allowed for every key (key -> failures allowed); 0 when now."""
+    rows = conn.execute(select(login_failures).where(login_failures.c.key.in_(sorted(keys))))
+    wait = 0.0
+    for r in rows:
+        ready = as_utc(r.last_at) + timedelta(seconds=backoff_seconds(int(r.failures), keys[str(r.key)]))
+        wait = max(wait, (ready - at).total_seconds())
+    return wait
+
+
+def record_failure(conn: Connection, keys: Iterable[str], at: datetime) -> None:
+    """Count one failed login for each key."""
+    for key in keys:
+        done = conn.execute(update(login_failures).where(login_failures.c.key == key)
+                            .values(failures=login_failures.c.failures + 1, last_at=at))
+        if done.rowcount == 0:
+            conn.execute(login_failures.insert().values(key=key, failures=1, last_at=at))
+    conn.execute(delete(login_failures).where(login_failures.c.last_at < at - IDLE))
+
+
+def clear(conn: Connection, key: str) -> None:
+    """Forget the failures of a key (after a successful login)."""
+    conn.execute(delete(login_failures).where(login_failures.c.key == key))

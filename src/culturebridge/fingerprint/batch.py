@@ -1,0 +1,216 @@
+"""Batch scans over a large corpus (folders or `s3://` prefixes), on a Ray cluster or in-process.
+
+The corpus is listed once by the caller, cut into batches, and each batch runs as a Ray task
+(`max_retries`: a task lost with its node runs again elsewhere). A task fingerprints its
+files, matches them against the platform's library (its rows travel once through Ray's
+object store, and each worker process builds the library once per scan), and writes one row
+per file to `fingerprint_scan_results` in a single transaction that first removes the rows a
+lost earlier attempt may have written: every file is reported exactly once. The caller shows
+progress as tasks finish and reads the results back from the database.
+
+Without a cluster the same batches run in this process, in order, through the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from culturebridge.errors import Error, ExternalServiceError
+from culturebridge.fingerprint._tables import scan_results
+from culturebridge.fingerprint.matcher import Library, Match, MatchSpan
+from culturebridge.fingerprint.scan import ScanResult, fingerprint_file, guarded, iter_files
+from culturebridge.ids import new_id, now
+from culturebridge.storage import Database
+
+BATCH = 8
+TASK_RETRIES = 3
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class S3Access:
+    """How tasks reach `s3://` files: endpoint and region (credentials from the environment)."""
+
+    endpoint_url: str = ""
+    region: str = ""
+
+
+def list_corpus(paths: Iterable[str], s3: S3Access) -> list[str]:
+    """Every file to scan: local files and folders (recursively), and objects under s3:// prefixes."""
+    out: list[str] = []
+    for raw in paths:
+        if raw.startswith("s3://"):
+            out.extend(_s3_objects(raw, s3))
+        else:
+            out.extend(str(p) for p in iter_files([Path(raw)]))
+    return out
+
+
+def _s3_objects(url: str, s3: S3Access) -> Iterator[str]:
+    from culturebridge.storage.s3media import parse_s3_url, s3_client
+
+    bucket, prefix = parse_s3_url(url)
+    client = s3_client(s3.endpoint_url, s3.region)
+    try:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                name = str(obj["Key"])
+                if not any(part.startswith(".") for part in PurePosixPath(name).parts):
+                    yield f"s3://{bucket}/{name}"
+    except Exception as exc:
+        raise ExternalServiceError(f"cannot list {url}: {exc}", hint="check the address and S3 settings") from exc
+
+
+def _scan_source(source: str, library: Library, s3: S3Access, client: Any, limit: int) -> ScanResult:
+    try:
+        if not source.startswith("s3://"):
+            fp = guarded(source, lambda: fingerprint_file(Path(source)))
+        else:
+            from culturebridge.storage.s3media import parse_s3_url
+
+            bucket, key = parse_s3_url(source)
+            with tempfile.TemporaryDirectory(prefix="cb-scan-") as tmp:
+                local = Path(tmp) / PurePosixPath(key).name
+                try:
+                    client.download_file(bucket, key, str(local))
+                except Exception as exc:
+                    raise ExternalServiceError(f"cannot download {source}: {exc}") from exc
+                fp = guarded(source, lambda: fingerprint_file(local))
+        matches = guarded(source, lambda: library.match(fp, limit=limit))
+        return ScanResult(source, tuple(matches))
+    except Error as exc:
+        return ScanResult(source, error=exc.diagnostic())
+
+
+def _match_json(m: Match) -> dict[str, Any]:
+    span = None if m.span is None else {
+        "query_start": m.span.query_start, "query_end": m.span.query_end,
+        "reference_start": m.span.reference_start, "reference_end": m.span.reference_end, "unit": m.span.unit,
+    }
+    return {"work_id": m.work_id, "asset_id": m.asset_id, "kind": m.kind, "score": m.score, "span": span}
+
+
+def _match_from(d: dict[str, Any]) -> Match:
+    span = MatchSpan(**d["span"]) if d.get("span") else None
+    return Match(d["work_id"], d["asset_id"], d["kind"], float(d["score"]), span)
+
+
+_libraries: dict[str, Library] = {}  # per worker process: scan id -> library built from its rows
+
+
+def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, str, bytes]],
+               sources: Sequence[str], s3: S3Access, limit: int = 10) -> int:
+    """Scan some files and record one row per file (replacing rows of an earlier lost attempt)."""
+    library = _libraries.get(scan_id)
+    if library is None:
+        _libraries.clear()
+        library = _libraries[scan_id] = Library.from_rows(rows)
+    client = None
+    if any(s.startswith("s3://") for s in sources):
+        from culturebridge.storage.s3media import s3_client
+
+        client = s3_client(s3.endpoint_url, s3.region)
+    results = [_scan_source(s, library, s3, client, limit) for s in sources]
+    node = f"{socket.gethostname()}:{os.getpid()}"
+    db = Database.open(database_url)
+    try:
+        with db.write() as conn:
+            conn.execute(delete(scan_results).where(scan_results.c.scan_id == scan_id,
+                                                    scan_results.c.file.in_(list(sources))))
+            conn.execute(scan_results.insert(), [
+                {"scan_id": scan_id, "file": r.file, "matches": [_match_json(m) for m in r.matches],
+                 "error": r.error, "node": node, "scanned_at": now()} for r in results
+            ])
+    finally:
+        db.close()
+    return len(results)
+
+
+def read_results(db: Database, scan_id: str) -> list[ScanResult]:
+    """A scan's recorded results, one per file, in file order."""
+    with db.read() as conn:
+        rows = conn.execute(select(scan_results).where(scan_results.c.scan_id == scan_id)
+                            .order_by(scan_results.c.file)).all()
+    return [ScanResult(r.file, tuple(_match_from(m) for m in r.matches), r.error) for r in rows]
+
+
+def result_nodes(db: Database, scan_id: str) -> dict[str, int]:
+    """How many files each worker (host:pid) recorded in a scan."""
+    with db.read() as conn:
+        rows = conn.execute(select(scan_results.c.node).where(scan_results.c.scan_id == scan_id)).all()
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.node] = counts.get(r.node, 0) + 1
+    return counts
+
+
+def batch_scan(db: Database, database_url: str, library: Library, sources: Sequence[str], *, s3: S3Access,
+               ray_address: str = "", batch: int = BATCH, progress: Progress | None = None,
+               scan_id: str | None = None) -> tuple[str, list[ScanResult]]:
+    """Scan `sources` on the Ray cluster at `ray_address` (or in-process when empty); results
+    land in the database and are returned once per file."""
+    scan_id = scan_id or new_id("scan")
+    rows = list(library.rows())
+    batches = [list(sources[i:i + batch]) for i in range(0, len(sources), batch)]
+    done = 0
+    if not ray_address:
+        for part in batches:
+            done += scan_batch(database_url, scan_id, rows, part, s3)
+            if progress is not None:
+                progress(done, len(sources))
+        return scan_id, read_results(db, scan_id)
+    with _stdout_to_stderr():
+        return scan_id, _on_ray(db, database_url, scan_id, rows, batches, len(sources), s3, ray_address, progress)
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Ray's core worker prints retry notices on file descriptor 1; keep stdout for results."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _on_ray(db: Database, database_url: str, scan_id: str, rows: list[tuple[str, str, str, bytes]],
+            batches: list[list[str]], total: int, s3: S3Access, ray_address: str,
+            progress: Progress | None) -> list[ScanResult]:
+    import ray
+
+    done = 0
+    env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "CULTUREBRIDGE_"))}
+    ray.init(address=ray_address, runtime_env={"env_vars": env} if env else None,
+             log_to_driver=False, configure_logging=False)
+    try:
+        task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=False)(scan_batch)
+        rows_ref: Any = ray.put(rows)
+        pending = {task.remote(database_url, scan_id, rows_ref, part, s3): len(part) for part in batches}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                try:
+                    ray.get(ref)
+                except Exception as exc:  # the task failed on every attempt
+                    raise ExternalServiceError(f"a scan task failed after {TASK_RETRIES} retries: {exc}",
+                                               hint="check the Ray cluster (`ray status`)") from exc
+                done += pending.pop(ref)
+                if progress is not None:
+                    progress(done, total)
+    finally:
+        ray.shutdown()
+    return read_results(db, scan_id)
