@@ -143,6 +143,9 @@ def test_home_lists_what_needs_me_per_role(client: TestClient, platform: Platfor
     assert job is not None
     report_progress(platform.db, job.id, 3, 4, "frame 3 of 4")
     login(client, "bo")
+    assert client.get("/api/v1/jobs/running").json()["running"] == []  # not bo's job: creators see their own
+    client.post("/logout", data={"csrf": login(client, "bo")})
+    login(client, "admin")
     [running] = client.get("/api/v1/jobs/running").json()["running"]
     assert (running["id"], running["percent"], running["message"]) == (job.id, 75, "frame 3 of 4")
     assert f'data-job="{job.id}"' in client.get("/").text and 'src="/static/studio.js"' in client.get("/").text
