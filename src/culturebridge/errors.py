@@ -466,6 +466,10 @@ class InvalidAnalyticsExport(InvalidInput):
 
 class InvalidExperiment(InvalidInput):
     """A localization experiment cannot be set up as asked (variants, market, threshold)."""
+class RuleNotFound(NotFound):
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"automation rule {rule_id!r} does not exist",
+                         hint="list rules with `culturebridge automation list`")
 # --- scale-out ------------------------------------------------------------------------------
 
 

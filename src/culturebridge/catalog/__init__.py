@@ -4,6 +4,7 @@ from culturebridge.catalog.assets import (
     IngestLimits,
     PreparedFile,
     add_asset,
+    cover_assets,
     add_prepared,
     discard_prepared,
     find_assets_by_hash,
@@ -15,6 +16,7 @@ from culturebridge.catalog.assets import (
     supersede_asset,
     superseded_by,
 )
+from culturebridge.catalog.browse import SORTS, Page, WorkFilter, browse_works, check_filter
 from culturebridge.catalog.canon import CanonCard
 from culturebridge.catalog.canon_files import default_canon_dir, load_canon_dir, load_canon_file
 from culturebridge.catalog.ips import add_ip, get_ip, get_ip_by_id, list_ips, update_canon
@@ -48,12 +50,14 @@ from culturebridge.catalog.works import (
     require_editor,
     require_viewer,
     update_work,
+    work_ids,
     work_ids_owned_by,
 )
 
 __all__ = [
     "DERIVATION_KINDS",
     "IP",
+    "SORTS",
     "WORK_KINDS",
     "ZIP",
     "Asset",
@@ -62,16 +66,21 @@ __all__ = [
     "IngestLimits",
     "Lineage",
     "NewWork",
+    "Page",
     "PreparedFile",
     "Work",
+    "WorkFilter",
     "add_asset",
     "add_derivation",
     "add_ip",
     "add_prepared",
     "ancestors_of",
+    "browse_works",
     "can_edit",
     "can_view",
+    "check_filter",
     "count_works",
+    "cover_assets",
     "create_work",
     "default_canon_dir",
     "derived_works",
@@ -101,5 +110,6 @@ __all__ = [
     "superseded_by",
     "update_canon",
     "update_work",
+    "work_ids",
     "work_ids_owned_by",
 ]

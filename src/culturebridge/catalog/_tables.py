@@ -49,8 +49,25 @@ works = Table(
     Column("search_text", Text, nullable=False, default=""),
     _ts("created_at"),
     _ts("updated_at"),
+    # The title the studio sorts by (catalog.search.sort_key), kept with the titles.
+    Column("sort_title", String(300), nullable=False, server_default=""),
     Index("ix_works_owner_id", "owner_id"),
     Index("ix_works_ip_id", "ip_id"),
+    # Keyset pagination of the studio's works list, per sort order (newest/oldest, title).
+    Index("ix_works_created_at_id", "created_at", "id"),
+    Index("ix_works_sort_title_id", "sort_title", "id"),
+    Index("ix_works_owner_id_created_at", "owner_id", "created_at"),
+    Index("ix_works_kind_created_at", "kind", "created_at"),
+)
+
+# The full-text index of works (catalog.search): one row per distinct term of a work's
+# titles and synopses, Chinese segmented with jieba.
+work_terms = Table(
+    "work_terms",
+    metadata,
+    Column("term", String(64), primary_key=True),
+    Column("work_id", String(40), ForeignKey("works.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_work_terms_work_id", "work_id"),
 )
 
 

@@ -12,6 +12,7 @@ it before opening the write transaction; `add_prepared` is the short half that h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
@@ -165,6 +166,23 @@ def list_assets(conn: Connection, work_id: str, include_superseded: bool = False
         query = query.where(assets.c.superseded_by.is_(None))
     rows = conn.execute(query.order_by(assets.c.created_at, assets.c.id))
     return [asset_from_row(r) for r in rows]
+
+
+def cover_assets(conn: Connection, work_ids: Sequence[str]) -> dict[str, Asset]:
+    """Each work's first current picture (image or video), for thumbnails; one query for all."""
+    if not work_ids:
+        return {}
+    rows = conn.execute(
+        select(assets)
+        .where(assets.c.work_id.in_(list(work_ids)), assets.c.superseded_by.is_(None))
+        .where(assets.c.media_type.like("image/%") | assets.c.media_type.like("video/%"))
+        .order_by(assets.c.created_at, assets.c.id)
+    )
+    first: dict[str, Asset] = {}
+    for row in rows:
+        if row.work_id not in first:
+            first[row.work_id] = asset_from_row(row)
+    return first
 
 
 def superseded_by(conn: Connection, asset_id: str) -> str | None:

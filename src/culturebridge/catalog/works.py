@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, func, or_, select
 from culturebridge.accounts.users import User
 from culturebridge.catalog._tables import ips, works
 from culturebridge.catalog.models import WORK_KINDS, Work, WorkKind
+from culturebridge.catalog.search import reindex_work, sort_key
 from culturebridge.errors import InvalidInput, IPNotFound, PermissionDenied, WorkNotFound
 from culturebridge.ids import as_utc, new_id, now
 
@@ -66,6 +67,7 @@ def create_work(conn: Connection, owner: User, new: NewWork, *, work_id: str | N
         **values,
     }
     conn.execute(works.insert().values(**row))
+    reindex_work(conn, str(row["id"]), [*values["titles"].values(), *values["synopses"].values()])
     return get_work(conn, str(row["id"]))
 
 
@@ -76,6 +78,7 @@ def update_work(conn: Connection, actor: User, work_id: str, new: NewWork) -> Wo
     values = _validated(conn, new)
     values["rights_holder"] = new.rights_holder.strip() or work.rights_holder
     conn.execute(works.update().where(works.c.id == work_id).values(updated_at=now(), **values))
+    reindex_work(conn, work_id, [*values["titles"].values(), *values["synopses"].values()])
     return get_work(conn, work_id)
 
 
@@ -140,6 +143,16 @@ def work_ids_owned_by(user_id: str) -> Select[tuple[str]]:
     return select(works.c.id).where(works.c.owner_id == user_id)
 
 
+def work_ids(*, owner_id: str | None = None, ai_generated: bool | None = None) -> Select[tuple[str]]:
+    """The ids of works (a user's, AI-generated or not), as a subquery stages filter their rows with."""
+    stmt = select(works.c.id)
+    if owner_id is not None:
+        stmt = stmt.where(works.c.owner_id == owner_id)
+    if ai_generated is not None:
+        stmt = stmt.where(works.c.ai_generated.is_(ai_generated))
+    return stmt
+
+
 def require_editor(actor: User, work: Work) -> None:
     """Only the owner or an admin changes a work."""
     if not can_edit(actor, work):
@@ -179,6 +192,7 @@ def _validated(conn: Connection, new: NewWork) -> dict[str, Any]:
         "markets": markets,
         "ai_generated": bool(new.ai_generated),
         "search_text": search,
+        "sort_title": sort_key(titles, new.original_language),
     }
 
 

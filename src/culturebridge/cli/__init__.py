@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from culturebridge.cli import automation as automation_cli
 from culturebridge.cli import audit as audit_cli
 from culturebridge.cli import backup as backup_cli
 from culturebridge.cli import catalog as catalog_cli
@@ -67,6 +68,7 @@ app.add_typer(review_cli.app, name="review")
 app.add_typer(rights_cli.app, name="rights")
 app.add_typer(insight_cli.app, name="insight")
 app.add_typer(insight_cli.events_app, name="events")
+app.add_typer(automation_cli.app, name="automation")
 app.command("verify")(rights_cli.verify_command)
 app.add_typer(fingerprint_cli.app, name="fingerprint")
 app.command("scan")(fingerprint_cli.scan_command)

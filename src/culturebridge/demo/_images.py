@@ -60,54 +60,86 @@ _MASK_PALETTES: dict[str, tuple[str, str, str]] = {
 MASK_COLOURS = tuple(_MASK_PALETTES)
 
 
-def paint_opera_mask(rng: Rng, size: int, colour: str) -> Image.Image:
-    """Symmetric Peking-opera-style face (京剧脸谱) in the conventional colour's palette."""
-    base, pattern, accent = _MASK_PALETTES[colour]
-    img = Image.new("RGB", (size, size), "#2b1b17")
+def _mask_backdrop(rng: Rng, size: int) -> Image.Image:
+    """A dark stage backdrop of its own per seed: a tinted gradient, broad bands and glows."""
+    top = tuple(int(v) for v in rng.integers(10, 70, 3))
+    bottom = tuple(int(v) for v in rng.integers(10, 70, 3))
+    img = _vertical_gradient(size, size, top, bottom)  # type: ignore[arg-type]
     draw = ImageDraw.Draw(img)
-    cx, s = size / 2, size / 100
-    draw.ellipse(
-        (cx - 34 * s, 8 * s, cx + 34 * s, 96 * s), fill=base, outline=pattern, width=int(s)
-    )
+    for _ in range(int(rng.integers(3, 7))):
+        colour = tuple(int(v) for v in rng.integers(20, 140, 3))
+        x, y = rng.uniform(0, size), rng.uniform(0, size)
+        rx, ry = rng.uniform(0.1, 0.45) * size, rng.uniform(0.1, 0.45) * size
+        draw.ellipse((x - rx, y - ry, x + rx, y + ry), fill=colour)
+    angle = rng.uniform(0, math.pi)
+    period = rng.uniform(0.08, 0.25) * size
+    for k in range(-12, 13):
+        if k % 2:
+            continue
+        dx, dy = math.cos(angle) * k * period, math.sin(angle) * k * period
+        ex, ey = math.cos(angle + math.pi / 2) * size * 2, math.sin(angle + math.pi / 2) * size * 2
+        c = size / 2
+        draw.line((c + dx - ex, c + dy - ey, c + dx + ex, c + dy + ey), fill=tuple(int(v) for v in rng.integers(0, 90, 3)),
+                  width=max(2, int(period / 3)))
+    return img.filter(ImageFilter.GaussianBlur(size / 60))
+
+
+def paint_opera_mask(rng: Rng, size: int, colour: str) -> Image.Image:
+    """Symmetric Peking-opera-style face (京剧脸谱) in the conventional colour's palette.
+
+    Each seed draws its own face (proportions, brows, eyes, cheek and forehead patterns) on
+    its own backdrop, so two masks of one colour are different pictures to a copy detector.
+    """
+    base, pattern, accent = _MASK_PALETTES[colour]
+    img = _mask_backdrop(rng, size)
+    draw = ImageDraw.Draw(img)
+    cx, s = size / 2, size / 100 * rng.uniform(0.78, 1.0)
+    oy = size * rng.uniform(0.0, 0.12)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        """A point of the 100x100 face design, placed on the canvas."""
+        return cx + (x - 50) * s, oy + y * s
+
+    half_w, top, bottom = rng.uniform(26, 38), rng.uniform(4, 14), rng.uniform(86, 98)
+    draw.ellipse((*at(50 - half_w, top), *at(50 + half_w, bottom)), fill=base, outline=pattern, width=max(1, int(s)))
     # Draw the left half's features, then mirror that half onto the right.
-    brow_y, brow_h = rng.uniform(30, 38), rng.uniform(5, 10)
-    draw.polygon(
-        [
-            (cx - 4 * s, (brow_y + 2) * s),
-            (cx - 30 * s, (brow_y - brow_h) * s),
-            (cx - 28 * s, (brow_y + 3) * s),
-        ],
-        fill=pattern,
-    )
-    eye_w, eye_h = rng.uniform(9, 14), rng.uniform(5, 9)
-    ex, ey = cx - rng.uniform(12, 16) * s, rng.uniform(44, 50) * s
-    draw.ellipse(
-        (ex - eye_w * s, ey - eye_h * 1.6 * s, ex + eye_w * s, ey + eye_h * 1.6 * s), fill=pattern
-    )
-    draw.ellipse((ex - 4 * s, ey - 2 * s, ex + 4 * s, ey + 2 * s), fill=accent)
-    cheek = rng.uniform(60, 70)
-    draw.arc(
-        (cx - 32 * s, (cheek - 10) * s, cx - 6 * s, (cheek + 12) * s),
-        90,
-        250,
-        fill=pattern,
-        width=int(2 * s),
-    )
-    draw.chord((cx - 10 * s, 76 * s, cx, 90 * s), 90, 270, fill=accent)
+    brow_y = rng.uniform(28, 40)
+    brow = [at(46, brow_y + rng.uniform(0, 4)), at(rng.uniform(18, 26), brow_y - rng.uniform(4, 14)),
+            at(50 - half_w + rng.uniform(2, 6), brow_y + rng.uniform(-2, 6)), at(rng.uniform(30, 40), brow_y + rng.uniform(2, 7))]
+    draw.polygon(brow, fill=pattern)
+    eye_w, eye_h = rng.uniform(7, 14), rng.uniform(4, 10)
+    ex, ey = at(50 - rng.uniform(11, 18), rng.uniform(42, 52))
+    if rng.uniform() < 0.5:
+        draw.ellipse((ex - eye_w * s, ey - eye_h * 1.6 * s, ex + eye_w * s, ey + eye_h * 1.6 * s), fill=pattern)
+    else:
+        draw.polygon([(ex - eye_w * s, ey), (ex, ey - eye_h * 2 * s), (ex + eye_w * s, ey), (ex, ey + eye_h * s)],
+                     fill=pattern)
+    draw.ellipse((ex - 3.5 * s, ey - 2 * s, ex + 3.5 * s, ey + 2 * s), fill=accent)
+    for _ in range(int(rng.integers(1, 4))):  # cheek swirls
+        cy, r = rng.uniform(55, 80), rng.uniform(6, 14)
+        x0 = rng.uniform(50 - half_w + 2, 40)
+        draw.arc((*at(x0 - r, cy - r), *at(x0 + r, cy + r)), int(rng.uniform(0, 180)), int(rng.uniform(200, 360)),
+                 fill=pattern if rng.uniform() < 0.6 else accent, width=max(1, int(rng.uniform(1, 3) * s)))
+    for _ in range(int(rng.integers(1, 4))):  # painted strokes
+        points = [at(rng.uniform(50 - half_w + 4, 49), rng.uniform(top + 6, bottom - 6)) for _ in range(3)]
+        draw.line(points, fill=accent if rng.uniform() < 0.5 else pattern, width=max(1, int(rng.uniform(1, 2.5) * s)))
+    draw.chord((*at(rng.uniform(36, 42), rng.uniform(74, 80)), *at(50, rng.uniform(86, 92))), 90, 270, fill=accent)
     half = img.crop((0, 0, size // 2, size))
     img.paste(half.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (size - size // 2, 0))
     # Forehead mark and nose sit on the axis, drawn after mirroring.
     draw = ImageDraw.Draw(img)
-    mark = int(rng.integers(0, 3))
+    mark, w = int(rng.integers(0, 4)), rng.uniform(3, 7)
     if mark == 0:
-        draw.polygon([(cx, 12 * s), (cx - 5 * s, 30 * s), (cx + 5 * s, 30 * s)], fill=accent)
+        draw.polygon([at(50, top + 6), at(50 - w, top + 22), at(50 + w, top + 22)], fill=accent)
     elif mark == 1:
-        draw.ellipse(
-            (cx - 5 * s, 16 * s, cx + 5 * s, 26 * s), fill=accent, outline=pattern, width=int(s)
-        )
+        draw.ellipse((*at(50 - w, top + 10), *at(50 + w, top + 10 + 2 * w)), fill=accent, outline=pattern,
+                     width=max(1, int(s)))
+    elif mark == 2:
+        draw.rectangle((*at(50 - w / 2, top + 4), *at(50 + w / 2, top + 26)), fill=pattern)
     else:
-        draw.rectangle((cx - 2 * s, 10 * s, cx + 2 * s, 32 * s), fill=pattern)
-    draw.ellipse((cx - 6 * s, 58 * s, cx + 6 * s, 66 * s), fill=pattern)
+        draw.polygon([at(50, top + 4), at(50 - w, top + 14), at(50, top + 24), at(50 + w, top + 14)], fill=accent)
+    nose = rng.uniform(4, 8)
+    draw.ellipse((*at(50 - nose, 58), *at(50 + nose, 64 + nose / 2)), fill=pattern)
     return img
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+from sqlalchemy import Connection
+
 from culturebridge import catalog
+from culturebridge import pipeline as automation
 from culturebridge.accounts import create_user, list_users
 from culturebridge.catalog import NewWork
 from culturebridge.demo.audience import write_history
@@ -13,9 +16,44 @@ from culturebridge.demo.pack import DemoPack, load_pack, render_many
 from culturebridge.feed.publish import publish_work
 from culturebridge.jobs import ingest
 from culturebridge.localize.glossary_store import seed_glossary
+from culturebridge.pipeline import Condition
 from culturebridge.platform import Platform
 
 DEMO_REVIEWER = ("reviewer", "culturebridge-demo")
+# The demo workspace's automation rules, on from the start: (name, condition, action, params).
+DEMO_RULES: tuple[tuple[str, Condition, str, dict[str, object]], ...] = (
+    ("AI derivative of a classic or children's IP → review on upload",
+     Condition(ai_generated=True, derived=True, protections=("classic", "childrens")), "review", {}),
+    ("Register rights on upload", Condition(), "register", {}),
+    ("Localize new micro-drama episodes into en and th",
+     Condition(derived=False, kinds=("micro-drama-episode",)), "localize", {"locales": ["en", "th"], "engine": "human"}),
+)
+
+
+def seed_memory(conn: Connection, pack: DemoPack, user_id: str) -> int:
+    """Put the pack's own human translations (each work's English title and synopsis) in the memory.
+
+    Synopsis sentences are paired only when both languages have as many sentences, so every
+    entry is a real human translation of its source sentence.
+    """
+    from culturebridge.localize import remember
+    from culturebridge.localize.work_localization import (
+        split_sentences,  # the same cut the segments get
+    )
+
+    stored = 0
+    for work in pack.works:
+        source, target = work.original_language, "en"
+        if source == target or target not in work.titles:
+            continue
+        pairs = [(work.titles[source], work.titles[target])]
+        zh, en = split_sentences(work.synopses[source]), split_sentences(work.synopses[target])
+        if len(zh) == len(en):
+            pairs += list(zip(zh, en, strict=True))
+        for src, tgt in pairs:
+            remember(conn, work.ip, source, target, src, " ".join(tgt.split()), origin="human", user_id=user_id)
+            stored += 1
+    return stored
 
 
 def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callable[[str], None] = print,
@@ -33,7 +71,11 @@ def load_demo(platform: Platform, pack: DemoPack | None = None, progress: Callab
         create_user(conn, DEMO_REVIEWER[0], DEMO_REVIEWER[1], "reviewer", "Demo reviewer / 演示审核员")
         for card in pack.ips:
             catalog.add_ip(conn, admin, card)
-    progress(f"{len(pack.creators)} creators, {len(pack.ips)} IPs with canon cards")
+        for name, condition, action, params in DEMO_RULES:
+            automation.add_rule(conn, admin, name, condition, action, params)
+        remembered = seed_memory(conn, pack, admin.id)
+    progress(f"{len(pack.creators)} creators, {len(pack.ips)} IPs with canon cards, {len(DEMO_RULES)} automation rules, "
+             f"{remembered} human translations in the translation memory")
 
     ordered = pack.in_lineage_order()
     with db.write() as conn:

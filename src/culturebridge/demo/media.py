@@ -22,9 +22,10 @@ from culturebridge.demo._params import Params
 from culturebridge.errors import InvalidInput
 
 # Bump when a generator's output changes, so cached renders are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 IMAGE_FORMATS = ("png", "jpeg")
 SCENES = ("landscape", "lanterns", "papercut", "opera-mask")
+TRANSFORMS = ("mirror", "crop", "reencode")
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,31 @@ def _painter(scene: str, p: Params, default_size: int) -> Painter:
     return lambda rng: _images.paint_opera_mask(rng, size, colour)
 
 
+def _transformed(image: Image.Image, transform: str) -> Image.Image:
+    """The picture as a copier would reupload it: mirrored, cropped, or shrunk (then re-encoded)."""
+    if transform == "mirror":
+        return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if transform == "crop":
+        w, h = image.size
+        # A trim of the edges (2.5%): the image monitor finds crops up to about 3% (see docs).
+        return image.crop((w // 40, h // 40, w - w // 40, h - h // 40))
+    w, h = image.size
+    return image.resize((w * 3 // 4, h * 3 // 4), Image.Resampling.LANCZOS)
+
+
 def _image(scene: str) -> Generator:
     def prepare(p: Params) -> Job:
         seed, paint = _seed(p), _painter(scene, p, 800)
         title, fmt = p.text("title", ""), p.choice("format", "png", IMAGE_FORMATS)
+        # A planted copy: the same picture transformed (demo.distinct checks the monitor finds it).
+        transform = p.choice("transform", "", ("", *TRANSFORMS))
         p.finish()
 
         def job() -> Output:
             image = paint(np.random.default_rng(seed))
             draw_title(image, title)
+            if transform:
+                image = _transformed(image, transform)
             return encode_image(image, fmt)
 
         return job

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from culturebridge.fingerprint import _tables  # noqa: F401  (registers the stage's tables)
 
 if TYPE_CHECKING:
+    from culturebridge.fingerprint.attention import open_conflicts as open_conflicts
     from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio, fingerprint_audio
     from culturebridge.fingerprint.conflicts import (
         DECISIONS,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from culturebridge.fingerprint.video import VideoFingerprint, compare_videos, fingerprint_video
 
 _HOME = {
+    "open_conflicts": "attention",
     "AudioFingerprint": "audio",
     "compare_audio": "audio",
     "fingerprint_audio": "audio",

@@ -15,8 +15,10 @@ from culturebridge.jobs.ingest import (
     record_prepared,
 )
 from culturebridge.jobs.queue import (
+    JOB_STATES,
     Job,
     claim_next,
+    count_jobs,
     concerns,
     enqueue,
     enqueue_unless_waiting,
@@ -25,11 +27,20 @@ from culturebridge.jobs.queue import (
     list_jobs,
     report_progress,
 )
-from culturebridge.jobs.status import StageStatus, set_status, statuses
+from culturebridge.jobs.status import (
+    STATES,
+    StageStatus,
+    in_state,
+    set_status,
+    statuses,
+    statuses_of,
+)
 from culturebridge.jobs.worker import Handler, Progress, Worker, run_one
 
 __all__ = [
     "ASSET_ADDED",
+    "JOB_STATES",
+    "STATES",
     "COMMIT_BATCH",
     "Handler",
     "Job",
@@ -38,11 +49,13 @@ __all__ = [
     "Worker",
     "announce_asset",
     "claim_next",
+    "count_jobs",
     "concerns",
     "enqueue",
     "enqueue_unless_waiting",
     "finish",
     "get_job",
+    "in_state",
     "ingest",
     "ingest_file",
     "ingest_prepared",
@@ -52,4 +65,5 @@ __all__ = [
     "run_one",
     "set_status",
     "statuses",
+    "statuses_of",
 ]

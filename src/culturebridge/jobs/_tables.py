@@ -24,6 +24,7 @@ stage_status = Table(
     Column("state", String(16), nullable=False),
     Column("detail", Text, nullable=True),
     _ts("updated_at"),
+    Index("ix_stage_status_stage_state", "stage", "state"),
 )
 
 
@@ -48,4 +49,5 @@ jobs = Table(
     _ts("lease_until", nullable=True),
     Column("attempts", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_jobs_state_created_at", "state", "created_at"),
+    Index("ix_jobs_created_at", "created_at"),
 )

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from culturebridge.catalog import get_work, owned_work_ids
 from culturebridge.errors import InvalidInput, JobNotFound, WorkNotFound
@@ -26,6 +26,7 @@ from culturebridge.storage import Database
 log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed"]
+JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed")
 
 
 @dataclass(frozen=True)
@@ -166,14 +167,23 @@ def get_job(conn: Connection, job_id: str) -> Job:
     return _from_row(row)
 
 
-def list_jobs(conn: Connection, limit: int = 50, *, for_owner: str | None = None) -> list[Job]:
-    """The newest jobs; with `for_owner`, only those that user queued or that concern a work they own."""
+def list_jobs(conn: Connection, limit: int = 50, *, for_owner: str | None = None, state: str | None = None) -> list[Job]:
+    """The newest jobs (optionally only those in `state`); with `for_owner`, only those that user
+    queued or that concern a work they own."""
     stmt = select(jobs)
+    if state is not None:
+        stmt = stmt.where(jobs.c.state == state)
     if for_owner is not None:
         owned = owned_work_ids(for_owner)
         stmt = stmt.where(or_(jobs.c.created_by == for_owner, jobs.c.params["work_id"].as_string().in_(owned)))
     rows = conn.execute(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit))
     return [_from_row(r) for r in rows]
+
+
+def count_jobs(conn: Connection, state: str, cap: int = 1000) -> int:
+    """How many jobs are in `state`, counted up to `cap` (served by ix_jobs_state_created_at)."""
+    found = select(jobs.c.id).where(jobs.c.state == state).limit(cap).subquery()
+    return int(conn.execute(select(func.count()).select_from(found)).scalar_one())
 
 
 def concerns(conn: Connection, job: Job, user_id: str) -> bool:

@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, exists, not_, select
 
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import as_utc, now
@@ -52,9 +52,29 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
         conn.execute(lite.on_conflict_do_update(index_elements=["work_id", "stage"], set_=values))
 
 
+def in_state(work_id_column: Any, stage: str, state: str) -> Any:
+    """A condition on a works' id column: the work stands in `state` at `stage` (no row = pending)."""
+    here = and_(stage_status.c.work_id == work_id_column, stage_status.c.stage == stage)
+    if state == "pending":
+        return not_(exists().where(here, stage_status.c.state != "pending"))
+    return exists().where(here, stage_status.c.state == state)
+
+
 def statuses(conn: Connection, work_id: str, stages: Sequence[str]) -> list[StageStatus]:
     """One entry per stage of `stages`, in that order, `pending` where nothing was recorded yet."""
-    rows = {r.stage: r for r in conn.execute(select(stage_status).where(stage_status.c.work_id == work_id))}
+    return statuses_of(conn, [work_id], stages)[work_id]
+
+
+def statuses_of(conn: Connection, work_ids: Sequence[str], stages: Sequence[str]) -> dict[str, list[StageStatus]]:
+    """`statuses` of several works in one query."""
+    found: dict[str, dict[str, Any]] = {wid: {} for wid in work_ids}
+    if work_ids:
+        for r in conn.execute(select(stage_status).where(stage_status.c.work_id.in_(list(work_ids)))):
+            found[r.work_id][r.stage] = r
+    return {wid: _complete(rows, stages) for wid, rows in found.items()}
+
+
+def _complete(rows: dict[str, Any], stages: Sequence[str]) -> list[StageStatus]:
     out = []
     for stage in stages:
         row = rows.get(stage)

@@ -21,6 +21,7 @@ from culturebridge.labels import _tables  # noqa: F401  (registers the stage's t
 from culturebridge.labels.sniff import MediaKind, sniff
 
 if TYPE_CHECKING:
+    from culturebridge.labels.attention import unlabelled_files
     from culturebridge.labels.apply import Applied, LabelRequest, apply_labels
     from culturebridge.labels.asset_check import (
         JOB_KIND,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     )
 
 _WHERE: dict[str, str] = {
+    "unlabelled_files": "attention",
     "Applied": "apply",
     "LabelRequest": "apply",
     "apply_labels": "apply",
@@ -152,6 +154,7 @@ __all__ = [
     "sign_producer",
     "sign_propagator",
     "sniff",
+    "unlabelled_files",
     "stored_check",
     "verify_codes",
     "write_label",

@@ -20,6 +20,7 @@ from culturebridge.localize import _tables  # noqa: F401  (registers the stage's
 
 if TYPE_CHECKING:
     from culturebridge.catalog import default_canon_dir, load_canon_dir
+    from culturebridge.localize.attention import Flagged, flagged_localizations
     from culturebridge.localize.checkpoint import (
         Checkpoint,
         JobResult,
@@ -106,6 +107,8 @@ if TYPE_CHECKING:
 
 # Public name -> defining module, imported on first access.
 _EXPORTS: dict[str, str] = {
+    "Flagged": "culturebridge.localize.attention",
+    "flagged_localizations": "culturebridge.localize.attention",
     "Checkpoint": "culturebridge.localize.checkpoint",
     "JsonlCheckpoint": "culturebridge.localize.checkpoint",
     "first_mentions": "culturebridge.localize.translator",
@@ -185,6 +188,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "CHECKS",
+    "Flagged",
     "JOB_KIND",
     "LANGUAGES",
     "LIMITS",
@@ -232,6 +236,7 @@ __all__ = [
     "display_length",
     "edit_segment",
     "first_mentions",
+    "flagged_localizations",
     "fit_cues",
     "from_tbx",
     "from_xliff",

@@ -14,6 +14,27 @@ from culturebridge.errors import InvalidInput
 from culturebridge.jobs import StageStatus
 from culturebridge.jobs import set_status as _set_status
 from culturebridge.jobs import statuses as _statuses
+from culturebridge.jobs import statuses_of as _statuses_of
+from culturebridge.pipeline import _tables  # noqa: F401  (registers the automation tables)
+from culturebridge.pipeline.automation import AUTOMATION_JOB, queue_rules, run_rules
+from culturebridge.pipeline.rules import (
+    ACTIONS,
+    OUTCOMES,
+    PROTECTIONS,
+    TRIGGERS,
+    Condition,
+    Facts,
+    Rule,
+    Run,
+    add_rule,
+    check_params,
+    get_rule,
+    list_rules,
+    matches,
+    remove_rule,
+    runs_of,
+    set_enabled,
+)
 from culturebridge.pipeline.setup import init_platform
 from culturebridge.pipeline.stages import EVENT_HOOKS, KEY_MAKERS, PER_ASSET_JOBS, STAGES, job_handlers
 from culturebridge.storage import metadata
@@ -24,6 +45,11 @@ def statuses(conn: Connection, work_id: str) -> list[StageStatus]:
     return _statuses(conn, work_id, STAGES)
 
 
+def statuses_of(conn: Connection, work_ids: list[str]) -> dict[str, list[StageStatus]]:
+    """`statuses` of several works in one query."""
+    return _statuses_of(conn, work_ids, STAGES)
+
+
 def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: str | None = None) -> None:
     """Record a work's state in one of the pipeline's stages (InvalidInput for any other name)."""
     if stage not in STAGES:
@@ -32,13 +58,33 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
 
 
 __all__ = [
+    "ACTIONS",
+    "AUTOMATION_JOB",
     "EVENT_HOOKS",
     "KEY_MAKERS",
+    "OUTCOMES",
     "PER_ASSET_JOBS",
+    "PROTECTIONS",
     "STAGES",
+    "TRIGGERS",
+    "Condition",
+    "Facts",
+    "Rule",
+    "Run",
+    "add_rule",
+    "check_params",
+    "get_rule",
     "init_platform",
     "job_handlers",
+    "list_rules",
+    "matches",
     "metadata",
+    "queue_rules",
+    "remove_rule",
+    "run_rules",
+    "runs_of",
+    "set_enabled",
     "set_status",
     "statuses",
+    "statuses_of",
 ]

@@ -15,6 +15,7 @@ from culturebridge import create, feed, fingerprint, labels, localize, review, r
 from culturebridge import audit, feed, fingerprint, labels, localize, review, rights
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import ASSET_ADDED, Handler, Progress, enqueue
+from culturebridge.pipeline import automation
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 
@@ -37,6 +38,7 @@ _HANDLERS: dict[str, HandlerFactory] = {
     review.JOB_KIND: review.handler,
     localize.JOB_KIND: localize.handler,
     feed.REFRESH_JOB: feed.refresh_handler,
+    automation.AUTOMATION_JOB: automation.handler,
     create.JOB_KIND: create.handler,
 }
 
@@ -64,6 +66,8 @@ def _fan_out(platform: Platform) -> Handler:
         with platform.db.write() as conn:
             for kind in PER_ASSET_JOBS:
                 enqueue(conn, kind, {"asset_id": asset_id, "work_id": work_id}, created_by=params.get("by"))
+            # After the per-asset stages, so a rule registering rights finds the file's fingerprint.
+            automation.queue_rules(conn, work_id, asset_id, params.get("by"))
         return f"{asset_id}: queued {', '.join(PER_ASSET_JOBS)}"
 
     return handle

@@ -7,6 +7,7 @@ Public API: build a `Reviewer` from a policy (`load_policy`) and canon cards
 """
 
 from culturebridge.catalog import default_canon_dir, load_canon_dir
+from culturebridge.review.attention import Waiting, waiting_reviews
 from culturebridge.review import _tables  # noqa: F401  (registers the stage's tables)
 from culturebridge.review.decision import Decision, Outcome, Reason, decide
 from culturebridge.review.findings import Evidence, Finding, Frame, ReviewItem, Severity
@@ -36,6 +37,7 @@ from culturebridge.review.work_review import (
 __all__ = [
     "JOB_KIND",
     "Decision",
+    "Waiting",
     "Evidence",
     "Finding",
     "Frame",
@@ -69,4 +71,5 @@ __all__ = [
     "shadow_run",
     "shared_models",
     "submit_work",
+    "waiting_reviews",
 ]

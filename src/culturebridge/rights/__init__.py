@@ -8,6 +8,7 @@ keys), `registry` (registering catalog works, certificates) and `http` (the read
 """
 
 from culturebridge.rights import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.rights.attention import unregistered_works
 from culturebridge.rights.bundle import (
     CHECKS,
     CheckResult,
@@ -99,6 +100,7 @@ __all__ = [
     "root_hash",
     "sign_checkpoint",
     "sign_claim",
+    "unregistered_works",
     "signed_claim_from_leaf",
     "verifier_key",
     "verify_bundle",

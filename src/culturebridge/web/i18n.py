@@ -7,6 +7,7 @@ account's locale, then the browser's Accept-Language, then the `default_locale` 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 LOCALES = ("en", "zh")
 
@@ -391,6 +392,105 @@ MESSAGES: dict[str, dict[str, str]] = {
     "insight.difference": {"en": "Difference B − A (always-valid interval)", "zh": "差值 B − A（随时有效区间）"},
     "insight.stopping": {"en": "Stopping rule: mSPRT with a pre-registered mixing scale; checking daily does not inflate false positives.",
                          "zh": "停止规则：预先登记混合尺度的 mSPRT；每日查看不会增加假阳性。"},
+    # --- studio: home, works list, bulk actions, jobs ---
+    "home.title": {"en": "What needs me", "zh": "待我处理"},
+    "home.needs": {"en": "Waiting for you", "zh": "等待你处理"},
+    "home.clear": {"en": "Nothing is waiting for you.", "zh": "没有等待你处理的事项。"},
+    "home.oldest": {"en": "oldest waits", "zh": "最早一项已等待"},
+    "home.unregistered": {"en": "works not registered yet", "zh": "件作品尚未登记权属"},
+    "home.copies": {"en": "copies found awaiting your decision", "zh": "条疑似复制待你判定"},
+    "home.unlabelled": {"en": "AI-generated files without a required label", "zh": "个 AI 生成文件缺少必需的标识"},
+    "home.reviews": {"en": "reviews waiting", "zh": "项审核待处理"},
+    "home.qa": {"en": "segments with QA flags", "zh": "段译文有质检提示"},
+    "home.failed": {"en": "failed jobs", "zh": "个任务失败"},
+    "home.running": {"en": "Running now", "zh": "正在运行"},
+    "home.running.none": {"en": "No job is running.", "zh": "没有正在运行的任务。"},
+    "home.queued": {"en": "Jobs waiting", "zh": "排队中的任务"},
+    "studio.filters": {"en": "Filters and sorting", "zh": "筛选与排序"},
+    "studio.any": {"en": "Any", "zh": "全部"},
+    "studio.ai.yes": {"en": "AI-generated", "zh": "AI 生成"},
+    "studio.ai.no": {"en": "Not AI-generated", "zh": "非 AI 生成"},
+    "studio.stage": {"en": "Stage", "zh": "流程环节"},
+    "studio.state": {"en": "State", "zh": "状态"},
+    "studio.sort": {"en": "Sort by", "zh": "排序"},
+    "studio.apply": {"en": "Apply", "zh": "应用"},
+    "studio.clear": {"en": "Clear", "zh": "清除"},
+    "studio.pages": {"en": "Pages", "zh": "分页"},
+    "studio.first": {"en": "First page", "zh": "第一页"},
+    "studio.next": {"en": "Next page", "zh": "下一页"},
+    "works.no_match": {"en": "No work matches.", "zh": "没有符合条件的作品。"},
+    "sort.newest": {"en": "Newest first", "zh": "最新优先"},
+    "sort.oldest": {"en": "Oldest first", "zh": "最早优先"},
+    "sort.title": {"en": "Title", "zh": "标题"},
+    "kind.story": {"en": "story", "zh": "故事"},
+    "kind.image": {"en": "image", "zh": "图像"},
+    "kind.audio": {"en": "audio", "zh": "音频"},
+    "kind.video": {"en": "video", "zh": "视频"},
+    "kind.heritage": {"en": "heritage", "zh": "非遗"},
+    "kind.micro-drama-episode": {"en": "micro-drama episode", "zh": "微短剧单集"},
+    "stage.rights": {"en": "rights", "zh": "权属"},
+    "stage.fingerprint": {"en": "fingerprint", "zh": "指纹"},
+    "stage.labels": {"en": "labels", "zh": "标识"},
+    "stage.review": {"en": "review", "zh": "审核"},
+    "stage.localize": {"en": "localize", "zh": "本地化"},
+    "stage.feed": {"en": "feed", "zh": "推荐流"},
+    "state.pending": {"en": "pending", "zh": "待处理"},
+    "state.running": {"en": "running", "zh": "进行中"},
+    "state.done": {"en": "done", "zh": "已完成"},
+    "state.failed": {"en": "failed", "zh": "失败"},
+    "state.skipped": {"en": "skipped", "zh": "已跳过"},
+    "job.queued": {"en": "queued", "zh": "排队中"},
+    "job.running": {"en": "running", "zh": "运行中"},
+    "job.done": {"en": "done", "zh": "已完成"},
+    "job.failed": {"en": "failed", "zh": "失败"},
+    "jobs.id": {"en": "Job", "zh": "任务"},
+    "jobs.kind": {"en": "Kind", "zh": "类型"},
+    "jobs.progress": {"en": "Progress", "zh": "进度"},
+    "jobs.created": {"en": "Created", "zh": "创建时间"},
+    "bulk.title": {"en": "With the selected works", "zh": "对所选作品"},
+    "bulk.action": {"en": "Action", "zh": "操作"},
+    "bulk.register": {"en": "Register rights", "zh": "登记权属"},
+    "bulk.review": {"en": "Submit for review", "zh": "提交审核"},
+    "bulk.localize": {"en": "Localize into", "zh": "本地化为"},
+    "bulk.publish": {"en": "Publish to", "zh": "发布到"},
+    "bulk.apply": {"en": "Apply to selected", "zh": "应用到所选作品"},
+    "bulk.select": {"en": "Select", "zh": "选择"},
+    "bulk.applied": {"en": "Done", "zh": "已完成"},
+    "bulk.refused": {"en": "Refused", "zh": "被拒绝"},
+    "bulk.result": {"en": "Result", "zh": "结果"},
+    "bulk.detail": {"en": "Details", "zh": "详情"},
+    "bulk.ok": {"en": "done", "zh": "完成"},
+    "bulk.no": {"en": "refused", "zh": "拒绝"},
+    "bulk.not_found": {"en": "No such work.", "zh": "没有这件作品。"},
+    "nav.automation": {"en": "Automation", "zh": "自动化"},
+    "automation.title": {"en": "Automation rules", "zh": "自动化规则"},
+    "automation.intro": {
+        "en": "When a file is added to a work that meets a rule's condition, the rule does its action once for that "
+        "work, as its author would by hand; the work page shows what ran and why.",
+        "zh": "当文件被添加到符合规则条件的作品时，规则会对该作品执行一次其操作，如同规则作者亲手操作；作品页面会显示执行了什么以及原因。",
+    },
+    "automation.panel": {"en": "Automation: what ran and why", "zh": "自动化：执行了什么、为什么"},
+    "automation.none": {"en": "No rule yet.", "zh": "还没有规则。"},
+    "automation.on": {"en": "on", "zh": "已启用"},
+    "automation.off": {"en": "off", "zh": "已停用"},
+    "automation.turn_on": {"en": "Turn on", "zh": "启用"},
+    "automation.turn_off": {"en": "Turn off", "zh": "停用"},
+    "automation.remove": {"en": "Remove", "zh": "删除"},
+    "automation.new": {"en": "New rule", "zh": "新建规则"},
+    "automation.name": {"en": "Name", "zh": "名称"},
+    "automation.targets": {"en": "Languages or markets (for localize / publish)", "zh": "语言或市场（用于本地化/发布）"},
+    "automation.derived": {"en": "Derived from another work", "zh": "衍生自其他作品"},
+    "automation.yes": {"en": "yes", "zh": "是"},
+    "automation.no": {"en": "no", "zh": "否"},
+    "automation.protections": {"en": "Its IP (or its source's) is", "zh": "其 IP（或来源作品的 IP）为"},
+    "automation.add": {"en": "Add rule", "zh": "添加规则"},
+    "automation.outcome.done": {"en": "done", "zh": "已执行"},
+    "automation.outcome.refused": {"en": "refused", "zh": "被拒绝"},
+    "automation.outcome.failed": {"en": "failed", "zh": "失败"},
+    "protection.classic": {"en": "a classic", "zh": "经典名著"},
+    "protection.childrens": {"en": "for children", "zh": "少儿作品"},
+    "protection.modern": {"en": "a modern work", "zh": "现代作品"},
+    "bulk.not_editor": {"en": "Only the work's owner or an admin may change it.", "zh": "只有作品所有者或管理员可以修改。"},
     "create.title": {"en": "Create a derivative", "zh": "创作衍生作品"},
     "create.intro": {"en": "An AI draft grounded in this work's canon, born with lineage, AI labels and review.",
                      "zh": "以本作品正典为依据的 AI 草稿，自带谱系、AI 标识与审核。"},
@@ -504,6 +604,38 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.handoff.submit": {"en": "Hand off", "zh": "移交"},
     "audit.handoff.done": {"en": "Finding recorded.", "zh": "已记录该发现。"},
 }
+
+
+def format_number(value: float, locale: str) -> str:
+    """A number as the viewer writes it (both languages group thousands with commas, CLDR)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def format_datetime(value: datetime | None, locale: str) -> str:
+    """A UTC time in the viewer's language: `4 Dec 2026, 13:40 UTC` or `2026年12月4日 13:40 UTC`."""
+    if value is None:
+        return "—"
+    utc = value.astimezone(UTC)
+    if locale == "zh":
+        return f"{utc.year}年{utc.month}月{utc.day}日 {utc:%H:%M} UTC"
+    return f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+
+
+def format_age(since: datetime | None, at: datetime, locale: str) -> str:
+    """How long ago `since` was, in the largest whole unit: `3 h` / `3 小时`."""
+    if since is None:
+        return "—"
+    seconds = max(0, int((at - since).total_seconds()))
+    for size, en, zh in ((86400, "d", "天"), (3600, "h", "小时"), (60, "min", "分钟")):
+        if seconds >= size:
+            amount = seconds // size
+            return f"{amount} {zh}" if locale == "zh" else f"{amount} {en}"
+    return "刚刚" if locale == "zh" else "just now"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def translator(locale: str) -> Callable[[str], str]:

@@ -21,7 +21,7 @@ from culturebridge.accounts import (
 from culturebridge.catalog import CanonCard, NewWork
 from culturebridge.errors import AuthenticationRequired, InvalidInput, NotFound, RateLimited
 from culturebridge.ids import now
-from culturebridge.jobs import ingest_file, list_jobs
+from culturebridge.jobs import JOB_STATES, ingest_file, list_jobs
 from culturebridge.pipeline import statuses
 from culturebridge.web.api import job_scope
 from culturebridge.web.auth import (
@@ -48,11 +48,6 @@ def _safe_next(target: str | None) -> str:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return "/studio"
     return target
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    return render(request, "home.html")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -125,13 +120,6 @@ def switch_language(code: str, request: Request) -> Response:
     response = RedirectResponse(_safe_next(urlparse(back).path if back else "/"), status_code=303)
     response.set_cookie("lang", code, samesite="lax", max_age=365 * 86400)
     return response
-
-
-@router.get("/studio", response_class=HTMLResponse)
-def studio(request: Request, q: str = "", user: User = Depends(require_user)) -> Response:
-    with platform_of(request).db.read() as conn:
-        works = catalog.list_works(conn, user, query=q, limit=200)
-    return render(request, "studio.html", works=works, q=q)
 
 
 @router.get("/studio/works/new", response_class=HTMLResponse)
@@ -274,10 +262,12 @@ def save_ip(
 
 
 @router.get("/studio/jobs", response_class=HTMLResponse)
-def jobs_page(request: Request, user: User = Depends(require_user)) -> Response:
+def jobs_page(request: Request, state: str = "", user: User = Depends(require_user)) -> Response:
+    if state and state not in JOB_STATES:
+        raise InvalidInput(f"job state {state[:40]!r} is not one of {', '.join(JOB_STATES)}")
     with platform_of(request).db.read() as conn:
-        jobs = list_jobs(conn, for_owner=job_scope(user))
-    return render(request, "jobs.html", jobs=jobs)
+        jobs = list_jobs(conn, 100, for_owner=job_scope(user), state=state or None)
+    return render(request, "jobs.html", jobs=jobs, state=state, states=JOB_STATES)
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

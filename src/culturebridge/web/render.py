@@ -9,7 +9,13 @@ from fastapi.responses import HTMLResponse
 
 from culturebridge.platform import Platform
 from culturebridge.web.auth import identify
-from culturebridge.web.i18n import choose_locale, translator
+from culturebridge.web.i18n import (
+    choose_locale,
+    format_age,
+    format_datetime,
+    format_number,
+    translator,
+)
 
 
 def page_context(request: Request, **values: Any) -> dict[str, Any]:
@@ -22,7 +28,16 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         request.headers.get("accept-language"),
         platform.settings.default_locale,
     )
-    return {"user": caller.user, "csrf": caller.csrf_token, "locale": locale, "t": translator(locale), **values}
+    return {
+        "user": caller.user,
+        "csrf": caller.csrf_token,
+        "locale": locale,
+        "t": translator(locale),
+        "n": lambda value: format_number(value, locale),
+        "when": lambda value: format_datetime(value, locale),
+        "age": lambda since, at: format_age(since, at, locale),
+        **values,
+    }
 
 
 def locale_of(request: Request) -> str:

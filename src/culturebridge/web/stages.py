@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from culturebridge.web import automation as automation_web
 from culturebridge.web import create as create_web
 from culturebridge.web import audit as audit_web
 from culturebridge.web import feed as feed_web
@@ -23,6 +24,7 @@ from culturebridge.web.panels import PanelProvider
 def work_panels() -> list[PanelProvider]:
     """Panels on the work page, in pipeline order."""
     return [
+        automation_web.automation_panel,
         rights_web.rights_panel,
         fingerprint_web.fingerprint_panel,
         labels_web.labels_panel,
@@ -37,6 +39,8 @@ def work_panels() -> list[PanelProvider]:
 def stage_routers() -> list[APIRouter]:
     """Routers of the stages' pages and API endpoints."""
     return [
+        automation_web.router,
+        automation_web.api_router,
         rights_web.router,
         fingerprint_web.router,
         labels_web.router,
