@@ -5,9 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ffmpeg chromium npm fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng
+DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng
   tesseract-ocr tesseract-ocr-chi-sim postgresql
   lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers mate-backgrounds)  # the last four: real pictures for bench/fingerprint.py
+
+# npm (for axe-core below) comes with the machine's Node.js where there is one; Debian's own
+# npm package conflicts with a Node.js installed from elsewhere, so it is asked for only when absent.
+command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
