@@ -14,6 +14,8 @@ from culturebridge.feed.ranking import Reason
 from culturebridge.fingerprint.conflicts import STATES as CONFLICT_STATES
 from culturebridge.fingerprint.matcher import Kind as FingerprintKind
 from culturebridge.fingerprint.monitor import Status as FingerprintStatus
+from culturebridge.insight.methodology import SUBINDICES
+from culturebridge.insight.report import DISCOUNT_GROUPS, RATES
 from culturebridge.jobs import JOB_STATES, STATES
 from culturebridge.localize.localizations import LocalizationState, SegmentState
 from culturebridge.pipeline import OUTCOMES, PROTECTIONS, STAGES
@@ -29,6 +31,9 @@ DYNAMIC = re.compile(r"""\bt\(\s*['"]([A-Za-z0-9_.\-]+\.)['"]\s*~""")
 # The values a dynamic key `t('prefix.' ~ value)` is built from.
 DYNAMIC_VALUES: dict[str, tuple[str, ...]] = {
     "kind.": WORK_KINDS,
+    "insight.sub.": SUBINDICES,
+    "insight.discount.by.": DISCOUNT_GROUPS,
+    "insight.rate.": tuple(RATES),
     "stage.": STAGES,
     "state.": STATES,
     "job.": JOB_STATES,

@@ -186,10 +186,13 @@ def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
     return out
 
 
+DISCOUNT_GROUPS = ("variant", "ip", "kind")  # what the cultural discount is summarised by
+
+
 def discount_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
     """Median cultural discount and count per localization variant, per IP and per kind of work."""
     out: dict[str, dict[str, dict[str, float]]] = {}
-    for by in ("variant", "ip", "kind"):
+    for by in DISCOUNT_GROUPS:
         groups: dict[str, list[float]] = defaultdict(list)
         for r in rows:
             groups[str(r[by]) or "(none)"].append(float(r["discount"]))
