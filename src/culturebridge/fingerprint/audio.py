@@ -1,6 +1,6 @@
 """Audio fingerprints: Chromaprint frames from `fpcalc -raw` and an aligned bit-error matcher.
 
-Chromaprint (REFERENCE §4) yields one 32-bit value per 0.1238 s (4096-sample windows at
+Chromaprint (acoustid.org's fpcalc) yields one 32-bit value per 0.1238 s (4096-sample windows at
 11025 Hz with a 2/3 overlap). It is built to identify whole tracks; to find an excerpt we
 slide the query's frames along the reference's and, at each offset, count differing bits
 (popcount of XOR) over the overlap. The offset with the lowest bit-error rate gives the

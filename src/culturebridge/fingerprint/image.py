@@ -1,6 +1,6 @@
 """Image fingerprints: PDQ hashes plus ORB local features verified by a RANSAC homography.
 
-PDQ (REFERENCE §4) matches re-encodes, resizes and brightness changes at Hamming <= 31, but a
+PDQ (Meta's ThreatExchange PDQ hashing paper, 2019) matches re-encodes, resizes and brightness changes at Hamming <= 31, but a
 5% crop, a letterbox or a 3-degree rotation moves it to ~90/256. Local features survive those:
 ORB keypoints of the query are matched to the reference's and a homography is fitted with
 RANSAC; the number of geometrically consistent matches (inliers) is the crop-robust evidence.
@@ -23,8 +23,8 @@ from PIL import Image, ImageOps
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 
 PDQ_BITS = 256
-PDQ_MATCH_DISTANCE = 31  # REFERENCE §4: PDQ match at Hamming <= 31
-PDQ_MIN_QUALITY = 50  # REFERENCE §4: ignore hashes with quality < 50
+PDQ_MATCH_DISTANCE = 31  # PDQ paper: match at Hamming distance <= 31
+PDQ_MIN_QUALITY = 50  # PDQ paper: hashes of quality < 50 are unreliable
 # Similarity-RANSAC inliers for a local-feature match: fitted on the development part of the
 # real-picture benchmark (`bench/fingerprint.py --fit`) for <= 1% false matches counting
 # distinct regions of one photograph; the previous homography needed 20.

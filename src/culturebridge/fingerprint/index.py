@@ -1,7 +1,7 @@
 """Radius lookup of 256-bit hashes (PDQ, ORB descriptors) by multi-index hashing.
 
 Multi-index hashing (Norouzi, Punjani & Fleet, "Fast search in Hamming space with multi-index
-hashing", CVPR 2012; REFERENCE §4): split each 256-bit code into 16 substrings of 16 bits and
+hashing", CVPR 2012): split each 256-bit code into 16 substrings of 16 bits and
 keep one table per substring. If two codes differ in at most r bits, by the pigeonhole
 principle at least one substring differs in at most floor(r / 16) bits, so probing every
 table at the query's substring and its neighbours within that many flips finds every code

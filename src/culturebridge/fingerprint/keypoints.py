@@ -6,7 +6,7 @@ Two jobs, one index over every registered image's ORB descriptors:
   descriptor; the vote leaders get the full RANSAC comparison. An exact scan
   (`faiss.IndexBinaryFlat`) costs O(all descriptors) per query — 1.5 s at 1,000 images — so
   once the library holds `IVF_MIN` descriptors it is moved to an inverted-file index
-  (`faiss.IndexBinaryIVF`, k-means cells over Hamming space, Jégou et al. 2011; REFERENCE §4)
+  (`faiss.IndexBinaryIVF`, k-means cells over Hamming space, Jégou et al. 2011)
   probing `NPROBE` cells: approximate, which voting tolerates (a copy shares hundreds of
   descriptors with its source; losing a few neighbours does not change the leader).
 - **Common keypoints.** A descriptor about as close to descriptors of two different works is

@@ -6,10 +6,10 @@
   the original text.
 - Shingles: 4 consecutive tokens from a Han character (character 4-grams), 5 from a word
   (word 5-grams), so Chinese, Latin and mixed texts all compare consistently.
-- SimHash-64 (Charikar 2002) of the whole text: near-duplicates at Hamming <= 3 (REFERENCE
-  §4, after Manku et al., WWW 2007).
+- SimHash-64 (Charikar 2002) of the whole text: near-duplicates at Hamming <= 3 (Manku,
+  Jain & Das Sarma, WWW 2007).
 - MinHash (Broder 1997) of overlapping passages of 40 shingles, for MinHashLSH candidate
-  lookup of partial overlaps (REFERENCE §4: "MinHash for partial overlap").
+  lookup of partial overlaps.
 - Winnowing (Schleimer, Wilkerson & Aiken, SIGMOD 2003): the minimum shingle hash of every
   window of 4 shingles, with its character span; shared winnowed hashes chained along a
   diagonal give the copied spans in both texts (exact to within one shingle at the ends).
@@ -29,7 +29,7 @@ from datasketch import MinHash
 
 from culturebridge.errors import InvalidInput, MalformedFingerprint
 
-SIMHASH_NEAR_DUPLICATE = 3  # REFERENCE §4: SimHash-64 near-duplicate at Hamming <= 3
+SIMHASH_NEAR_DUPLICATE = 3  # Manku et al. (WWW 2007): SimHash-64 near-duplicates at Hamming <= 3
 NUM_PERM = 64
 _SCHEME = "affine32"  # datasketch 2.x: 32-bit signatures, stored as such
 PASSAGE_SHINGLES = 40

@@ -1,6 +1,6 @@
 """Video fingerprints: PDQ of frames sampled at 1 fps (vPDQ), local features, clip alignment.
 
-vPDQ (REFERENCE §4): a query video matches a reference when at least 80% of the query's
+vPDQ (ThreatExchange's video PDQ): a query video matches a reference when at least 80% of the query's
 usable frames (PDQ quality >= 50) lie within Hamming 31 of some reference frame. To locate
 an excerpt, the query's frame sequence is also slid along the reference's and the offset
 with the most aligned frame matches gives the excerpt's start time.
@@ -44,8 +44,8 @@ from culturebridge.fingerprint.image import (
     unpack_features,
 )
 
-FRAME_RATE = 1.0  # REFERENCE §4: frames at 1 fps
-VPDQ_MATCH_FRACTION = 0.8  # REFERENCE §4: >= 80% of the query's frames match
+FRAME_RATE = 1.0  # vPDQ: frames at 1 fps
+VPDQ_MATCH_FRACTION = 0.8  # vPDQ: >= 80% of the query's frames match
 FRAME_KEYPOINTS = 200  # ORB keypoints kept per sampled frame
 _SIDE = 320  # frames are decoded at this longest side
 _FRAME_CANDIDATES = 2  # reference frames checked with RANSAC per query frame

