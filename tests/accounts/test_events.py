@@ -30,4 +30,4 @@ def test_keyset_pages_filter_by_user_and_action(database: Database) -> None:
         assert failed.subject_id is None and len(failed.subject or "") == 254 and len(failed.client or "") == 100
         for bad in ({"action": "drop table"}, {"limit": 0}, {"limit": 10_000}):
             with pytest.raises(InvalidInput):
-                list_events(conn, **bad)  # type: ignore[arg-type]
+                list_events(conn, **bad)
