@@ -8,6 +8,7 @@ account log (`events`).
 from culturebridge.accounts.admin import active_admins, change_role, deactivate, reactivate
 from culturebridge.accounts.events import (
     ACTIONS,
+    MAX_PAGE,
     AccountEvent,
     Action,
     EventPage,
@@ -56,6 +57,7 @@ from culturebridge.accounts.users import (
 
 __all__ = [
     "ACTIONS",
+    "MAX_PAGE",
     "ROLES",
     "AccountEvent",
     "Action",

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, delete, select, update
 
+from culturebridge.accounts import events
 from culturebridge.accounts._tables import api_tokens, users
 from culturebridge.accounts.users import User, get_user
 from culturebridge.errors import AuthenticationRequired, InvalidInput, TokenNotFound
@@ -35,8 +36,10 @@ def create_api_token(conn: Connection, user: User, name: str) -> str:
     return create_token(conn, user, name)[1]
 
 
-def create_token(conn: Connection, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for an active `user`: its record and its secret (shown this once only)."""
+def create_token(
+    conn: Connection, user: User, name: str, *, actor: User | None = None, client: str | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for an active `user`: its record and its secret (shown this once only); logged."""
     if not name.strip() or len(name) > 100:
         raise InvalidInput("a token needs a name of 1-100 characters")
     if not user.active:
@@ -46,6 +49,7 @@ def create_token(conn: Connection, user: User, name: str) -> tuple[ApiToken, str
     conn.execute(
         api_tokens.insert().values(id=token_id, user_id=user.id, name=name, token_hash=digest(secret), created_at=at)
     )
+    events.record(conn, "token-created", actor=actor or user, subject=user, client=client, detail=f"{token_id} {name}")
     return ApiToken(token_id, user.id, user.username, name, at, None), secret
 
 
@@ -88,10 +92,12 @@ def get_token(conn: Connection, viewer: User, token_id: str) -> ApiToken:
     return _from_row(row)
 
 
-def revoke_token(conn: Connection, viewer: User, token_id: str) -> ApiToken:
-    """Delete a token the viewer may see; it stops working at once."""
+def revoke_token(conn: Connection, viewer: User, token_id: str, client: str | None = None) -> ApiToken:
+    """Delete a token the viewer may see; it stops working at once; logged."""
     token = get_token(conn, viewer, token_id)
     conn.execute(delete(api_tokens).where(api_tokens.c.id == token.id))
+    owner = get_user(conn, token.user_id)
+    events.record(conn, "token-revoked", actor=viewer, subject=owner, client=client, detail=f"{token.id} {token.name}")
     return token
 
 

@@ -18,7 +18,7 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.storage.ratelimit import SharedRateLimiter
-from culturebridge.web import api, home, pages, studio
+from culturebridge.web import account_log, accounts_api, api, home, pages, studio, tokens, users
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
@@ -51,6 +51,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(studio.router)
     app.include_router(pages.router)
     app.include_router(api.router)
+    for accounts_router in (users.router, tokens.router, account_log.router, accounts_api.router):
+        app.include_router(accounts_router)
     for router in stage_routers():
         app.include_router(router)
     return app

@@ -12,10 +12,13 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
+from fastapi.responses import Response
 
-from culturebridge.accounts import User, session_user, user_for_api_token
+from culturebridge.accounts import User, needs_touch, session_user, token_for_secret, touch_token
 from culturebridge.errors import AuthenticationRequired, PermissionDenied
+from culturebridge.ids import now
 from culturebridge.platform import Platform
+from culturebridge.web.clients import is_https
 
 SESSION_COOKIE = "cb_session"
 ANON_CSRF_COOKIE = "cb_csrf"
@@ -43,7 +46,12 @@ def identify(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         with platform.db.read() as conn:
-            caller = Caller(user_for_api_token(conn, header[7:].strip()), "", via_token=True)
+            user, token = token_for_secret(conn, header[7:].strip())
+        at = now()
+        if needs_touch(token, at):  # "last used" is kept to the minute, not written on every call
+            with platform.db.write() as conn:
+                touch_token(conn, token.id, at)
+        caller = Caller(user, "", via_token=True)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         with platform.db.read() as conn:
             session = session_user(conn, cookie)
@@ -79,3 +87,10 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     expected = caller.csrf_token if caller.user else request.cookies.get(ANON_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(token, expected):
         raise PermissionDenied("the form's CSRF token is missing or stale", hint="reload the page and try again")
+
+
+def set_session_cookie(response: Response, request: Request, secret: str) -> None:
+    """Hand the browser its session cookie (HttpOnly; Secure over HTTPS)."""
+    days = platform_of(request).settings.session_days
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=days * 86400,
+                        secure=is_https(request))
