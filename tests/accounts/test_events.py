@@ -31,3 +31,13 @@ def test_keyset_pages_filter_by_user_and_action(database: Database) -> None:
         for bad in ({"action": "drop table"}, {"limit": 0}, {"limit": 10_000}):
             with pytest.raises(InvalidInput):
                 list_events(conn, **bad)
+
+
+def test_nul_and_control_characters_are_stored_safely_on_both_backends(database: Database) -> None:
+    with database.write() as conn:
+        record(conn, "login-failed", actor=None, subject_name="ro\x00ot\n", client="10.0.0.1\x00", detail="a\tb")
+    with database.read() as conn:
+        entry = list_events(conn).events[0]
+        assert (entry.subject, entry.client, entry.detail) == ("ro\ufffdot\ufffd", "10.0.0.1\ufffd", "a\ufffdb")
+        with pytest.raises(InvalidInput):
+            list_events(conn, user_id="u-\x00")

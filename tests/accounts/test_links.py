@@ -114,3 +114,21 @@ def test_a_reset_link_sets_the_password_once_and_ends_sessions(database: Databas
             authenticate(conn, "mei", "old-password")
     with database.write() as conn, pytest.raises(LinkAlreadyUsed):
         use_reset(conn, second.secret, "third-password")
+
+
+def test_nul_in_invites_and_lookups_is_refused_not_a_database_error(database: Database) -> None:
+    from culturebridge.accounts import get_user, get_user_by_name
+    from culturebridge.errors import UserNotFound
+
+    with database.write() as conn:
+        admin = create_user(conn, "root", "long-enough", "admin")
+        with pytest.raises(InvalidInput):
+            create_invite(conn, admin, "a\x00@example.org", "", "creator", days=7)
+        with pytest.raises(InvalidInput):
+            create_invite(conn, admin, "a@example.org", "N\x00", "creator", days=7)
+        with pytest.raises(UserNotFound):
+            get_user(conn, "u-\x00")
+        with pytest.raises(UserNotFound):
+            get_user_by_name(conn, "ro\x00ot")
+        with pytest.raises(AuthenticationRequired):
+            authenticate(conn, "ro\x00ot", "long-enough")

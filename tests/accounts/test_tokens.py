@@ -48,3 +48,12 @@ def test_tokens_are_listed_without_secrets_and_revoked_by_their_owner_or_an_admi
         for gone in (secret, bo_secret):
             with pytest.raises(AuthenticationRequired):
                 user_for_api_token(conn, gone)
+
+
+def test_nul_in_names_and_ids_is_refused_not_a_database_error(database: Database) -> None:
+    with database.write() as conn:
+        mei = create_user(conn, "mei", "long-enough", "creator")
+        with pytest.raises(InvalidInput, match="control characters"):
+            create_token(conn, mei, "night\x00ly")
+        with pytest.raises(TokenNotFound):
+            get_token(conn, mei, "t-\x00")

@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from sqlalchemy import Connection, or_, select
 
 from culturebridge.accounts._tables import account_events
-from culturebridge.accounts.users import User
+from culturebridge.accounts.users import User, has_control
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import as_utc, now
 
@@ -60,9 +60,15 @@ def record(
         at=now(), action=action,
         actor_id=actor.id if actor else None, actor=actor.username if actor else None,
         subject_id=subject.id if subject else None,
-        subject=named[:254] if named else None,
-        client=client[:100] if client else None, detail=detail[:400],
+        subject=_printable(named, 254), client=_printable(client, 100), detail=_printable(detail, 400) or "",
     ))
+
+
+def _printable(text: str | None, limit: int) -> str | None:
+    """Text as typed by anyone (a failed login's name), with control characters shown as U+FFFD."""
+    if not text:
+        return None
+    return "".join("\ufffd" if ord(c) < 32 or ord(c) == 127 else c for c in text[:limit])
 
 
 def list_events(
@@ -76,6 +82,8 @@ def list_events(
     """Entries by or about `user_id`, of `action`, older than id `before`; newest first."""
     if action is not None and action not in ACTIONS:
         raise InvalidInput(f"action {action[:40]!r} is not one of {', '.join(ACTIONS)}")
+    if user_id is not None and has_control(user_id):
+        raise InvalidInput("a user id has no control characters")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"a page holds 1-{MAX_PAGE} entries, not {limit}")
     stmt = select(account_events)

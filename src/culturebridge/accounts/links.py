@@ -19,7 +19,14 @@ from sqlalchemy import Connection, select, update
 from culturebridge.accounts import events
 from culturebridge.accounts._tables import account_links, users
 from culturebridge.accounts.sessions import end_sessions_of
-from culturebridge.accounts.users import ROLES, User, create_user, get_user, hash_password
+from culturebridge.accounts.users import (
+    ROLES,
+    User,
+    create_user,
+    get_user,
+    has_control,
+    hash_password,
+)
 from culturebridge.errors import (
     InvalidInput,
     LinkAlreadyUsed,
@@ -70,10 +77,10 @@ def create_invite(
     """An invite for `email` to join with `role`, valid for `days` days."""
     require_admin(actor)
     email, display_name = email.strip(), display_name.strip()
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
+    if len(email) > 254 or has_control(email) or not _EMAIL.fullmatch(email):
         raise InvalidInput(f"{email[:80]!r} is not an e-mail address")
-    if len(display_name) > 200:
-        raise InvalidInput("a display name may have at most 200 characters")
+    if len(display_name) > 200 or has_control(display_name):
+        raise InvalidInput("a display name has at most 200 characters and no control characters")
     if role not in ROLES:
         raise InvalidInput(f"role {role[:40]!r} is not one of {', '.join(ROLES)}")
     issued = _issue(conn, "invite", actor, timedelta(days=days), email=email,

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, delete, select, update
 
 from culturebridge.accounts import events
 from culturebridge.accounts._tables import api_tokens, users
-from culturebridge.accounts.users import User, get_user
+from culturebridge.accounts.users import User, get_user, has_control
 from culturebridge.errors import AuthenticationRequired, InvalidInput, TokenNotFound
 from culturebridge.ids import as_utc, digest, new_id, new_secret, now
 
@@ -40,8 +40,8 @@ def create_token(
     conn: Connection, user: User, name: str, *, actor: User | None = None, client: str | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for an active `user`: its record and its secret (shown this once only); logged."""
-    if not name.strip() or len(name) > 100:
-        raise InvalidInput("a token needs a name of 1-100 characters")
+    if not name.strip() or len(name) > 100 or has_control(name):
+        raise InvalidInput("a token needs a name of 1-100 characters without control characters")
     if not user.active:
         raise InvalidInput(f"{user.username} is deactivated and cannot hold API tokens")
     secret = TOKEN_PREFIX + new_secret()
@@ -60,7 +60,7 @@ def user_for_api_token(conn: Connection, secret: str) -> User:
 
 def token_for_secret(conn: Connection, secret: str) -> tuple[User, ApiToken]:
     """The active user and the token a bearer secret stands for; AuthenticationRequired otherwise."""
-    row = conn.execute(_select().where(api_tokens.c.token_hash == digest(secret))).first()
+    row = conn.execute(_select().where(api_tokens.c.token_hash == digest(secret))).first()  # a hash: always safe
     user = get_user(conn, row.user_id) if row is not None else None
     if row is None or user is None or not user.active:
         raise AuthenticationRequired("the API token is not valid", hint="create one with `culturebridge users token`")
@@ -86,7 +86,7 @@ def list_tokens(conn: Connection, user_id: str | None = None) -> list[ApiToken]:
 
 def get_token(conn: Connection, viewer: User, token_id: str) -> ApiToken:
     """A token the viewer may see (their own; an admin: anyone's); TokenNotFound otherwise."""
-    row = conn.execute(_select().where(api_tokens.c.id == token_id)).first()
+    row = None if has_control(token_id) else conn.execute(_select().where(api_tokens.c.id == token_id)).first()
     if row is None or (row.user_id != viewer.id and not viewer.is_admin):
         raise TokenNotFound(token_id[:60])  # someone else's token: the same answer as a missing one
     return _from_row(row)

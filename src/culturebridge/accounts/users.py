@@ -68,8 +68,8 @@ def create_user(
     locale: str | None = None,
 ) -> User:
     """Create an account; the username must be new and the password at least 8 characters."""
-    if display_name is not None and len(display_name) > 200:
-        raise InvalidInput("a display name may have at most 200 characters")
+    if display_name is not None and (len(display_name) > 200 or has_control(display_name)):
+        raise InvalidInput("a display name has at most 200 characters and no control characters")
     if not _USERNAME.fullmatch(username):
         raise InvalidInput(f"username {username[:80]!r} must be 2-64 letters, digits, '.', '_' or '-'")
     if role not in ROLES:
@@ -93,7 +93,14 @@ def create_user(
     return get_user(conn, str(row["id"]))
 
 
+def has_control(text: str) -> bool:
+    """Whether text holds a control character (PostgreSQL refuses NUL in text; none belongs in a name)."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def get_user(conn: Connection, user_id: str) -> User:
+    if has_control(user_id):
+        raise UserNotFound(user_id[:60])
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
     if row is None:
         raise UserNotFound(user_id)
@@ -101,6 +108,8 @@ def get_user(conn: Connection, user_id: str) -> User:
 
 
 def get_user_by_name(conn: Connection, username: str) -> User:
+    if has_control(username):
+        raise UserNotFound(username[:60])
     row = conn.execute(select(users).where(users.c.username == username)).first()
     if row is None:
         raise UserNotFound(username)
@@ -117,7 +126,7 @@ def authenticate(conn: Connection, username: str, password: str) -> User:
     Unknown name, wrong password and deactivated account all get the same message after the
     same argon2 work, so the login form tells nobody which accounts exist or are deactivated.
     """
-    row = conn.execute(select(users).where(users.c.username == username)).first()
+    row = None if has_control(username) else conn.execute(select(users).where(users.c.username == username)).first()
     stored = row._mapping["password_hash"] if row is not None else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
