@@ -227,11 +227,13 @@ def use_reset(request: Request, body: ResetIn) -> UserOut:
 
 @router.get("/tokens", summary="The caller's API tokens; everyone's with all=true (admins)",
             responses=_errors(401, 403))
-def list_tokens(request: Request, user: Caller, all: bool = False) -> list[TokenOut]:
-    if all:
+def list_tokens(request: Request, user: Caller,
+                everyone: Annotated[bool, Query(alias="all", description="every account's (admins)")] = False,
+                ) -> list[TokenOut]:
+    if everyone:
         _admin(user)
     with platform_of(request).db.read() as conn:
-        return [TokenOut.of(t) for t in accounts.list_tokens(conn, None if all else user.id)]
+        return [TokenOut.of(t) for t in accounts.list_tokens(conn, None if everyone else user.id)]
 
 
 @router.post("/tokens", status_code=201, summary="Create an API token for the caller (its secret is shown once)",
