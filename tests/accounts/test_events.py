@@ -41,3 +41,20 @@ def test_nul_and_control_characters_are_stored_safely_on_both_backends(database:
         assert (entry.subject, entry.client, entry.detail) == ("ro\ufffdot\ufffd", "10.0.0.1\ufffd", "a\ufffdb")
         with pytest.raises(InvalidInput):
             list_events(conn, user_id="u-\x00")
+
+
+def test_the_account_log_is_a_source_of_the_who_did_what_timeline(database: Database) -> None:
+    from culturebridge.accounts import account_activity
+    from culturebridge.accounts.activity import ActivityQuery
+
+    with database.write() as conn:
+        root = create_user(conn, "root", "long-enough", "admin")
+        mei = create_user(conn, "mei", "long-enough", "creator")
+        record(conn, "role-changed", actor=root, subject=mei, client="10.0.0.1", detail="creator -> reviewer")
+        record(conn, "login-failed", actor=None, subject_name="mei", client="10.0.0.2")
+    with database.read() as conn:
+        everyone = account_activity(conn, ActivityQuery())
+        roots = account_activity(conn, ActivityQuery(actor_id=root.id))
+    assert [(a.stage, a.action) for a in everyone] == [("accounts", "login-failed"), ("accounts", "role-changed")]
+    assert [(a.actor_id, a.actor, a.work_id, a.detail) for a in roots] == [
+        (root.id, "root", None, "mei · 10.0.0.1 · creator -> reviewer")]

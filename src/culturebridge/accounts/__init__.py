@@ -12,6 +12,7 @@ from culturebridge.accounts.events import (
     AccountEvent,
     Action,
     EventPage,
+    account_activity,
     list_events,
     record,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "User",
     "WebSession",
     "accept_invite",
+    "account_activity",
     "active_admins",
     "authenticate",
     "change_role",

@@ -13,6 +13,7 @@ from typing import Literal, get_args
 from sqlalchemy import Connection, or_, select
 
 from culturebridge.accounts._tables import account_events
+from culturebridge.accounts.activity import Activity, ActivityQuery, recent
 from culturebridge.accounts.users import User, has_control
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import as_utc, now
@@ -100,3 +101,13 @@ def list_events(
         for r in rows[:limit]
     ]
     return EventPage(events, events[-1].id if len(rows) > limit else None)
+
+
+def account_activity(conn: Connection, query: ActivityQuery) -> list[Activity]:
+    """The account log's part of "who did what" across the stages (by actor; no work)."""
+    c = account_events.c
+    stmt = select(c.at, c.action, c.actor_id, c.actor, c.subject, c.client, c.detail)
+    return recent(conn, stmt, c.at, c.actor_id, query,
+                  lambda r: Activity(r.at, "accounts", r.action, r.actor_id, None,
+                                     " · ".join(str(v) for v in (r.subject, r.client, r.detail) if v),
+                                     r.actor or ""))

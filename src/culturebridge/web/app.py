@@ -18,7 +18,7 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.storage.ratelimit import SharedRateLimiter
-from culturebridge.web import account_log, accounts_api, api, home, pages, studio, tokens, users
+from culturebridge.web import account_log, accounts_api, activity, api, home, pages, studio, tokens, users
 from culturebridge.web.auth import ANON_CSRF_COOKIE, RecordTokenUse
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
@@ -50,6 +50,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_middleware(_Guard, limits=BodyLimits.from_settings(platform.settings))
     app.include_router(home.router)  # before api: /api/v1/jobs/running is not a job id
     app.include_router(studio.router)
+    app.include_router(activity.router)
+    app.include_router(activity.api_router)
     app.include_router(pages.router)
     app.include_router(api.router)
     for accounts_router in (users.router, tokens.router, account_log.router, accounts_api.router):
