@@ -126,3 +126,5 @@ def test_hostile_input_gets_422_naming_the_problem(client: TestClient, platform:
     assert huge.status_code == 422
     assert client.get("/invite/" + "x" * 300).status_code == 404
     assert client.post("/studio/users/u-missing/active", data={"active": "0", "csrf": csrf}).status_code == 404
+    odd = client.post(f"/studio/users/{bo_id}/active", data={"active": "yes", "csrf": csrf})
+    assert odd.status_code == 422 and "active must be 0" in odd.text

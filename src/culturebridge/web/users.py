@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from culturebridge import accounts
 from culturebridge.accounts import ROLES, IssuedLink, User
+from culturebridge.errors import InvalidInput
 from culturebridge.platform import Platform
 from culturebridge.web.auth import (
     check_csrf,
@@ -26,7 +27,7 @@ from culturebridge.web.clients import client_address
 from culturebridge.web.render import render
 
 router = APIRouter(include_in_schema=False)
-Admin = Annotated[User, Depends(require_user)]
+Admin = Annotated[User, Depends(require_user)]  # checked to be an admin by `_admin`
 Text = Annotated[str, Form(max_length=2000)]  # anything longer is refused with 422 before we look
 
 
@@ -76,6 +77,8 @@ def set_role(request: Request, user_id: str, user: Admin, role: Text, csrf: Text
 def set_active(request: Request, user_id: str, user: Admin, active: Text, csrf: Text = "") -> Response:
     platform = _admin(request, user)
     check_csrf(request, csrf)
+    if active not in ("0", "1"):
+        raise InvalidInput(f"active must be 0 (deactivate) or 1 (reactivate), not {active[:20]!r}")
     change = accounts.reactivate if active == "1" else accounts.deactivate
     with platform.db.write() as conn:
         change(conn, user, user_id, client=client_address(request))
