@@ -23,6 +23,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,9 +137,70 @@ def _spawn(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
-def bench_jobs(env: Env, n: int) -> dict[str, Any]:
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process, from /proc/PID/stat."""
+    parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[0]
+
+
+def job_worker(ready: Path, go: Path, profile: str) -> None:
+    """A `jobs work --once` process with its warm-up (imports, OpenCV, the saved library, the
+    database pool) done before `go` appears; prints its jobs and CPU time as JSON."""
+    from culturebridge.fingerprint.image import fingerprint_image
+    from culturebridge.fingerprint.shared_library import platform_library
+    from culturebridge.platform import open_platform
+    from culturebridge.settings import load_settings
+
+    platform = open_platform(load_settings())
+    handlers = job_handlers(platform)
+    fingerprint_image(images(1, seed=4242)[0])
+    platform_library(platform)
+    ready.touch()
+    while not go.exists():
+        time.sleep(0.01)
+    profiler: Any = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+    from sqlalchemy import event
+
+    statements = [0]
+
+    def counted(*_: Any) -> None:
+        statements[0] += 1
+
+    event.listen(platform.db.engine, "before_cursor_execute", counted)
+    cpu, wall, count = time.process_time(), time.perf_counter(), 0
+    while run_one(platform.db, handlers, lease_seconds=platform.settings.job_lease_seconds) is not None:
+        count += 1
+    out = {"jobs": count, "cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall,
+           "statements": statements[0]}
+    if profiler is not None:
+        profiler.stop()
+        Path(profile).write_text(profiler.output_text(unicode=False, color=False))
+    platform.close()
+    print(json.dumps(out), flush=True)
+
+
+def bench_jobs(env: Env, n: int, profile: bool = False) -> dict[str, Any]:
+    """The same `n` images' fingerprint jobs drained by 1, then by 2 warmed-up worker processes
+    (start-up, imports and the library load excluded), each on a fresh PostgreSQL database
+    with media in S3. Reports wall-clock rates and CPU seconds per job in the workers."""
     files = images(n)
-    out: dict[str, Any] = {"jobs": n}
+    out: dict[str, Any] = {"jobs": n, "warm_up": "excluded (imports, OpenCV, library load, DB pool)"}
     for workers in (1, 2):
         platform, penv = env.platform(s3=True)
         work = _work(platform, f"jobs{workers}")
@@ -148,21 +210,46 @@ def bench_jobs(env: Env, n: int) -> dict[str, Any]:
             pass
         with platform.db.write() as conn:  # only fingerprinting is measured
             conn.execute(jobs.delete().where(jobs.c.kind != "fingerprint-asset"))
-        procs = [_spawn(penv, "jobs", "work", "--once", log=env.tmp / f"jobs{workers}-{i}.log")
+        go = env.tmp / f"go{workers}"
+        ready = [env.tmp / f"ready{workers}-{i}" for i in range(workers)]
+        procs = [subprocess.Popen([sys.executable, __file__, "--job-worker", str(ready[i]), str(go),
+                                   str(env.tmp / f"profile{workers}-{i}.txt") if profile else ""],
+                                  env=penv, stdout=subprocess.PIPE, stderr=(env.tmp / f"jobs{workers}-{i}.log").open("wb"))
                  for i in range(workers)]
-        for p in procs:
-            p.wait()
-        with platform.db.read() as conn:  # first claim to last finish: process start-up excluded
+        while not all(r.exists() for r in ready):
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit("a job worker exited during warm-up: " + (env.tmp / f"jobs{workers}-0.log").read_text()[-2000:])
+            time.sleep(0.05)
+        moto0, (busy0, total0) = _proc_cpu(env.s3.process.pid), _cpu_ticks()
+        go.touch()
+        reports = [json.loads((p.communicate()[0] or b"{}").decode().strip().splitlines()[-1]) for p in procs]
+        busy1, total1 = _cpu_ticks()
+        moto = _proc_cpu(env.s3.process.pid) - moto0
+        with platform.db.read() as conn:  # first claim to last finish
             done, first, last = conn.execute(select(func.count(), func.min(jobs.c.started_at),
                                                     func.max(jobs.c.finished_at)).where(jobs.c.state == "done")).one()
         if done != n:
             with platform.db.read() as conn:
                 errors = conn.execute(select(jobs.c.state, jobs.c.error).where(jobs.c.state != "done")).all()
-            raise SystemExit(f"{done} of {n} jobs done: {errors}")
+            logs = "".join((env.tmp / f"jobs{workers}-{i}.log").read_text()[-2000:] for i in range(workers))
+            raise SystemExit(f"{done} of {n} jobs done: {errors[:3]}\n{logs}")
         seconds = (last - first).total_seconds()
-        out[f"{workers}_workers_jobs_per_s"] = round(n / seconds, 2)
+        cpu = sum(r["cpu_s"] for r in reports)
+        out[f"{workers}w_jobs_per_s"] = round(n / seconds, 2)
+        out[f"{workers}w_worker_cpu_ms_per_job"] = round(1000 * cpu / n, 1)
+        out[f"{workers}w_jobs_per_worker_cpu_s"] = round(n / cpu, 2)
+        out[f"{workers}w_db_statements_per_job"] = round(sum(r["statements"] for r in reports) / n, 1)
+        out[f"{workers}w_s3_server_cpu_ms_per_job"] = round(1000 * moto / n, 1)
+        out[f"{workers}w_jobs_per_worker"] = [r["jobs"] for r in reports]
+        out[f"{workers}w_machine_busy"] = round((busy1 - busy0) / max(1, total1 - total0), 2)
+        out[f"{workers}w_loadavg"] = _loadavg()
+        if profile:
+            out[f"{workers}w_profiles"] = [str(env.tmp / f"profile{workers}-{i}.txt") for i in range(workers)]
         platform.close()
-    out["speedup"] = round(out["2_workers_jobs_per_s"] / out["1_workers_jobs_per_s"], 2)
+    out["speedup"] = round(out["2w_jobs_per_s"] / out["1w_jobs_per_s"], 2)
+    # CPU per job with 2 workers vs 1: 1.0 means coordination costs no extra CPU, so on two
+    # free cores the wall-clock speedup is bounded only by the database and the S3 server.
+    out["cpu_efficiency"] = round(out["1w_worker_cpu_ms_per_job"] / out["2w_worker_cpu_ms_per_job"], 2)
     return out
 
 
@@ -312,7 +399,7 @@ def bench_fingerprint(n: int) -> dict[str, Any]:
 
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
     "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
-    "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200),
+    "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200, a.profile),
     "ray": lambda env, a: bench_ray(env, 48 if a.quick else 200),
     "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
     "fingerprint": lambda env, a: bench_fingerprint(30 if a.quick else 200),
@@ -323,17 +410,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))
+    parser.add_argument("--profile", action="store_true", help="pyinstrument profiles of the job workers")
+    parser.add_argument("--job-worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=40.0, help="feed requests per second for `web`")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cb-bench-scale-") as tmp:
-        env = Env(Path(tmp))
-        try:
-            for name in args.sections.split(","):
-                result = SECTIONS[name.strip()](env, args)
-                print(json.dumps({"section": name, **result}, ensure_ascii=False), flush=True)
-        finally:
-            env.close()
-
+    if args.job_worker:
+        job_worker(Path(args.job_worker[0]), Path(args.job_worker[1]), args.job_worker[2])
+        return
+    tmp = tempfile.mkdtemp(prefix="cb-bench-scale-")
+    env = Env(Path(tmp))
+    try:
+        print(json.dumps({"cpus": os.cpu_count(), "loadavg_at_start": _loadavg()}), flush=True)
+        for name in args.sections.split(","):
+            result = SECTIONS[name.strip()](env, args)
+            print(json.dumps({"section": name, **result, "loadavg_after": _loadavg()}, ensure_ascii=False),
+                  flush=True)
+    finally:
+        env.close()
+        if not args.profile:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 if __name__ == "__main__":
     main()
