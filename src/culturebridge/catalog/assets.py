@@ -128,8 +128,16 @@ def add_prepared(conn: Connection, store: MediaStore, actor: User, work_id: str,
         original_name=prepared.name,
         created_at=now(),
     )
+    try:
+        conn.execute(assets.insert().values(**asdict(asset)))
+    except BaseException:
+        discard_prepared(store, prepared)
+        raise
+    # The blob's upload (started by `stage`) is awaited only now, so it overlaps the checks and
+    # the insert above. The row is not committed before the caller's transaction ends, and a
+    # failed upload raises here, rolling that transaction (or savepoint) back: no committed
+    # row ever refers to a blob the store does not have.
     store.commit(staged)
-    conn.execute(assets.insert().values(**asdict(asset)))
     return asset
 
 
