@@ -176,6 +176,12 @@ def list_assets(conn: Connection, work_id: str, include_superseded: bool = False
     return [asset_from_row(r) for r in rows]
 
 
+def current_asset_ids(conn: Connection) -> list[str]:
+    """Every asset not replaced by a newer one, oldest first (for batch work over the catalog)."""
+    query = select(assets.c.id).where(assets.c.superseded_by.is_(None)).order_by(assets.c.created_at, assets.c.id)
+    return [r.id for r in conn.execute(query)]
+
+
 def cover_assets(conn: Connection, work_ids: Sequence[str]) -> dict[str, Asset]:
     """Each work's first current picture (image or video), for thumbnails; one query for all."""
     if not work_ids:
