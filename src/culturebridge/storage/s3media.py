@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
-from culturebridge.errors import ConfigurationError, MediaStoreUnavailable, NotFound
+from culturebridge.errors import ConfigurationError, ExtraNotInstalled, MediaStoreUnavailable, NotFound
 from culturebridge.storage.media import CHUNK, StagedBlob, _check_key, spool
 
 PART_SIZE = 8 * 1024 * 1024
@@ -56,8 +56,11 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 def s3_client(endpoint_url: str = "", region: str = "", attempts: int = 4) -> Any:
     """A boto3 S3 client with bounded retries and timeouts."""
-    import boto3
-    from botocore.config import Config
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError as exc:
+        raise ExtraNotInstalled("an s3:// media store or corpus", "s3") from exc
 
     config = Config(
         retries={"max_attempts": attempts, "mode": "standard"},
