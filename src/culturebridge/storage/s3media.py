@@ -38,7 +38,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
-from culturebridge.errors import ConfigurationError, ExtraNotInstalled, MediaStoreUnavailable, NotFound
+from culturebridge.errors import (
+    ConfigurationError,
+    ExtraNotInstalled,
+    MediaStoreUnavailable,
+    NotFound,
+)
 from culturebridge.storage.media import CHUNK, StagedBlob, _check_key, spool
 
 PART_SIZE = 8 * 1024 * 1024
