@@ -1,16 +1,30 @@
-"""Scale-out figures: S3 vs folder ingest, worker scaling, two web processes, fingerprint rate.
+"""Scale-out figures: S3 vs folder ingest, worker scaling, Ray scaling, two web processes, fingerprint rate.
 
 Every piece runs as a real separate process on loopback: PostgreSQL (CULTUREBRIDGE_TEST_POSTGRES_URL
-or a throwaway cluster), the S3-protocol server (moto), `culturebridge jobs work` processes, a
-two-node Ray cluster and `culturebridge serve --workers 2`.
+or a throwaway cluster), the S3-protocol server (moto), job worker processes, a two-node Ray
+cluster and `culturebridge serve --workers 2`.
 
-    python bench/scale.py [--quick] [--sections ingest,jobs,ray,web,fingerprint] [--rate 40]
+    python bench/scale.py --quick --sections ingest,jobs,ray     # the scaling targets, ~3-5 minutes
+    python bench/scale.py [--quick] [--sections ingest,jobs,ray,web,fingerprint] [--rate 40] [--profile]
+
+Fairness: each comparison uses the same files, in the same run; warm-up (imports, OpenCV,
+connections, the fingerprint library, Ray worker start-up) is done before the timing and
+excluded; the load average is printed with every section. Wall-clock ratios on a machine
+other work shares are indicative only, so each section also reports CPU time per item (from
+/proc, per process) — a CPU-based efficiency that does not depend on the contention — and
+the share of the machine's CPU that was busy (`machine_busy`, 1.0 = every core busy).
 
 Sections:
-  ingest       N images through the app's ingest (sniff, decode, hash, store, record, queue
-               jobs) into a local folder and into S3; the ratio (target <= 1.5x).
-  jobs         fingerprint-asset jobs drained by 1 and by 2 `jobs work` processes (target >= 1.7x).
-  ray          `culturebridge scan --ray` of a folder on a 1-node and on a 2-node Ray cluster.
+  ingest       N images through the app into a local folder and into S3, by the web upload
+               path (one file per request) and the bulk path (`assets add`), in alternating
+               rounds; the median per-round time ratio (target <= 1.5x), CPU per file of the
+               app and of the S3 server.
+  jobs         the same N fingerprint-asset jobs drained by 1, then by 2 warmed-up worker
+               processes on PostgreSQL with media in S3 (target >= 1.7x); CPU ms and database
+               statements per job in the workers; `cpu_efficiency` = CPU per job with 1 worker
+               / with 2 (1.0: the second worker adds no per-job work).
+  ray          `scan` of N files by a driver on a 2-node then a 1-node Ray cluster (1 CPU per
+               node) after a warm-up scan in the same Ray job; files/s and worker CPU per file.
   web          GET /api/v1/feed at a fixed open-loop rate plus uploads, served by 2 web
                processes: p50/p99, errors, served slots logged vs returned.
   fingerprint  full image fingerprints (PDQ + ORB keypoints) per core-second, in one thread,
