@@ -32,7 +32,7 @@ from culturebridge.insight.index import (
 from culturebridge.insight.methodology import Methodology, load
 from culturebridge.insight.rollup import ALL, BUCKETS, RETENTION_BINS, Signal
 
-MIN_WORK_VIEWS = 30  # below this a work's rates in a market show "not enough data"
+MIN_WORK_VIEWERS = 30  # distinct viewers below which a work's rates in a market show "not enough data"
 
 
 def bucket_counts(conn: Connection, work_id: str = ALL) -> dict[str, Array]:
@@ -103,6 +103,7 @@ class WorkMarket:
     market: str
     version: str  # "original" or the served localized work's id
     version_title: str
+    viewers: int  # distinct viewers of the work in the market
     funnel: dict[str, int]
     rates: dict[str, Figure | None]
     enough_data: bool
@@ -114,7 +115,7 @@ class WorkMarket:
 
     def to_dict(self) -> dict[str, Any]:
         return {"market": self.market, "version": self.version, "version_title": self.version_title,
-                "funnel": self.funnel, "enough_data": self.enough_data,
+                "viewers": self.viewers, "funnel": self.funnel, "enough_data": self.enough_data,
                 "rates": {k: None if v is None else {"value": round(v.value, 4), "ci": v.to_list()}
                           for k, v in self.rates.items()},
                 "retention": [round(x, 4) for x in self.retention],
@@ -140,7 +141,7 @@ COMPLETION_TTL = 60.0  # seconds a process reuses the per-work completion table 
 
 
 def completion_by_work(conn: Connection, *, max_age: float = COMPLETION_TTL) -> dict[str, dict[str, float]]:
-    """completion(t, m) per market and work with at least MIN_WORK_VIEWS views (cached for `max_age` s)."""
+    """completion(t, m) per market and work with at least MIN_WORK_VIEWERS distinct viewers (cached for `max_age` s)."""
     key = str(conn.engine.url)
     hit = _completion_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < max_age:
@@ -153,10 +154,10 @@ def completion_by_work(conn: Connection, *, max_age: float = COMPLETION_TTL) -> 
 def _completion_by_work(conn: Connection) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = defaultdict(dict)
     rows = conn.execute(select(buckets.c.work_id, buckets.c.market, func.sum(buckets.c.views),
-                               func.sum(buckets.c.completed)).where(buckets.c.work_id != ALL)
-                        .group_by(buckets.c.work_id, buckets.c.market))
-    for work_id, market, views, completed in rows:
-        if views and views >= MIN_WORK_VIEWS:
+                               func.sum(buckets.c.completed), func.sum(buckets.c.viewers))
+                        .where(buckets.c.work_id != ALL).group_by(buckets.c.work_id, buckets.c.market))
+    for work_id, market, views, completed, viewers in rows:
+        if views and viewers and viewers >= MIN_WORK_VIEWERS:
             out[market][work_id] = float(completed or 0) / float(views)
     return out
 
@@ -245,9 +246,10 @@ def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit
             base = median(market_completion.values())
             disc = 1.0 - market_completion[work_id] / base if base > 0 else None
         boot = resample_weights(rng, 400, c.shape[0]) @ c
+        viewers = int(sums[COL["viewers"]])
         out.append(WorkMarket(
-            market, version, version_title, funnel, _rate_figures(c, boot),
-            funnel["views"] >= MIN_WORK_VIEWS, curve, why.get(market, {}),
+            market, version, version_title, viewers, funnel, _rate_figures(c, boot),
+            viewers >= MIN_WORK_VIEWERS, curve, why.get(market, {}),
             [{"text": r.text, "language": r.language, "sentiment": r.sentiment, "at": as_utc(r.at).isoformat()}
              for r in visible], int(held), disc))
     ext = [{"source": r.source, "dimension": r.dimension, "key": r.key, "metric": r.metric, "value": r.value,
