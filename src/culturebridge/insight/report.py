@@ -162,16 +162,51 @@ def _completion_by_work(conn: Connection) -> dict[str, dict[str, float]]:
     return out
 
 
-def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
+def _work_buckets(conn: Connection) -> dict[str, dict[str, Array]]:
+    """Per market and work with at least MIN_WORK_VIEWERS viewers: BUCKETS x (views, completed)."""
+    raw: dict[tuple[str, str], Array] = {}
+    for work_id, market, bucket, views, completed, viewers in conn.execute(
+            select(buckets.c.work_id, buckets.c.market, buckets.c.bucket, buckets.c.views, buckets.c.completed,
+                   buckets.c.viewers).where(buckets.c.work_id != ALL)):
+        a = raw.get((market, work_id))
+        if a is None:
+            a = raw[(market, work_id)] = np.zeros((BUCKETS, 3))
+        a[int(bucket)] = (views, completed, viewers)
+    out: dict[str, dict[str, Array]] = defaultdict(dict)
+    for (market, work_id), a in raw.items():
+        if a[:, 0].sum() > 0 and a[:, 2].sum() >= MIN_WORK_VIEWERS:
+            out[market][work_id] = a[:, :2]
+    return out
+
+
+DISCOUNT_REPLICATES = 400
+
+
+def cultural_discount(conn: Connection, *, seed: int = 0) -> list[dict[str, Any]]:
     """Hoskins & Mirus (1988), operationalised as 1 - completion(t,m) / median completion in m,
     per work outside its home language, with its localization variant and IP: a diagnostic
-    beside the index, never inside it."""
-    by_market = completion_by_work(conn, max_age=0.0)
-    baseline = {m: median(v.values()) for m, v in by_market.items() if v}
+    beside the index, never inside it. `ci` is a 95% percentile bootstrap interval over
+    viewers: each replicate resamples a market's viewer buckets once for all its works (a
+    viewer is in the same bucket for every work), recomputing the work's completion and the
+    market's median, so the baseline's own uncertainty is in the interval."""
+    by_market = _work_buckets(conn)
+    rng = np.random.default_rng(seed)
     out = []
     for market, works in sorted(by_market.items()):
-        base = baseline[market]
-        for work_id, completion in sorted(works.items()):
+        names = sorted(works)
+        stacked = np.stack([works[w] for w in names])  # (works, BUCKETS, 2)
+        totals = stacked.sum(axis=1)
+        completion = totals[:, 1] / totals[:, 0]
+        base = float(median(completion.tolist()))
+        weights = resample_weights(rng, DISCOUNT_REPLICATES, BUCKETS)  # (R, BUCKETS)
+        rep = np.einsum("rb,wbk->rwk", weights, stacked)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rep_completion = rep[:, :, 1] / rep[:, :, 0]  # (R, works); NaN when a replicate drew no view
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                rep_base = np.nanmedian(rep_completion, axis=1)
+            rep_discount = 1.0 - rep_completion / rep_base[:, None]
+        for k, work_id in enumerate(names):
             work = catalog.get_work(conn, work_id)
             if market.split("/", 1)[1] == work.original_language or base <= 0:
                 continue
@@ -181,9 +216,11 @@ def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
                 kinds = {d.kind for d in catalog.sources_of(conn, pubs[0].served_work_id)}
                 variant = "localized (" + ", ".join(sorted(kinds)) + ")" if kinds else "localized"
             ip = catalog.get_ip_by_id(conn, work.ip_id).name if work.ip_id else ""
+            draws = rep_discount[:, k][np.isfinite(rep_discount[:, k])]
+            ci = [round(float(q), 4) for q in np.quantile(draws, [0.025, 0.975])] if draws.size else None
             out.append({"work_id": work_id, "title": work.title(), "market": market, "variant": variant, "ip": ip,
-                        "kind": work.kind, "completion": round(completion, 4), "baseline": round(base, 4),
-                        "discount": round(1.0 - completion / base, 4)})
+                        "kind": work.kind, "completion": round(float(completion[k]), 4), "baseline": round(base, 4),
+                        "discount": round(1.0 - float(completion[k]) / base, 4), "ci": ci})
     return out
 
 
