@@ -67,24 +67,23 @@ def login(
     platform = platform_of(request)
     allowed = platform.settings.login_failures_allowed
     keys = {throttle.account_key(username): allowed, throttle.client_key(client_address(request)): allowed * throttle.CLIENT_FACTOR}
-    with platform.db.read() as conn:
-        wait = throttle.wait_seconds(conn, keys, now())
+    account = throttle.account_key(username)
+    with platform.db.write() as conn:  # check and count in one step: parallel attempts cannot all pass
+        counted = [k for k in keys if k.startswith("client:")]
+        if _account_exists(conn, username):
+            counted.append(account)
+        wait = throttle.begin_attempt(conn, keys, counted, now())
     if wait > 0:
         raise RateLimited("too many failed logins; wait before trying again",
                           hint=f"retry in {wait:.0f} s", retry_after=int(wait) + 1)
     try:
         with platform.db.read() as conn:  # argon2 takes ~50 ms: never under the write lock
             user = authenticate(conn, username, password)
-        with platform.db.write() as conn:
-            throttle.clear(conn, throttle.account_key(username))
-            secret = start_session(conn, user, platform.settings.session_days)
-    except AuthenticationRequired:
-        with platform.db.write() as conn:
-            known = [k for k in keys if k.startswith("client:")]
-            if _account_exists(conn, username):
-                known.append(throttle.account_key(username))
-            throttle.record_failure(conn, known, now())
+    except AuthenticationRequired:  # already counted by begin_attempt
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
+    with platform.db.write() as conn:
+        throttle.succeeded(conn, account, counted)
+        secret = start_session(conn, user, platform.settings.session_days)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400,
