@@ -1,5 +1,6 @@
 """Catalog: works, their assets, IPs with canon cards, and lineage between works."""
 
+from culturebridge.catalog.activity import activity
 from culturebridge.catalog.assets import (
     IngestLimits,
     PreparedFile,
@@ -56,6 +57,7 @@ from culturebridge.catalog.works import (
 )
 
 __all__ = [
+    "activity",
     "DERIVATION_KINDS",
     "IP",
     "SORTS",
