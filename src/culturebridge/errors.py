@@ -81,6 +81,14 @@ class ConfigurationError(Error):
     exit_code = 8
 
 
+class ExtraNotInstalled(ConfigurationError):
+    """A feature needs an optional extra (`culturebridge[ray]`, `culturebridge[s3]`) that is not installed."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} needs the optional `{extra}` packages, which are not installed",
+                         hint=f"pip install 'culturebridge[{extra}]'")
+
+
 class Unavailable(Error):
     """The platform cannot take this request now (write lock busy, rate limit); retry after `retry_after` s."""
 
