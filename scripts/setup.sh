@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng
-  tesseract-ocr tesseract-ocr-chi-sim postgresql
+  tesseract-ocr tesseract-ocr-chi-sim postgresql postgresql-client
   lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers mate-backgrounds)  # the last four: real pictures for bench/fingerprint.py
+# postgresql-client: pg_dump/pg_restore for `culturebridge backup` (tests/cli/test_backup.py); Debian's
+# metapackages give the same major version as the server .ci/run starts (the newest installed).
 
 # npm (for axe-core below) comes with the machine's Node.js where there is one; Debian's own
 # npm package conflicts with a Node.js installed from elsewhere, so it is asked for only when absent.

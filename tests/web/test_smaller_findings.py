@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from culturebridge.accounts import create_api_token, get_user_by_name
@@ -38,7 +40,9 @@ def _attempt(client: TestClient, username: str, password: str) -> int:
                                        "csrf": csrf_of(page.text)}, follow_redirects=False).status_code
 
 
-def test_failed_logins_back_off_per_account(platform: Platform) -> None:
+def test_failed_logins_back_off_per_account(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fixed clock: the first back-off is 1 s, which a loaded machine can outlast between attempts.
+    monkeypatch.setattr("culturebridge.web.pages.now", lambda: datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
     strict = dataclasses.replace(platform, settings=platform.settings.with_overrides(login_failures_allowed=3))
     client = TestClient(create_app(strict), headers={"accept": "text/html"})
     codes = [_attempt(client, "mei", "wrong-password") for _ in range(5)]

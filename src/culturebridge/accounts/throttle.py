@@ -2,9 +2,12 @@
 
 Counted per account and per client address in the `login_failures` table, so every web
 process sees the same counts. While a key must wait, the password is not even checked
-(no argon2 work for a brute-force client). A success clears the account's count. Only
-existing accounts get an account row, so made-up user names do not grow the table; rows
-idle for a day are deleted.
+(no argon2 work for a brute-force client). An attempt is counted as a failure *before* the
+password is checked, in the same write transaction as the check (`begin_attempt`: rows
+locked with `SELECT ... FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so a burst
+of parallel attempts cannot all pass one check; a success then takes its count back
+(`succeeded`) and clears the account's. Only existing accounts get an account row, so
+made-up user names do not grow the table; rows idle for a day are deleted.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from culturebridge.accounts._tables import login_failures
 from culturebridge.ids import as_utc
@@ -47,14 +51,40 @@ def wait_seconds(conn: Connection, keys: dict[str, int], at: datetime) -> float:
     return wait
 
 
-def record_failure(conn: Connection, keys: Iterable[str], at: datetime) -> None:
-    """Count one failed login for each key."""
-    for key in keys:
-        done = conn.execute(update(login_failures).where(login_failures.c.key == key)
-                            .values(failures=login_failures.c.failures + 1, last_at=at))
-        if done.rowcount == 0:
-            conn.execute(login_failures.insert().values(key=key, failures=1, last_at=at))
+def begin_attempt(conn: Connection, keys: dict[str, int], counted: Iterable[str], at: datetime) -> float:
+    """Check and count one attempt atomically (call inside a write transaction).
+
+    Returns the seconds to wait (nothing counted) or 0.0 after counting the attempt as a
+    failure for each key in `counted`; call `succeeded` when the password turns out right.
+    """
+    counted = sorted(set(counted))
+    if counted:  # make the rows exist so they can be locked (concurrent inserts do not collide)
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(login_failures).on_conflict_do_nothing(index_elements=["key"]),
+                     [{"key": key, "failures": 0, "last_at": at} for key in counted])
+    rows = conn.execute(select(login_failures).where(login_failures.c.key.in_(sorted(keys)))
+                        .order_by(login_failures.c.key).with_for_update())
+    wait = 0.0
+    for r in rows:
+        ready = as_utc(r.last_at) + timedelta(seconds=backoff_seconds(int(r.failures), keys[str(r.key)]))
+        wait = max(wait, (ready - at).total_seconds())
+    if wait > 0:
+        return wait
+    if counted:
+        conn.execute(update(login_failures).where(login_failures.c.key.in_(counted))
+                     .values(failures=login_failures.c.failures + 1, last_at=at))
     conn.execute(delete(login_failures).where(login_failures.c.last_at < at - IDLE))
+    return 0.0
+
+
+def succeeded(conn: Connection, account: str, counted: Iterable[str]) -> None:
+    """Take back the failure `begin_attempt` counted for a login that succeeded; clear the account."""
+    clear(conn, account)
+    others = [key for key in counted if key != account]
+    if others:
+        conn.execute(update(login_failures)
+                     .where(login_failures.c.key.in_(others), login_failures.c.failures > 0)
+                     .values(failures=login_failures.c.failures - 1))
 
 
 def clear(conn: Connection, key: str) -> None:

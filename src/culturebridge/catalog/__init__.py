@@ -39,6 +39,7 @@ from culturebridge.catalog.models import (
     Derivation,
     Work,
 )
+from culturebridge.catalog.picture import check_decodes, open_reduced
 from culturebridge.catalog.sniff import ZIP, detect, is_ooxml_package
 from culturebridge.catalog.works import (
     NewWork,
@@ -63,6 +64,8 @@ __all__ = [
     "SORTS",
     "WORK_KINDS",
     "ZIP",
+    "check_decodes",
+    "open_reduced",
     "Asset",
     "CanonCard",
     "Derivation",

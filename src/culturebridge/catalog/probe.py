@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from culturebridge.catalog.picture import check_decodes
 from culturebridge.catalog.sniff import family
 from culturebridge.errors import ArchiveTooLarge, CorruptMedia, ExternalServiceError, FileTooLarge
 
@@ -64,7 +65,10 @@ def _probe_image(path: Path, media_type: str, max_pixels: int) -> Probe:
                         f"image is {width}x{height} pixels, over the limit of {max_pixels:,}",
                         hint="refused as a possible decompression bomb; raise max_image_pixels if the image is genuine",
                     )
-                img.load()
+                if img.format == "PNG":
+                    check_decodes(path.read_bytes())  # strip by strip: never the full-size raster
+                else:
+                    img.load()
     except FileTooLarge:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

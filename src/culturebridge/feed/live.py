@@ -13,6 +13,7 @@ transaction as the event, its stored arms, so a restart or another process still
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import tempfile
 import threading
@@ -23,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, select
@@ -91,6 +91,31 @@ ROLL_UP_EVERY_SECONDS = 3600.0  # how often a serving process rolls up slots pas
 SNAPSHOT_PREFIX = "feed/snapshots"
 SNAPSHOT_FORMAT = "culturebridge.feed-snapshots/1"
 SNAPSHOT_KEEP_SECONDS = 600
+# Requests computing a feed at the same time in one process. The work is CPU-bound Python and
+# numpy under the GIL and a few short locks (the exploration pacer); with 32 request threads
+# all in it, each lock holder queued for the GIL behind the others (a lock convoy: p99 of
+# seconds at 32 concurrent clients). Past this many, requests wait on a semaphore instead.
+SERVING_AT_ONCE = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+_blas_limited = False
+_blas_lock = threading.Lock()
+
+
+def _one_blas_thread() -> None:
+    """Limit BLAS to one thread in this process, once (BLAS threads slow single-vector serving ~6x).
+
+    Once for the process, not per request: a per-request limit scanned every loaded library
+    on each call, and concurrent requests entering and leaving it restored the multi-threaded
+    setting under requests still serving, whose BLAS threads then spun against each other.
+    """
+    global _blas_limited
+    if _blas_limited:
+        return
+    with _blas_lock:
+        if not _blas_limited:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(limits=1, user_api="blas")
+            _blas_limited = True
 
 
 @dataclass(frozen=True)
@@ -248,7 +273,7 @@ class LiveFeed:
         self._checked = 0.0
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
-        self._threadpools: Any = None
+        self._gate = threading.BoundedSemaphore(SERVING_AT_ONCE)
         self._variant_text: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
@@ -348,21 +373,22 @@ class LiveFeed:
         holder = self._holders.get(market)
         if holder is None:
             raise UnknownMarket(market, self.markets)
-        model, cards = holder.model, self._cards[market]
-        recent = self._recent.get((viewer, market))
-        if recent:
-            history = set(model.histories.get(viewer, np.zeros(0, dtype=np.int64)).tolist()) | recent
-            model = model.with_user(viewer, sorted(history))
-        with self._blas_one_thread():  # BLAS threads slow single-vector serving ~6x
+        _one_blas_thread()
+        with self._gate:  # as many serving at once as there are CPUs; the rest wait without the GIL
+            model, cards = holder.model, self._cards[market]
+            recent = self._recent.get((viewer, market))
+            if recent:
+                history = set(model.histories.get(viewer, np.zeros(0, dtype=np.int64)).tolist()) | recent
+                model = model.with_user(viewer, sorted(history))
             slots = serve(model, viewer, market, n)
-        out: list[ServedSlot] = []
-        at = now()
-        log: list[ServedRow] = []
-        for position, slot in enumerate(slots):
-            work_id = model.item_ids[slot.item]
-            log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
-                                 self.generation, at))
-            out.append(ServedSlot(self._variant(cards[work_id], viewer, market), slot.reason, float(slot.score)))
+            out: list[ServedSlot] = []
+            at = now()
+            log: list[ServedRow] = []
+            for position, slot in enumerate(slots):
+                work_id = model.item_ids[slot.item]
+                log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
+                                     self.generation, at))
+                out.append(ServedSlot(self._variant(cards[work_id], viewer, market), slot.reason, float(slot.score)))
         self._log(log)
         return out
 
@@ -379,14 +405,6 @@ class LiveFeed:
                 title, synopsis = self._variant_text[key]
                 return replace(card, title=title, synopsis=synopsis)
         return card
-
-    def _blas_one_thread(self) -> Any:
-        """A context limiting BLAS to one thread (the controller scans libraries once, not per request)."""
-        from threadpoolctl import ThreadpoolController
-
-        if self._threadpools is None:
-            self._threadpools = ThreadpoolController()
-        return self._threadpools.limit(limits=1, user_api="blas")
 
     def _log(self, rows: list[ServedRow]) -> None:
         with self._lock:

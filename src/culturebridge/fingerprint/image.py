@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pdqhash
 from PIL import Image, ImageOps
 
+from culturebridge.catalog import open_reduced
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 
 PDQ_BITS = 256
@@ -218,7 +219,7 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
             pixels = opened.size[0] * opened.size[1]
             if pixels > max_pixels:
                 raise MediaTooLarge(pixels, max_pixels)
-            img = _reduced(opened)
+            img = open_reduced(data, DECODE_SIDE)  # a huge PNG in strips: never its full-size raster
             rgb = (ImageOps.exif_transpose(img) or img).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaTooLarge(None, max_pixels) from exc
@@ -229,22 +230,6 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
     if rgb.size[0] < 8 or rgb.size[1] < 8:
         raise UndecodableMedia("image", f"image is too small ({rgb.size[0]}x{rgb.size[1]})")
     return np.asarray(rgb, dtype=np.uint8)
-
-
-def _reduced(img: Image.Image) -> Image.Image:
-    """Decode at most about DECODE_SIDE px on the longest side: JPEG decodes reduced by its DCT
-    scaling (draft mode), others are box-reduced right after decoding, so no full-size
-    copies (RGB conversion, mirrors, border trimming) are ever made of a huge image."""
-    side = max(img.size)
-    if side > DECODE_SIDE and img.format == "JPEG":
-        img.draft("RGB", (DECODE_SIDE, DECODE_SIDE))
-    img.load()
-    factor = -(-max(img.size) // DECODE_SIDE)
-    if factor <= 1:
-        return img
-    if img.mode not in ("L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "F"):
-        img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
-    return img.reduce(factor)
 
 
 def pdq_hash(rgb: Rgb) -> PdqHash:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from culturebridge.catalog import open_reduced
 from culturebridge.errors import CorruptMedia, ExternalServiceError
 
 # OCR reads the capital I of "AI" as l, 1 or |; a text may write ＡＩ in full width.
@@ -72,10 +73,9 @@ def find_image_notice(data: bytes, *, max_side: int = 1600) -> str | None:
     if not ocr_available():
         return None
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.seek(0)  # an animated picture: its first frame
-            grey = im.convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        # an animated picture: its first frame; a huge PNG decodes in strips, never at full size
+        grey = open_reduced(data, 2 * max_side).convert("L")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise CorruptMedia(f"image cannot be decoded: {exc}") from None
     scale = min(2.0, max_side / max(grey.size))
     if scale != 1.0:

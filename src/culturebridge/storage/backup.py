@@ -2,7 +2,11 @@
 
 Order gives consistency without stopping writers: the database is copied first — SQLite
 through its online backup API (a consistent snapshot even while other connections write),
-PostgreSQL with `pg_dump` (one transaction snapshot) — and the media afterwards. Blobs are
+PostgreSQL with `pg_dump` (one transaction snapshot) — and the media afterwards. A caller
+may read the copied snapshot itself (`snapshot_reader`): for SQLite the copy's file, for
+PostgreSQL a REPEATABLE READ transaction whose snapshot is exported
+(`pg_export_snapshot()`) and handed to `pg_dump --snapshot`, so what the reader sees is
+exactly what the dump holds, row for row, however many writers run meanwhile. Blobs are
 immutable and named by their SHA-256, and only `sweep` deletes unreferenced ones, so every
 blob the snapshot refers to is still there when the media are copied. Keys and the
 settings file are copied as they are (0700/0600 kept).
@@ -17,15 +21,18 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from culturebridge.errors import ConfigurationError, Conflict, ExternalServiceError, InvalidInput
 from culturebridge.ids import now
 from culturebridge.settings import CONFIG_FILE, Settings
+from culturebridge.storage.database import Database
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "culturebridge.db"
@@ -40,9 +47,14 @@ class BackupReport:
     database: str  # "sqlite" or "postgresql"
     media_files: int
     key_files: int
+    snapshot: Any = None  # what `snapshot_reader` returned for the copied snapshot
 
 
-def backup(settings: Settings, out: Path, extra: dict[str, Any] | None = None) -> BackupReport:
+SnapshotReader = Callable[[Connection], Any]
+
+
+def backup(settings: Settings, out: Path, extra: dict[str, Any] | None = None,
+           snapshot_reader: SnapshotReader | None = None) -> BackupReport:
     """Copy the database (consistent snapshot), then media, keys and settings into `out` (new)."""
     if out.exists() and any(out.iterdir()):
         raise Conflict(f"{out} exists and is not empty", hint="back up into a new folder")
@@ -51,9 +63,10 @@ def backup(settings: Settings, out: Path, extra: dict[str, Any] | None = None) -
     if url.get_backend_name() == "sqlite":
         kind = "sqlite"
         _sqlite_backup(Path(url.database or ""), out / SQLITE_FILE)
+        seen = _read_sqlite_copy(out / SQLITE_FILE, snapshot_reader) if snapshot_reader else None
     else:
         kind = "postgresql"
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={out / PG_DUMP_FILE}", _libpq(url)], "pg_dump")
+        seen = _pg_dump(settings.resolved_database_url, out / PG_DUMP_FILE, snapshot_reader)
     media = _copy_tree(settings.resolved_media_dir, out / "media", skip={"tmp"})
     keys = _copy_tree(settings.keys_dir, out / "keys")
     (out / "keys").chmod(0o700)
@@ -62,7 +75,48 @@ def backup(settings: Settings, out: Path, extra: dict[str, Any] | None = None) -
     manifest = {"format": FORMAT, "created_at": now().isoformat(), "database": kind, "media_files": media,
                 "key_files": keys, **(extra or {})}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return BackupReport(out, kind, media, keys)
+    return BackupReport(out, kind, media, keys, seen)
+
+
+def _require_empty_postgres(url: str) -> None:
+    db = Database.open(url)
+    try:
+        with db.read() as conn:
+            tables = conn.execute(text("SELECT count(*) FROM information_schema.tables "
+                                       "WHERE table_schema = current_schema()")).scalar_one()
+    finally:
+        db.close()
+    if tables:
+        raise Conflict(f"the PostgreSQL database holds {tables} tables already",
+                       hint="restore into a new, empty database (createdb)")
+
+
+def _read_sqlite_copy(copy: Path, reader: SnapshotReader) -> Any:
+    db = Database.open(f"sqlite:///{copy}")
+    try:
+        with db.read() as conn:
+            return reader(conn)
+    finally:
+        db.close()
+
+
+def _pg_dump(url: str, target: Path, reader: SnapshotReader | None) -> Any:
+    """`pg_dump` of the snapshot a REPEATABLE READ transaction exports (read by `reader` first)."""
+    if shutil.which("pg_dump") is None:
+        raise ExternalServiceError("pg_dump is not installed", hint="install the PostgreSQL client tools")
+    db = Database.open(url)
+    try:
+        with db.engine.connect() as raw:
+            conn = raw.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+                seen = reader(conn) if reader else None
+                # The exported snapshot stays importable while this transaction is open.
+                _run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", f"--file={target}",
+                      _libpq(make_url(url))], "pg_dump")
+        return seen
+    finally:
+        db.close()
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -93,6 +147,7 @@ def restore(folder: Path, settings: Settings) -> dict[str, Any]:
         if url.get_backend_name() != "postgresql":
             raise ConfigurationError("this backup holds a PostgreSQL dump",
                                      hint="set database_url to an empty PostgreSQL database")
+        _require_empty_postgres(settings.resolved_database_url)
         _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(url)}", str(folder / PG_DUMP_FILE)],
              "pg_restore")
     _copy_tree(folder / "media", settings.resolved_media_dir)

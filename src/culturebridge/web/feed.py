@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from culturebridge import catalog
 from culturebridge.accounts import User
@@ -151,8 +152,10 @@ async def post_event(request: Request) -> Response:
 
     from culturebridge.feed.store import parse_event
 
+    # Everything that may touch the database runs in the thread pool: a write here, on the
+    # event loop, would stall every other request of the process while it waits for the lock.
     live = live_feed(request)
-    client = limit_client(request)
+    client = await run_in_threadpool(limit_client, request)
     if not live.limiter.allow(client):
         return JSONResponse({"error": "RateLimited", "message": "too many events from this client",
                              "hint": "slow down and retry in a few seconds"}, status_code=429,
@@ -162,7 +165,7 @@ async def post_event(request: Request) -> Response:
     if viewer is None:
         raise PermissionDenied("an event needs the viewer's cookie or viewer token",
                                hint="send the X-Viewer-Token from the feed answer")
-    _limit_viewer(request, viewer)
+    await run_in_threadpool(_limit_viewer, request, viewer)
     body = await request.body()
     if len(body) > MAX_EVENT_BODY:
         raise InvalidFeedRequest("event body is too large", hint="send one small JSON object per event")
@@ -177,7 +180,7 @@ async def post_event(request: Request) -> Response:
                                    hint="leave `viewer` out; it is taken from the cookie or token")
         raw["viewer"] = viewer
     event = parse_event(raw)
-    stored = live.record(event)
+    stored = await run_in_threadpool(live.record, event)
     return JSONResponse({"event_id": event.event_id, "stored": stored, "duplicate": not stored},
                         status_code=201 if stored else 200)
 

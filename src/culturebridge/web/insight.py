@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from culturebridge import catalog
 from culturebridge.accounts import User
@@ -286,7 +287,7 @@ def experiment_json(request: Request, experiment_id: str, user: Annotated[User, 
 @api_router.post("/events")
 async def events_batch(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """Store a batch of first-party events (admin): {"events": [...]}; idempotent by event_id."""
-    from culturebridge.insight import ingest, parse
+    from culturebridge.insight import IngestResult, ingest, parse
 
     require_role(user, "admin")
     check_csrf(request, None)
@@ -306,8 +307,11 @@ async def events_batch(request: Request, user: Annotated[User, Depends(require_u
             batch.append(parse(item))
         except InvalidInput as exc:
             raise InvalidInput(f"event {i}: {exc.message}", hint=exc.hint) from exc
-    with platform_of(request).db.write() as conn:
-        result = ingest(conn, batch)
+    def store() -> IngestResult:
+        with platform_of(request).db.write() as conn:
+            return ingest(conn, batch)
+
+    result = await run_in_threadpool(store)  # never wait for the write lock on the event loop
     return JSONResponse({"received": len(batch), "stored": result.stored, "duplicates": result.duplicates,
                          "held_comments": result.held_comments}, status_code=200)
 
@@ -316,7 +320,7 @@ async def events_batch(request: Request, user: Annotated[User, Depends(require_u
 async def post_comment(request: Request) -> Response:
     """An anonymous viewer's comment on a work in a market (viewer cookie, CSRF); moderated before shown."""
     from culturebridge.ids import now
-    from culturebridge.insight import ingest, parse
+    from culturebridge.insight import IngestResult, ingest, parse
     from culturebridge.web.feed import live_feed
     from culturebridge.web.viewers import proven_viewer
 
@@ -340,10 +344,13 @@ async def post_comment(request: Request) -> Response:
     if not viewer:
         raise InvalidInput("open the feed first: comments come from a viewer", hint="load /feed/<market>")
     event = parse({**raw, "type": "comment", "viewer": viewer}, default_time=now())
-    with platform_of(request).db.write() as conn:
+    def store() -> IngestResult:
         from culturebridge.feed import get_publication
 
-        get_publication(conn, event.work_id, event.market)
-        result = ingest(conn, [event])
+        with platform_of(request).db.write() as conn:
+            get_publication(conn, event.work_id, event.market)
+            return ingest(conn, [event])
+
+    result = await run_in_threadpool(store)  # never wait for the write lock on the event loop
     status = "held" if result.held_comments else ("stored" if result.stored else "duplicate")
     return JSONResponse({"event_id": event.event_id, "status": status}, status_code=201 if result.stored else 200)

@@ -69,8 +69,11 @@ def login(
     platform = platform_of(request)
     allowed = platform.settings.login_failures_allowed
     keys = {throttle.account_key(username): allowed, throttle.client_key(client_address(request)): allowed * throttle.CLIENT_FACTOR}
-    with platform.db.read() as conn:
-        wait = throttle.wait_seconds(conn, keys, now())
+    account_key = throttle.account_key(username)
+    with platform.db.write() as conn:  # check and count in one step: parallel attempts cannot all pass
+        account = _account(conn, username)
+        counted = [k for k in keys if k.startswith("client:")] + ([account_key] if account is not None else [])
+        wait = throttle.begin_attempt(conn, keys, counted, now())
     if wait > 0:
         raise RateLimited("too many failed logins; wait before trying again",
                           hint=f"retry in {wait:.0f} s", retry_after=int(wait) + 1)
@@ -78,20 +81,15 @@ def login(
     try:
         with platform.db.read() as conn:  # argon2 takes ~50 ms: never under the write lock
             user = authenticate(conn, username, password)
+    except AuthenticationRequired:  # already counted by begin_attempt
         with platform.db.write() as conn:
-            throttle.clear(conn, throttle.account_key(username))
-            secret = start_session(conn, user, platform.settings.session_days)
-            record(conn, "login-succeeded", actor=user, subject=user, client=client, detail=_agent(request))
-    except AuthenticationRequired:
-        with platform.db.write() as conn:
-            known = [k for k in keys if k.startswith("client:")]
-            account = _account(conn, username)
-            if account is not None:
-                known.append(throttle.account_key(username))
-            throttle.record_failure(conn, known, now())
             record(conn, "login-failed", actor=None, subject=account, subject_name=username, client=client,
                    detail=_agent(request))
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
+    with platform.db.write() as conn:
+        throttle.succeeded(conn, account_key, counted)
+        secret = start_session(conn, user, platform.settings.session_days)
+        record(conn, "login-succeeded", actor=user, subject=user, client=client, detail=_agent(request))
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, request, secret)
     return response

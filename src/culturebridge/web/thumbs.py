@@ -16,9 +16,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
-from culturebridge.catalog import Asset
+from culturebridge.catalog import Asset, open_reduced
 from culturebridge.errors import ExternalServiceError, NotFound
 from culturebridge.platform import Platform
 
@@ -53,12 +53,12 @@ def thumb_path(platform: Platform, asset: Asset) -> Path:
 
 def _scaled(data: bytes) -> bytes:
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.thumbnail((SIZE, SIZE))
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=80)
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        image = open_reduced(data, 2 * SIZE)  # a huge PNG decodes in strips, never at full size
+        image.thumbnail((SIZE, SIZE))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=80)
+        return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise NotFound(f"the picture cannot be read: {exc}") from exc
 
 

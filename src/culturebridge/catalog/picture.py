@@ -1,0 +1,234 @@
+"""Decode a picture reduced, never holding its full-size raster (PNG in strips of rows).
+
+Pillow decodes a PNG into one full-size raster before anything can reduce it: a 7999×7999
+RGB image is 256 MB in Pillow's 4-byte pixels, plus a copy for each conversion. JPEG can be
+decoded reduced in the DCT domain (`Image.draft`); PNG cannot. Its image data is one zlib
+stream of rows, each row filtered against the row above and the pixel to its left (PNG,
+W3C Third Edition, §7.3 and §9 "Filtering"), so a non-interlaced PNG is decoded here in
+strips: the IDAT stream is inflated incrementally, never more than one strip's bytes at a
+time, and each strip is decoded by Pillow as a small PNG of its own.
+
+Filters need the unfiltered row above, so each strip is decoded twice, both times by
+Pillow: first as a "raw" 8-bit image whose pixel size equals the original's filter unit
+(bpp, §9.2: 1, 2, 3 or 4 bytes as greyscale, grey+alpha, RGB, RGBA; 6 and 8 bytes as two
+RGB or RGBA lanes, since a filter byte only ever refers to the same byte of the pixel to the
+left and above), headed by the previous strip's last unfiltered row with filter type 0 —
+that gives the strip's unfiltered bytes exactly; then in the original format with every row
+unfiltered (filter type 0) and the original PLTE/tRNS, so Pillow turns bit depths, palettes
+and transparency into pixels as it always does. The strip is box-reduced and pasted into
+the reduced result. Memory per decode is bounded by `STRIP_BYTES` plus the reduced image.
+
+Interlaced (Adam7) PNGs and other formats are decoded by Pillow as before (JPEG reduced
+through `draft`); docs/security.md lists that limit.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+if TYPE_CHECKING:  # numpy is imported on first use: the catalog loads in every process
+    import numpy as np
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+STRIP_BYTES = 4 << 20  # inflated image bytes decoded at a time
+REDUCIBLE = ("L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "F")
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel (§11.2.2)
+_RAW_COLOUR = {1: 0, 2: 4, 3: 2, 4: 6}  # bytes per pixel -> 8-bit colour type with that pixel size
+
+
+@dataclass(frozen=True)
+class PngLayout:
+    width: int
+    height: int
+    depth: int
+    colour: int
+    interlaced: bool
+    extra: bytes  # PLTE and tRNS chunks, copied into each strip
+    idat: tuple[tuple[int, int], ...]  # (offset, length) of each IDAT chunk's data
+
+    @property
+    def bpp(self) -> int:
+        """Bytes per complete pixel, rounded up to one: the filters' unit (§9.2)."""
+        return max(1, _CHANNELS[self.colour] * self.depth // 8)
+
+    @property
+    def row_bytes(self) -> int:
+        return (self.width * _CHANNELS[self.colour] * self.depth + 7) // 8
+
+
+def png_layout(data: bytes) -> PngLayout | None:
+    """The chunks of a PNG file, or None when `data` is not one this module decodes in strips."""
+    if not data.startswith(PNG_SIGNATURE):
+        return None
+    pos, header, extra, idat = len(PNG_SIGNATURE), None, b"", []
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body_at = pos + 8
+        if body_at + length + 4 > len(data):
+            raise ValueError(f"PNG chunk {kind!r} is truncated")
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", data[body_at:body_at + 13])
+        elif kind in (b"PLTE", b"tRNS"):
+            extra += data[pos:body_at + length + 4]
+        elif kind == b"IDAT":
+            crc = struct.unpack(">I", data[body_at + length:body_at + length + 4])[0]
+            if zlib.crc32(data[body_at:body_at + length], zlib.crc32(kind)) != crc:
+                raise ValueError("PNG image data is damaged (IDAT CRC mismatch)")
+            idat.append((body_at, length))
+        elif kind == b"IEND":
+            break
+        pos = body_at + length + 4
+    if header is None or not idat:
+        raise ValueError("PNG has no header or no image data")
+    width, height, depth, colour, _compression, _filter, interlace = header
+    if colour not in _CHANNELS or width == 0 or height == 0:
+        raise ValueError(f"PNG colour type {colour} or size {width}x{height} is not valid")
+    return PngLayout(width, height, depth, colour, interlace == 1, extra, tuple(idat))
+
+
+def open_reduced(data: bytes, max_side: int) -> Image.Image:
+    """The picture box-reduced by the smallest integer factor that brings its longest side to
+    at most `max_side` (unreduced when it already fits), loaded. Raises what Pillow raises for
+    damaged files (OSError, ValueError, SyntaxError, EOFError)."""
+    img = Image.open(io.BytesIO(data))
+    factor = -(-max(img.size) // max_side)
+    if factor > 1 and img.format == "PNG":
+        layout = png_layout(data)
+        if layout is not None and not layout.interlaced:
+            reduced = _reduce_png(data, layout, factor, img.info)
+            img.close()
+            return reduced
+    if factor > 1 and img.format == "JPEG":
+        img.draft("RGB", (max_side, max_side))
+    img.load()
+    factor = -(-max(img.size) // max_side)
+    if factor <= 1:
+        return img
+    return reducible(img).reduce(factor)
+
+
+def check_decodes(data: bytes) -> None:
+    """Decode the whole picture (strip by strip for a PNG) and keep nothing; raise if damaged."""
+    layout = png_layout(data)
+    if layout is not None and not layout.interlaced:
+        for _ in png_strips(data, layout, 1):
+            pass
+        return
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+
+
+def reducible(img: Image.Image) -> Image.Image:
+    """`img` in a mode `Image.reduce` accepts (palettes and odd depths become RGB or RGBA)."""
+    if img.mode in REDUCIBLE:
+        return img
+    return img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
+
+
+def _reduce_png(data: bytes, layout: PngLayout, factor: int, info: Mapping[Any, Any]) -> Image.Image:
+    out: Image.Image | None = None
+    y = 0
+    for strip in png_strips(data, layout, factor):
+        small = reducible(strip).reduce(factor)
+        if out is None:
+            out = Image.new(small.mode, (-(-layout.width // factor), -(-layout.height // factor)))
+        out.paste(small, (0, y))
+        y += small.height
+    assert out is not None
+    out.info.update({k: v for k, v in info.items() if k in ("exif", "dpi", "icc_profile")})
+    return out
+
+
+def png_strips(data: bytes, layout: PngLayout, multiple: int) -> Iterator[Image.Image]:
+    """The rows of a non-interlaced PNG as images of a few rows each (a multiple of `multiple`)."""
+    import numpy as np
+
+    stride = layout.row_bytes + 1
+    per_strip = max(multiple, STRIP_BYTES // stride // multiple * multiple)
+    rows = _inflated_rows(data, layout, per_strip)
+    previous = np.zeros(layout.row_bytes, dtype=np.uint8)
+    done = 0
+    for filtered in rows:
+        n = filtered.shape[0]
+        unfiltered = _unfilter(layout, previous, filtered)
+        previous = unfiltered[-1]
+        body = np.zeros((n, stride), dtype=np.uint8)
+        body[:, 1:] = unfiltered
+        strip = _decode(_png(layout.width, n, layout.depth, layout.colour, layout.extra, body.tobytes()))
+        done += n
+        yield strip
+    if done < layout.height:
+        raise ValueError(f"PNG image data is truncated ({done} of {layout.height} rows)")
+
+
+def _inflated_rows(data: bytes, layout: PngLayout, per_strip: int) -> Iterator[np.ndarray]:
+    import numpy as np
+
+    stride = layout.row_bytes + 1
+    inflater = zlib.decompressobj()
+    chunks = (memoryview(data)[at:at + length] for at, length in layout.idat)
+    pending = bytearray()
+    left = layout.height
+    while left > 0:
+        need = min(per_strip, left) * stride
+        while len(pending) < need:
+            source: bytes | memoryview | None = inflater.unconsumed_tail or next(chunks, None)
+            got = inflater.decompress(source if source is not None else b"", need - len(pending))
+            if not got and source is None:
+                return  # the stream ended early: png_strips reports the missing rows
+            pending += got
+        block = np.frombuffer(bytes(pending[:need]), dtype=np.uint8).reshape(-1, stride)
+        del pending[:need]
+        if int(block[:, 0].max()) > 4:
+            raise ValueError("PNG image data is damaged (unknown filter type)")
+        left -= block.shape[0]
+        yield block
+
+
+def _unfilter(layout: PngLayout, previous: np.ndarray, filtered: np.ndarray) -> np.ndarray:
+    """Undo the rows' filters, using Pillow's own decoder on lanes of at most 4 bytes per pixel."""
+    import numpy as np
+
+    n, bpp = filtered.shape[0], layout.bpp
+    lanes = 1 if bpp <= 4 else 2
+    width = layout.row_bytes // bpp
+    lane_bpp = bpp // lanes
+    out = np.empty((n, layout.row_bytes), dtype=np.uint8)
+    for lane in range(lanes):
+        if lanes == 1:
+            above, rows = previous, filtered[:, 1:]
+        else:
+            above = previous.reshape(width, bpp)[:, lane * lane_bpp:(lane + 1) * lane_bpp].reshape(-1)
+            rows = filtered[:, 1:].reshape(n, width, bpp)[:, :, lane * lane_bpp:(lane + 1) * lane_bpp].reshape(n, -1)
+        body = np.empty((n + 1, rows.shape[1] + 1), dtype=np.uint8)
+        body[0, 0], body[0, 1:] = 0, above
+        body[1:, 0], body[1:, 1:] = filtered[:, 0], rows
+        raw = np.asarray(_decode(_png(rows.shape[1] // lane_bpp, n + 1, 8, _RAW_COLOUR[lane_bpp], b"", body.tobytes())),
+                         dtype=np.uint8).reshape(n + 1, -1)[1:]
+        if lanes == 1:
+            out[:] = raw
+        else:
+            out.reshape(n, width, bpp)[:, :, lane * lane_bpp:(lane + 1) * lane_bpp] = raw.reshape(n, width, lane_bpp)
+    return out
+
+
+def _png(width: int, height: int, depth: int, colour: int, extra: bytes, rows: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
+
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + extra + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
+
+
+def _decode(png: bytes) -> Image.Image:
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    return img
