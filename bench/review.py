@@ -8,12 +8,13 @@ Sets:
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
   tuned on it and this script prints only aggregate figures for it, never a case.
 
-Each set is decided twice in one process: under `baseline` (the policy with this round's
-signals switched off: clause-level inversions with pronoun resolution, card prototypes,
-modern polity/military anachronisms, martial-arts violence in non-fighting canon) and
-under the current policy. Figures per category (`kind`) and per language: violations not
+Each set is decided three times in one process: under `baseline` (the policy with the
+signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
+prototypes, modern polity/military anachronisms, martial-arts violence in non-fighting
+canon, the learned referral signal), under `rules` (only the learned referral signal
+switched off) and under the current policy. Figures per category (`kind`) and per language: violations not
 passed, rejects rejected, acceptable retellings rejected, and the reject / review rates.
-Speed is the ratio of the per-review time of both, one item at a time, with fresh models.
+Speed is the ratio of the per-review time of current to baseline and to rules, one item at a time, with fresh models.
 Targets (held-out, each language): >= 90% of violations not passed, >= 80% of rejects
 rejected, <= 5% of acceptable retellings rejected; speed ratio <= 1.5.
 
@@ -52,7 +53,10 @@ BASELINE_OFF: dict[str, dict[str, Any]] = {
     "fidelity": {"clause_rules": False, "prototypes": False},
     "safety": {"martial_arts": False, "semantic": False},
     "misplacement": {"polity_markers": False},
+    "learned": {"refer": False},
 }
+# The learned referral signal alone switched off: the rules as they were before it.
+RULES_OFF: dict[str, dict[str, Any]] = {"learned": {"refer": False}}
 
 Row = dict[str, Any]
 
@@ -73,8 +77,8 @@ def item_of(row: Row) -> ReviewItem:
     )
 
 
-def baseline_policy() -> Policy:
-    """The bundled policy with this round's signals switched off."""
+def baseline_policy(off: dict[str, dict[str, Any]] = BASELINE_OFF, source: str = "baseline") -> Policy:
+    """The bundled policy with some signals switched off (default: this round's)."""
     current = load_policy(POLICY)
     del current  # validates the bundled file first
     from importlib import resources
@@ -84,8 +88,8 @@ def baseline_policy() -> Policy:
     path = resources.files("culturebridge.review") / "policies" / f"{POLICY}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for rule in data["checks"]:
-        rule.setdefault("params", {}).update(BASELINE_OFF.get(rule["check"], {}))
-    return policy_from_dict(data, source="baseline")
+        rule.setdefault("params", {}).update(off.get(rule["check"], {}))
+    return policy_from_dict(data, source=source)
 
 
 def _pct(k: int, n: int) -> str:
@@ -174,7 +178,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     verbose = "-v" in sys.argv
     cards = load_canon_dir(default_canon_dir())
-    policies = {"baseline": baseline_policy(), "current": load_policy(POLICY)}
+    policies = {"baseline": baseline_policy(), "rules": baseline_policy(RULES_OFF, "rules"), "current": load_policy(POLICY)}
     sets: list[tuple[str, list[Row], bool]] = []
     first = load(FIRST_SET)
     sets.append(("first set, dev split", [r for r in first if r["split"] == "dev"], True))
@@ -196,13 +200,14 @@ def main() -> None:
     if "--no-speed" not in sys.argv:
         speed_items = [item_of(r) for r in first] + [item_of(r) for r in load(DEV)]
         # Alternate the two three times (the machine is shared: load drifts) and take medians.
-        runs = [(per_review_ms(policies["baseline"], cards, speed_items), per_review_ms(policies["current"], cards, speed_items))
+        runs = [tuple(per_review_ms(policies[k], cards, speed_items) for k in ("baseline", "rules", "current"))
                 for _ in range(3)]
-        before = sorted(b for b, _ in runs)[1]
-        after = sorted(a for _, a in runs)[1]
-        ratios = sorted(a / b for b, a in runs)
-        print(f"per review, full models, one at a time (median of 3 alternating runs): baseline {before:.1f} ms, "
-              f"current {after:.1f} ms, ratio {ratios[1]:.2f} (runs {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)")
+        for name, i in (("baseline", 0), ("rules (no learned signal)", 1)):
+            before = sorted(r[i] for r in runs)[1]
+            after = sorted(r[2] for r in runs)[1]
+            ratios = sorted(r[2] / r[i] for r in runs)
+            print(f"per review, full models, one at a time (median of 3 alternating runs): {name} {before:.1f} ms, "
+                  f"current {after:.1f} ms, ratio {ratios[1]:.2f} (runs {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)")
 
 
 if __name__ == "__main__":
