@@ -106,6 +106,11 @@ TITLES: dict[str, tuple[str, str]] = {
     "Unavailable": ("The platform is busy; please try again shortly.", "平台繁忙，请稍后再试。"),
     "DatabaseBusy": ("Another change is being saved; please try again in a moment.", "另一项更改正在保存，请稍后再试。"),
     "RateLimited": ("Too many requests; please wait a moment.", "请求过于频繁，请稍候。"),
+    "LinkNotValid": ("This link is not valid.", "此链接无效。"),
+    "LinkAlreadyUsed": ("This link was already used.", "此链接已被使用。"),
+    "LinkExpired": ("This link has expired.", "此链接已过期。"),
+    "LastAdmin": ("The last active admin must stay an admin.", "最后一位在职管理员必须保留管理员身份。"),
+    "TokenNotFound": ("No such API token.", "没有这个 API 令牌。"),
 }
 
 
