@@ -101,6 +101,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "KeyFileError": ("A signing key file is missing or unusable.", "签名密钥文件缺失或不可用。"),
     "SigningCredentialsMissing": ("The label signing key or C2PA certificates are missing.", "缺少标识签名密钥或 C2PA 证书。"),
     "EngineUnavailable": ("No translation engine is configured for this.", "没有为此配置翻译引擎。"),
+    "ExtraNotInstalled": ("This feature needs an optional part that is not installed.", "此功能需要安装一个尚未安装的可选组件。"),
     "DatasetUnavailable": ("An evaluation data set is missing or damaged.", "评估数据集缺失或已损坏。"),
     # --- try again later
     "Unavailable": ("The platform is busy; please try again shortly.", "平台繁忙，请稍后再试。"),
