@@ -8,17 +8,18 @@ Sets:
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
   tuned on it and this script prints only aggregate figures for it, never a case.
 
-Each set is decided twice in one process: under `baseline` (the policy with this round's
-signals switched off: clause-level inversions with pronoun resolution, card prototypes,
-modern polity/military anachronisms, martial-arts violence in non-fighting canon) and
-under the current policy. Figures per category (`kind`) and per language: violations not
+Each set is decided three times in one process: under `baseline` (the policy with the
+signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
+prototypes, modern polity/military anachronisms, martial-arts violence in non-fighting
+canon, the learned referral signal), under `rules` (only the learned referral signal
+switched off) and under the current policy. Figures per category (`kind`) and per language: violations not
 passed, rejects rejected, acceptable retellings rejected, and the reject / review rates.
-Speed is the ratio of the per-review time of both, one item at a time, with fresh models.
+Speed is the ratio of the per-review time of current to baseline and to rules, one item at a time, with fresh models.
 Targets (held-out, each language): >= 90% of violations not passed, >= 80% of rejects
 rejected, <= 5% of acceptable retellings rejected; speed ratio <= 1.5.
 
-Usage: python bench/review.py [-v] [--no-heldout] [--no-speed]
-(-v lists misses on the development sets only.)
+Usage: python bench/review.py [-v] [--no-heldout] [--no-speed | --speed-only]
+(-v lists misses on the development sets only; --speed-only reads no held-out case.)
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ BASELINE_OFF: dict[str, dict[str, Any]] = {
     "fidelity": {"clause_rules": False, "prototypes": False},
     "safety": {"martial_arts": False, "semantic": False},
     "misplacement": {"polity_markers": False},
+    "learned": {"refer": False},
 }
+# The learned referral signal alone switched off: the rules as they were before it.
+RULES_OFF: dict[str, dict[str, Any]] = {"learned": {"refer": False}}
 
 Row = dict[str, Any]
 
@@ -73,8 +77,8 @@ def item_of(row: Row) -> ReviewItem:
     )
 
 
-def baseline_policy() -> Policy:
-    """The bundled policy with this round's signals switched off."""
+def baseline_policy(off: dict[str, dict[str, Any]] = BASELINE_OFF, source: str = "baseline") -> Policy:
+    """The bundled policy with some signals switched off (default: this round's)."""
     current = load_policy(POLICY)
     del current  # validates the bundled file first
     from importlib import resources
@@ -84,8 +88,8 @@ def baseline_policy() -> Policy:
     path = resources.files("culturebridge.review") / "policies" / f"{POLICY}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for rule in data["checks"]:
-        rule.setdefault("params", {}).update(BASELINE_OFF.get(rule["check"], {}))
-    return policy_from_dict(data, source="baseline")
+        rule.setdefault("params", {}).update(off.get(rule["check"], {}))
+    return policy_from_dict(data, source=source)
 
 
 def _pct(k: int, n: int) -> str:
@@ -155,7 +159,9 @@ def report(name: str, rows: list[Row], decisions: list[Decision], *, verbose: bo
 
 
 def per_review_ms(policy: Policy, cards: Any, items: list[ReviewItem]) -> float:
-    """Milliseconds per review, one item at a time, fresh models (weights loaded outside the timing)."""
+    """CPU milliseconds of this process per review, one item at a time, fresh models (weights
+    loaded outside the timing). CPU time, not wall time: the machine is shared, and under load
+    wall-clock ratios swing both ways by 30% or more."""
     models = load_models(frames=False)
     reviewer = Reviewer(policy, cards, models=models)
     if models.embedder is not None:
@@ -164,45 +170,50 @@ def per_review_ms(policy: Policy, cards: Any, items: list[ReviewItem]) -> float:
         models.profanity.get()(["warm-up sentence"])
     for ip in cards:  # compile each card's canon index, as a long-running service has
         reviewer.review(ReviewItem(ip=ip, text="A fisherman mends his net by the river."))
-    started = time.perf_counter()
+    started = time.process_time()
     for item in items:
         reviewer.review(item)
-    return 1000 * (time.perf_counter() - started) / len(items)
+    return 1000 * (time.process_time() - started) / len(items)
 
 
 def main() -> None:
     """Run the benchmark and print its figures."""
     verbose = "-v" in sys.argv
     cards = load_canon_dir(default_canon_dir())
-    policies = {"baseline": baseline_policy(), "current": load_policy(POLICY)}
+    policies = {"baseline": baseline_policy(), "rules": baseline_policy(RULES_OFF, "rules"), "current": load_policy(POLICY)}
     sets: list[tuple[str, list[Row], bool]] = []
     first = load(FIRST_SET)
     sets.append(("first set, dev split", [r for r in first if r["split"] == "dev"], True))
     sets.append(("first set, test split", [r for r in first if r["split"] == "test"], False))
     sets.append(("review/dev.jsonl (development)", load(DEV), True))
-    if "--no-heldout" not in sys.argv and HELDOUT.exists():
+    if "--no-heldout" not in sys.argv and "--speed-only" not in sys.argv and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
     models = load_models(frames=False)
-    for label, policy in policies.items():
+    speed_only = "--speed-only" in sys.argv
+    for label, policy in [] if speed_only else list(policies.items()):
         reviewer = Reviewer(policy, cards, models=models)
         for name, rows, dev in sets:
             decisions = [reviewer.review(item_of(r)) for r in rows]
             report(f"{label}: {name}", rows, decisions, verbose=verbose and dev and label == "current")
+    if speed_only:
+        sets.clear()
     rules_only = Reviewer(policies["current"], cards, models=Models.none())
     full = Reviewer(policies["current"], cards, models=models)
     every = [item_of(r) for _, rows, dev in sets if dev for r in rows]
     same = sum(full.review(i).decision == rules_only.review(i).decision for i in every)
-    print(f"\nrules-only agrees with full models on {same}/{len(every)} development decisions")
+    if every:
+        print(f"\nrules-only agrees with full models on {same}/{len(every)} development decisions")
     if "--no-speed" not in sys.argv:
         speed_items = [item_of(r) for r in first] + [item_of(r) for r in load(DEV)]
         # Alternate the two three times (the machine is shared: load drifts) and take medians.
-        runs = [(per_review_ms(policies["baseline"], cards, speed_items), per_review_ms(policies["current"], cards, speed_items))
+        runs = [tuple(per_review_ms(policies[k], cards, speed_items) for k in ("baseline", "rules", "current"))
                 for _ in range(3)]
-        before = sorted(b for b, _ in runs)[1]
-        after = sorted(a for _, a in runs)[1]
-        ratios = sorted(a / b for b, a in runs)
-        print(f"per review, full models, one at a time (median of 3 alternating runs): baseline {before:.1f} ms, "
-              f"current {after:.1f} ms, ratio {ratios[1]:.2f} (runs {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)")
+        for name, i in (("baseline", 0), ("rules (no learned signal)", 1)):
+            before = sorted(r[i] for r in runs)[1]
+            after = sorted(r[2] for r in runs)[1]
+            ratios = sorted(r[2] / r[i] for r in runs)
+            print(f"CPU per review, full models, one at a time (median of 3 alternating runs): {name} {before:.1f} ms, "
+                  f"current {after:.1f} ms, ratio {ratios[1]:.2f} (runs {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)")
 
 
 if __name__ == "__main__":

@@ -374,6 +374,10 @@ class PolicyInvalid(InvalidInput):
     """A policy pack file is malformed; it is rejected whole, never half-applied."""
 
 
+class LearnedModelInvalid(ConfigurationError):
+    """The learned review signal's weights file is missing, unreadable or does not fit the code."""
+
+
 class ReviewTextInvalid(InvalidInput):
     """The text to review is empty, too long or not text."""
 

@@ -56,7 +56,8 @@ def test_evidence_points_at_the_sentence(nrta: Reviewer) -> None:
     assert "betrayed" in finding.evidence.quote
 
 
-def test_review_many_matches_one_by_one(nrta: Reviewer) -> None:
+def test_review_many_matches_one_by_one(nrta_rules: Reviewer) -> None:
+    nrta = nrta_rules  # the rule checks' decisions (the learned signal may refer item 2)
     items = [
         ReviewItem(ip="river-oath", text="General Zhao betrayed his sworn brother.", item_id="1"),
         ReviewItem(ip="river-oath", text="Zhao Ming and Wei Lan repair the old bridge together.", item_id="2"),

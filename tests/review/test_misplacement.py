@@ -14,10 +14,11 @@ def test_anachronism_in_a_historical_setting_is_high(nrta: Reviewer) -> None:
     assert ("anachronism", "high") in found(nrta, "Zhao Ming rides a motorcycle to the front.")
 
 
-def test_declared_modern_setting_only_notes_anachronisms(nrta: Reviewer) -> None:
+def test_declared_modern_setting_only_notes_anachronisms(nrta: Reviewer, nrta_rules: Reviewer) -> None:
     result = found(nrta, "A modern-day retelling: Zhao Ming is a courier who rides a motorcycle through Chongqing.")
     assert result == [("anachronism", "low")]
-    assert nrta.review(ReviewItem(ip="river-oath", text="现代都市版：赵明用手机和兄弟们联络。")).decision == "pass"
+    # The rules pass it (the learned signal, switched on in the bundled pack, may still refer it).
+    assert nrta_rules.review(ReviewItem(ip="river-oath", text="现代都市版：赵明用手机和兄弟们联络。")).decision == "pass"
 
 
 def test_mythic_setting_is_softer(nrta: Reviewer) -> None:

@@ -27,6 +27,8 @@ class CheckContext:
     models: Models = field(default_factory=Models.none)
     folded: Mapping[str, str] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Findings of the checks that ran before this one on the item (the learned signal reads them).
+    earlier: list[Finding] = field(default_factory=list, compare=False)
 
     @classmethod
     def build(cls, item: ReviewItem, card: CanonCard | None, models: Models, cache: dict[str, Any]) -> CheckContext:

@@ -28,7 +28,9 @@ def run_checks(item: ReviewItem, card: CanonCard | None, policy: Policy, models:
     context = CheckContext.build(item, card, models, {} if cache is None else cache)
     findings: list[Finding] = []
     for rule in policy.rules:
-        findings.extend(f.with_clause(rule.clause_for(f.kind)) for f in rule.check.run(context))
+        found = [f.with_clause(rule.clause_for(f.kind)) for f in rule.check.run(context)]
+        findings.extend(found)
+        context.earlier.extend(found)
     return findings
 
 

@@ -33,6 +33,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "FingerprintFailed": ("Fingerprinting this file failed unexpectedly.", "为该文件提取指纹时意外失败。"),
     "InvalidLabel": ("The AI-content label value is malformed (GB 45438-2025 Annex E).", "AI 生成内容标识的取值格式不正确（GB 45438-2025 附录 E）。"),
     "CanonCardInvalid": ("The canon card cannot be read or does not validate.", "正典卡片无法读取或校验不通过。"),
+    "LearnedModelInvalid": ("The learned review signal's weights file is missing or malformed.", "审核学习信号的权重文件缺失或格式不正确。"),
     "PolicyInvalid": ("The policy pack is malformed; nothing from it was applied.", "政策包格式不正确，未应用其中任何内容。"),
     "ReviewTextInvalid": ("The text to review is empty, too long or not text.", "待审核的文本为空、过长或不是文本。"),
     "UnsupportedLanguage": ("This language is not one we localize into or out of.", "不支持这种语言的本地化。"),

@@ -1,0 +1,209 @@
+"""The learned referral signal: a logistic regression over wording-free features.
+
+NRTA 2026 AI-alteration criteria 1-3 and the children's-IP rule, for wordings the rule
+tables do not reach. The features (`learned_features.py`) are distances between the
+adaptation's sentences and the canon card's sentences or our generic prototypes, cues and
+the rule checks' own findings; none names a word. The weights ship as a small versioned
+JSON file (`data/learned-referral.json`) fitted by `bench/review_learned.py` with a fixed
+seed on the development sets only. Above the file's threshold the item is referred to the
+human desk (severity medium): the signal never rejects, so it cannot add a false reject.
+The finding's kind names the clause family whose features pushed the score most.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from culturebridge.errors import LearnedModelInvalid
+from culturebridge.review.check import CheckContext, Params
+from culturebridge.review.findings import Finding, span_evidence
+from culturebridge.review.learned_features import (
+    FEATURES,
+    GROUP,
+    CardVectors,
+    GenericVectors,
+    extract,
+    sentence_spans,
+)
+
+NAME = "learned"
+FORMAT = "culturebridge-review-learned"
+BUNDLED = "learned-referral.json"
+_MAX_SENTENCES = 24
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """Standardised logistic regression over a subset of `FEATURES`."""
+
+    version: str
+    features: tuple[str, ...]
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    coef: NDArray[np.float64]
+    intercept: float
+    threshold: float
+    fitted: Mapping[str, Any]
+
+    def columns(self) -> list[int]:
+        """Positions of the model's features in a full `FEATURES` vector."""
+        return [FEATURES.index(f) for f in self.features]
+
+    def contributions(self, full: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each feature's term in the logit, for a full `FEATURES` vector."""
+        z = (full[self.columns()] - self.mean) / self.scale
+        return np.asarray(self.coef * z, dtype=np.float64)
+
+    def probability(self, full: NDArray[np.float64]) -> float:
+        """P(violation) for a full `FEATURES` vector."""
+        logit = float(np.sum(self.contributions(full))) + self.intercept
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the weights file."""
+        return {"format": FORMAT, "version": self.version, "features": list(self.features),
+                "mean": [float(x) for x in self.mean], "scale": [float(x) for x in self.scale],
+                "coef": [float(x) for x in self.coef], "intercept": self.intercept,
+                "threshold": self.threshold, "fitted": dict(self.fitted)}
+
+
+def _bad(source: str, what: str) -> LearnedModelInvalid:
+    return LearnedModelInvalid(f"learned review weights {source}: {what}",
+                               hint="re-fit with python bench/review_learned.py --write, or switch off 'refer' in the policy")
+
+
+def _numbers(source: str, data: Mapping[str, Any], key: str, n: int) -> NDArray[np.float64]:
+    value = data.get(key)
+    if not isinstance(value, list) or len(value) != n or not all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in value
+    ):
+        raise _bad(source, f"'{key}' must be a list of {n} finite numbers")
+    return np.array(value, dtype=np.float64)
+
+
+def model_from_dict(data: Any, *, source: str = "<data>") -> LearnedModel:
+    """Validate a weights file's content; raise LearnedModelInvalid naming what is wrong."""
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        raise _bad(source, f"not a {FORMAT} file")
+    version = data.get("version")
+    if not isinstance(version, str) or not version:
+        raise _bad(source, "'version' must be a non-empty string")
+    features = data.get("features")
+    if not isinstance(features, list) or not features or not all(isinstance(f, str) for f in features):
+        raise _bad(source, "'features' must be a non-empty list of names")
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown or len(set(features)) != len(features):
+        raise _bad(source, f"unknown or repeated feature(s) {', '.join(unknown) or 'repeated'}; this code knows {', '.join(FEATURES)}")
+    n = len(features)
+    mean, scale, coef = (_numbers(source, data, k, n) for k in ("mean", "scale", "coef"))
+    if np.any(scale <= 0):
+        raise _bad(source, "'scale' must be positive")
+    intercept, threshold = data.get("intercept"), data.get("threshold")
+    if not isinstance(intercept, (int, float)) or isinstance(intercept, bool) or not math.isfinite(intercept):
+        raise _bad(source, "'intercept' must be a finite number")
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 < threshold < 1:
+        raise _bad(source, "'threshold' must be a probability in (0, 1)")
+    fitted = data.get("fitted", {})
+    if not isinstance(fitted, Mapping):
+        raise _bad(source, "'fitted' must be a mapping")
+    return LearnedModel(version, tuple(features), mean, scale, coef, float(intercept), float(threshold), dict(fitted))
+
+
+def load_model_file(path: Path) -> LearnedModel:
+    """Read and validate a weights file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise _bad(str(path), "no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad(str(path), f"cannot read ({exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise _bad(str(path), f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    return model_from_dict(data, source=str(path))
+
+
+def bundled_model_path() -> Path:
+    """Where the shipped weights file lives."""
+    return Path(str(resources.files("culturebridge.review") / "data" / BUNDLED))
+
+
+class LearnedCheck:
+    """Refers to the desk items the rules passed and the fitted model scores above its threshold.
+
+    It never rejects, and it stays silent on items an earlier check already escalated.
+    """
+
+    name = NAME
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        p = Params(NAME, raw)
+        self.refer = p.flag("refer", False)
+        # 0 = the threshold chosen when fitting (stored in the weights file).
+        self.threshold = p.number("threshold", 0.0)
+        p.done()
+        self.model = load_model_file(bundled_model_path()) if self.refer else None
+
+    def features(self, context: CheckContext) -> NDArray[np.float64] | None:
+        """The full feature vector of the item (None without a card or an embedder)."""
+        card, models = context.card, context.models
+        if card is None or models.embedder is None:
+            return None
+        embed = models.embedder.get()
+        generic = context.cache.get(f"{NAME}:generic")
+        if not isinstance(generic, GenericVectors):
+            generic = GenericVectors.build(embed)
+            context.cache[f"{NAME}:generic"] = generic
+        key = f"{NAME}:card:{card.name}"
+        cached = context.cache.get(key)
+        if not (isinstance(cached, tuple) and cached[0] is card):
+            from culturebridge.review.fidelity import compile_canon
+
+            cached = (card, CardVectors.build(card, compile_canon(card).archetypes, embed))
+            context.cache[key] = cached
+        text = context.item.text
+        spans = sentence_spans(text, _MAX_SENTENCES)
+        vectors = embed([text[s:e] for s, e in spans]) if spans else np.zeros((0, 512), dtype=np.float32)
+        return extract(text, vectors, spans, cached[1], generic, context.earlier)
+
+    def run(self, context: CheckContext) -> list[Finding]:
+        """One medium finding when the model's probability reaches the threshold."""
+        if self.model is None or any(f.severity != "low" and not f.fix for f in context.earlier):
+            return []  # the rules already sent the item to the desk or rejected it
+        full = self.features(context)
+        if full is None:
+            return []
+        probability = self.model.probability(full)
+        threshold = self.threshold or self.model.threshold
+        if probability < threshold:
+            return []
+        contributions = self.model.contributions(full)
+        by_group: dict[str, float] = {}
+        for name, c in zip(self.model.features, contributions):
+            group = GROUP.get(name)
+            if group is not None:
+                by_group[group] = by_group.get(group, 0.0) + float(c)
+        group = max(sorted(by_group), key=lambda g: by_group[g]) if by_group else "fidelity"
+        if group == "violence" and context.card is not None and context.card.protection == "childrens":
+            group = "childrens"
+        top = sorted(zip(self.model.features, contributions), key=lambda t: -t[1])[:3]
+        text = context.item.text
+        return [Finding(
+            NAME, f"learned-{group}", "medium", span_evidence(context.item, "text", 0, len(text)),
+            f"the learned signal (v{self.model.version}) reads this as a possible violation "
+            f"(p={probability:.2f} >= {threshold:.2f}; strongest: {', '.join(f'{n} {c:+.2f}' for n, c in top)}); a human should look",
+            score=probability,
+        )]
+
+
+def build(raw: Mapping[str, Any]) -> LearnedCheck:
+    """The learned check from policy parameters."""
+    return LearnedCheck(raw)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from culturebridge.catalog.canon import CanonCard
+from culturebridge.errors import LearnedModelInvalid, PolicyInvalid
+from culturebridge.review import Models, Reviewer, ReviewItem, load_policy, policy_from_dict
+from culturebridge.review._matching import PhraseIndex, fold
+from culturebridge.review.check import CheckContext
+from culturebridge.review.findings import Evidence, Finding
+from culturebridge.review.learned import (
+    FORMAT,
+    LearnedCheck,
+    bundled_model_path,
+    load_model_file,
+    model_from_dict,
+)
+from culturebridge.review.learned_features import FEATURES, sentence_spans, who_per_sentence
+
+
+def weights(**change: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": FORMAT, "version": "t", "features": ["proto_margin", "gore_margin"],
+                            "mean": [0.0, 0.0], "scale": [1.0, 1.0], "coef": [2.0, 1.0], "intercept": -1.0,
+                            "threshold": 0.5, "fitted": {"seed": 1}}
+    data.update(change)
+    return data
+
+
+def test_the_bundled_weights_load_and_use_known_features() -> None:
+    model = load_model_file(bundled_model_path())
+    assert model.version and set(model.features) <= set(FEATURES) and 0 < model.threshold < 1
+    assert model.coef.shape == model.mean.shape == model.scale.shape == (len(model.features),)
+
+
+def test_a_missing_weights_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LearnedModelInvalid, match="no such file") as info:
+        load_model_file(tmp_path / "absent.json")
+    assert info.value.hint and "--write" in info.value.hint
+
+
+def test_a_weights_file_that_is_not_json_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(LearnedModelInvalid, match="not valid JSON"):
+        load_model_file(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "something-else"}, "not a culturebridge-review-learned file"),
+        ({"features": ["proto_margin", "shoe_size"]}, "unknown or repeated feature"),
+        ({"features": ["proto_margin", "proto_margin"]}, "unknown or repeated feature"),
+        ({"coef": [1.0]}, "'coef' must be a list of 2"),
+        ({"mean": [0.0, "x"]}, "'mean' must be a list of 2"),
+        ({"scale": [1.0, 0.0]}, "'scale' must be positive"),
+        ({"threshold": 1.5}, "'threshold' must be a probability"),
+        ({"intercept": None}, "'intercept' must be a finite number"),
+        ({"version": ""}, "'version' must be"),
+    ],
+)
+def test_bad_weights_are_refused_naming_the_field(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(LearnedModelInvalid, match=message):
+        model_from_dict(weights(**change))
+
+
+def test_a_weights_file_round_trips_and_scores_by_its_named_features(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(weights()), encoding="utf-8")
+    model = load_model_file(path)
+    assert model_from_dict(model.to_dict()).to_dict() == model.to_dict()
+    full = np.zeros(len(FEATURES))
+    full[FEATURES.index("proto_margin")] = 1.0  # logit 2 - 1 = 1
+    assert model.probability(full) == pytest.approx(1 / (1 + np.exp(-1.0)))
+    full[FEATURES.index("canon_mean")] = 9.0  # a feature the model does not use changes nothing
+    assert model.probability(full) == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_pronoun_sentences_inherit_the_character_of_a_recent_sentence() -> None:
+    names = PhraseIndex([("赵明", "zhao"), ("魏澜", "wei")])
+    text = fold("赵明守城。他为了金子打开城门。天亮了。雨停了。又过了一天。魏澜出城。")
+    spans = sentence_spans(text, 24)
+    assert who_per_sentence(text, spans, names.find(text)) == [["zhao"], ["zhao"], ["zhao"], [], [], ["wei"]]
+
+
+def features(cards: dict[str, CanonCard], models: Models, text: str, earlier: list[Finding] | None = None) -> dict[str, float]:
+    context = CheckContext.build(ReviewItem(ip="river-oath", text=text), cards["river-oath"], models, {})
+    context.earlier.extend(earlier or [])
+    vector = LearnedCheck({}).features(context)
+    assert vector is not None and vector.shape == (len(FEATURES),)
+    return dict(zip(FEATURES, (float(x) for x in vector)))
+
+
+def test_features_of_hand_cases(cards: dict[str, CanonCard], models: Models) -> None:
+    faithful = features(cards, models, "赵明与兄弟们死守江城，宁死不降。")
+    traitor = features(cards, models, "赵明为了金子出卖了兄长，投靠了敌军。")
+    gore = features(cards, models, "He hacks the prisoner apart slowly and the camera lingers on the blood and guts.")
+    modern = features(cards, models, "Zhao Ming calls the enemy on his smartphone and signs a treaty in parliament.")
+    assert traitor["proto_margin"] > faithful["proto_margin"]
+    assert traitor["proto_viol"] > 0 and faithful["negation"] == 0.0
+    assert gore["gore_margin"] > faithful["gore_margin"]
+    assert modern["modern_margin"] > faithful["modern_margin"]
+    assert features(cards, models, "赵明从未背叛兄长。")["negation"] == 1.0
+    assert faithful["childrens"] == 0.0 and faithful["mythic"] == 0.0
+    assert faithful["log_sentences"] == pytest.approx(np.log1p(1))
+
+
+def test_rule_findings_become_features(cards: dict[str, CanonCard], models: Models) -> None:
+    evidence = Evidence(field="text", start=0, end=2, quote="赵明")
+    found = [Finding("fidelity", "trait-inversion", "high", evidence, "x"),
+             Finding("misplacement", "anachronism", "low", evidence, "declared modern setting")]
+    f = features(cards, models, "赵明守城。", found)
+    assert (f["rule_high"], f["fidelity_flag"], f["declared_setting"], f["safety_flag"], f["rule_medium"]) == (1, 1, 1, 0, 0)
+
+
+def test_without_an_embedder_or_a_card_there_are_no_features(cards: dict[str, CanonCard]) -> None:
+    item = ReviewItem(ip="river-oath", text="赵明守城。")
+    assert LearnedCheck({}).features(CheckContext.build(item, cards["river-oath"], Models.none(), {})) is None
+
+
+def _pack(params: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "t", "version": "1", "title": {"en": "t"}, "clauses": {"c": {"en": "c"}},
+            "checks": [{"check": "learned", "clause": "c", "params": params}]}
+
+
+def test_the_bundled_nrta_pack_switches_the_signal_on() -> None:
+    rule = load_policy("cn-nrta-ai-alteration").rule("learned")
+    assert rule is not None and isinstance(rule.check, LearnedCheck) and rule.check.refer
+    assert rule.reject_at == "high"
+
+
+def test_switched_off_the_signal_loads_nothing_and_finds_nothing(cards: dict[str, CanonCard], models: Models) -> None:
+    check = policy_from_dict(_pack({"refer": False})).rule("learned")
+    assert check is not None and isinstance(check.check, LearnedCheck) and check.check.model is None
+    item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
+    assert check.check.run(CheckContext.build(item, cards["river-oath"], models, {})) == []
+    with pytest.raises(PolicyInvalid, match="unknown parameter"):
+        policy_from_dict(_pack({"refer": True, "reject": True}))
+    with pytest.raises(PolicyInvalid, match="refer must be true or false"):
+        policy_from_dict(_pack({"refer": "yes"}))
+
+
+def test_switched_on_the_signal_refers_and_never_rejects(cards: dict[str, CanonCard], models: Models) -> None:
+    # A threshold just above zero refers everything: the outcome is the desk, not a reject.
+    reviewer = Reviewer(policy_from_dict(_pack({"refer": True, "threshold": 1e-9})), cards, models=models)
+    decision = reviewer.review(ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。"))
+    assert decision.decision == "review"
+    assert [(f.check, f.severity) for f in decision.findings] == [("learned", "medium")]
+    assert decision.findings[0].kind.startswith("learned-") and "a human should look" in decision.findings[0].explanation
+    off = Reviewer(policy_from_dict(_pack({"refer": False})), cards, models=models)
+    assert off.review(ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")).decision == "pass"
