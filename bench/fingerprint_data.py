@@ -76,7 +76,8 @@ def _same_content(a: Image.Image, b: Image.Image) -> bool:
 
     def norm(img: Image.Image) -> np.ndarray:
         g = np.asarray(img.convert("L").resize((64, 64)), np.float32)
-        return (g - g.mean()) / (g.std() + 1e-6)
+        normed: np.ndarray = (g - g.mean()) / (g.std() + 1e-6)
+        return normed
 
     x, y = norm(a), norm(b)
     return max(float((x * y).mean()), float((x * y[:, ::-1]).mean())) > 0.85
@@ -106,7 +107,7 @@ def _tiles(img: Image.Image) -> tuple[Image.Image, ...]:
     w, h = img.size
     nx, ny = min(2, w // TILE), min(2, h // TILE)
     x0, y0 = (w - nx * TILE) // 2, (h - ny * TILE) // 2
-    out = []
+    out: list[Image.Image] = []
     for j in range(ny):
         for i in range(nx):
             box = (x0 + i * TILE, y0 + j * TILE, x0 + (i + 1) * TILE, y0 + (j + 1) * TILE)

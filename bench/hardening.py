@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from culturebridge import catalog
 from culturebridge.accounts import create_api_token
 from culturebridge.catalog import NewWork
-from culturebridge.platform import init_platform
+from culturebridge.pipeline import init_platform
 from culturebridge.settings import Settings
 
 
