@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -15,6 +16,7 @@ from culturebridge.errors import JobNotFound
 from culturebridge.jobs import concerns, get_job, ingest_file, list_jobs
 from culturebridge.pipeline import statuses
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.contract import BODY, LIST, READ, WRITE, errors, merged
 from culturebridge.web.lineage_svg import is_private, viewable
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -47,6 +49,105 @@ class WorkIn(BaseModel):
         )
 
 
+class MeOut(BaseModel):
+    id: str
+    username: str
+    role: str = Field(description="admin, creator, reviewer or viewer")
+    display_name: str
+
+
+class WorkOut(BaseModel):
+    id: str
+    kind: str
+    original_language: str
+    titles: dict[str, str]
+    synopses: dict[str, str]
+    owner_id: str
+    rights_holder: str
+    ip_id: str | None
+    markets: list[str]
+    ai_generated: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetOut(BaseModel):
+    id: str
+    work_id: str
+    sha256: str
+    media_type: str
+    size: int
+    width: int | None
+    height: int | None
+    duration: float | None
+    storage_key: str
+    original_name: str
+    created_at: datetime
+
+
+class StageState(BaseModel):
+    state: str = Field(description="pending, running, done, failed or skipped")
+    detail: str | None
+
+
+class DerivationOut(BaseModel):
+    id: str
+    source_id: str
+    derived_id: str
+    kind: str
+    tool: str | None
+    ai_generated: bool
+    created_at: datetime
+
+
+class WorkDetail(WorkOut):
+    assets: list[AssetOut]
+    stages: dict[str, StageState] = Field(description="each pipeline stage's state, in pipeline order")
+    derived_from: list[DerivationOut]
+
+
+class LineageNode(BaseModel):
+    title: dict[str, str] = Field(description="titles by language; empty for a private work")
+    kind: str
+    ai_generated: bool
+    private: bool = Field(description="a work the caller may not view, named only by a placeholder id")
+
+
+class LineageOut(BaseModel):
+    work: str
+    ancestors: list[str]
+    descendants: list[str]
+    nodes: dict[str, LineageNode]
+    edges: list[DerivationOut]
+
+
+class IPSummary(BaseModel):
+    name: str
+    titles: dict[str, str]
+    protection: str
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    params: dict[str, Any]
+    state: str = Field(description="queued, running, done, failed or cancelled")
+    done: int
+    total: int | None
+    message: str | None
+    error: str | None
+    created_by: str | None
+    claimed_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+# A canon card is a nested document (era, setting, characters, facts, ...) that
+# `catalog.CanonCard.from_dict` validates; the API passes it through as one JSON object.
+CanonCardJson = dict[str, Any]
+
+
 def work_out(work: Work) -> dict[str, Any]:
     data = asdict(work)
     data["markets"] = list(work.markets)
@@ -58,12 +159,12 @@ def _writing(request: Request) -> None:
     check_csrf(request, None)
 
 
-@router.get("/me", summary="The calling account")
+@router.get("/me", summary="The calling account", response_model=MeOut, responses=errors(401))
 def me(user: User = Depends(require_user)) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "role": user.role, "display_name": user.display_name}
 
 
-@router.get("/works", summary="List works visible to the caller")
+@router.get("/works", summary="List works visible to the caller", response_model=list[WorkOut], responses=LIST)
 def list_works(
     request: Request,
     q: str = Query("", max_length=200),
@@ -75,7 +176,7 @@ def list_works(
         return [work_out(w) for w in catalog.list_works(conn, user, query=q, limit=limit, offset=offset)]
 
 
-@router.post("/works", status_code=201, summary="Create a work")
+@router.post("/works", status_code=201, summary="Create a work", response_model=WorkOut, responses=merged(WRITE, BODY))
 def create_work(request: Request, body: WorkIn, user: User = Depends(require_user)) -> dict[str, Any]:
     _writing(request)
     with platform_of(request).db.write() as conn:
@@ -85,7 +186,8 @@ def create_work(request: Request, body: WorkIn, user: User = Depends(require_use
     return work_out(work)
 
 
-@router.get("/works/{work_id}", summary="One work with its assets and pipeline state")
+@router.get("/works/{work_id}", summary="One work with its assets and pipeline state", response_model=WorkDetail,
+            responses=READ)
 def get_work(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
@@ -97,14 +199,15 @@ def get_work(request: Request, work_id: str, user: User = Depends(require_user))
     return data
 
 
-@router.put("/works/{work_id}", summary="Replace a work's descriptive fields")
+@router.put("/works/{work_id}", summary="Replace a work's descriptive fields", response_model=WorkOut, responses=merged(WRITE, BODY))
 def update_work(request: Request, work_id: str, body: WorkIn, user: User = Depends(require_user)) -> dict[str, Any]:
     _writing(request)
     with platform_of(request).db.write() as conn:
         return work_out(catalog.update_work(conn, user, work_id, body.to_new()))
 
 
-@router.post("/works/{work_id}/assets", status_code=201, summary="Upload a media file to a work")
+@router.post("/works/{work_id}/assets", status_code=201, summary="Upload a media file to a work",
+             response_model=AssetOut, responses=merged(WRITE, BODY))
 def upload_asset(
     request: Request, work_id: str, file: UploadFile = File(...), user: User = Depends(require_user)
 ) -> dict[str, Any]:
@@ -113,7 +216,8 @@ def upload_asset(
     return asdict(asset)
 
 
-@router.get("/works/{work_id}/lineage", summary="Ancestors, descendants and edges around a work")
+@router.get("/works/{work_id}/lineage", summary="Ancestors, descendants and edges around a work",
+            response_model=LineageOut, responses=READ)
 def get_lineage(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
@@ -129,39 +233,40 @@ def get_lineage(request: Request, work_id: str, user: User = Depends(require_use
     }
 
 
-@router.get("/ips", summary="List IPs")
+@router.get("/ips", summary="List IPs", response_model=list[IPSummary], responses=errors(401))
 def list_ips(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         return [{"name": i.name, "titles": i.titles, "protection": i.canon.protection} for i in catalog.list_ips(conn)]
 
 
-@router.post("/ips", status_code=201, summary="Register an IP from a canon card")
+@router.post("/ips", status_code=201, summary="Register an IP from a canon card", response_model=CanonCardJson,
+             responses=merged(WRITE, BODY))
 def add_ip(request: Request, card: dict[str, Any], user: User = Depends(require_user)) -> dict[str, Any]:
     _writing(request)
     with platform_of(request).db.write() as conn:
         return catalog.add_ip(conn, user, CanonCard.from_dict(card)).canon.to_dict()
 
 
-@router.get("/ips/{name}", summary="An IP's canon card")
+@router.get("/ips/{name}", summary="An IP's canon card", response_model=CanonCardJson, responses=READ)
 def get_ip(request: Request, name: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         return catalog.get_ip(conn, name).canon.to_dict()
 
 
-@router.put("/ips/{name}", summary="Replace an IP's canon card")
+@router.put("/ips/{name}", summary="Replace an IP's canon card", response_model=CanonCardJson, responses=merged(WRITE, BODY))
 def put_ip(request: Request, name: str, card: dict[str, Any], user: User = Depends(require_user)) -> dict[str, Any]:
     _writing(request)
     with platform_of(request).db.write() as conn:
         return catalog.update_canon(conn, user, name, CanonCard.from_dict(card)).canon.to_dict()
 
 
-@router.get("/jobs", summary="Recent background jobs")
+@router.get("/jobs", summary="Recent background jobs", response_model=list[JobOut], responses=errors(401))
 def jobs(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         return [asdict(j) for j in list_jobs(conn, for_owner=job_scope(user))]
 
 
-@router.get("/jobs/{job_id}", summary="One job with its progress")
+@router.get("/jobs/{job_id}", summary="One job with its progress", response_model=JobOut, responses=READ)
 def job(request: Request, job_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         found = get_job(conn, job_id)
