@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from culturebridge import catalog
 from culturebridge.accounts import User
-from culturebridge.catalog import CanonCard, NewWork, Work
+from culturebridge.catalog import DERIVATION_KINDS, WORK_KINDS, CanonCard, NewWork, Work
 from culturebridge.errors import JobNotFound
 from culturebridge.jobs import concerns, get_job, ingest_file, list_jobs
 from culturebridge.pipeline import statuses
@@ -23,17 +23,34 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 MAX_OFFSET = 10_000_000  # deeper pages are refused with 422 (an offset past 2**63 made the database fail)
 
 
+# What `catalog` accepts, stated in the schema so clients (and the fuzzer) can see it; the
+# catalog still validates, with its own messages.
+LANG_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"  # BCP 47 language tags as the catalog takes them (RFC 5646 §2.1)
+MARKET = r"^[A-Z]{2}/[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"  # ISO 3166-1 country / language
+
+
+def _texts_schema(max_len: int, *, at_least_one: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"propertyNames": {"pattern": LANG_TAG},
+                              "additionalProperties": {"type": "string", "maxLength": max_len}}
+    if at_least_one:
+        schema["minProperties"] = 1
+        schema["additionalProperties"]["pattern"] = r"\S"
+    return schema
+
+
 class WorkIn(BaseModel):
-    kind: str = Field(description="story, image, audio, video, heritage or micro-drama-episode")
-    original_language: str = Field(description="BCP 47 language tag, e.g. zh")
-    titles: dict[str, str]
-    synopses: dict[str, str] = {}
-    rights_holder: str = ""
+    kind: str = Field(description="the kind of work", json_schema_extra={"enum": list(WORK_KINDS)})
+    original_language: str = Field(description="BCP 47 language tag, e.g. zh", json_schema_extra={"pattern": LANG_TAG})
+    titles: dict[str, str] = Field(description="title by language tag; at least one",
+                                   json_schema_extra=_texts_schema(300, at_least_one=True))
+    synopses: dict[str, str] = Field(default={}, json_schema_extra=_texts_schema(20_000, at_least_one=False))
+    rights_holder: str = Field(default="", json_schema_extra={"maxLength": 200})
     ip: str | None = Field(default=None, description="name of the IP the work belongs to")
-    markets: list[str] = Field(default=[], description="COUNTRY/lang entries, e.g. US/en")
+    markets: list[str] = Field(default=[], description="COUNTRY/lang entries, e.g. US/en",
+                               json_schema_extra={"items": {"type": "string", "pattern": MARKET}})
     ai_generated: bool = False
     derived_from: str | None = Field(default=None, description="source work id for a derivative")
-    derivation: str = "ai-adaptation"
+    derivation: str = Field(default="ai-adaptation", json_schema_extra={"enum": list(DERIVATION_KINDS)})
     tool: str | None = None
 
     def to_new(self) -> NewWork:
