@@ -37,6 +37,10 @@ def test_search_filters_and_pages_in_every_language(database: Database) -> None:
 
         assert ids(WorkFilter(query="悟空")) == {monkey.id}
         assert ids(WorkFilter(query="monkey DEMON")) == {monkey.id}
+        assert ids(WorkFilter(query="monk dem")) == {monkey.id}  # words of 3+ letters match as prefixes
+        assert ids(WorkFilter(query="mo")) == set()  # shorter ones only whole
+        assert ids(WorkFilter(query="monkeys")) == set()  # a prefix of nothing stored
+        assert ids(WorkFilter(query="悟")) == set()  # Chinese matches whole segmented words
         assert ids(WorkFilter(query="剪纸")) == {papercut.id}
         assert ids(WorkFilter(query="synopsis")) == {papercut.id, opera.id}
         assert ids(WorkFilter(query="synopsis", owner="bo")) == {opera.id}

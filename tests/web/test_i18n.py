@@ -18,7 +18,7 @@ from culturebridge.insight.methodology import SUBINDICES
 from culturebridge.insight.report import DISCOUNT_GROUPS, RATES
 from culturebridge.jobs import JOB_STATES, STATES
 from culturebridge.localize.localizations import LocalizationState, SegmentState
-from culturebridge.pipeline import OUTCOMES, PROTECTIONS, STAGES
+from culturebridge.pipeline import ACTIVITY_SOURCES, OUTCOMES, PROTECTIONS, STAGES
 from culturebridge.review.decision import Outcome
 from culturebridge.review.desk import ItemState
 from culturebridge.web.i18n import LOCALES, MESSAGES, format_age, format_datetime, format_number
@@ -53,6 +53,7 @@ DYNAMIC_VALUES: dict[str, tuple[str, ...]] = {
     "review.state.": get_args(ItemState),
     "verify.status.": ("pass", "fail", "skip"),
     "automation.outcome.": OUTCOMES,
+    "activity.stage.": tuple(ACTIVITY_SOURCES),
     "protection.": PROTECTIONS,
     "create.kind.": CREATE_KINDS,
     "audit.state.": ("running", "done"),  # audit.store writes these two

@@ -12,6 +12,10 @@ from fastapi.testclient import TestClient
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
 from culturebridge.catalog import NewWork
+from culturebridge.ids import now
+from culturebridge.insight import AudienceEvent
+from culturebridge.insight import ingest as ingest_events
+from culturebridge.insight.comments import CommentAnalyzer, CommentVerdict
 from culturebridge.jobs import claim_next, enqueue, finish, ingest, report_progress
 from culturebridge.platform import Platform
 from culturebridge.review import Models
@@ -149,3 +153,26 @@ def test_home_lists_what_needs_me_per_role(client: TestClient, platform: Platfor
     [running] = client.get("/api/v1/jobs/running").json()["running"]
     assert (running["id"], running["percent"], running["message"]) == (job.id, 75, "frame 3 of 4")
     assert f'data-job="{job.id}"' in client.get("/").text and 'src="/static/studio.js"' in client.get("/").text
+
+
+def test_home_shows_the_audience_headline_scoped_to_the_caller(client: TestClient, platform: Platform) -> None:
+
+    class Neutral(CommentAnalyzer):
+        def analyze(self, text: str) -> CommentVerdict:
+            return CommentVerdict("en", 0.0, "visible", "")
+
+    [meis] = _works(platform, "mei", "剪纸")
+    at = now()
+    events = [AudienceEvent(f"e{i}", f"viewer{i}", meis, "FR/fr", "view", at, 1.0 if i % 2 else 0.3) for i in range(6)]
+    with platform.db.write() as conn:
+        ingest_events(conn, events, Neutral())
+    login(client, "admin")
+    home = client.get("/")
+    audience = home.text.split('id="audience"')[1].split("</section>")[0]
+    assert "FR/fr 6" in audience and "<dd>50%</dd>" in audience  # half the views watched to the end
+    client.post("/logout", data={"csrf": login(client, "admin")})
+    login(client, "mei")
+    assert "FR/fr 6" in client.get("/").text
+    client.post("/logout", data={"csrf": login(client, "mei")})
+    login(client, "bo")
+    assert 'id="audience"' not in client.get("/").text  # bo's works had no audience

@@ -14,6 +14,7 @@ report (`report`) rendered as HTML with inline SVG (`html`); `diff` compares two
 from __future__ import annotations
 
 from culturebridge.audit import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.audit.activity import activity
 from culturebridge.audit.cells import Cell
 from culturebridge.audit.client import ChatClient, Reply, RetryPolicy
 from culturebridge.audit.endpoints import Endpoint, api_key, key_variable, parse_endpoint
@@ -30,6 +31,7 @@ from culturebridge.audit.runner import Limits, RunConfig, resume_audit, run_audi
 from culturebridge.audit.store import AuditRun, cells_of, findings_of, get_run, list_runs
 
 __all__ = [
+    "activity",
     "LANGUAGES", "AuditRun", "Cell", "ChatClient", "Endpoint", "Limits", "Question", "QuestionSet", "Reply",
     "RetryPolicy", "RunConfig", "api_key", "build_report", "bundled_set_path", "cells_of", "findings_of", "get_run",
     "json_summary", "key_variable", "list_runs", "load_question_set", "parse_endpoint", "parse_question_set",

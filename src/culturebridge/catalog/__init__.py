@@ -1,11 +1,12 @@
 """Catalog: works, their assets, IPs with canon cards, and lineage between works."""
 
+from culturebridge.catalog.activity import activity
 from culturebridge.catalog.assets import (
     IngestLimits,
     PreparedFile,
     add_asset,
-    cover_assets,
     add_prepared,
+    cover_assets,
     discard_prepared,
     find_assets_by_hash,
     get_asset,
@@ -55,6 +56,7 @@ from culturebridge.catalog.works import (
 )
 
 __all__ = [
+    "activity",
     "DERIVATION_KINDS",
     "IP",
     "SORTS",

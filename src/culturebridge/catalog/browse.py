@@ -21,7 +21,13 @@ from sqlalchemy import Connection, Select, String, cast, exists, select, tuple_
 from culturebridge.accounts import User, get_user_by_name
 from culturebridge.catalog._tables import ips, work_terms, works
 from culturebridge.catalog.models import WORK_KINDS, Work
-from culturebridge.catalog.search import MAX_QUERY_CHARS, document_frequency, matching, query_terms
+from culturebridge.catalog.search import (
+    MAX_QUERY_CHARS,
+    document_frequency,
+    matching,
+    query_terms,
+    term_matches,
+)
 from culturebridge.catalog.works import work_from_row
 from culturebridge.errors import InvalidInput, UserNotFound
 from culturebridge.ids import as_utc
@@ -142,7 +148,7 @@ def _with_terms(conn: Connection, stmt: Select[Any], terms: list[str]) -> Select
         if term == rarest and counts[term] <= DRIVE_LIMIT:
             stmt = stmt.where(works.c.id.in_(matching(term)))
         else:
-            stmt = stmt.where(exists().where(work_terms.c.term == term, work_terms.c.work_id == works.c.id))
+            stmt = stmt.where(exists().where(term_matches(term), work_terms.c.work_id == works.c.id))
     return stmt
 
 

@@ -4,7 +4,9 @@ Each work's texts are cut into terms (jieba's search mode for Chinese, so both �
 悟空 are found; Unicode words, lower-cased, for other scripts) and stored in the
 `work_terms` table, one row per (term, work). The same segmentation runs on both backends,
 so SQLite and PostgreSQL answer a query identically; a query matches the works holding all
-of its terms (whole terms: `monk` does not find `monkey`).
+of its terms. A term in a script with spaces between words matches as a prefix once it has
+`PREFIX_MIN` characters (`monk` finds `monkey`, as FTS5's `monk*` would); a Chinese term
+matches whole, since jieba's search mode already indexed its shorter words.
 
 The index is a plain table rather than an SQLite FTS5 virtual table or a PostgreSQL
 tsvector column: the virtual table's shadow tables are invisible to the schema (and so to
@@ -20,13 +22,14 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select
 
 from culturebridge.catalog._tables import work_terms
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8
 MAX_TERM_CHARS = 64
+PREFIX_MIN = 3
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _lock = threading.Lock()
@@ -89,12 +92,25 @@ def reindex_work(conn: Connection, work_id: str, texts: Iterable[str]) -> None:
         conn.execute(insert(work_terms), rows)
 
 
+def term_matches(term: str) -> ColumnElement[bool]:
+    """The condition on `work_terms.term` for a query term: equal, or starting with it.
+
+    A prefix is a range of the primary key (`term <= t < successor`, so the index is used on
+    both backends), checked exactly with `substr` whatever the database's collation.
+    """
+    column = work_terms.c.term
+    if len(term) < PREFIX_MIN or _HAN.search(term):
+        return column == term
+    successor = term[:-1] + chr(ord(term[-1]) + 1)
+    return and_(column >= term, column < successor, func.substr(column, 1, len(term)) == term)
+
+
 def document_frequency(conn: Connection, term: str, cap: int) -> int:
-    """How many works hold `term`, counted up to `cap` (a range of the primary key)."""
-    found = select(work_terms.c.work_id).where(work_terms.c.term == term).limit(cap).subquery()
+    """How many (term, work) rows match `term`, counted up to `cap` (a range of the primary key)."""
+    found = select(work_terms.c.work_id).where(term_matches(term)).limit(cap).subquery()
     return int(conn.execute(select(func.count()).select_from(found)).scalar_one())
 
 
 def matching(term: str) -> Any:
     """A subquery of the ids of works holding `term`."""
-    return select(work_terms.c.work_id).where(work_terms.c.term == term)
+    return select(work_terms.c.work_id).where(term_matches(term))

@@ -18,6 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from culturebridge.create import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.create.activity import activity
 
 if TYPE_CHECKING:
     from culturebridge.create.background import JOB_KIND, handler, queue_attempt
@@ -56,6 +57,7 @@ _WHERE: dict[str, str] = {
 }
 
 __all__ = [
+    "activity",
     "JOB_KIND",
     "KINDS",
     "STORY_FORMS",

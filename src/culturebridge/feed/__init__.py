@@ -5,6 +5,7 @@ data (`ItemMeta`) and one market per user; everything inside is numpy arrays.
 """
 
 from culturebridge.feed import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.feed.activity import activity
 from culturebridge.feed.builder import build_feed_model
 from culturebridge.feed.content import ContentModel, UsemEncoder, fit_content, item_texts
 from culturebridge.feed.dataset import (
@@ -53,6 +54,7 @@ from culturebridge.feed.store import (
 )
 
 __all__ = [
+    "activity",
     "EVENT_TYPES",
     "REFRESH_JOB",
     "AnnIndex",

@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from culturebridge.fingerprint import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.fingerprint.activity import activity
 
 if TYPE_CHECKING:
     from culturebridge.fingerprint.attention import open_conflicts as open_conflicts
@@ -84,6 +85,7 @@ _HOME = {
 }
 
 __all__ = [
+    "activity",
     "AudioFingerprint",
     "ConflictRecord",
     "DECISIONS",

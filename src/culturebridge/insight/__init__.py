@@ -16,6 +16,7 @@ from culturebridge.insight.experiments import (
     create,
     list_experiments,
 )
+from culturebridge.insight.headline import Headline, headline
 from culturebridge.insight.index import IndexResult, MarketIndex, compute_index
 from culturebridge.insight.methodology import Methodology, load, load_weights_file, reweight
 from culturebridge.insight.report import (
@@ -39,8 +40,8 @@ def register() -> None:
 
 
 __all__ = [
-    "SCORED_LANGUAGES", "Analysis", "AudienceEvent", "CommentAnalyzer", "CommentVerdict", "Experiment",
+    "SCORED_LANGUAGES", "Analysis", "AudienceEvent", "CommentAnalyzer", "CommentVerdict", "Experiment", "Headline",
     "IndexResult", "IngestResult", "MarketIndex", "Methodology", "WorkReport", "analyze", "assign",
-    "compute_index", "create", "cultural_discount", "discount_summary", "ingest", "list_experiments", "load",
+    "compute_index", "create", "cultural_discount", "discount_summary", "headline", "ingest", "list_experiments", "load",
     "load_weights_file", "market_index", "on_feed_event", "parse", "rebuild", "register", "reweight", "work_report",
 ]

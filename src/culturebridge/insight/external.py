@@ -7,7 +7,7 @@ Accepted columns (the header must use only these; any other is refused by name):
   dimension "total".
 - TikTok analytics download: `Date` (overview, one row a day) or `Country/Region` /
   `Territory` (audience by country), with metric columns in TIKTOK_METRICS.
-Every value must be a number (thousands separators, %, and h:mm:ss durations are read);
+Every value must be a number (thousands separators, %, a leading $ and h:mm:ss durations are read);
 a cell that starts like a spreadsheet formula (=, +, -, @ followed by a non-digit) is refused
 naming its line and column. The whole file is stored in one transaction or not at all;
 the rows carry `source`, so no page or API mixes them with the platform's own events.
@@ -37,6 +37,12 @@ YOUTUBE_METRICS = {
     "Dislikes": "dislikes", "Shares": "shares", "Comments added": "comments", "Impressions": "impressions",
     "Impressions click-through rate (%)": "impressions_ctr", "Engaged views": "engaged_views",
     "Unique viewers": "unique_viewers",
+    # Newer exports name the thumbnail figures so, and add audience and revenue columns.
+    "Thumbnail impressions": "impressions", "Thumbnail click-through rate (%)": "impressions_ctr",
+    "New viewers": "new_viewers", "Returning viewers": "returning_viewers",
+    "Average views per viewer": "views_per_viewer",
+    "Estimated revenue (USD)": "estimated_revenue_usd", "Your estimated revenue (USD)": "estimated_revenue_usd",
+    "RPM (USD)": "rpm_usd", "CPM (USD)": "cpm_usd",
 }
 TIKTOK_DIMENSIONS = {"Date": "date", "Country/Region": "geography", "Territory": "geography"}
 TIKTOK_METRICS = {
@@ -50,7 +56,7 @@ MAX_ROWS = 100_000
 
 
 def _number(text: str, line: int, column: str) -> float:
-    value = text.strip().replace(",", "").replace("\u00a0", "").rstrip("%")
+    value = text.strip().replace(",", "").replace("\u00a0", "").rstrip("%").removeprefix("$")
     if re.fullmatch(r"\d+:\d{1,2}(:\d{1,2})?", value):
         parts = [int(p) for p in value.split(":")]
         seconds = 0

@@ -15,13 +15,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from culturebridge.labels import _tables  # noqa: F401  (registers the stage's tables)
+
 # Loaded eagerly (it is small): the function `sniff` must win over the submodule of the
 # same name, which Python otherwise sets as the package attribute once it is imported.
-from culturebridge.labels import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.labels.activity import activity
 from culturebridge.labels.sniff import MediaKind, sniff
 
 if TYPE_CHECKING:
-    from culturebridge.labels.attention import unlabelled_files
     from culturebridge.labels.apply import Applied, LabelRequest, apply_labels
     from culturebridge.labels.asset_check import (
         JOB_KIND,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         check_handler,
         stored_check,
     )
+    from culturebridge.labels.attention import unlabelled_files
     from culturebridge.labels.c2pa import (
         C2paReport,
         Credentials,
@@ -113,6 +115,7 @@ _WHERE: dict[str, str] = {
 }
 
 __all__ = [
+    "activity",
     "JOB_KIND",
     "SHORT",
     "AIGCLabel",

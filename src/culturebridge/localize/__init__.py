@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from culturebridge.localize import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.localize.activity import activity
 
 if TYPE_CHECKING:
     from culturebridge.catalog import default_canon_dir, load_canon_dir
@@ -187,6 +188,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "activity",
     "CHECKS",
     "Flagged",
     "JOB_KIND",

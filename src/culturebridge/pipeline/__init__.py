@@ -16,6 +16,8 @@ from culturebridge.jobs import set_status as _set_status
 from culturebridge.jobs import statuses as _statuses
 from culturebridge.jobs import statuses_of as _statuses_of
 from culturebridge.pipeline import _tables  # noqa: F401  (registers the automation tables)
+from culturebridge.pipeline.activity import SOURCES as ACTIVITY_SOURCES
+from culturebridge.pipeline.activity import Timeline, timeline
 from culturebridge.pipeline.automation import AUTOMATION_JOB, queue_rules, run_rules
 from culturebridge.pipeline.rules import (
     ACTIONS,
@@ -59,6 +61,7 @@ def set_status(conn: Connection, work_id: str, stage: str, state: str, detail: s
 
 __all__ = [
     "ACTIONS",
+    "ACTIVITY_SOURCES",
     "AUTOMATION_JOB",
     "EVENT_HOOKS",
     "KEY_MAKERS",
@@ -71,6 +74,7 @@ __all__ = [
     "Facts",
     "Rule",
     "Run",
+    "Timeline",
     "add_rule",
     "check_params",
     "get_rule",
@@ -82,6 +86,7 @@ __all__ = [
     "queue_rules",
     "remove_rule",
     "run_rules",
+    "timeline",
     "runs_of",
     "set_enabled",
     "set_status",

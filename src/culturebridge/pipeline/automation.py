@@ -4,7 +4,8 @@ Each action is the very call the studio makes when a person clicks the button, m
 behalf of the rule's author, so the stage records it as it records a manual one (the review
 audit's "submitted", the rights log's claim, the localization's creator); the run itself
 (rule, work, outcome, detail) is recorded next to it and shown on the work page. A rule acts
-once per work; a refused action is recorded with the reason and tried again on the next file.
+once per work; a refused action is recorded with the reason and tried again on the next file
+(recorded again only when the reason changes, so a work's history does not fill with repeats).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from culturebridge.catalog import get_work
 from culturebridge.errors import ConfigurationError, Error, InvalidInput
 from culturebridge.jobs import Handler, Progress, enqueue
 from culturebridge.pipeline._tables import automation_rules
-from culturebridge.pipeline.rules import Rule, facts_of, has_run, list_rules, matches, record_run
+from culturebridge.pipeline.rules import Rule, facts_of, has_run, last_run, list_rules, matches, record_run
 from culturebridge.platform import Platform
 
 AUTOMATION_JOB = "automation-run"
@@ -56,9 +57,14 @@ def run_rules(platform: Platform, work_id: str, asset_id: str | None) -> str:
             detail, outcome = _act(platform, rule, author, work_id), "done"
         except (ConfigurationError, Error) as exc:
             detail, outcome = exc.message, "refused"
+        detail = f"{rule.describe()}: {detail}"
         with platform.db.write() as conn:
-            record_run(conn, rule, work_id, asset_id, outcome, f"{rule.describe()}: {detail}", author.id)
-        done.append(f"{rule.name}: {outcome}")
+            previous = last_run(conn, rule.id, work_id)
+            repeat = outcome == "refused" and previous is not None and (previous.outcome, previous.detail) == (
+                outcome, detail[:2000])
+            if not repeat:
+                record_run(conn, rule, work_id, asset_id, outcome, detail, author.id)
+        done.append(f"{rule.name}: {outcome}" + (" (as before)" if repeat else ""))
     return "; ".join(done) or "no rule applies"
 
 

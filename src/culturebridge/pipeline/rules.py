@@ -225,6 +225,14 @@ def has_run(conn: Connection, rule_id: str, work_id: str) -> bool:
     return row is not None
 
 
+def last_run(conn: Connection, rule_id: str, work_id: str) -> Run | None:
+    """The rule's newest run on the work, if any."""
+    row = conn.execute(select(automation_runs.c.id).where(
+        automation_runs.c.rule_id == rule_id, automation_runs.c.work_id == work_id)
+        .order_by(automation_runs.c.at.desc(), automation_runs.c.id.desc()).limit(1)).first()
+    return None if row is None else runs_of(conn, work_id, run_id=row.id)[0]
+
+
 def runs_of(conn: Connection, work_id: str, *, run_id: str | None = None, limit: int = 100) -> list[Run]:
     """What rules did to a work, newest first."""
     stmt = select(automation_runs).where(automation_runs.c.work_id == work_id)

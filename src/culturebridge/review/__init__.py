@@ -7,8 +7,9 @@ Public API: build a `Reviewer` from a policy (`load_policy`) and canon cards
 """
 
 from culturebridge.catalog import default_canon_dir, load_canon_dir
-from culturebridge.review.attention import Waiting, waiting_reviews
 from culturebridge.review import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.review.activity import activity
+from culturebridge.review.attention import Waiting, waiting_reviews
 from culturebridge.review.decision import Decision, Outcome, Reason, decide
 from culturebridge.review.findings import Evidence, Finding, Frame, ReviewItem, Severity
 from culturebridge.review.kappa import cohen_kappa, kappa_of_reviews
@@ -35,6 +36,7 @@ from culturebridge.review.work_review import (
 )
 
 __all__ = [
+    "activity",
     "JOB_KIND",
     "Decision",
     "Waiting",

@@ -8,6 +8,7 @@ keys), `registry` (registering catalog works, certificates) and `http` (the read
 """
 
 from culturebridge.rights import _tables  # noqa: F401  (registers the stage's tables)
+from culturebridge.rights.activity import activity
 from culturebridge.rights.attention import unregistered_works
 from culturebridge.rights.bundle import (
     CHECKS,
@@ -60,6 +61,7 @@ from culturebridge.rights.registry import (
 from culturebridge.rights.timestamp import TimestampAuthority, verify_timestamp
 
 __all__ = [
+    "activity",
     "CHECKS",
     "LICENCES",
     "Certificate",

@@ -20,7 +20,7 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.storage.ratelimit import SharedRateLimiter
-from culturebridge.web import api, home, pages, studio
+from culturebridge.web import activity, api, home, pages, studio
 from culturebridge.web.auth import ANON_CSRF_COOKIE
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
@@ -54,6 +54,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_middleware(_Guard, limits=BodyLimits.from_settings(platform.settings))
     app.include_router(home.router)  # before api: /api/v1/jobs/running is not a job id
     app.include_router(studio.router)
+    app.include_router(activity.router)
+    app.include_router(activity.api_router)
     app.include_router(pages.router)
     app.include_router(api.router)
     for router in stage_routers():

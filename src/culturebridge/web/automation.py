@@ -18,8 +18,9 @@ from culturebridge.errors import InvalidInput
 from culturebridge.pipeline import Condition, Rule
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.contract import BODY, READ, WRITE, errors, merged
+from culturebridge.web.error_titles import explain
 from culturebridge.web.panels import Panel
-from culturebridge.web.render import render
+from culturebridge.web.render import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
@@ -66,7 +67,8 @@ async def add_rule_form(request: Request, user: User = Depends(require_user)) ->
         with platform.db.read() as conn:
             rules = automation.list_rules(conn)
         return render(request, "automation/rules.html", status_code=422, rules=rules, actions=automation.ACTIONS,
-                      protections=automation.PROTECTIONS, kinds=WORK_KINDS, error=exc.message)
+                      protections=automation.PROTECTIONS, kinds=WORK_KINDS,
+                      error=explain(exc, locale_of(request)))
     return RedirectResponse("/studio/automation", status_code=303)
 
 

@@ -59,7 +59,7 @@ def _response_for(request: Request, exc: Error) -> Response:
         if status == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         try:
-            return render(request, "error.html", status_code=status, message=exc.diagnostic(), status=status)
+            return render(request, "error.html", status_code=status, error=exc, message=exc.diagnostic(), status=status)
         except Error:  # the caller's own credentials are what failed: answer without them
             return Response(exc.diagnostic(), status_code=status, media_type="text/plain")
     body: dict[str, object] = {"error": type(exc).__name__, "message": exc.message}

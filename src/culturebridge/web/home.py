@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from culturebridge import fingerprint, labels, localize, review, rights
+from culturebridge import fingerprint, insight, labels, localize, review, rights
 from culturebridge.accounts import User
 from culturebridge.catalog import get_work
 from culturebridge.errors import WorkNotFound
@@ -92,7 +92,17 @@ def home(request: Request) -> Response:
         needs = needs_of(conn, user, locale_of(request))
         running = [job_view(j) for j in list_jobs(conn, RUNNING_SHOWN, for_owner=job_scope(user), state="running")]
         queued = count_jobs(conn, "queued", CAP)
-    return render(request, "dashboard.html", needs=needs, running=running, queued=queued, cap=CAP, at=now())
+        audience = audience_of(conn, user)
+    return render(request, "dashboard.html", needs=needs, running=running, queued=queued, cap=CAP, at=now(),
+                  audience=audience)
+
+
+def audience_of(conn: Any, user: User) -> insight.Headline | None:
+    """The insight stage's headline: the platform's for admins, a creator's own works' for creators."""
+    if user.role not in ("admin", "creator"):
+        return None
+    found = insight.headline(conn, today=now().date(), owner_id=None if user.role == "admin" else user.id)
+    return None if found.empty else found
 
 
 class RunningJob(BaseModel):

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from culturebridge.platform import Platform
 from culturebridge.web.auth import identify
+from culturebridge.web.error_titles import error_title, explain
 from culturebridge.web.i18n import (
     choose_locale,
     format_age,
@@ -36,6 +37,8 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
         "n": lambda value: format_number(value, locale),
         "when": lambda value: format_datetime(value, locale),
         "age": lambda since, at: format_age(since, at, locale),
+        "problem": lambda exc: explain(exc, locale),
+        "problem_title": lambda exc: error_title(exc, locale),
         **values,
     }
 

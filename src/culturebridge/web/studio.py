@@ -22,7 +22,8 @@ from culturebridge.jobs import STATES, in_state
 from culturebridge.pipeline import STAGES, statuses_of
 from culturebridge.platform import Platform
 from culturebridge.web.auth import check_csrf, platform_of, require_user
-from culturebridge.web.render import render
+from culturebridge.web.error_titles import explain
+from culturebridge.web.render import locale_of, render
 from culturebridge.web.thumbs import thumb_path, thumbable
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +63,7 @@ def studio(request: Request, user: User = Depends(require_user)) -> Response:
             page = catalog.browse_works(conn, user, f, sort=sort, after=after, limit=PAGE_SIZE, in_state=narrow)
             works, next_cursor = page.works, page.next_cursor
         except InvalidInput as exc:
-            error = exc.message
+            error = explain(exc, locale_of(request))
         covers = catalog.cover_assets(conn, [w.id for w in works])
         stage_rows = statuses_of(conn, [w.id for w in works])
         ips = catalog.list_ips(conn)
@@ -113,6 +114,7 @@ class Outcome:
     ok: bool
     message: str
     key: str = ""  # a message key (web/i18n.py) shown instead of `message` when set
+    error: Error | None = None  # the stage's refusal, shown with its title in the viewer's language
 
 
 @router.post("/studio/works/bulk", response_class=HTMLResponse)
@@ -200,4 +202,4 @@ def _run_one(platform: Platform, user: User, work_id: str, step: Step) -> Outcom
             return Outcome(work_id, title, False, "only its owner or an admin may change this work", "bulk.not_editor")
         return Outcome(work_id, title, True, step(work_id))
     except Error as exc:
-        return Outcome(work_id, title, False, exc.message)
+        return Outcome(work_id, title, False, exc.message, error=exc)
