@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -156,7 +156,9 @@ def conflicts_api(
     summary="Decide a conflict: licensed, infringing or false-match (the matched work's rights holder)",
     response_model=ConflictOut, responses=WRITE,
 )
-def decide_api(request: Request, conflict_id: str, decision: str, user: User = Depends(require_user)) -> dict[str, Any]:
+def decide_api(request: Request, conflict_id: str,
+               decision: str = Query(json_schema_extra={"enum": list(DECISIONS)}),
+               user: User = Depends(require_user)) -> dict[str, Any]:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
         return decide_conflict(conn, user, conflict_id, decision).to_dict()

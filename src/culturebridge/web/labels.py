@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -160,7 +160,8 @@ def asset_labels(request: Request, asset_id: str, user: User = Depends(require_u
     summary="Make (once) the copy to publish in a language: explicit + implicit labels + C2PA",
     response_model=PublicationOut, responses=merged(WRITE, errors(502)),
 )
-def publication_api(request: Request, asset_id: str, lang: str, user: User = Depends(require_user)) -> dict[str, Any]:
+def publication_api(request: Request, asset_id: str, lang: str = Query(json_schema_extra={"enum": list(LANGS)}),
+                    user: User = Depends(require_user)) -> dict[str, Any]:
     check_csrf(request, None)
     if lang not in LANGS:
         raise InvalidInput(f"unknown lang {lang!r}", hint=f"use one of {', '.join(LANGS)}")

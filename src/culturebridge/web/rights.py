@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -319,7 +319,9 @@ def certificate_api(request: Request, work_id: str, user: User = Depends(require
     responses=merged(WRITE, errors(502)),
 )
 def register_api(
-    request: Request, work_id: str, licence: str | None = None, terms: str = "", user: User = Depends(require_user)
+    request: Request, work_id: str,
+    licence: str | None = Query(None, json_schema_extra={"enum": list(LICENCES)}),
+    terms: str = Query("", description="the terms of a custom licence"), user: User = Depends(require_user),
 ) -> dict[str, Any]:
     check_csrf(request, None)
     chosen = None if licence is None else _licence(licence, terms)
