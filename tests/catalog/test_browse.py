@@ -4,7 +4,7 @@ import pytest
 
 from culturebridge import catalog
 from culturebridge.catalog import NewWork, WorkFilter, browse_works, check_filter
-from culturebridge.catalog.search import index_terms, query_terms
+from culturebridge.catalog.search import MAX_EXPANSIONS, expand, index_terms, query_terms
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import STATES, in_state
 from culturebridge.pipeline import STAGES, set_status
@@ -99,3 +99,16 @@ def test_keyset_pages_walk_every_work_once_in_each_order(database: Database) -> 
 def test_bad_filters_get_a_clear_message(f: WorkFilter, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         check_filter(f, stages=STAGES, states=STATES)
+
+
+def test_a_prefix_expands_into_the_words_it_begins_up_to_a_limit(database: Database) -> None:
+    with database.write() as conn:
+        mei = make_user(conn, "mei")
+        few = make_work(conn, mei, "monkey monks monastery")
+        many = make_work(conn, mei, " ".join(f"lamp{i:02d}" for i in range(MAX_EXPANSIONS + 1)))
+    with database.read() as conn:
+        assert expand(conn, "mon") == ["mon", "monastery", "monkey", "monks"]
+        assert expand(conn, "lamp") == ["lamp"]  # begins more words than the limit: only itself
+        assert expand(conn, "悟空") == ["悟空"]
+        assert {w.id for w in browse_works(conn, mei, WorkFilter(query="monas")).works} == {few.id}
+        assert {w.id for w in browse_works(conn, mei, WorkFilter(query="lamp07")).works} == {many.id}

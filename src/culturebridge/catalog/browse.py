@@ -24,9 +24,9 @@ from culturebridge.catalog.models import WORK_KINDS, Work
 from culturebridge.catalog.search import (
     MAX_QUERY_CHARS,
     document_frequency,
+    expand,
     matching,
     query_terms,
-    term_matches,
 )
 from culturebridge.catalog.works import work_from_row
 from culturebridge.errors import InvalidInput, UserNotFound
@@ -140,15 +140,16 @@ def _with_terms(conn: Connection, stmt: Select[Any], terms: list[str]) -> Select
     common, the works are walked in sort order and each is probed for the terms, so about
     `limit / share` rows are read. None when some term is in no work at all.
     """
-    counts = {term: document_frequency(conn, term, DRIVE_LIMIT + 1) for term in terms}
+    forms = {term: expand(conn, term) for term in terms}
+    counts = {term: document_frequency(conn, forms[term], DRIVE_LIMIT + 1) for term in terms}
     rarest = min(terms, key=lambda term: counts[term])
     if counts[rarest] == 0:
         return None
     for term in terms:
         if term == rarest and counts[term] <= DRIVE_LIMIT:
-            stmt = stmt.where(works.c.id.in_(matching(term)))
+            stmt = stmt.where(works.c.id.in_(matching(forms[term])))
         else:
-            stmt = stmt.where(exists().where(term_matches(term), work_terms.c.work_id == works.c.id))
+            stmt = stmt.where(exists().where(work_terms.c.term.in_(forms[term]), work_terms.c.work_id == works.c.id))
     return stmt
 
 

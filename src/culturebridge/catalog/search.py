@@ -5,8 +5,10 @@ Each work's texts are cut into terms (jieba's search mode for Chinese, so both å
 `work_terms` table, one row per (term, work). The same segmentation runs on both backends,
 so SQLite and PostgreSQL answer a query identically; a query matches the works holding all
 of its terms. A term in a script with spaces between words matches as a prefix once it has
-`PREFIX_MIN` characters (`monk` finds `monkey`, as FTS5's `monk*` would); a Chinese term
-matches whole, since jieba's search mode already indexed its shorter words.
+`PREFIX_MIN` characters (`monk` finds `monkey`, as FTS5's `monk*` would): the prefix is
+expanded into the stored terms it begins (at most `MAX_EXPANSIONS`, found by index seeks),
+so every probe stays an exact primary-key lookup. A Chinese term matches whole, since
+jieba's search mode already indexed its shorter words.
 
 The index is a plain table rather than an SQLite FTS5 virtual table or a PostgreSQL
 tsvector column: the virtual table's shadow tables are invisible to the schema (and so to
@@ -22,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from culturebridge.catalog._tables import work_terms
 
@@ -30,6 +32,7 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 8
 MAX_TERM_CHARS = 64
 PREFIX_MIN = 3
+MAX_EXPANSIONS = 32  # a prefix beginning more stored words than this matches only itself
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _lock = threading.Lock()
@@ -92,25 +95,35 @@ def reindex_work(conn: Connection, work_id: str, texts: Iterable[str]) -> None:
         conn.execute(insert(work_terms), rows)
 
 
-def term_matches(term: str) -> ColumnElement[bool]:
-    """The condition on `work_terms.term` for a query term: equal, or starting with it.
+def expand(conn: Connection, term: str) -> list[str]:
+    """The stored terms a query term stands for: itself, and the words it begins (see above).
 
-    A prefix is a range of the primary key (`term <= t < successor`, so the index is used on
-    both backends), checked exactly with `substr` whatever the database's collation.
+    Each step is one seek in the primary key (the smallest stored term after the previous
+    one), so the cost is the number of expansions, not the number of rows they hold. The
+    exact `startswith` check keeps the answer right whatever the database's collation.
     """
-    column = work_terms.c.term
     if len(term) < PREFIX_MIN or _HAN.search(term):
-        return column == term
-    successor = term[:-1] + chr(ord(term[-1]) + 1)
-    return and_(column >= term, column < successor, func.substr(column, 1, len(term)) == term)
+        return [term]
+    column = work_terms.c.term
+    found: list[str] = []
+    after = term
+    while len(found) <= MAX_EXPANSIONS:
+        following = conn.execute(select(func.min(column)).where(column > after)).scalar()
+        if following is None or not str(following).startswith(term):
+            break
+        found.append(str(following))
+        after = str(following)
+    if len(found) > MAX_EXPANSIONS:
+        return [term]
+    return [term, *found]
 
 
-def document_frequency(conn: Connection, term: str, cap: int) -> int:
-    """How many (term, work) rows match `term`, counted up to `cap` (a range of the primary key)."""
-    found = select(work_terms.c.work_id).where(term_matches(term)).limit(cap).subquery()
+def document_frequency(conn: Connection, terms: list[str], cap: int) -> int:
+    """How many (term, work) rows hold any of `terms`, counted up to `cap` (primary-key ranges)."""
+    found = select(work_terms.c.work_id).where(work_terms.c.term.in_(terms)).limit(cap).subquery()
     return int(conn.execute(select(func.count()).select_from(found)).scalar_one())
 
 
-def matching(term: str) -> Any:
-    """A subquery of the ids of works holding `term`."""
-    return select(work_terms.c.work_id).where(term_matches(term))
+def matching(terms: list[str]) -> Any:
+    """A subquery of the ids of works holding any of `terms`."""
+    return select(work_terms.c.work_id).where(work_terms.c.term.in_(terms))
