@@ -19,10 +19,11 @@ Prints figures; asserts nothing.
 2. Ingestion: batches of 1,000 events POSTed to /api/v1/insight/events on a uvicorn
    process (loopback, one worker), SQLite; events/s, and a re-send of every batch to check
    nothing is counted twice.
-3. Latency: index and work-page p95 (in-process calls on the roll-ups) after loading
-   growing numbers of events through `ingest`, on SQLite and on PostgreSQL (when
-   CULTUREBRIDGE_TEST_POSTGRES_URL is set); also the ingestion time per 10,000 events at
-   each size (the roll-up cost as the tables grow).
+3. Latency: index and work-page p95 (in-process calls on the roll-ups) after bulk-loading
+   growing numbers of synthetic events through `ingest` in batches of 10,000 (up to 10
+   million, or until `--budget-minutes` is spent), on SQLite and on PostgreSQL (when
+   CULTUREBRIDGE_TEST_POSTGRES_URL is set); also the wall and CPU time per 10,000 events at
+   each size (whether the roll-up cost grows with history).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from culturebridge.insight import compute_index, load
+from culturebridge.insight import AudienceEvent, compute_index, load
 from culturebridge.insight._tables import COUNTERS
 from culturebridge.insight.rollup import BUCKETS
 
@@ -215,9 +216,11 @@ def ingest_http(total: int, batch: int) -> None:
             bodies = [json.dumps({"events": _events(work, batch, s)}) for s in range(0, total, batch)]
             headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
             with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+                cpu0 = _process_cpu(proc.pid)
                 t0 = time.perf_counter()
                 stored = sum(client.post("/api/v1/insight/events", content=b).json()["stored"] for b in bodies)
                 secs = time.perf_counter() - t0
+                cpu = _process_cpu(proc.pid) - cpu0
                 again = sum(client.post("/api/v1/insight/events", content=b).json()["stored"] for b in bodies[:5])
                 index = client.get("/api/v1/insight/index").json()
         finally:
@@ -225,8 +228,15 @@ def ingest_http(total: int, batch: int) -> None:
             proc.wait(10)
     views = sum(1 for b in bodies for e in json.loads(b)["events"] if e["type"] == "view")
     print(f"ingestion over HTTP, SQLite, one uvicorn worker, batches of {batch}: {total} events in {secs:.1f} s = "
-          f"{total / secs:,.0f} events/s; stored {stored}; re-sent 5 batches stored {again}; "
+          f"{total / secs:,.0f} events/s wall, {total / cpu:,.0f} events per CPU-second of the web process "
+          f"(load average {os.getloadavg()[0]:.1f}); stored {stored}; re-sent 5 batches stored {again}; "
           f"views in the index's markets {sum(m['viewers'] for m in index['markets'])} viewers ({views} views sent)")
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; proc(5), fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _app() -> object:
@@ -240,8 +250,27 @@ def _app() -> object:
 # --- latency as events grow ----------------------------------------------------------------------
 
 
-def latency(sizes: list[int], backends: list[str], pg_max: int) -> None:
-    from culturebridge.insight import ingest, market_index, parse, work_report
+def _bulk_events(work: str, n: int, start: int) -> list[AudienceEvent]:
+    """`n` synthetic AudienceEvents from number `start` on, built directly (no JSON, no parsing):
+    six markets, a viewer population that grows with the log (one new viewer per ~8 events,
+    old ones returning), one event every 6 simulated seconds (14,400 a day)."""
+    rng = np.random.default_rng(start)
+    types = np.array(["impression", "view", "like", "share", "follow", "skip"])
+    kinds = rng.choice(types, n, p=[0.35, 0.4, 0.12, 0.04, 0.02, 0.07])
+    pool = 1_000 + start // 8
+    viewers = rng.integers(0, pool + n // 8 + 1, n)
+    markets = np.array(["US/en", "GB/en", "AU/en", "CA/en", "NZ/en", "IE/en"])[rng.integers(0, 6, n)]
+    fractions = rng.uniform(size=n)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    return [AudienceEvent(f"bulk-{start + i:012d}", f"v{viewers[i]}", work, str(markets[i]), str(kinds[i]),
+                          t0 + timedelta(seconds=6 * (start + i)), float(fractions[i]) if kinds[i] == "view" else None)
+            for i in range(n)]
+
+
+def latency(sizes: list[int], backends: list[str], pg_max: int, budget_minutes: float) -> None:
+    """Bulk-load events through `ingest` in batches of 10,000 (the API's code path after JSON
+    parsing), and at each size measure index and work-page p95 and the load cost per 10k."""
+    from culturebridge.insight import ingest, market_index, work_report
     from culturebridge.insight.comments import CommentAnalyzer
     from culturebridge.insight.report import _index_cache
     from culturebridge.platform import open_platform
@@ -267,31 +296,40 @@ def latency(sizes: list[int], backends: list[str], pg_max: int) -> None:
             work, _ = _setup_platform(root, url)
             platform = open_platform(Settings(data_dir=root, database_url=url))
             loaded = 0
+            began = time.perf_counter()
             try:
                 for size in [s for s in sizes if backend == "sqlite" or s <= pg_max]:
-                    t0 = time.perf_counter()
-                    chunk = 10_000
+                    if time.perf_counter() - began > budget_minutes * 60:
+                        print(f"{backend}: stopped before {size:,} events: the {budget_minutes:.0f}-minute budget is spent")
+                        break
+                    step = size - loaded
+                    t0, c0 = time.perf_counter(), time.process_time()
                     while loaded < size:
-                        n = min(chunk, size - loaded)
-                        batch = [parse(e) for e in _events(work, n, loaded)]
+                        n = min(10_000, size - loaded)
+                        batch = _bulk_events(work, n, loaded)
                         with platform.db.write() as conn:
                             ingest(conn, batch, analyzer)
                         loaded += n
-                    load_secs = time.perf_counter() - t0
+                    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                     timings: dict[str, list[float]] = {"index": [], "index_cached": [], "work": []}
+                    cpu_ms: dict[str, list[float]] = {k: [] for k in timings}
                     for _ in range(20):
                         for what, spent in timings.items():
                             if what == "index":
                                 _index_cache.clear()  # computed from the roll-ups, not served from the cache
-                            t = time.perf_counter()
+                            t, cpu0 = time.perf_counter(), time.process_time()
                             with platform.db.read() as conn:
                                 market_index(conn) if what.startswith("index") else work_report(conn, work)
                             spent.append(time.perf_counter() - t)
+                            cpu_ms[what].append(time.process_time() - cpu0)
                     p95 = {k: float(np.percentile(v, 95)) * 1000 for k, v in timings.items()}
-                    print(f"{backend}: {size:>10,} events: index p95 {p95['index']:.0f} ms computed, "
-                          f"{p95['index_cached']:.0f} ms unchanged roll-ups; work page p95 "
-                          f"{p95['work']:.0f} ms; roll-up ingest {load_secs:.1f} s for the last step "
-                          f"({load_secs / max(size - (sizes[sizes.index(size) - 1] if sizes.index(size) else 0), 1) * 1e4:.2f} s per 10k events)")
+                    cpu95 = {k: float(np.percentile(v, 95)) * 1000 for k, v in cpu_ms.items()}
+                    load = os.getloadavg()[0]
+                    print(f"{backend}: {size:>10,} events: index p95 {p95['index']:.0f} ms computed "
+                          f"({cpu95['index']:.0f} ms CPU), {p95['index_cached']:.0f} ms unchanged roll-ups; work page "
+                          f"p95 {p95['work']:.0f} ms ({cpu95['work']:.0f} ms CPU); "
+                          f"last step {step:,} events: {wall / step * 1e4:.2f} s wall, {cpu / step * 1e4:.2f} s CPU "
+                          f"per 10k events ({step / wall:,.0f} events/s); load average {load:.1f}", flush=True)
             finally:
                 platform.close()
                 if name:
@@ -308,7 +346,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sections", default="accuracy,ingest,latency")
     parser.add_argument("--max-events", type=int, default=0, help="largest event count for the latency section")
-    parser.add_argument("--pg-max-events", type=int, default=100_000, help="largest event count on PostgreSQL")
+    parser.add_argument("--pg-max-events", type=int, default=300_000, help="largest event count on PostgreSQL")
+    parser.add_argument("--backends", default="", help="sqlite,postgresql (default: both when PostgreSQL is set)")
+    parser.add_argument("--budget-minutes", type=float, default=20.0,
+                        help="stop growing a backend's event log after this long")
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     if "accuracy" in sections:
@@ -316,10 +357,12 @@ def main() -> None:
     if "ingest" in sections:
         ingest_http(total=20_000 if args.quick else 100_000, batch=1000)
     if "latency" in sections:
-        top = args.max_events or (30_000 if args.quick else 1_000_000)
-        sizes = [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000) if s <= top] or [top]
-        backends = ["sqlite"] + (["postgresql"] if os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL") else [])
-        latency(sizes, backends, args.pg_max_events)
+        top = args.max_events or (30_000 if args.quick else 10_000_000)
+        sizes = [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000, 2_000_000, 3_000_000, 5_000_000,
+                             7_000_000, 10_000_000) if s <= top] or [top]
+        backends = (args.backends.split(",") if args.backends else
+                    ["sqlite"] + (["postgresql"] if os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL") else []))
+        latency(sizes, backends, args.pg_max_events, args.budget_minutes)
 
 
 if __name__ == "__main__":

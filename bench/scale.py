@@ -1,16 +1,30 @@
-"""Scale-out figures: S3 vs folder ingest, worker scaling, two web processes, fingerprint rate.
+"""Scale-out figures: S3 vs folder ingest, worker scaling, Ray scaling, two web processes, fingerprint rate.
 
 Every piece runs as a real separate process on loopback: PostgreSQL (CULTUREBRIDGE_TEST_POSTGRES_URL
-or a throwaway cluster), the S3-protocol server (moto), `culturebridge jobs work` processes, a
-two-node Ray cluster and `culturebridge serve --workers 2`.
+or a throwaway cluster), the S3-protocol server (moto), job worker processes, a two-node Ray
+cluster and `culturebridge serve --workers 2`.
 
-    python bench/scale.py [--quick] [--sections ingest,jobs,ray,web,fingerprint] [--rate 40]
+    python bench/scale.py --quick --sections ingest,jobs,ray     # the scaling targets, ~3-5 minutes
+    python bench/scale.py [--quick] [--sections ingest,jobs,ray,web,fingerprint] [--rate 40] [--profile]
+
+Fairness: each comparison uses the same files, in the same run; warm-up (imports, OpenCV,
+connections, the fingerprint library, Ray worker start-up) is done before the timing and
+excluded; the load average is printed with every section. Wall-clock ratios on a machine
+other work shares are indicative only, so each section also reports CPU time per item (from
+/proc, per process) — a CPU-based efficiency that does not depend on the contention — and
+the share of the machine's CPU that was busy (`machine_busy`, 1.0 = every core busy).
 
 Sections:
-  ingest       N images through the app's ingest (sniff, decode, hash, store, record, queue
-               jobs) into a local folder and into S3; the ratio (target <= 1.5x).
-  jobs         fingerprint-asset jobs drained by 1 and by 2 `jobs work` processes (target >= 1.7x).
-  ray          `culturebridge scan --ray` of a folder on a 1-node and on a 2-node Ray cluster.
+  ingest       N images through the app into a local folder and into S3, by the web upload
+               path (one file per request) and the bulk path (`assets add`), in alternating
+               rounds; the median per-round time ratio (target <= 1.5x), CPU per file of the
+               app and of the S3 server.
+  jobs         the same N fingerprint-asset jobs drained by 1, then by 2 warmed-up worker
+               processes on PostgreSQL with media in S3 (target >= 1.7x); CPU ms and database
+               statements per job in the workers; `cpu_efficiency` = CPU per job with 1 worker
+               / with 2 (1.0: the second worker adds no per-job work).
+  ray          `scan` of N files by a driver on a 2-node then a 1-node Ray cluster (1 CPU per
+               node) after a warm-up scan in the same Ray job; files/s and worker CPU per file.
   web          GET /api/v1/feed at a fixed open-loop rate plus uploads, served by 2 web
                processes: p50/p99, errors, served slots logged vs returned.
   fingerprint  full image fingerprints (PDQ + ORB keypoints) per core-second, in one thread,
@@ -23,6 +37,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,7 +58,14 @@ from sqlalchemy import func, select
 
 from culturebridge.accounts import create_api_token, get_user_by_name
 from culturebridge.catalog import NewWork, create_work
-from culturebridge.jobs import ASSET_ADDED, ingest, run_one
+from culturebridge.jobs import (
+    ASSET_ADDED,
+    COMMIT_BATCH,
+    ingest,
+    ingest_file,
+    record_prepared,
+    run_one,
+)
 from culturebridge.jobs._tables import jobs
 from culturebridge.pipeline import init_platform, job_handlers
 from culturebridge.platform import Platform
@@ -117,17 +139,67 @@ def _ingest_all(platform: Platform, work_id: str, files: list[bytes], tag: str) 
     return time.perf_counter() - start
 
 
-def bench_ingest(env: Env, n: int) -> dict[str, Any]:
+def _ingest_per_request(platform: Platform, work_id: str, files: list[bytes], tag: str) -> float:
+    """As the web upload endpoint does it: `ingest_file` per file (decode outside the write)."""
+    with platform.db.read() as conn:
+        admin = get_user_by_name(conn, "admin")
+    start = time.perf_counter()
+    for i, data in enumerate(files):
+        ingest_file(platform, admin, work_id, io.BytesIO(data), f"{tag}-{i}.jpg")
+    return time.perf_counter() - start
+
+
+def _ingest_bulk(platform: Platform, work_id: str, files: list[bytes], tag: str) -> float:
+    """As `culturebridge assets add` does it: COMMIT_BATCH files prepared (uploads to S3 start
+    in the background as each is hashed), then recorded in one short write."""
+    from culturebridge.catalog import prepare_file
+
+    with platform.db.read() as conn:
+        admin = get_user_by_name(conn, "admin")
+    start = time.perf_counter()
+    for first in range(0, len(files), COMMIT_BATCH):
+        ready = [prepare_file(platform.media, io.BytesIO(data), f"{tag}-{first + i}.jpg", platform.limits)
+                 for i, data in enumerate(files[first:first + COMMIT_BATCH])]
+        assert not any(isinstance(r, Exception) for r in record_prepared(platform, admin, work_id, ready))
+    return time.perf_counter() - start
+
+
+def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
+    """The same `n` images ingested through the app into a local folder and into S3 (moto), by
+    the web upload path (one file per request) and by the bulk path (`assets add`), in
+    alternating rounds (folder, S3, folder, S3 ...; a fresh work each round) so a change in
+    the machine's load hits both stores alike; warm-up (imports, connections) excluded.
+    Reports the median per-round time ratio and CPU time per file (this process, upload
+    threads included; the S3 server's separately)."""
     files = images(n, (800, 600))
-    out: dict[str, Any] = {"files": n, "mean_kb": round(sum(map(len, files)) / n / 1024, 1)}
-    for name, s3 in (("folder", False), ("s3", True)):
-        platform, _ = env.platform(s3=s3)
-        work = _work(platform, name)
-        _ingest_all(platform, work, images(5, seed=7000), "warm")  # connections, imports
-        seconds = _ingest_all(platform, work, files, name)
-        out[f"{name}_per_s"] = round(n / seconds, 1)
+    out: dict[str, Any] = {"files": n, "rounds": rounds, "mean_kb": round(sum(map(len, files)) / n / 1024, 1),
+                           "warm_up": "excluded (5 files per store and path first)"}
+    stores = {name: env.platform(s3=s3)[0] for name, s3 in (("folder", False), ("s3", True))}
+    for path, run in (("request", _ingest_per_request), ("bulk", _ingest_bulk)):
+        for name, platform in stores.items():
+            run(platform, _work(platform, f"warm-{name}-{path}"), images(5, seed=7000), "warm")
+        wall: dict[str, list[float]] = {name: [] for name in stores}
+        cpu: dict[str, float] = dict.fromkeys(stores, 0.0)
+        moto = 0.0
+        for r in range(rounds):
+            for name, platform in stores.items():
+                work = _work(platform, f"{name}-{path}-{r}")
+                before, moto_before = time.process_time(), _proc_cpu(env.s3.process.pid)
+                wall[name].append(run(platform, work, files, name))
+                cpu[name] += time.process_time() - before
+                if name == "s3":
+                    moto += _proc_cpu(env.s3.process.pid) - moto_before
+        ratios = sorted(s3 / folder for folder, s3 in zip(wall["folder"], wall["s3"], strict=True))
+        for name in stores:
+            out[f"{path}_{name}_per_s"] = round(n * rounds / sum(wall[name]), 1)
+            out[f"{path}_{name}_cpu_ms_per_file"] = round(1000 * cpu[name] / (n * rounds), 1)
+        out[f"{path}_s3_server_cpu_ms_per_file"] = round(1000 * moto / (n * rounds), 1)
+        out[f"{path}_s3_time_ratio_per_round"] = [round(x, 2) for x in ratios]
+        out[f"{path}_s3_time_ratio"] = round(ratios[len(ratios) // 2], 2)  # median round; target <= 1.5
+        # CPU the S3 path costs (app + S3 server) over the folder's: what bounds it on a busy machine
+        out[f"{path}_s3_cpu_ratio_with_server"] = round((cpu["s3"] + moto) / cpu["folder"], 2)
+    for platform in stores.values():
         platform.close()
-    out["s3_time_ratio"] = round(out["folder_per_s"] / out["s3_per_s"], 2)
     return out
 
 
@@ -136,9 +208,70 @@ def _spawn(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
-def bench_jobs(env: Env, n: int) -> dict[str, Any]:
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process, from /proc/PID/stat."""
+    parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[0]
+
+
+def job_worker(ready: Path, go: Path, profile: str) -> None:
+    """A `jobs work --once` process with its warm-up (imports, OpenCV, the saved library, the
+    database pool) done before `go` appears; prints its jobs and CPU time as JSON."""
+    from culturebridge.fingerprint.image import fingerprint_image
+    from culturebridge.fingerprint.shared_library import platform_library
+    from culturebridge.platform import open_platform
+    from culturebridge.settings import load_settings
+
+    platform = open_platform(load_settings())
+    handlers = job_handlers(platform)
+    fingerprint_image(images(1, seed=4242)[0])
+    platform_library(platform)
+    ready.touch()
+    while not go.exists():
+        time.sleep(0.01)
+    profiler: Any = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+    from sqlalchemy import event
+
+    statements = [0]
+
+    def counted(*_: Any) -> None:
+        statements[0] += 1
+
+    event.listen(platform.db.engine, "before_cursor_execute", counted)
+    cpu, wall, count = time.process_time(), time.perf_counter(), 0
+    while run_one(platform.db, handlers, lease_seconds=platform.settings.job_lease_seconds) is not None:
+        count += 1
+    out = {"jobs": count, "cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall,
+           "statements": statements[0]}
+    if profiler is not None:
+        profiler.stop()
+        Path(profile).write_text(profiler.output_text(unicode=False, color=False))
+    platform.close()
+    print(json.dumps(out), flush=True)
+
+
+def bench_jobs(env: Env, n: int, profile: bool = False) -> dict[str, Any]:
+    """The same `n` images' fingerprint jobs drained by 1, then by 2 warmed-up worker processes
+    (start-up, imports and the library load excluded), each on a fresh PostgreSQL database
+    with media in S3. Reports wall-clock rates and CPU seconds per job in the workers."""
     files = images(n)
-    out: dict[str, Any] = {"jobs": n}
+    out: dict[str, Any] = {"jobs": n, "warm_up": "excluded (imports, OpenCV, library load, DB pool)"}
     for workers in (1, 2):
         platform, penv = env.platform(s3=True)
         work = _work(platform, f"jobs{workers}")
@@ -148,49 +281,131 @@ def bench_jobs(env: Env, n: int) -> dict[str, Any]:
             pass
         with platform.db.write() as conn:  # only fingerprinting is measured
             conn.execute(jobs.delete().where(jobs.c.kind != "fingerprint-asset"))
-        procs = [_spawn(penv, "jobs", "work", "--once", log=env.tmp / f"jobs{workers}-{i}.log")
+        go = env.tmp / f"go{workers}"
+        ready = [env.tmp / f"ready{workers}-{i}" for i in range(workers)]
+        procs = [subprocess.Popen([sys.executable, __file__, "--job-worker", str(ready[i]), str(go),
+                                   str(env.tmp / f"profile{workers}-{i}.txt") if profile else ""],
+                                  env=penv, stdout=subprocess.PIPE, stderr=(env.tmp / f"jobs{workers}-{i}.log").open("wb"))
                  for i in range(workers)]
-        for p in procs:
-            p.wait()
-        with platform.db.read() as conn:  # first claim to last finish: process start-up excluded
+        while not all(r.exists() for r in ready):
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit("a job worker exited during warm-up: " + (env.tmp / f"jobs{workers}-0.log").read_text()[-2000:])
+            time.sleep(0.05)
+        moto0, (busy0, total0) = _proc_cpu(env.s3.process.pid), _cpu_ticks()
+        go.touch()
+        reports = [json.loads((p.communicate()[0] or b"{}").decode().strip().splitlines()[-1]) for p in procs]
+        busy1, total1 = _cpu_ticks()
+        moto = _proc_cpu(env.s3.process.pid) - moto0
+        with platform.db.read() as conn:  # first claim to last finish
             done, first, last = conn.execute(select(func.count(), func.min(jobs.c.started_at),
                                                     func.max(jobs.c.finished_at)).where(jobs.c.state == "done")).one()
         if done != n:
             with platform.db.read() as conn:
                 errors = conn.execute(select(jobs.c.state, jobs.c.error).where(jobs.c.state != "done")).all()
-            raise SystemExit(f"{done} of {n} jobs done: {errors}")
+            logs = "".join((env.tmp / f"jobs{workers}-{i}.log").read_text()[-2000:] for i in range(workers))
+            raise SystemExit(f"{done} of {n} jobs done: {errors[:3]}\n{logs}")
         seconds = (last - first).total_seconds()
-        out[f"{workers}_workers_jobs_per_s"] = round(n / seconds, 2)
+        cpu = sum(r["cpu_s"] for r in reports)
+        out[f"{workers}w_jobs_per_s"] = round(n / seconds, 2)
+        out[f"{workers}w_worker_cpu_ms_per_job"] = round(1000 * cpu / n, 1)
+        out[f"{workers}w_jobs_per_worker_cpu_s"] = round(n / cpu, 2)
+        out[f"{workers}w_db_statements_per_job"] = round(sum(r["statements"] for r in reports) / n, 1)
+        out[f"{workers}w_s3_server_cpu_ms_per_job"] = round(1000 * moto / n, 1)
+        out[f"{workers}w_jobs_per_worker"] = [r["jobs"] for r in reports]
+        out[f"{workers}w_machine_busy"] = round((busy1 - busy0) / max(1, total1 - total0), 2)
+        out[f"{workers}w_loadavg"] = _loadavg()
+        if profile:
+            out[f"{workers}w_profiles"] = [str(env.tmp / f"profile{workers}-{i}.txt") for i in range(workers)]
         platform.close()
-    out["speedup"] = round(out["2_workers_jobs_per_s"] / out["1_workers_jobs_per_s"], 2)
+    out["speedup"] = round(out["2w_jobs_per_s"] / out["1w_jobs_per_s"], 2)
+    # CPU per job with 2 workers vs 1: 1.0 means coordination costs no extra CPU, so on two
+    # free cores the wall-clock speedup is bounded only by the database and the S3 server.
+    out["cpu_efficiency"] = round(out["1w_worker_cpu_ms_per_job"] / out["2w_worker_cpu_ms_per_job"], 2)
     return out
 
 
+def _ray_workers_cpu() -> float:
+    """CPU seconds used so far by this machine's Ray worker processes (named `ray::...`)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        if text[text.index("(") + 1:].startswith("ray::"):
+            parts = text.rsplit(")", 1)[1].split()
+            total += (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def ray_driver(address: str, folder: Path, warm: Path) -> None:
+    """One Ray job: a warm-up scan (every worker process imports OpenCV and builds the library),
+    then the measured scan of `folder` by the same, now warm, worker processes."""
+    from culturebridge.fingerprint import platform_library
+    from culturebridge.fingerprint.batch import S3Access, batch_scan, list_corpus
+    from culturebridge.jobs.cluster import session
+    from culturebridge.platform import open_platform
+    from culturebridge.settings import load_settings
+
+    platform = open_platform(load_settings())
+    library = platform_library(platform)
+    url = platform.settings.resolved_database_url
+    with session(address, "bench"):
+        started = time.perf_counter()
+        batch_scan(platform.db, url, library, list_corpus([str(warm)], S3Access()), s3=S3Access(), ray_address=address)
+        warm_s = time.perf_counter() - started
+        sources = list_corpus([str(folder)], S3Access())
+        cpu, started = _ray_workers_cpu(), time.perf_counter()
+        _, results = batch_scan(platform.db, url, library, sources, s3=S3Access(), ray_address=address)
+        out = {"files": len(results), "wall_s": time.perf_counter() - started, "worker_cpu_s": _ray_workers_cpu() - cpu,
+               "warm_up_s": warm_s}
+    platform.close()
+    print(json.dumps(out), flush=True)
+
+
 def bench_ray(env: Env, n: int) -> dict[str, Any]:
+    """`scan` of the same `n` files on a 2-node, then a 1-node Ray cluster (1 CPU per node),
+    each by one driver that first runs a warm-up scan in the same Ray job (worker start-up,
+    imports and the library build excluded from the timing)."""
     from tests.raycluster import start_ray_cluster
 
     platform, penv = env.platform(s3=False)
-    folder = env.tmp / "crawl"
-    folder.mkdir(exist_ok=True)
-    for i, data in enumerate(images(n, seed=500)):
-        (folder / f"{i:04d}.jpg").write_bytes(data)
+    with platform.db.write() as conn:  # a registered library to match against
+        admin = get_user_by_name(conn, "admin")
+        work = create_work(conn, admin, NewWork(kind="image", original_language="zh", titles={"zh": "库"},
+                                                synopses={"zh": "库"})).id
+    _ingest_all(platform, work, images(20, seed=500), "lib")
+    handlers = {k: h for k, h in job_handlers(platform).items() if k in (ASSET_ADDED, "fingerprint-asset")}
+    while run_one(platform.db, handlers) is not None:
+        pass
+    folder, warm = env.tmp / "crawl", env.tmp / "warm"
+    for path, files in ((folder, images(n, seed=480)), (warm, images(8, seed=9500))):
+        path.mkdir(exist_ok=True)
+        for i, data in enumerate(files):
+            (path / f"{i:04d}.jpg").write_bytes(data)
     platform.close()
-    out: dict[str, Any] = {"files": n}
+    out: dict[str, Any] = {"files": n, "cpus_per_node": 1,
+                           "warm_up": "excluded (a warm-up scan of 8 files in the same Ray job first)"}
     cluster = start_ray_cluster(penv, log_dir=env.tmp)
     try:
         for nodes in (2, 1):
             if nodes == 1:
                 cluster.kill("worker")
                 time.sleep(5)
-            start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "culturebridge", "scan", str(folder), "--ray",
-                                   cluster.address, "--json"], env=penv, capture_output=True, text=True, check=True)
-            seconds = time.perf_counter() - start
-            assert len(json.loads(done.stdout)) == n
-            out[f"{nodes}_nodes_files_per_s"] = round(n / seconds, 2)
+            done = subprocess.run([sys.executable, __file__, "--ray-driver", cluster.address, str(folder), str(warm)],
+                                  env=penv, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"ray driver failed: {done.stderr[-3000:]}")
+            report = json.loads(done.stdout.strip().splitlines()[-1])
+            assert report["files"] == n
+            out[f"{nodes}n_files_per_s"] = round(n / report["wall_s"], 2)
+            out[f"{nodes}n_worker_cpu_ms_per_file"] = round(1000 * report["worker_cpu_s"] / n, 1)
+            out[f"{nodes}n_warm_up_s"] = round(report["warm_up_s"], 1)
+            out[f"{nodes}n_loadavg"] = _loadavg()
     finally:
         cluster.stop()
-    out["speedup"] = round(out["2_nodes_files_per_s"] / out["1_nodes_files_per_s"], 2)
+    out["speedup"] = round(out["2n_files_per_s"] / out["1n_files_per_s"], 2)
+    out["cpu_efficiency"] = round(out["1n_worker_cpu_ms_per_file"] / out["2n_worker_cpu_ms_per_file"], 2)
     return out
 
 
@@ -312,7 +527,7 @@ def bench_fingerprint(n: int) -> dict[str, Any]:
 
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
     "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
-    "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200),
+    "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200, a.profile),
     "ray": lambda env, a: bench_ray(env, 48 if a.quick else 200),
     "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
     "fingerprint": lambda env, a: bench_fingerprint(30 if a.quick else 200),
@@ -323,17 +538,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes)")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))
+    parser.add_argument("--profile", action="store_true", help="pyinstrument profiles of the job workers")
+    parser.add_argument("--job-worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--ray-driver", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=40.0, help="feed requests per second for `web`")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cb-bench-scale-") as tmp:
-        env = Env(Path(tmp))
-        try:
-            for name in args.sections.split(","):
-                result = SECTIONS[name.strip()](env, args)
-                print(json.dumps({"section": name, **result}, ensure_ascii=False), flush=True)
-        finally:
-            env.close()
-
+    if args.ray_driver:
+        ray_driver(args.ray_driver[0], Path(args.ray_driver[1]), Path(args.ray_driver[2]))
+        return
+    if args.job_worker:
+        job_worker(Path(args.job_worker[0]), Path(args.job_worker[1]), args.job_worker[2])
+        return
+    tmp = tempfile.mkdtemp(prefix="cb-bench-scale-")
+    env = Env(Path(tmp))
+    try:
+        print(json.dumps({"cpus": os.cpu_count(), "loadavg_at_start": _loadavg()}), flush=True)
+        for name in args.sections.split(","):
+            result = SECTIONS[name.strip()](env, args)
+            print(json.dumps({"section": name, **result, "loadavg_after": _loadavg()}, ensure_ascii=False),
+                  flush=True)
+    finally:
+        env.close()
+        if not args.profile:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

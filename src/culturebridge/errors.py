@@ -81,6 +81,14 @@ class ConfigurationError(Error):
     exit_code = 8
 
 
+class ExtraNotInstalled(ConfigurationError):
+    """A feature needs an optional extra (`culturebridge[ray]`, `culturebridge[s3]`) that is not installed."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} needs the optional `{extra}` packages, which are not installed",
+                         hint=f"pip install 'culturebridge[{extra}]'")
+
+
 class Unavailable(Error):
     """The platform cannot take this request now (write lock busy, rate limit); retry after `retry_after` s."""
 
@@ -540,3 +548,42 @@ class AuditRunNotFound(NotFound):
 
     def __init__(self, run_id: str) -> None:
         super().__init__(f"no audit run {run_id!r}", hint="list runs with `culturebridge audit list`")
+
+
+# --- accounts ------------------------------------------------------------------------
+
+
+class LinkNotValid(NotFound):
+    """An invite or password-reset link that was never issued (or was mistyped)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"this {kind} link is not valid", hint="ask an admin for a new link")
+
+
+class LinkAlreadyUsed(Conflict):
+    """A one-time invite or reset link that has already been used (or replaced by a newer one)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"this {kind} link was already used", hint="ask an admin for a new link")
+
+
+class LinkExpired(Conflict):
+    """A one-time invite or reset link past its expiry time."""
+
+    def __init__(self, kind: str, expired: str) -> None:
+        super().__init__(f"this {kind} link expired on {expired}", hint="ask an admin for a new link")
+
+
+class LastAdmin(Conflict):
+    """The change would leave the platform without an active admin."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"{username} is the last active admin",
+                         hint="make another account admin first")
+
+
+class TokenNotFound(NotFound):
+    """No API token with this id that the caller may see."""
+
+    def __init__(self, token_id: str) -> None:
+        super().__init__(f"API token {token_id!r} does not exist")

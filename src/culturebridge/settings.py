@@ -72,6 +72,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("viewer_rate_per_minute", int, 240, "Feed requests and events per audience viewer and minute before 429."),
     Setting("login_failures_allowed", int, 5, "Failed logins per account (and per client) before back-off; each further failure doubles the wait."),
     Setting("served_retention_days", int, 7, "Days served feed slots are kept row by row; older ones are rolled up into daily counts."),
+    Setting("invite_days", int, 7, "Days an admin's invite link stays valid (it works once)."),
+    Setting("reset_link_hours", int, 24, "Hours an admin's password-reset link stays valid (it works once)."),
+    Setting("public_url", str, "", "Base URL people reach the studio at (e.g. https://studio.example.org), used in invite and reset links; empty: the request's own address (web) or http://host:port (CLI)."),
 )
 
 
@@ -119,6 +122,9 @@ class Settings:
     viewer_rate_per_minute: int = 240
     login_failures_allowed: int = 5
     served_retention_days: int = 7
+    invite_days: int = 7
+    reset_link_hours: int = 24
+    public_url: str = ""
 
     @property
     def resolved_database_url(self) -> str:

@@ -218,3 +218,36 @@ def test_a_conflict_keeps_why_it_matched(fp_platform: Platform) -> None:
     x0, y0, x1, y1 = evidence["region"]
     assert x1 - x0 < 0.95 and y1 - y0 < 0.95  # the copy shows part of the original
     assert conflict.to_dict()["evidence"] == evidence
+
+
+def test_another_processs_copy_catches_up_without_the_every_row_check(
+    fp_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process (its own index folder) holding a loaded copy adds the rows the first
+    wrote since, from a count and a window of recent rows; a replaced or removed row still
+    makes it check every row and rebuild."""
+    from culturebridge.fingerprint.monitor import fingerprint_asset
+    from culturebridge.platform import open_media_store
+    from culturebridge.storage import Database
+
+    settings = Settings(data_dir=tmp_path / "other", database_url=fp_platform.settings.database_url)
+    other = Platform(settings, Database.open(settings.resolved_database_url), open_media_store(settings))
+    try:
+        work = _work(fp_platform, "mei", "追")
+        a = _upload(fp_platform, work, encode(photo("rocket")), "rocket.png", "mei")
+        _run(fp_platform)
+        assert [x for _, x, _, _ in platform_library(other).rows()] == [a.id]  # first load: every row
+        b = _upload(fp_platform, work, encode(procedural(11)), "shapes.png", "mei")
+        _run(fp_platform)
+        full = shared_library._db_stamps
+        monkeypatch.setattr(shared_library, "_db_stamps", lambda conn: pytest.fail("every-row check"))
+        assert sorted(x for _, x, _, _ in platform_library(other).rows()) == sorted([a.id, b.id])
+        assert len(platform_library(other)) == 2  # nothing new: still no every-row check
+        monkeypatch.setattr(shared_library, "_db_stamps", full)
+        fingerprint_asset(fp_platform, a.id)  # re-fingerprinted: its row is replaced
+        assert sorted(x for _, x, _, _ in platform_library(other).rows()) == sorted([a.id, b.id])
+        with fp_platform.db.write() as conn:
+            conn.execute(assets.delete().where(assets.c.id == b.id))
+        assert [x for _, x, _, _ in platform_library(other).rows()] == [a.id]
+    finally:
+        other.close()

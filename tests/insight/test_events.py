@@ -114,7 +114,7 @@ def test_index_ranks_markets_and_marks_thin_ones(database: Database, fixed_analy
     with database.read() as conn:
         result = market_index(conn)
     out = result.to_dict()
-    assert set(out) == {"methodology", "markets"} and out["methodology"]["version"] == "1.0"
+    assert set(out) == {"methodology", "markets"} and out["methodology"]["version"] == "1.1"
     by = {m["market"]: m for m in out["markets"]}
     assert set(by["US/en"]) == {"market", "reach", "resonance", "influence", "index", "ci", "rank",
                                 "rank_interval", "viewers", "enough_data"}

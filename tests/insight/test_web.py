@@ -121,3 +121,41 @@ def test_viewer_comments_are_detected_moderated_and_scored(platform: Platform, c
     assert set(by_lang) == {"en", "es", "zh"} and by_lang["es"]["sentiment"] is None
     assert by_lang["en"]["sentiment"] > 0.5 and by_lang["zh"]["sentiment"] > 0.5
     assert all("fucking" not in c["text"] for c in comments)
+
+
+def test_experiment_result_csv(platform: Platform, client: TestClient) -> None:
+    from culturebridge.insight import create
+
+    with platform.db.write() as conn:
+        mei = get_user_by_name(conn, "mei")
+        work, lit, gloss = (make_work(conn, mei, title=t).id for t in ("三国", "Three Kingdoms", "Sanguo"))
+        exp = create(conn, work, "US/en", lit, gloss)
+        ingest(conn, [AudienceEvent(f"evt-xcsv-{i:04d}", f"x{i}", work, "US/en", "view", T0, 1.0 if i % 3 else 0.2)
+                      for i in range(40)], FixedAnalyzer())
+    login(client, "bo")
+    assert client.get(f"/studio/insight/experiments/{exp.id}/result.csv").status_code == 404  # not bo's work
+    client.cookies.clear()
+    login(client, "mei")
+    assert f"/studio/insight/experiments/{exp.id}/result.csv" in client.get(f"/studio/insight/experiments/{exp.id}").text
+    got = client.get(f"/studio/insight/experiments/{exp.id}/result.csv")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(got.text)))
+    assert rows[0][:3] == ["arm", "version", "viewers"] and [r[0] for r in rows[1:]] == ["A", "B", "B-A"]
+    assert int(rows[1][2]) + int(rows[2][2]) == 40 and {rows[1][1], rows[2][1]} == {lit, gloss}
+
+
+def test_cultural_discount_has_an_interval(platform: Platform, client: TestClient) -> None:
+    from culturebridge.insight import cultural_discount
+
+    with platform.db.write() as conn:
+        mei = get_user_by_name(conn, "mei")
+        for k, completion in enumerate((0.8, 0.6, 0.4, 0.2)):  # an even count: no work is the median itself
+            work = make_work(conn, mei, title=f"作品{k}").id
+            ingest(conn, audience(work, "FR/fr", 120, completion, seed=k), FixedAnalyzer())
+        rows = cultural_discount(conn)
+    assert len(rows) == 4
+    for r in rows:
+        assert r["ci"] is not None and r["ci"][0] <= r["discount"] <= r["ci"][1] and r["ci"][0] < r["ci"][1]
+    login(client, "admin")
+    table = list(csv.reader(io.StringIO(client.get("/studio/insight/discount.csv").text)))
+    assert table[0][-2:] == ["ci_low", "ci_high"] and len(table) == 5

@@ -111,3 +111,14 @@ def test_a_store_answering_503_fails_uploads_and_reads_retry(s3_url: str, s3_env
             assert fh.read() == data
     finally:
         flaky.stop()
+
+
+def test_an_s3_store_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from culturebridge.errors import ExtraNotInstalled
+
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if `culturebridge[s3]` were not installed
+    with pytest.raises(ExtraNotInstalled) as raised:
+        S3MediaStore.from_url("s3://bucket/media", endpoint_url="http://127.0.0.1:1")
+    assert "culturebridge[s3]" in raised.value.diagnostic() and raised.value.exit_code == 8

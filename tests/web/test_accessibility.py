@@ -57,9 +57,9 @@ def test_every_studio_page_passes_axe_at_390_px(server: str, browser: object, pl
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     pages = ["/", "/studio", "/studio?q=剪纸&kind=heritage", f"/studio/works/{work_id}", "/studio/works/new",
-             "/studio/jobs", "/studio/automation", "/studio/conflicts", "/studio/ips"]
+             "/studio/jobs", "/studio/automation", "/studio/conflicts", "/studio/ips", "/studio/tokens"]
     if username == "admin":
-        pages += ["/review"]
+        pages += ["/review", "/studio/users", "/studio/account-log"]
     problems: dict[str, list[str]] = {}
     for path in pages:
         page.goto(server + path)

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import get_args
 
+from culturebridge.accounts import ACTIONS, ROLES
 from culturebridge.catalog import SORTS, WORK_KINDS
 from culturebridge.create.generate import KINDS as CREATE_KINDS
 from culturebridge.feed.ranking import Reason
@@ -57,6 +58,8 @@ DYNAMIC_VALUES: dict[str, tuple[str, ...]] = {
     "protection.": PROTECTIONS,
     "create.kind.": CREATE_KINDS,
     "audit.state.": ("running", "done"),  # audit.store writes these two
+    "role.": ROLES,
+    "accountlog.action.": ACTIONS,
 }
 
 

@@ -39,8 +39,14 @@ def session_user(conn: Connection, secret: str) -> WebSession | None:
     row = conn.execute(select(web_sessions).where(web_sessions.c.token_hash == digest(secret))).first()
     if row is None or as_utc(row.expires_at) < now():
         return None
-    return WebSession(get_user(conn, row.user_id), row.csrf_token)
+    user = get_user(conn, row.user_id)  # read on every request: a role change applies at once
+    return WebSession(user, row.csrf_token) if user.active else None
 
 
 def end_session(conn: Connection, secret: str) -> None:
     conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest(secret)))
+
+
+def end_sessions_of(conn: Connection, user_id: str) -> int:
+    """End every web session of a user (deactivation, password reset); return how many."""
+    return conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount

@@ -128,8 +128,16 @@ def add_prepared(conn: Connection, store: MediaStore, actor: User, work_id: str,
         original_name=prepared.name,
         created_at=now(),
     )
+    try:
+        conn.execute(assets.insert().values(**asdict(asset)))
+    except BaseException:
+        discard_prepared(store, prepared)
+        raise
+    # The blob's upload (started by `stage`) is awaited only now, so it overlaps the checks and
+    # the insert above. The row is not committed before the caller's transaction ends, and a
+    # failed upload raises here, rolling that transaction (or savepoint) back: no committed
+    # row ever refers to a blob the store does not have.
     store.commit(staged)
-    conn.execute(assets.insert().values(**asdict(asset)))
     return asset
 
 
@@ -166,6 +174,12 @@ def list_assets(conn: Connection, work_id: str, include_superseded: bool = False
         query = query.where(assets.c.superseded_by.is_(None))
     rows = conn.execute(query.order_by(assets.c.created_at, assets.c.id))
     return [asset_from_row(r) for r in rows]
+
+
+def current_asset_ids(conn: Connection) -> list[str]:
+    """Every asset not replaced by a newer one, oldest first (for batch work over the catalog)."""
+    query = select(assets.c.id).where(assets.c.superseded_by.is_(None)).order_by(assets.c.created_at, assets.c.id)
+    return [r.id for r in conn.execute(query)]
 
 
 def cover_assets(conn: Connection, work_ids: Sequence[str]) -> dict[str, Asset]:

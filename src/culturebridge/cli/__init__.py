@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from culturebridge.cli import accounts as accounts_cli
 from culturebridge.cli import automation as automation_cli
 from culturebridge.cli import audit as audit_cli
 from culturebridge.cli import backup as backup_cli
@@ -60,6 +61,13 @@ app.command("lineage")(catalog_cli.lineage_command)
 app.add_typer(catalog_cli.works_app, name="works")
 app.add_typer(catalog_cli.assets_app, name="assets")
 app.add_typer(catalog_cli.ip_app, name="ip")
+for _name, _command in (
+    ("invite", accounts_cli.invite_command), ("reset", accounts_cli.reset_command),
+    ("role", accounts_cli.role_command), ("deactivate", accounts_cli.deactivate_command),
+    ("reactivate", accounts_cli.reactivate_command), ("tokens", accounts_cli.tokens_command),
+    ("revoke-token", accounts_cli.revoke_token_command), ("log", accounts_cli.log_command),
+):
+    platform_cli.users_app.command(_name)(_command)
 app.add_typer(platform_cli.users_app, name="users")
 app.add_typer(platform_cli.jobs_app, name="jobs")
 app.add_typer(labels_cli.app, name="labels")

@@ -45,12 +45,12 @@ def context(ctx: typer.Context) -> CliContext:
 
 
 def acting_user(conn: Connection, username: str | None) -> User:
-    """The user a command acts as: the one named, else the first admin (the local operator)."""
+    """The user a command acts as: the one named, else the first active admin (the local operator)."""
     if username:
         return get_user_by_name(conn, username)
-    admins = [u for u in list_users(conn) if u.role == "admin"]
+    admins = [u for u in list_users(conn) if u.is_admin]
     if not admins:
-        raise NotFound("no admin account exists", hint="run `culturebridge init`")
+        raise NotFound("no active admin account exists", hint="run `culturebridge init`")
     return admins[0]
 
 

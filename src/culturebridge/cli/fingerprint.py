@@ -138,6 +138,41 @@ def _batch(ctx: typer.Context, platform: Platform | None, lib: Library, paths: l
     return results
 
 
+@app.command("backfill")
+def backfill_command(
+    ctx: typer.Context,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Fingerprint every current asset again, not only those without a row.")
+    ] = False,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray", help="Run as tasks on this Ray cluster, HOST:PORT (setting `ray_address`).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fingerprint stored assets that have no fingerprint yet (or all), in-process or on Ray."""
+    from culturebridge.cli._context import context, err_console
+    from culturebridge.fingerprint.backfill import assets_to_backfill, backfill
+
+    platform = context(ctx).platform()
+    address = ray_address if ray_address is not None else platform.settings.ray_address
+    ids = assets_to_backfill(platform, everything=everything)
+    where = f"on Ray at {address}" if address else "in this process"
+    err_console.print(f"fingerprinting {len(ids)} assets {where}", markup=False)
+
+    def show(done: int, total: int) -> None:
+        err_console.print(f"  {done}/{total} assets", markup=False)
+
+    results = backfill(platform, ids, ray_address=address, progress=show)
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in results], ensure_ascii=False))
+    else:
+        for r in results:
+            typer.echo(f"{r.asset_id}: {'error: ' if r.failed else ''}{r.message}")
+    failed = [r for r in results if r.failed]
+    if failed:
+        raise InvalidInput(f"{len(failed)} of {len(results)} assets could not be fingerprinted (listed above)")
+
+
 @app.command("scan")
 def scan_command(
     ctx: typer.Context,

@@ -113,7 +113,8 @@ def discount_cmd(ctx: typer.Context, as_json: AsJson = False) -> None:
                                                           for k, g in groups.items()))
     for r in rows:
         typer.echo(f"  {r['market']:<8} {r['title'][:30]:<30} {r['variant']:<24} {r['ip'][:16]:<16} "
-                   f"completion {r['completion']:.2f} vs {r['baseline']:.2f}  discount {r['discount']:+.2f}")
+                   f"completion {r['completion']:.2f} vs {r['baseline']:.2f}  discount {r['discount']:+.2f}"
+                   + (f" [{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}]" if r["ci"] else ""))
 
 
 @app.command("rebuild")

@@ -125,17 +125,21 @@ def check(
     ocr: Annotated[
         bool, typer.Option("--ocr", help="Read other parties' visible AI notices in pictures and video (Tesseract)")
     ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray", help="Check as tasks on this Ray cluster, HOST:PORT (setting `ray_address`); "
+                                   "the files must be readable on every node."),
+    ] = None,
 ) -> None:
     """Report every label in each file, its validity and the notice to show (Art. 6)."""
-    from culturebridge.labels import check_file
+    from culturebridge.labels.batch import check_files
 
     platform = _platform_keys(ctx) if label_key is None or cert_dir is None else None
     keys = _keys(label_key, platform)
     trust = _trust(cert_dir, platform)
-    reports = [
-        check_file(path, public_keys=keys, trust_anchor_pem=trust, check_video=not no_video, ocr=ocr)
-        for path in files
-    ]
+    address = ray_address if ray_address is not None else context(ctx).settings().ray_address
+    reports = check_files(files, public_keys=keys, trust_anchor_pem=trust, check_video=not no_video, ocr=ocr,
+                          ray_address=address)
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     else:

@@ -139,11 +139,11 @@ def users_list(ctx: typer.Context, json_out: bool = typer.Option(False, "--json"
     with platform.db.read() as conn:
         found = list_users(conn)
     if json_out:
-        print_json([{"id": u.id, "username": u.username, "role": u.role} for u in found])
+        print_json([{"id": u.id, "username": u.username, "role": u.role, "active": u.active} for u in found])
         return
-    table = Table("username", "role", "name", "id")
+    table = Table("username", "role", "name", "id", "state")
     for u in found:
-        table.add_row(u.username, u.role, u.display_name, u.id)
+        table.add_row(u.username, u.role, u.display_name, u.id, "active" if u.active else "deactivated")
     console.print(table)
 
 

@@ -35,6 +35,7 @@ fingerprints = Table(
     Column("reason", Text, nullable=True),
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Index("ix_fingerprints_work_id", "work_id"),
+    Index("ix_fingerprints_status_computed_at", "status", "computed_at"),  # the library's catch-up
 )
 
 # A registered asset found to copy another work's asset. The matched work's rights holder

@@ -3,7 +3,8 @@
 The corpus is listed once by the caller, cut into batches, and each batch runs as a Ray task
 (`max_retries`: a task lost with its node runs again elsewhere). A task fingerprints its
 files, matches them against the platform's library (its rows travel once through Ray's
-object store, and each worker process builds the library once per scan), and writes one row
+object store, and each worker process builds the library once per scan and keeps one
+database pool, so start-up is paid once per worker, not per batch), and writes one row
 per file to `fingerprint_scan_results` in a single transaction that first removes the rows a
 lost earlier attempt may have written: every file is reported exactly once. The caller shows
 progress as tasks finish and reads the results back from the database.
@@ -15,10 +16,8 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,10 +29,10 @@ from culturebridge.fingerprint._tables import scan_results
 from culturebridge.fingerprint.matcher import Library, Match, MatchSpan
 from culturebridge.fingerprint.scan import ScanResult, fingerprint_file, guarded, iter_files
 from culturebridge.ids import new_id, now
+from culturebridge.jobs.cluster import batches_for, cluster_cpus, run_batches, session
 from culturebridge.storage import Database
 
 BATCH = 8
-TASK_RETRIES = 3
 Progress = Callable[[int, int], None]
 
 
@@ -106,10 +105,19 @@ def _match_from(d: dict[str, Any]) -> Match:
 
 
 _libraries: dict[str, Library] = {}  # per worker process: scan id -> library built from its rows
+_databases: dict[str, Database] = {}  # per worker process: one pool per database URL
+
+
+def worker_database(database_url: str) -> Database:
+    """This worker process's handle on the database (opened on its first task, then reused)."""
+    db = _databases.get(database_url)
+    if db is None:
+        db = _databases[database_url] = Database.open(database_url)
+    return db
 
 
 def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, str, bytes]],
-               sources: Sequence[str], s3: S3Access, limit: int = 10) -> int:
+               sources: Sequence[str], s3: S3Access, limit: int = 10, *, keep_pool: bool = False) -> int:
     """Scan some files and record one row per file (replacing rows of an earlier lost attempt)."""
     library = _libraries.get(scan_id)
     if library is None:
@@ -122,7 +130,7 @@ def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, s
         client = s3_client(s3.endpoint_url, s3.region)
     results = [_scan_source(s, library, s3, client, limit) for s in sources]
     node = f"{socket.gethostname()}:{os.getpid()}"
-    db = Database.open(database_url)
+    db = worker_database(database_url) if keep_pool else Database.open(database_url)
     try:
         with db.write() as conn:
             conn.execute(delete(scan_results).where(scan_results.c.scan_id == scan_id,
@@ -132,8 +140,14 @@ def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, s
                  "error": r.error, "node": node, "scanned_at": now()} for r in results
             ])
     finally:
-        db.close()
+        if not keep_pool:
+            db.close()
     return len(results)
+
+
+def _scan_task(sources: list[str], database_url: str, scan_id: str, rows: Sequence[tuple[str, str, str, bytes]],
+               s3: S3Access, on_ray: bool) -> int:
+    return scan_batch(database_url, scan_id, rows, sources, s3, keep_pool=on_ray)
 
 
 def read_results(db: Database, scan_id: str) -> list[ScanResult]:
@@ -155,62 +169,15 @@ def result_nodes(db: Database, scan_id: str) -> dict[str, int]:
 
 
 def batch_scan(db: Database, database_url: str, library: Library, sources: Sequence[str], *, s3: S3Access,
-               ray_address: str = "", batch: int = BATCH, progress: Progress | None = None,
+               ray_address: str = "", batch: int = 0, progress: Progress | None = None,
                scan_id: str | None = None) -> tuple[str, list[ScanResult]]:
     """Scan `sources` on the Ray cluster at `ray_address` (or in-process when empty); results
-    land in the database and are returned once per file."""
+    land in the database and are returned once per file. `batch` files per task (0: about
+    four tasks per CPU of the cluster, at most 64 files each)."""
     scan_id = scan_id or new_id("scan")
     rows = list(library.rows())
-    batches = [list(sources[i:i + batch]) for i in range(0, len(sources), batch)]
-    done = 0
-    if not ray_address:
-        for part in batches:
-            done += scan_batch(database_url, scan_id, rows, part, s3)
-            if progress is not None:
-                progress(done, len(sources))
-        return scan_id, read_results(db, scan_id)
-    with _stdout_to_stderr():
-        return scan_id, _on_ray(db, database_url, scan_id, rows, batches, len(sources), s3, ray_address, progress)
-
-
-@contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Ray's core worker prints retry notices on file descriptor 1; keep stdout for results."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _on_ray(db: Database, database_url: str, scan_id: str, rows: list[tuple[str, str, str, bytes]],
-            batches: list[list[str]], total: int, s3: S3Access, ray_address: str,
-            progress: Progress | None) -> list[ScanResult]:
-    import ray
-
-    done = 0
-    env = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "CULTUREBRIDGE_"))}
-    ray.init(address=ray_address, runtime_env={"env_vars": env} if env else None,
-             log_to_driver=False, configure_logging=False)
-    try:
-        task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=False)(scan_batch)
-        rows_ref: Any = ray.put(rows)
-        pending = {task.remote(database_url, scan_id, rows_ref, part, s3): len(part) for part in batches}
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                try:
-                    ray.get(ref)
-                except Exception as exc:  # the task failed on every attempt
-                    raise ExternalServiceError(f"a scan task failed after {TASK_RETRIES} retries: {exc}",
-                                               hint="check the Ray cluster (`ray status`)") from exc
-                done += pending.pop(ref)
-                if progress is not None:
-                    progress(done, total)
-    finally:
-        ray.shutdown()
-    return read_results(db, scan_id)
+    with session(ray_address, "`scan --ray`"):
+        parts = batches_for(list(sources), cluster_cpus(ray_address), batch or (0 if ray_address else BATCH))
+        run_batches(_scan_task, parts, database_url, scan_id, rows, s3, bool(ray_address), ray_address=ray_address,
+                    progress=progress, feature="`scan --ray`")
+    return scan_id, read_results(db, scan_id)

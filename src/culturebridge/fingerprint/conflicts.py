@@ -22,6 +22,7 @@ from culturebridge.errors import ConflictNotFound, InvalidInput, PermissionDenie
 from culturebridge.fingerprint._tables import fingerprint_conflicts, fingerprints
 from culturebridge.ids import as_utc, new_id, now
 from culturebridge.jobs import set_status
+from culturebridge.storage import upsert
 
 if TYPE_CHECKING:
     from culturebridge.catalog import Asset
@@ -89,34 +90,28 @@ def _evidence(m: Match) -> dict[str, Any] | None:
 
 
 def record_conflict(conn: Connection, asset: Asset, m: Match, *, licensed: bool, note: str | None = None) -> None:
-    """Store a match as a conflict: `licensed` (settled by lineage) or open, with an optional note."""
-    key = (fingerprint_conflicts.c.asset_id == asset.id) & (fingerprint_conflicts.c.matched_asset_id == m.asset_id)
-    existing = conn.execute(select(fingerprint_conflicts.c.id).where(key)).first()
-    if existing is not None:  # re-fingerprinted: refresh the evidence, keep the decision
-        conn.execute(
-            fingerprint_conflicts.update()
-            .where(key)
-            .values(score=m.score, span=_span(m), kind=m.kind, evidence=_evidence(m))
-        )
-        return
-    conn.execute(
-        fingerprint_conflicts.insert().values(
-            id=new_id("fpc"),
-            asset_id=asset.id,
-            work_id=asset.work_id,
-            matched_asset_id=m.asset_id,
-            matched_work_id=m.work_id,
-            kind=m.kind,
-            score=m.score,
-            span=_span(m),
-            evidence=_evidence(m),
-            state="licensed" if licensed else "open",
-            decided_by=LINEAGE if licensed else None,
-            decided_at=now() if licensed else None,
-            created_at=now(),
-            note=note,
-        )
-    )
+    """Store a match as a conflict: `licensed` (settled by lineage) or open, with an optional note.
+
+    One statement keyed by the unique (asset_id, matched_asset_id) pair — INSERT ... ON
+    CONFLICT DO UPDATE — so a job run twice at once (its worker stalled past the lease and
+    another claimed it) records the pair once; a pair seen again (re-fingerprinted) gets its
+    evidence refreshed and keeps its decision.
+    """
+    refreshed = {"score": m.score, "span": _span(m), "kind": m.kind, "evidence": _evidence(m)}
+    values = {
+        "id": new_id("fpc"),
+        "asset_id": asset.id,
+        "work_id": asset.work_id,
+        "matched_asset_id": m.asset_id,
+        "matched_work_id": m.work_id,
+        **refreshed,
+        "state": "licensed" if licensed else "open",
+        "decided_by": LINEAGE if licensed else None,
+        "decided_at": now() if licensed else None,
+        "created_at": now(),
+        "note": note,
+    }
+    conn.execute(upsert(conn, fingerprint_conflicts, values, ["asset_id", "matched_asset_id"], refreshed))
 
 
 def _work_state(conn: Connection, work_id: str) -> str:

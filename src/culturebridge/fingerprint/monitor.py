@@ -25,6 +25,7 @@ from culturebridge.fingerprint.shared_library import library_lock, platform_libr
 from culturebridge.ids import as_utc, now
 from culturebridge.jobs import Handler, Progress
 from culturebridge.platform import Platform
+from culturebridge.storage import upsert
 
 if TYPE_CHECKING:
     from culturebridge.fingerprint.matcher import Fingerprint, Match
@@ -87,7 +88,6 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
 
     with platform.db.read() as conn:
         asset = get_asset(conn, asset_id)
-        related = _related_works(conn, asset.work_id)
     fp, status, reason = _compute(platform, asset)
     matches: list[Match] = []
     if fp is not None and status == "ok":
@@ -101,7 +101,8 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
         except Error:
             return f"{asset.original_name}: deleted while fingerprinting"
         stamp = _store(conn, asset, fp, status, reason)
-        owner = get_work(conn, asset.work_id).owner_id
+        related = _related_works(conn, asset.work_id) if matches else set()  # most assets match nothing
+        owner = get_work(conn, asset.work_id).owner_id if matches else ""
         for m in matches:
             if m.work_id not in related:
                 record_conflict(conn, asset, m, licensed=False)
@@ -146,11 +147,9 @@ def _store(conn: Connection, asset: Asset, fp: Fingerprint | None, status: str, 
         "reason": reason,
         "computed_at": stamp,
     }
-    key = fingerprints.c.asset_id == asset.id
-    if conn.execute(select(fingerprints.c.asset_id).where(key)).first():
-        conn.execute(fingerprints.update().where(key).values(**values))
-    else:
-        conn.execute(fingerprints.insert().values(asset_id=asset.id, **values))
+    # One statement: a job run twice at once (a stalled worker's lease taken over) never
+    # tries to insert the asset's row twice.
+    conn.execute(upsert(conn, fingerprints, {"asset_id": asset.id, **values}, ["asset_id"], values))
     return stamp
 
 

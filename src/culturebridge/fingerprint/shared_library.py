@@ -18,16 +18,16 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from culturebridge.catalog import Asset
 from culturebridge.errors import Error
 from culturebridge.fingerprint._tables import fingerprints
-from culturebridge.ids import as_utc
+from culturebridge.ids import as_utc, now
 from culturebridge.platform import Platform
 from culturebridge.storage.shared import LocalSharedFiles
 
@@ -39,11 +39,17 @@ SHARED_INDEX = "indexes/fingerprint"  # in the shared files when media live in a
 SHARED_SAVE_SECONDS = 30.0
 
 
+CATCH_UP_MARGIN = timedelta(seconds=30)  # commit lag and clock skew between writing processes
+FULL_CHECK_SECONDS = 60.0  # the every-row signature check, at most this often per process
+
+
 @dataclass
 class _Loaded:
     library: Library
     stamps: dict[str, str]  # asset_id -> computed_at (ISO) of the row it was built from
     signature: str
+    checked_at: datetime | None = None  # this process's clock when the database was last read
+    full_check: float = 0.0  # time.monotonic() of the last every-row check
 
 
 library_lock = threading.RLock()  # guards _loaded and matching (a Library is not thread-safe)
@@ -135,43 +141,99 @@ def _save(root: Path, loaded: _Loaded) -> None:
 
 
 def platform_library(platform: Platform) -> Library:
-    """The library of every `ok` fingerprint row: this process's copy, the saved one, or rebuilt."""
-    from culturebridge.fingerprint.matcher import Library
+    """The library of every `ok` fingerprint row: this process's copy, the saved one, or rebuilt.
 
+    A copy already in this process catches up cheaply on each call: one count and the rows
+    written since its last look (minus CATCH_UP_MARGIN), which are added without a rebuild;
+    only a row replaced or removed (or a count that does not add up) costs the every-row
+    signature check, which also runs at most every FULL_CHECK_SECONDS regardless.
+    """
     root = index_dir(platform)
     key = str(root.resolve())
     with library_lock:
-        with platform.db.read() as conn:
-            wanted = _db_stamps(conn)
-        signature = _signature(wanted)
         current = _loaded.get(key)
-        if current is not None and current.signature == signature:
+        if current is not None and time.monotonic() - current.full_check < FULL_CHECK_SECONDS \
+                and _catch_up(platform, current):
             return current.library
-        if current is None:
-            current = _load_saved(root) if _local(platform) else _load_shared(platform)
-        changed = current is not None and any(wanted.get(a) != s for a, s in current.stamps.items())
-        if current is None or changed:  # removed or replaced rows: a library cannot forget
-            with platform.db.read() as conn:
-                rows = _db_rows(conn, sorted(wanted))
-            current = _Loaded(Library.from_rows(rows), {}, "")
-            current.stamps = {a: wanted[a] for _, a, _, _ in rows if a in wanted}
-        else:
-            missing = sorted(set(wanted) - set(current.stamps))
-            with platform.db.read() as conn:
-                rows = _db_rows(conn, missing)
-            for work_id, asset_id, kind, data in rows:
-                from culturebridge.fingerprint.matcher import Fingerprint
+        return _full_load(platform, root, key, current)
 
-                current.library.add(work_id, asset_id, Fingerprint.from_bytes(kind, data))
-                current.stamps[asset_id] = wanted[asset_id]
-            current.library.rebuild()
+
+def _catch_up(platform: Platform, current: _Loaded) -> bool:
+    """Add the rows written since `current` last looked; False when that is not enough (a row
+    replaced or removed, or one the window missed), so the caller does the every-row check."""
+    from culturebridge.fingerprint.matcher import Fingerprint
+
+    if current.checked_at is None:
+        return False
+    started = now()
+    ok = fingerprints.c.status == "ok"
+    with platform.db.read() as conn:
+        count = int(conn.execute(select(func.count()).select_from(fingerprints).where(ok)).scalar_one())
+        recent = conn.execute(
+            select(fingerprints.c.work_id, fingerprints.c.asset_id, fingerprints.c.kind, fingerprints.c.data,
+                   fingerprints.c.computed_at)
+            .where(ok, fingerprints.c.computed_at >= current.checked_at - CATCH_UP_MARGIN)
+        ).all()
+    fresh = [r for r in recent if current.stamps.get(r.asset_id) != _stamp(r.computed_at)]
+    if any(r.asset_id in current.stamps for r in fresh) or count != len(current.stamps) + len(fresh):
+        return False
+    for r in fresh:
+        current.library.add(r.work_id, r.asset_id, Fingerprint.from_bytes(r.kind, bytes(r.data)))
+        current.stamps[r.asset_id] = _stamp(r.computed_at)
+    current.checked_at = started
+    if fresh:
         current.signature = _signature(current.stamps)
-        if _local(platform):
-            _save(root, current)
-        else:
-            _save_shared(platform, current)
-        _loaded[key] = current
+        _save_either(platform, current, throttled=True)
+    return True
+
+
+def _full_load(platform: Platform, root: Path, key: str, current: _Loaded | None) -> Library:
+    """Check every row's stamp against `current` (or the saved copy); add or rebuild."""
+    from culturebridge.fingerprint.matcher import Fingerprint, Library
+
+    started = now()
+    with platform.db.read() as conn:
+        wanted = _db_stamps(conn)
+    signature = _signature(wanted)
+    if current is not None and current.signature == signature:
+        current.checked_at, current.full_check = started, time.monotonic()
         return current.library
+    if current is None:
+        current = _load_saved(root) if _local(platform) else _load_shared(platform)
+    changed = current is not None and any(wanted.get(a) != s for a, s in current.stamps.items())
+    if current is None or changed:  # removed or replaced rows: a library cannot forget
+        with platform.db.read() as conn:
+            rows = _db_rows(conn, sorted(wanted))
+        current = _Loaded(Library.from_rows(rows), {}, "")
+        current.stamps = {a: wanted[a] for _, a, _, _ in rows if a in wanted}
+    else:
+        missing = sorted(set(wanted) - set(current.stamps))
+        with platform.db.read() as conn:
+            rows = _db_rows(conn, missing)
+        for work_id, asset_id, kind, data in rows:
+            current.library.add(work_id, asset_id, Fingerprint.from_bytes(kind, data))
+            current.stamps[asset_id] = wanted[asset_id]
+        if len(rows) > 64:  # many adds: fold them into the lookup tables at once
+            current.library.rebuild()
+    current.signature = _signature(current.stamps)
+    current.checked_at, current.full_check = started, time.monotonic()
+    _save_either(platform, current)
+    _loaded[key] = current
+    return current.library
+
+
+_last_local_save = 0.0
+
+
+def _save_either(platform: Platform, loaded: _Loaded, *, throttled: bool = False) -> None:
+    """Save the copy for the next process; `throttled` (a catch-up) saves a local copy at most
+    every SHARED_SAVE_SECONDS too: a saved copy a little stale only means a longer catch-up."""
+    global _last_local_save
+    if not _local(platform):
+        _save_shared(platform, loaded)
+    elif not throttled or time.monotonic() - _last_local_save >= SHARED_SAVE_SECONDS:
+        _save(index_dir(platform), loaded)
+        _last_local_save = time.monotonic()
 
 
 def _local(platform: Platform) -> bool:

@@ -54,6 +54,27 @@ viewer_markets = Table(
     Column("days", Integer, nullable=False),
 )
 
+# One row per (viewer, work, market) ever seen: its insert (ON CONFLICT DO NOTHING) is what
+# counts a distinct viewer of a work in a market, exactly once even with concurrent writers.
+viewer_works = Table(
+    "insight_viewer_works",
+    metadata,
+    Column("viewer_id", String(40), primary_key=True),
+    Column("work_id", String(40), primary_key=True),
+    Column("market", String(16), primary_key=True),
+    Column("first_day", String(10), nullable=False),
+)
+
+# One row per (viewer, market) that came back on a second day: the primary key makes two
+# writers recording that second day at the same moment count the returning viewer once.
+returners = Table(
+    "insight_returners",
+    metadata,
+    Column("viewer_id", String(40), primary_key=True),
+    Column("market", String(16), primary_key=True),
+    Column("day", String(10), nullable=False),
+)
+
 # Counters per (work, market, viewer bucket); work_id "*" holds the market's totals.
 buckets = Table(
     "insight_buckets",

@@ -15,6 +15,7 @@ market's rank interval is the 5th-95th percentile of its rank over the draws.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from culturebridge.insight.methodology import SUBINDICES, Indicator, Methodology
 
 Array = npt.NDArray[np.float64]
 COL = {name: i for i, name in enumerate(COUNTERS)}
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,15 @@ def _raw(sums: Array, ind: Indicator, audience: float | None) -> Array:
     return np.log1p(value) if ind.transform == "log" else value
 
 
-def _normalise(x: Array, how: str) -> Array:
-    """Normalise (..., markets) along the last axis within the comparison set."""
+def _normalise(x: Array, how: str, inds: list[Indicator]) -> Array:
+    """Normalise (..., indicators, markets) onto 0..1: against each indicator's fixed goalposts,
+    or along the last axis within the comparison set."""
     m = x.shape[-1]
+    if how == "goalposts":  # distance between fixed, published bounds (JRC/OECD Handbook 2008, section 5)
+        low = np.array([i.goalposts[0] if i.goalposts else 0.0 for i in inds])[:, None]
+        high = np.array([i.goalposts[1] if i.goalposts else 1.0 for i in inds])[:, None]
+        posted: Array = np.clip((x - low) / (high - low), 0.0, 1.0)
+        return posted
     if how == "rank":
         ranks = np.argsort(np.argsort(x, axis=-1), axis=-1).astype(np.float64)
         out: Array = ranks / max(m - 1, 1)
@@ -136,6 +144,42 @@ def _aggregate(norm: Array, inds: list[Indicator], sub_w: Array, ind_w: Array) -
     return stacked, (stacked * sw[..., None]).sum(axis=-2)
 
 
+def _jackknife(counts: dict[str, Array], eligible: list[str], inds: list[Indicator], method: Methodology,
+               point: Array) -> Array:
+    """Raw indicators (units, I, M) with one viewer bucket of one market left out, for every
+    (market, bucket) of the comparison set; the other markets keep their full sums."""
+    blocks = []
+    for j, m in enumerate(eligible):
+        c = counts[m]
+        loo = c.sum(axis=0)[None, :] - c  # (buckets, COUNTERS)
+        raw = np.stack([_raw(loo, ind, method.audience_size.get(m)) for ind in inds], axis=-1)  # (buckets, I)
+        block = np.repeat(point[None, :, :], c.shape[0], axis=0)
+        block[:, :, j] = np.where(np.isfinite(raw), raw, point[None, :, j])
+        blocks.append(block)
+    out: Array = np.concatenate(blocks, axis=0)
+    return out
+
+
+def bca(point: float, boot: Array, jack: Array, alpha: float) -> Figure:
+    """The bias-corrected and accelerated interval (Efron 1987; Efron & Tibshirani, *An
+    Introduction to the Bootstrap*, 1993, section 14.3): bias correction z0 from the share of
+    replicates below the estimate (ties count half), acceleration from the jackknife."""
+    below = (np.count_nonzero(boot < point) + 0.5 * np.count_nonzero(boot == point)) / boot.size
+    if below <= 0.0 or below >= 1.0:  # every replicate on one side: no bias estimate, fall back to percentile
+        lo, hi = (float(q) for q in np.quantile(boot, [alpha, 1 - alpha]))
+        return Figure(point, lo, hi)
+    z0 = _NORMAL.inv_cdf(below)
+    u = jack.mean() - jack
+    den = float((u ** 2).sum())
+    a = float((u ** 3).sum()) / (6.0 * den ** 1.5) if den > 0 else 0.0
+    levels = []
+    for q in (alpha, 1.0 - alpha):
+        z = _NORMAL.inv_cdf(q)
+        levels.append(_NORMAL.cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z))))
+    lo, hi = (float(v) for v in np.quantile(boot, levels))
+    return Figure(point, lo, hi)
+
+
 def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 0,
                   market: str | None = None) -> IndexResult:
     """The index of every market in `counts` (each BUCKETS x COUNTERS)."""
@@ -160,10 +204,12 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
            else np.zeros((r + 1, 0)) for m in names}
     alpha = (1.0 - method.confidence) / 2.0
 
-    def fig(x: Array, basic: bool = False) -> Figure:
+    def fig(x: Array, basic: bool = False, jack: Array | None = None) -> Figure:
         boot = x[1:][np.isfinite(x[1:])]
         if boot.size == 0:
             return Figure(float(x[0]), float("nan"), float("nan"))
+        if jack is not None:
+            return bca(float(x[0]), boot, jack, alpha)
         lo, hi = (float(q) for q in np.quantile(boot, [alpha, 1 - alpha]))
         if basic:  # the basic (reverse-percentile) interval: corrects the bias min-max puts on the extremes
             lo, hi = max(0.0, 2 * float(x[0]) - hi), min(100.0, 2 * float(x[0]) - lo)  # within the 0-100 scale
@@ -176,7 +222,12 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
         x = np.nan_to_num(x)
         sub_w = np.array([method.subindex_weights[s] for s in SUBINDICES])
         ind_w = np.array([ind.weight for ind in inds])
-        subs, index = _aggregate(_normalise(x, method.normalisation), inds, sub_w, ind_w)
+        subs, index = _aggregate(_normalise(x, method.normalisation, inds), inds, sub_w, ind_w)
+        jack_subs: Array | None = None
+        jack_index: Array | None = None
+        if method.interval == "bca":  # leave-one-bucket-out values of every market's figures
+            jx = _jackknife(counts, eligible, inds, method, x[0])
+            jack_subs, jack_index = _aggregate(_normalise(jx, method.normalisation, inds), inds, sub_w, ind_w)
         order = np.argsort(-index[0], kind="stable")
         rank = {eligible[j]: k + 1 for k, j in enumerate(order)}
         # Monte Carlo sensitivity: replicate, weights and normalisation drawn together.
@@ -190,13 +241,17 @@ def compute_index(counts: dict[str, Array], method: Methodology, *, seed: int = 
         for k, how in enumerate(method.normalisations):
             sel = np.nonzero(draw_norm == k)[0]
             if sel.size:
-                _, mc_index[sel] = _aggregate(_normalise(x[draw_rep[sel]], how), inds, draw_sw[sel], draw_iw[sel])
+                _, mc_index[sel] = _aggregate(_normalise(x[draw_rep[sel]], how, inds), inds, draw_sw[sel], draw_iw[sel])
         mc_rank = np.argsort(np.argsort(-mc_index, axis=1, kind="stable"), axis=1) + 1
         for j, m in enumerate(eligible):
             lo, hi = np.percentile(mc_rank[:, j], [5, 95])
+            def norm_fig(values: Array, jack: Array | None) -> Figure:
+                return fig(values, method.interval == "basic", jack)
+
+            sub_figs = [norm_fig(subs[:, k, j], None if jack_subs is None else jack_subs[:, k, j]) for k in range(3)]
             results[m] = MarketIndex(
-                m, viewers[m], True, fig(subs[:, 0, j], True), fig(subs[:, 1, j], True), fig(subs[:, 2, j], True),
-                fig(index[:, j], True),
+                m, viewers[m], True, sub_figs[0], sub_figs[1], sub_figs[2],
+                norm_fig(index[:, j], None if jack_index is None else jack_index[:, j]),
                 rank[m], (int(np.floor(lo)), int(np.ceil(hi))), float(np.median(mc_rank[:, j])),
                 {ind.name: fig(raw[m][:, i]) for i, ind in enumerate(inds)})
     for m in names:

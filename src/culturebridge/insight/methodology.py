@@ -20,8 +20,9 @@ import yaml
 from culturebridge.errors import ConfigurationError, InvalidWeights
 from culturebridge.insight._tables import COUNTERS
 
-VERSION = "1.0"
-NORMALISATIONS = ("minmax", "zscore", "rank")
+VERSION = "1.1"
+NORMALISATIONS = ("goalposts", "minmax", "zscore", "rank")
+INTERVALS = ("percentile", "basic", "bca")
 SUBINDICES = ("reach", "resonance", "influence")
 
 
@@ -36,6 +37,7 @@ class Indicator:
     denominator: str | None
     transform: str = "identity"  # identity | log
     optional: bool = False  # dropped from the comparison set when a market has no denominator
+    goalposts: tuple[float, float] | None = None  # fixed (low, high) of "goalposts" normalisation, after transform
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Methodology:
     indicators: tuple[Indicator, ...]
     audience_size: dict[str, float] = field(default_factory=dict)
     reweighted: bool = False
+    interval: str = "basic"  # of the normalised figures: percentile | basic | bca (docs/insight.md)
 
     def weights_dict(self) -> dict[str, Any]:
         """Sub-index and indicator weights as published in JSON output."""
@@ -80,12 +83,24 @@ def parse(data: Mapping[str, Any]) -> Methodology:
                 for key in ("numerator", "denominator"):
                     if spec.get(key) is not None and spec[key] not in COUNTERS:
                         raise ConfigurationError(f"methodology: {name}.{key} {spec[key]!r} is not a roll-up counter")
+                posts = spec.get("goalposts")
+                if posts is not None:
+                    low, high = (_number(v, f"{name}.goalposts", low=-1e9) for v in posts)
+                    if not high > low:
+                        raise ConfigurationError(f"methodology: {name}.goalposts must be [low, high] with low < high")
+                    posts = (low, high)
                 indicators.append(Indicator(str(name), sub, _number(spec["weight"], f"{name}.weight"),
                                             str(spec["numerator"]), spec.get("denominator"),
-                                            str(spec.get("transform", "identity")), bool(spec.get("optional", False))))
+                                            str(spec.get("transform", "identity")), bool(spec.get("optional", False)),
+                                            posts))
         norms = tuple(str(n) for n in data["normalisations"])
         if not set(norms) <= set(NORMALISATIONS) or data["normalisation"] not in NORMALISATIONS:
             raise ConfigurationError(f"methodology: normalisations must be among {', '.join(NORMALISATIONS)}")
+        interval = str(data.get("interval", "basic"))
+        if interval not in INTERVALS:
+            raise ConfigurationError(f"methodology: interval must be one of {', '.join(INTERVALS)}")
+        if "goalposts" in (data["normalisation"], *norms) and any(i.goalposts is None for i in indicators):
+            raise ConfigurationError("methodology: goalposts normalisation needs goalposts on every indicator")
         return Methodology(
             version=str(data["version"]), min_viewers=int(data["min_viewers"]), bootstrap=int(data["bootstrap"]),
             monte_carlo=int(data["monte_carlo"]), confidence=_number(data["confidence"], "confidence"),
@@ -95,6 +110,7 @@ def parse(data: Mapping[str, Any]) -> Methodology:
             subindex_weights=weights, indicators=tuple(indicators),
             audience_size={str(k): _number(v, f"audience_size.{k}", low=1.0)
                            for k, v in (data.get("audience_size") or {}).items()},
+            interval=interval,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ConfigurationError(f"methodology is malformed: {exc!r}") from exc

@@ -32,7 +32,7 @@ from culturebridge.insight.index import (
 from culturebridge.insight.methodology import Methodology, load
 from culturebridge.insight.rollup import ALL, BUCKETS, RETENTION_BINS, Signal
 
-MIN_WORK_VIEWS = 30  # below this a work's rates in a market show "not enough data"
+MIN_WORK_VIEWERS = 30  # distinct viewers below which a work's rates in a market show "not enough data"
 
 
 def bucket_counts(conn: Connection, work_id: str = ALL) -> dict[str, Array]:
@@ -103,6 +103,7 @@ class WorkMarket:
     market: str
     version: str  # "original" or the served localized work's id
     version_title: str
+    viewers: int  # distinct viewers of the work in the market
     funnel: dict[str, int]
     rates: dict[str, Figure | None]
     enough_data: bool
@@ -114,7 +115,7 @@ class WorkMarket:
 
     def to_dict(self) -> dict[str, Any]:
         return {"market": self.market, "version": self.version, "version_title": self.version_title,
-                "funnel": self.funnel, "enough_data": self.enough_data,
+                "viewers": self.viewers, "funnel": self.funnel, "enough_data": self.enough_data,
                 "rates": {k: None if v is None else {"value": round(v.value, 4), "ci": v.to_list()}
                           for k, v in self.rates.items()},
                 "retention": [round(x, 4) for x in self.retention],
@@ -140,7 +141,7 @@ COMPLETION_TTL = 60.0  # seconds a process reuses the per-work completion table 
 
 
 def completion_by_work(conn: Connection, *, max_age: float = COMPLETION_TTL) -> dict[str, dict[str, float]]:
-    """completion(t, m) per market and work with at least MIN_WORK_VIEWS views (cached for `max_age` s)."""
+    """completion(t, m) per market and work with at least MIN_WORK_VIEWERS distinct viewers (cached for `max_age` s)."""
     key = str(conn.engine.url)
     hit = _completion_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < max_age:
@@ -153,24 +154,59 @@ def completion_by_work(conn: Connection, *, max_age: float = COMPLETION_TTL) -> 
 def _completion_by_work(conn: Connection) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = defaultdict(dict)
     rows = conn.execute(select(buckets.c.work_id, buckets.c.market, func.sum(buckets.c.views),
-                               func.sum(buckets.c.completed)).where(buckets.c.work_id != ALL)
-                        .group_by(buckets.c.work_id, buckets.c.market))
-    for work_id, market, views, completed in rows:
-        if views and views >= MIN_WORK_VIEWS:
+                               func.sum(buckets.c.completed), func.sum(buckets.c.viewers))
+                        .where(buckets.c.work_id != ALL).group_by(buckets.c.work_id, buckets.c.market))
+    for work_id, market, views, completed, viewers in rows:
+        if views and viewers and viewers >= MIN_WORK_VIEWERS:
             out[market][work_id] = float(completed or 0) / float(views)
     return out
 
 
-def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
+def _work_buckets(conn: Connection) -> dict[str, dict[str, Array]]:
+    """Per market and work with at least MIN_WORK_VIEWERS viewers: BUCKETS x (views, completed)."""
+    raw: dict[tuple[str, str], Array] = {}
+    for work_id, market, bucket, views, completed, viewers in conn.execute(
+            select(buckets.c.work_id, buckets.c.market, buckets.c.bucket, buckets.c.views, buckets.c.completed,
+                   buckets.c.viewers).where(buckets.c.work_id != ALL)):
+        a = raw.get((market, work_id))
+        if a is None:
+            a = raw[(market, work_id)] = np.zeros((BUCKETS, 3))
+        a[int(bucket)] = (views, completed, viewers)
+    out: dict[str, dict[str, Array]] = defaultdict(dict)
+    for (market, work_id), a in raw.items():
+        if a[:, 0].sum() > 0 and a[:, 2].sum() >= MIN_WORK_VIEWERS:
+            out[market][work_id] = a[:, :2]
+    return out
+
+
+DISCOUNT_REPLICATES = 400
+
+
+def cultural_discount(conn: Connection, *, seed: int = 0) -> list[dict[str, Any]]:
     """Hoskins & Mirus (1988), operationalised as 1 - completion(t,m) / median completion in m,
     per work outside its home language, with its localization variant and IP: a diagnostic
-    beside the index, never inside it."""
-    by_market = completion_by_work(conn, max_age=0.0)
-    baseline = {m: median(v.values()) for m, v in by_market.items() if v}
+    beside the index, never inside it. `ci` is a 95% percentile bootstrap interval over
+    viewers: each replicate resamples a market's viewer buckets once for all its works (a
+    viewer is in the same bucket for every work), recomputing the work's completion and the
+    market's median, so the baseline's own uncertainty is in the interval."""
+    by_market = _work_buckets(conn)
+    rng = np.random.default_rng(seed)
     out = []
     for market, works in sorted(by_market.items()):
-        base = baseline[market]
-        for work_id, completion in sorted(works.items()):
+        names = sorted(works)
+        stacked = np.stack([works[w] for w in names])  # (works, BUCKETS, 2)
+        totals = stacked.sum(axis=1)
+        completion = totals[:, 1] / totals[:, 0]
+        base = float(median(completion.tolist()))
+        weights = resample_weights(rng, DISCOUNT_REPLICATES, BUCKETS)  # (R, BUCKETS)
+        rep = np.einsum("rb,wbk->rwk", weights, stacked)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rep_completion = rep[:, :, 1] / rep[:, :, 0]  # (R, works); NaN when a replicate drew no view
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                rep_base = np.nanmedian(rep_completion, axis=1)
+            rep_discount = 1.0 - rep_completion / rep_base[:, None]
+        for k, work_id in enumerate(names):
             work = catalog.get_work(conn, work_id)
             if market.split("/", 1)[1] == work.original_language or base <= 0:
                 continue
@@ -180,9 +216,11 @@ def cultural_discount(conn: Connection) -> list[dict[str, Any]]:
                 kinds = {d.kind for d in catalog.sources_of(conn, pubs[0].served_work_id)}
                 variant = "localized (" + ", ".join(sorted(kinds)) + ")" if kinds else "localized"
             ip = catalog.get_ip_by_id(conn, work.ip_id).name if work.ip_id else ""
+            draws = rep_discount[:, k][np.isfinite(rep_discount[:, k])]
+            ci = [round(float(q), 4) for q in np.quantile(draws, [0.025, 0.975])] if draws.size else None
             out.append({"work_id": work_id, "title": work.title(), "market": market, "variant": variant, "ip": ip,
-                        "kind": work.kind, "completion": round(completion, 4), "baseline": round(base, 4),
-                        "discount": round(1.0 - completion / base, 4)})
+                        "kind": work.kind, "completion": round(float(completion[k]), 4), "baseline": round(base, 4),
+                        "discount": round(1.0 - float(completion[k]) / base, 4), "ci": ci})
     return out
 
 
@@ -245,9 +283,10 @@ def work_report(conn: Connection, work_id: str, *, seed: int = 0, comments_limit
             base = median(market_completion.values())
             disc = 1.0 - market_completion[work_id] / base if base > 0 else None
         boot = resample_weights(rng, 400, c.shape[0]) @ c
+        viewers = int(sums[COL["viewers"]])
         out.append(WorkMarket(
-            market, version, version_title, funnel, _rate_figures(c, boot),
-            funnel["views"] >= MIN_WORK_VIEWS, curve, why.get(market, {}),
+            market, version, version_title, viewers, funnel, _rate_figures(c, boot),
+            viewers >= MIN_WORK_VIEWERS, curve, why.get(market, {}),
             [{"text": r.text, "language": r.language, "sentiment": r.sentiment, "at": as_utc(r.at).isoformat()}
              for r in visible], int(held), disc))
     ext = [{"source": r.source, "dimension": r.dimension, "key": r.key, "metric": r.metric, "value": r.value,

@@ -3,7 +3,8 @@
 `deltas` is pure: it turns stored events into counter increments per (work, market, viewer
 bucket), per (day, work, market), per retention bin and per feed reason. `apply` adds them
 with one upsert per table (INSERT ... ON CONFLICT DO UPDATE, on SQLite and PostgreSQL), and
-keeps the (viewer, market) rows that make unique and returning viewers exact. Work "*"
+keeps the (viewer, market) and (viewer, work, market) rows that make distinct and returning
+viewers exact (docs/insight.md, "Roll-ups"). Work "*"
 rows are the market's totals, so the index reads markets x BUCKETS rows, never events.
 """
 
@@ -11,21 +12,24 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, bindparam, case, select, update
+from sqlalchemy.dialects import postgresql
 
 from culturebridge.insight._tables import (
     COUNTERS,
+    FLOAT_COUNTERS,
     buckets,
     daily,
     reasons,
     retention,
+    returners,
     viewer_markets,
+    viewer_works,
 )
 from culturebridge.insight.methodology import load
 
@@ -59,7 +63,9 @@ def retention_bin(fraction: float) -> int:
     return max(0, min(RETENTION_BINS, int(fraction * RETENTION_BINS + 1e-9)))
 
 
-Counts = dict[str, float]
+Counts = list[float]  # one value per name of COUNTERS, in that order
+IDX = {name: i for i, name in enumerate(COUNTERS)}
+_INT = [name not in FLOAT_COUNTERS for name in COUNTERS]
 
 
 @dataclass
@@ -71,126 +77,206 @@ class Deltas:
 
 
 def _add(target: dict[Any, Counts], key: Any, name: str, amount: float = 1.0) -> None:
-    row = target.setdefault(key, defaultdict(float))
-    row[name] += amount
+    row = target.get(key)
+    if row is None:
+        row = target[key] = [0.0] * len(COUNTERS)
+    row[IDX[name]] += amount
 
 
 def deltas(signals: Iterable[Signal]) -> Deltas:
-    """Counter increments of a batch (pure)."""
+    """Counter increments of a batch (pure). Events are first summed per (work, market,
+    bucket, day), so the per-event work is one dictionary lookup and a few additions."""
     method = load()
+    half, done = method.half_watched, method.completed
+    n = len(COUNTERS)
+    i_imp, i_views, i_watch, i_half, i_done = (IDX[c] for c in ("impressions", "views", "watch_sum", "half",
+                                                                "completed"))
+    i_skip, i_comm, i_ssum, i_sn = (IDX[c] for c in ("skips", "comments", "sentiment_sum", "sentiment_n"))
+    i_dec, i_eng = IDX["explore_decided"], IDX["explore_engaged"]
+    plural = {"like": IDX["likes"], "share": IDX["shares"], "follow": IDX["follows"]}
+    acc: dict[tuple[str, str, int, str], Counts] = {}
     out = Deltas({}, {}, defaultdict(int), {})
+    bucket_cache: dict[str, int] = {}
+    day_cache: dict[datetime, str] = {}
     for s in signals:
-        b = bucket_of(s.viewer_id)
-        day = s.at.date().isoformat()
-        names: list[tuple[str, float]] = []
-        if s.type == "impression":
-            names.append(("impressions", 1.0))
-        elif s.type == "view":
+        b = bucket_cache.get(s.viewer_id)
+        if b is None:
+            b = bucket_cache[s.viewer_id] = bucket_of(s.viewer_id)
+        day = day_cache.get(s.at)
+        if day is None:
+            day = day_cache[s.at] = s.at.date().isoformat()
+        key = (s.work_id, s.market, b, day)
+        row = acc.get(key)
+        if row is None:
+            row = acc[key] = [0.0] * n
+        t = s.type
+        engaged = t in plural
+        if t == "impression":
+            row[i_imp] += 1
+        elif t == "view":
             f = s.watch_fraction or 0.0
-            names += [("views", 1.0), ("watch_sum", f)]
-            if f >= method.half_watched:
-                names.append(("half", 1.0))
-            if f >= method.completed:
-                names.append(("completed", 1.0))
+            row[i_views] += 1
+            row[i_watch] += f
+            if f >= half:
+                row[i_half] += 1
+                engaged = True
+            if f >= done:
+                row[i_done] += 1
             out.retention[(s.work_id, s.market, retention_bin(f))] += 1
-        elif s.type in ("like", "share", "follow"):
-            names.append((s.type + "s", 1.0))
-        elif s.type == "skip":
-            names.append(("skips", 1.0))
-        elif s.type == "comment":
-            names.append(("comments", 1.0))
+        elif engaged:
+            row[plural[t]] += 1
+        elif t == "skip":
+            row[i_skip] += 1
+        elif t == "comment":
+            row[i_comm] += 1
             if s.sentiment is not None:
-                names += [("sentiment_sum", s.sentiment), ("sentiment_n", 1.0)]
-        engaged = s.type in ("like", "share", "follow") or (
-            s.type == "view" and (s.watch_fraction or 0.0) >= method.half_watched)
+                row[i_ssum] += s.sentiment
+                row[i_sn] += 1
         if s.reason is not None:
-            row = out.reasons.setdefault((s.work_id, s.market, s.reason), [0, 0])
-            row[0 if engaged else 1] += 1
+            pair = out.reasons.setdefault((s.work_id, s.market, s.reason), [0, 0])
+            pair[0 if engaged else 1] += 1
             if s.reason == "exploration":
-                names.append(("explore_decided", 1.0))
-                if engaged:
-                    names.append(("explore_engaged", 1.0))
-        for name, amount in names:
-            for work in (s.work_id, ALL):
-                _add(out.buckets, (work, s.market, b), name, amount)
-                _add(out.daily, (day, work, s.market), name, amount)
+                row[i_dec] += 1
+                row[i_eng] += engaged
+    for (work, market, b, day), row in acc.items():
+        _merge(out.buckets, (work, market, b), row)
+        _merge(out.buckets, (ALL, market, b), row)
+        _merge(out.daily, (day, work, market), row)
+        _merge(out.daily, (day, ALL, market), row)
     return out
+
+
+def _merge(target: dict[Any, Counts], key: Any, row: Counts) -> None:
+    have = target.get(key)
+    if have is None:
+        target[key] = list(row)
+        return
+    for i, v in enumerate(row):
+        if v:
+            have[i] += v
+
+
+def _placeholder(conn: Connection) -> str:
+    return "%s" if conn.dialect.name == "postgresql" else "?"
 
 
 def _upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]],
             counters: Sequence[str]) -> None:
+    """Add counter rows: INSERT ... ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c (SQLite
+    3.24+, PostgreSQL 9.5+), one driver-level executemany for the batch."""
     if not rows:
         return
     rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks between writers
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                      set_={c: table.c[c] + stmt.excluded[c] for c in counters})
-    conn.execute(stmt, rows)  # one compiled statement, executemany (no per-batch SQL compilation)
+    cols = [*keys, *counters]
+    mark = _placeholder(conn)
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
+           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+           + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counters))
+    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
 
 
 def _counter_rows(keys: Sequence[str], data: dict[Any, Counts]) -> list[dict[str, Any]]:
     out = []
     for key, counts in data.items():
         row: dict[str, Any] = dict(zip(keys, key, strict=True))
-        for c in COUNTERS:
-            value = counts.get(c, 0.0)
-            row[c] = value if c in ("watch_sum", "sentiment_sum") else int(value)
+        for name, is_int, value in zip(COUNTERS, _INT, counts, strict=True):
+            row[name] = int(value) if is_int else value
         out.append(row)
     return out
 
 
+def _insert_new(conn: Connection, table: Table, cols: Sequence[str], nkeys: int,
+                rows: Mapping[Any, tuple[Any, ...]]) -> set[tuple[str, ...]]:
+    """Insert the rows (key -> the other `cols`) whose key is not stored yet; returns the keys
+    this writer inserted. The key is the first `nkeys` of `cols` (the primary key).
+
+    PostgreSQL: INSERT ... ON CONFLICT DO NOTHING RETURNING, so of two concurrent writers
+    only one sees a given key as new. SQLite serialises writers (BEGIN IMMEDIATE), so a
+    look-up of the keys followed by a plain executemany is exact there, and cheaper."""
+    if not rows:
+        return set()
+    keys = cols[:nkeys]
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing().returning(*(table.c[k] for k in keys))
+        ordered = sorted(rows.items())  # one lock order: no deadlocks between writers
+        return {tuple(r) for r in conn.execute(stmt, [dict(zip(cols, (*k, *v), strict=True)) for k, v in ordered])}
+    wanted = dict(rows)
+    heads = sorted({k[0] for k in rows})
+    for start in range(0, len(heads), 500):
+        for have in conn.execute(select(*(table.c[k] for k in keys)).where(table.c[keys[0]].in_(heads[start:start + 500]))):
+            wanted.pop(tuple(have), None)
+    if wanted:
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join(['?'] * len(cols))})",
+                             [(*k, *v) for k, v in wanted.items()])
+    return set(wanted)
+
+
 def _viewers(conn: Connection, signals: Sequence[Signal], d: Deltas) -> None:
-    """New (viewer, market) pairs count once as viewers; a second active day counts once as returning."""
+    """Distinct viewers per market and per work, and returning viewers, each counted once.
+
+    A (viewer, work, market) or (viewer, market) row inserted by this writer counts a new
+    viewer; a viewer seen on a second distinct day counts as returning when this writer
+    inserts their `insight_returners` row. Both are primary-key inserts with ON CONFLICT DO
+    NOTHING, so concurrent writers on PostgreSQL never count one viewer twice."""
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+    per_work: dict[tuple[str, str, str], str] = {}
     for s in signals:
-        seen[(s.viewer_id, s.market)].add(s.at.date().isoformat())
+        day = s.at.date().isoformat()
+        seen[(s.viewer_id, s.market)].add(day)
+        k = (s.viewer_id, s.work_id, s.market)
+        if k not in per_work or day < per_work[k]:
+            per_work[k] = day
+    for viewer, work, market in _insert_new(conn, viewer_works, ("viewer_id", "work_id", "market", "first_day"), 3,
+                                            {k: (day,) for k, day in per_work.items()}):
+        _add(d.buckets, (work, market, bucket_of(viewer)), "viewers")
+        _add(d.daily, (per_work[(viewer, work, market)], work, market), "viewers")
     names = sorted({v for v, _ in seen})
-    existing: dict[tuple[str, str], tuple[str, str, int]] = {}
+    existing: dict[tuple[str, str], tuple[str, str]] = {}
     for start in range(0, len(names), 500):
-        for r in conn.execute(select(viewer_markets).where(viewer_markets.c.viewer_id.in_(names[start:start + 500]))):
-            existing[(r.viewer_id, r.market)] = (r.first_day, r.last_day, int(r.days))
-    fresh: list[dict[str, Any]] = []
+        for r in conn.execute(select(viewer_markets.c.viewer_id, viewer_markets.c.market, viewer_markets.c.first_day,
+                                     viewer_markets.c.last_day)
+                              .where(viewer_markets.c.viewer_id.in_(names[start:start + 500]))):
+            existing[(r.viewer_id, r.market)] = (r.first_day, r.last_day)
+    fresh = {k: (min(days), max(days), len(days)) for k, days in seen.items() if k not in existing}
+    inserted = _insert_new(conn, viewer_markets, ("viewer_id", "market", "first_day", "last_day", "days"), 2,
+                           fresh)
+    lost = [k for k in fresh if k not in inserted]
+    for start in range(0, len(lost), 500):  # another writer inserted these first: extend its row
+        wanted = set(lost[start:start + 500])
+        for r in conn.execute(select(viewer_markets.c.viewer_id, viewer_markets.c.market, viewer_markets.c.first_day,
+                                     viewer_markets.c.last_day)
+                              .where(viewer_markets.c.viewer_id.in_(sorted({v for v, _ in wanted})))):
+            if (r.viewer_id, r.market) in wanted:
+                existing[(r.viewer_id, r.market)] = (r.first_day, r.last_day)
+    returning: dict[tuple[str, str], str] = {}
     changed: list[dict[str, Any]] = []
     for (viewer, market), days in seen.items():
-        b = bucket_of(viewer)
-        if (viewer, market) not in existing:
-            fresh.append({"viewer_id": viewer, "market": market, "first_day": min(days),
-                          "last_day": max(days), "days": len(days)})
+        key = (viewer, market)
+        if key in inserted:
+            _add(d.buckets, (ALL, market, bucket_of(viewer)), "viewers")
+            _add(d.daily, (min(days), ALL, market), "viewers")
+            if len(days) >= 2:
+                returning[key] = sorted(days)[1]
             continue
-        first, last, n = existing[(viewer, market)]
+        if key not in existing:
+            continue
+        first, last = existing[key]
         new_days = {day for day in days if day < first or day > last}
-        if not new_days:
-            continue
-        if n == 1:
-            _add(d.buckets, (ALL, market, b), "returners")
-            _add(d.daily, (min(new_days), ALL, market), "returners")
-        changed.append({"v": viewer, "m": market, "f": min(first, *new_days), "l": max(last, *new_days),
-                        "n": n + len(new_days)})
-    if fresh:
-        fresh.sort(key=lambda r: (r["viewer_id"], r["market"]))
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        inserted: set[tuple[str, str]] = set()
-        stmt = dialect.insert(viewer_markets).on_conflict_do_nothing()
-        if conn.dialect.name == "postgresql":  # concurrent writers: count only the rows this one inserted
-            inserted.update((r[0], r[1]) for r in conn.execute(
-                stmt.returning(viewer_markets.c.viewer_id, viewer_markets.c.market), fresh))
-        else:  # SQLite writers are serialised (BEGIN IMMEDIATE): the check above is exact
-            conn.execute(stmt, fresh)
-            inserted.update((r["viewer_id"], r["market"]) for r in fresh)
-        for row in fresh:
-            key = (row["viewer_id"], row["market"])
-            if key in inserted:  # another writer may have counted this viewer first
-                b = bucket_of(row["viewer_id"])
-                _add(d.buckets, (ALL, row["market"], b), "viewers")
-                _add(d.daily, (row["first_day"], ALL, row["market"]), "viewers")
-                if row["days"] >= 2:
-                    _add(d.buckets, (ALL, row["market"], b), "returners")
-                    _add(d.daily, (row["last_day"], ALL, row["market"]), "returners")
+        if new_days:
+            returning[key] = sorted({first, last} | new_days)[1]
+            changed.append({"v": viewer, "m": market, "f": min(new_days), "l": max(new_days), "n": len(new_days)})
     if changed:
         vm = viewer_markets.c
+        changed.sort(key=lambda r: (r["v"], r["m"]))
+        # first/last only ever widen, so a writer working from an older read never narrows them.
         conn.execute(update(viewer_markets).where((vm.viewer_id == bindparam("v")) & (vm.market == bindparam("m")))
-                     .values(first_day=bindparam("f"), last_day=bindparam("l"), days=bindparam("n")), changed)
+                     .values(first_day=case((vm.first_day <= bindparam("f"), vm.first_day), else_=bindparam("f")),
+                             last_day=case((vm.last_day >= bindparam("l"), vm.last_day), else_=bindparam("l")),
+                             days=vm.days + bindparam("n")), changed)
+    for viewer, market in _insert_new(conn, returners, ("viewer_id", "market", "day"), 2,
+                                      {k: (day,) for k, day in returning.items()}):
+        _add(d.buckets, (ALL, market, bucket_of(viewer)), "returners")
+        _add(d.daily, (returning[(viewer, market)], ALL, market), "returners")
 
 
 def apply(conn: Connection, signals: Sequence[Signal]) -> None:
@@ -211,5 +297,5 @@ def apply(conn: Connection, signals: Sequence[Signal]) -> None:
 
 def clear(conn: Connection) -> None:
     """Empty every roll-up (before a rebuild from the stored events)."""
-    for table in (buckets, daily, retention, reasons, viewer_markets):
+    for table in (buckets, daily, retention, reasons, viewer_markets, viewer_works, returners):
         conn.execute(table.delete())

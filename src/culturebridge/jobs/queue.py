@@ -116,13 +116,14 @@ def claim_next(db: Database, worker: str, kinds: list[str], lease_seconds: float
             return None
         if row.state == "running":
             log.warning("job %s: its worker's lease ran out; claimed again by %s", row.id, worker)
-        conn.execute(
+        claimed = conn.execute(  # RETURNING: the claimed row without another round trip
             jobs.update()
             .where(jobs.c.id == row.id, jobs.c.state == row.state)
             .values(state="running", claimed_by=worker, started_at=at,
                     lease_until=at + timedelta(seconds=lease_seconds), attempts=jobs.c.attempts + 1)
-        )
-        return get_job(conn, row.id)
+            .returning(*jobs.c)
+        ).first()
+        return _from_row(claimed) if claimed is not None else get_job(conn, row.id)
 
 
 def renew_lease(db: Database, job_id: str, worker: str, lease_seconds: float = LEASE_SECONDS) -> bool:

@@ -19,10 +19,10 @@ from culturebridge.labels import _tables  # noqa: F401  (registers the stage's t
 
 # Loaded eagerly (it is small): the function `sniff` must win over the submodule of the
 # same name, which Python otherwise sets as the package attribute once it is imported.
-from culturebridge.labels.activity import activity
 from culturebridge.labels.sniff import MediaKind, sniff
 
 if TYPE_CHECKING:
+    from culturebridge.labels.activity import activity
     from culturebridge.labels.apply import Applied, LabelRequest, apply_labels
     from culturebridge.labels.asset_check import (
         JOB_KIND,
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     )
 
 _WHERE: dict[str, str] = {
+    "activity": "activity",
     "unlabelled_files": "attention",
     "Applied": "apply",
     "LabelRequest": "apply",

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from culturebridge import (
+    accounts,
     audit,
     catalog,
     create,
@@ -46,6 +47,7 @@ def _automation(conn: Connection, query: ActivityQuery) -> list[Activity]:
 
 # In pipeline order; the page's stage filter offers these names.
 SOURCES: dict[str, Source] = {
+    "accounts": accounts.account_activity,
     "catalog": catalog.activity,
     "rights": rights.activity,
     "fingerprint": fingerprint.activity,

@@ -21,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -139,3 +139,21 @@ def _sqlite_connect_listener(busy_seconds: float) -> Any:
 def _sqlite_on_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "")
     conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def upsert(conn: Connection, table: Table, values: dict[str, Any], key: list[str],
+           update: dict[str, Any] | None = None) -> Executable:
+    """`INSERT ... ON CONFLICT (key) DO UPDATE SET update` (DO NOTHING without `update`) for
+    the connection's dialect (PostgreSQL and SQLite >= 3.24 share the syntax): one statement,
+    so two writers of the same key never both insert."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(table).values(**values)
+        return pg.on_conflict_do_update(index_elements=key, set_=update) if update else \
+            pg.on_conflict_do_nothing(index_elements=key)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    lite = sqlite_insert(table).values(**values)
+    return lite.on_conflict_do_update(index_elements=key, set_=update) if update else \
+        lite.on_conflict_do_nothing(index_elements=key)

@@ -38,7 +38,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
-from culturebridge.errors import ConfigurationError, MediaStoreUnavailable, NotFound
+from culturebridge.errors import (
+    ConfigurationError,
+    ExtraNotInstalled,
+    MediaStoreUnavailable,
+    NotFound,
+)
 from culturebridge.storage.media import CHUNK, StagedBlob, _check_key, spool
 
 PART_SIZE = 8 * 1024 * 1024
@@ -56,8 +61,11 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 def s3_client(endpoint_url: str = "", region: str = "", attempts: int = 4) -> Any:
     """A boto3 S3 client with bounded retries and timeouts."""
-    import boto3
-    from botocore.config import Config
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError as exc:
+        raise ExtraNotInstalled("an s3:// media store or corpus", "s3") from exc
 
     config = Config(
         retries={"max_attempts": attempts, "mode": "standard"},
@@ -249,16 +257,27 @@ class S3MediaStore:
         os.close(fd)
         path = Path(name)
         try:
-            try:
-                self.client.download_file(self.bucket, self.object_name(key), name,
-                                          Config=self._transfer_config())
-            except Exception as exc:
-                if _is_missing(exc):
-                    raise NotFound(f"cannot read media blob {key}: it is missing from the store") from exc
-                raise _failure(f"read blob {key}", exc) from exc
+            self._download(key, path)
             yield path
         finally:
             path.unlink(missing_ok=True)
+
+    def _download(self, key: str, path: Path) -> None:
+        """One GET streamed to `path` (a HEAD first, or the transfer manager's threads, would
+        cost a round trip more per read); a body broken mid-way resumes with ranged GETs."""
+        name = self.object_name(key)
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=name)
+        except Exception as exc:
+            if _is_missing(exc):
+                raise NotFound(f"cannot read media blob {key}: it is missing from the store") from exc
+            raise _failure(f"read blob {key}", exc) from exc
+        size = int(answer["ContentLength"])
+        reader = _ObjectReader(self, name, 0, size)
+        reader._body = answer["Body"]
+        with io.BufferedReader(reader, CHUNK) as source, path.open("wb") as out:
+            while chunk := source.read(CHUNK):
+                out.write(chunk)
 
     def _objects(self) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("list_objects_v2")

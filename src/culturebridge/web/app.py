@@ -20,8 +20,8 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.storage.ratelimit import SharedRateLimiter
-from culturebridge.web import activity, api, home, pages, studio
-from culturebridge.web.auth import ANON_CSRF_COOKIE
+from culturebridge.web import account_log, accounts_api, activity, api, home, pages, studio, tokens, users
+from culturebridge.web.auth import ANON_CSRF_COOKIE, RecordTokenUse
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
 from culturebridge.web.contract import handle_http, handle_validation
@@ -51,6 +51,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_exception_handler(Error, handle_error)
     app.add_exception_handler(RequestValidationError, handle_validation)
     app.add_exception_handler(StarletteHTTPException, handle_http)
+    app.add_middleware(RecordTokenUse, platform=platform)
     app.add_middleware(_Guard, limits=BodyLimits.from_settings(platform.settings))
     app.include_router(home.router)  # before api: /api/v1/jobs/running is not a job id
     app.include_router(studio.router)
@@ -58,6 +59,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(activity.api_router)
     app.include_router(pages.router)
     app.include_router(api.router)
+    for accounts_router in (users.router, tokens.router, account_log.router, accounts_api.router):
+        app.include_router(accounts_router)
     for router in stage_routers():
         app.include_router(router)
     return app

@@ -10,12 +10,18 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
+import anyio.to_thread
 from fastapi import Request
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from culturebridge.accounts import User, session_user, user_for_api_token
-from culturebridge.errors import AuthenticationRequired, PermissionDenied
+from culturebridge.accounts import User, needs_touch, session_user, token_for_secret, touch_token
+from culturebridge.errors import AuthenticationRequired, PermissionDenied, Unavailable
+from culturebridge.ids import now
 from culturebridge.platform import Platform
+from culturebridge.web.clients import is_https
 
 SESSION_COOKIE = "cb_session"
 ANON_CSRF_COOKIE = "cb_csrf"
@@ -43,7 +49,11 @@ def identify(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         with platform.db.read() as conn:
-            caller = Caller(user_for_api_token(conn, header[7:].strip()), "", via_token=True)
+            user, token = token_for_secret(conn, header[7:].strip())
+        at = now()
+        if needs_touch(token, at):  # "last used" is kept to the minute, written after the answer is sent
+            request.state.token_used = (token.id, at)
+        caller = Caller(user, "", via_token=True)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         with platform.db.read() as conn:
             session = session_user(conn, cookie)
@@ -79,3 +89,36 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     expected = caller.csrf_token if caller.user else request.cookies.get(ANON_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(token, expected):
         raise PermissionDenied("the form's CSRF token is missing or stale", hint="reload the page and try again")
+
+
+def set_session_cookie(response: Response, request: Request, secret: str) -> None:
+    """Hand the browser its session cookie (HttpOnly; Secure over HTTPS)."""
+    days = platform_of(request).settings.session_days
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=days * 86400,
+                        secure=is_https(request))
+
+
+class RecordTokenUse:
+    """After a bearer request's answer is sent, note when its token was last used.
+
+    Best effort and never on the request's path: a read must answer even while another
+    process holds the write lock, so a busy database skips the note (the next use retries).
+    """
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app = app
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.setdefault("state", {}) if scope["type"] == "http" else {}
+        await self.app(scope, receive, send)
+        pending = state.get("token_used")
+        if pending is not None:
+            await anyio.to_thread.run_sync(self._touch, *pending)
+
+    def _touch(self, token_id: str, at: datetime) -> None:
+        try:
+            with self.platform.db.write() as conn:
+                touch_token(conn, token_id, at)
+        except Unavailable:
+            pass

@@ -100,11 +100,17 @@ TITLES: dict[str, tuple[str, str]] = {
     "KeyFileError": ("A signing key file is missing or unusable.", "签名密钥文件缺失或不可用。"),
     "SigningCredentialsMissing": ("The label signing key or C2PA certificates are missing.", "缺少标识签名密钥或 C2PA 证书。"),
     "EngineUnavailable": ("No translation engine is configured for this.", "没有为此配置翻译引擎。"),
+    "ExtraNotInstalled": ("This feature needs an optional part that is not installed.", "此功能需要安装一个尚未安装的可选组件。"),
     "DatasetUnavailable": ("An evaluation data set is missing or damaged.", "评估数据集缺失或已损坏。"),
     # --- try again later
     "Unavailable": ("The platform is busy; please try again shortly.", "平台繁忙，请稍后再试。"),
     "DatabaseBusy": ("Another change is being saved; please try again in a moment.", "另一项更改正在保存，请稍后再试。"),
     "RateLimited": ("Too many requests; please wait a moment.", "请求过于频繁，请稍候。"),
+    "LinkNotValid": ("This link is not valid.", "此链接无效。"),
+    "LinkAlreadyUsed": ("This link was already used.", "此链接已被使用。"),
+    "LinkExpired": ("This link has expired.", "此链接已过期。"),
+    "LastAdmin": ("The last active admin must stay an admin.", "最后一位在职管理员必须保留管理员身份。"),
+    "TokenNotFound": ("No such API token.", "没有这个 API 令牌。"),
 }
 
 

@@ -127,7 +127,8 @@ def discount_csv(request: Request, user: Annotated[User, Depends(require_user)])
     with platform_of(request).db.read() as conn:
         rows = cultural_discount(conn)
     keys = ["work_id", "title", "market", "variant", "ip", "kind", "completion", "baseline", "discount"]
-    return _csv("cultural-discount", keys, [[r[k] for k in keys] for r in rows])
+    return _csv("cultural-discount", [*keys, "ci_low", "ci_high"],
+                [[*(r[k] for k in keys), *(r["ci"] or ["", ""])] for r in rows])
 
 
 # --- a work --------------------------------------------------------------------------------
@@ -210,6 +211,27 @@ def experiment_page(request: Request, experiment_id: str, user: Annotated[User, 
                                None if iv is None else 100 * iv[0] + 50, None if iv is None else 100 * iv[1] + 50)],
                              "difference (50 = none)")
     return render(request, "insight/experiment.html", result=result, bars=bars, diff=diff)
+
+
+@router.get("/studio/insight/experiments/{experiment_id}/result.csv")
+def experiment_csv(request: Request, experiment_id: str, user: Annotated[User, Depends(require_user)]) -> Response:
+    """An experiment's arms and difference (B - A) with its always-valid intervals, as CSV."""
+    from culturebridge.insight import analyze
+    from culturebridge.insight.experiments import get
+
+    with platform_of(request).db.write() as conn:
+        _work_for(conn, user, get(conn, experiment_id).work_id)
+        r = analyze(conn, experiment_id).to_dict()
+    completion = r["interval"] if r["metric"] == "completion" else None  # `interval` is the primary metric's
+    follow = r["follow_interval"]
+    rows: list[list[object]] = [
+        [v, r["variants"][v], r["arms"][v]["viewers"], r["arms"][v]["completed"], r["arms"][v]["followed"],
+         r["rates"][v]["completion"], r["rates"][v]["follow"], "", "", "", "", ""] for v in ("A", "B")]
+    rows.append(["B-A", "", "", "", "", r["difference"]["completion"], r["difference"]["follow"],
+                 *(completion or ["", ""]), *(follow or ["", ""]), r["p_value"]])
+    return _csv(f"experiment-{experiment_id}", ["arm", "version", "viewers", "completed", "followed", "completion",
+                                                "follow", "completion_ci_low", "completion_ci_high", "follow_ci_low",
+                                                "follow_ci_high", "p_value"], rows)
 
 
 # --- JSON API ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from culturebridge.accounts import (
     authenticate,
     end_session,
     get_user_by_name,
+    record,
     start_session,
     throttle,
 )
@@ -30,8 +31,9 @@ from culturebridge.web.auth import (
     platform_of,
     require_role,
     require_user,
+    set_session_cookie,
 )
-from culturebridge.web.clients import client_address, is_https
+from culturebridge.web.clients import client_address
 from culturebridge.web.lineage_svg import lineage_svg, viewable
 from culturebridge.web.media import media_response
 from culturebridge.web.render import locale_of, render
@@ -72,33 +74,38 @@ def login(
     if wait > 0:
         raise RateLimited("too many failed logins; wait before trying again",
                           hint=f"retry in {wait:.0f} s", retry_after=int(wait) + 1)
+    client = client_address(request)
     try:
         with platform.db.read() as conn:  # argon2 takes ~50 ms: never under the write lock
             user = authenticate(conn, username, password)
         with platform.db.write() as conn:
             throttle.clear(conn, throttle.account_key(username))
             secret = start_session(conn, user, platform.settings.session_days)
+            record(conn, "login-succeeded", actor=user, subject=user, client=client, detail=_agent(request))
     except AuthenticationRequired:
         with platform.db.write() as conn:
             known = [k for k in keys if k.startswith("client:")]
-            if _account_exists(conn, username):
+            account = _account(conn, username)
+            if account is not None:
                 known.append(throttle.account_key(username))
             throttle.record_failure(conn, known, now())
+            record(conn, "login-failed", actor=None, subject=account, subject_name=username, client=client,
+                   detail=_agent(request))
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=platform.settings.session_days * 86400,
-        secure=is_https(request),
-    )
+    set_session_cookie(response, request, secret)
     return response
 
 
-def _account_exists(conn: Connection, username: str) -> bool:
+def _agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:200]
+
+
+def _account(conn: Connection, username: str) -> User | None:
     try:
-        get_user_by_name(conn, username)
+        return get_user_by_name(conn, username)
     except NotFound:
-        return False
-    return True
+        return None
 
 
 @router.post("/logout")
