@@ -164,7 +164,7 @@ def change_role(request: Request, user_id: str, body: RoleIn, user: Caller) -> U
 
 
 @router.post("/users/{user_id}/deactivate", summary="Deactivate an account: sessions and API tokens end (admins)",
-             responses=_errors(401, 403, 404, 409))
+             responses=_errors(401, 403, 404, 409, 422))
 def deactivate(request: Request, user_id: str, user: Caller) -> UserOut:
     _admin(user)
     check_csrf(request, None)
@@ -173,7 +173,7 @@ def deactivate(request: Request, user_id: str, user: Caller) -> UserOut:
 
 
 @router.post("/users/{user_id}/reactivate", summary="Let a deactivated account log in again (admins)",
-             responses=_errors(401, 403, 404))
+             responses=_errors(401, 403, 404, 422))
 def reactivate(request: Request, user_id: str, user: Caller) -> UserOut:
     _admin(user)
     check_csrf(request, None)
@@ -230,7 +230,7 @@ def use_reset(request: Request, body: ResetIn) -> UserOut:
 
 
 @router.get("/tokens", summary="The caller's API tokens; everyone's with all=true (admins)",
-            responses=_errors(401, 403))
+            responses=_errors(401, 403, 422))
 def list_tokens(request: Request, user: Caller,
                 everyone: Annotated[bool, Query(alias="all", description="every account's (admins)")] = False,
                 ) -> list[TokenOut]:
@@ -250,7 +250,7 @@ def create_token(request: Request, body: TokenIn, user: Caller) -> TokenCreatedO
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token (the caller's; admins: anyone's)",
-               responses=_errors(401, 404))
+               responses=_errors(401, 404, 422))
 def revoke_token(request: Request, token_id: str, user: Caller) -> Response:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
