@@ -86,5 +86,5 @@ def test_openapi_documents_models_and_errors(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     invite = spec["paths"]["/api/v1/invites"]["post"]
     assert invite["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/LinkOut")
-    assert invite["responses"]["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
+    assert invite["responses"]["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     assert "TokenCreatedOut" in spec["components"]["schemas"] and "EventPageOut" in spec["components"]["schemas"]

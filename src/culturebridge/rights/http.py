@@ -8,10 +8,11 @@ app's one handler turns them into statuses.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 
 from culturebridge.errors import InvalidInput, NotFound
 from culturebridge.rights.log import StoredCheckpoint, TransparencyLog
@@ -25,20 +26,42 @@ def _latest(log: TransparencyLog) -> StoredCheckpoint:
     return checkpoint
 
 
-def log_router(get_log: Callable[..., TransparencyLog], prefix: str = "/log") -> APIRouter:
+class Proof(BaseModel):
+    proof: list[str] = Field(description="the proof's hashes, base64, in RFC 9162 order")
+
+
+class ConsistencyProof(Proof):
+    from_: int = Field(alias="from")
+    to: int
+
+
+class InclusionProof(Proof):
+    index: int
+    size: int
+
+
+def log_router(get_log: Callable[..., TransparencyLog], prefix: str = "/log",
+               errors: Mapping[int | str, dict[str, Any]] | None = None) -> APIRouter:
     """Routes `GET {prefix}/checkpoint`, `/tile/...`, `/consistency`, `/inclusion`.
 
     `get_log` is a FastAPI dependency: a plain callable, or one taking the `Request`.
+    `errors` documents the error answers (statuses 404 and 422) the app's handler gives.
     """
     router = APIRouter(prefix=prefix, tags=["transparency log"])
+    failures: dict[int | str, dict[str, Any]] = {k: v for k, v in (errors or {}).items() if k in (404, 422)}
     log_dependency: Any = Depends(get_log)
 
-    @router.get("/checkpoint")
+    @router.get("/checkpoint", response_class=Response, responses={
+        200: {"description": "The newest signed checkpoint (a C2SP signed note)",
+              "content": {"text/plain; charset=utf-8": {"schema": {"type": "string"}}}}, **failures})
     def checkpoint(log: TransparencyLog = log_dependency) -> Response:
         note = _latest(log).note
         return Response(note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
-    @router.get("/tile/{path:path}")
+    @router.get("/tile/{path:path}", response_class=Response, responses={
+        200: {"description": "A hash tile or entry bundle (c2sp.org/tlog-tiles)",
+              "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        **failures})
     def tile(path: str, log: TransparencyLog = log_dependency) -> Response:
         ref = parse_tile_path("tile/" + path)
         size = _latest(log).size
@@ -51,7 +74,7 @@ def log_router(get_log: Callable[..., TransparencyLog], prefix: str = "/log") ->
         return Response(body, media_type="application/octet-stream",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
-    @router.get("/consistency")
+    @router.get("/consistency", response_model=ConsistencyProof, responses=failures)
     def consistency(
         old: int = Query(alias="from", ge=0, le=2**53), new: int = Query(alias="to", ge=0, le=2**53), log: TransparencyLog = log_dependency
     ) -> dict[str, object]:
@@ -60,7 +83,7 @@ def log_router(get_log: Callable[..., TransparencyLog], prefix: str = "/log") ->
         proof = log.consistency_proof(old, new)
         return {"from": old, "to": new, "proof": [base64.b64encode(h).decode() for h in proof]}
 
-    @router.get("/inclusion")
+    @router.get("/inclusion", response_model=InclusionProof, responses=failures)
     def inclusion(
         index: int = Query(ge=0, le=2**53), size: int = Query(ge=1, le=2**53), log: TransparencyLog = log_dependency
     ) -> dict[str, object]:

@@ -20,24 +20,28 @@ from culturebridge import accounts
 from culturebridge.accounts import AccountEvent, ApiToken, IssuedLink, User
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
 from culturebridge.web.clients import client_address
+from culturebridge.web.contract import errors
 from culturebridge.web.users import link_url
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 Caller = Annotated[User, Depends(require_user)]
 
 
-class ErrorOut(BaseModel):
-    error: str = Field(description="the condition, e.g. LinkExpired, LastAdmin, PermissionDenied")
-    message: str
-    hint: str | None = None
-
-
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The API's common error answers (`web.contract.ErrorBody`), described for accounts."""
     meaning = {401: "No valid session or API token", 403: "Not allowed (this needs an admin)",
                404: "No such user, token or link (or not one the caller may see)",
                409: "The link was already used or has expired, or the change would leave no active admin",
                422: "Malformed input; the message names the field"}
-    return {s: {"model": ErrorOut, "description": meaning[s]} for s in statuses}
+    out = errors(*statuses)
+    for status, entry in out.items():
+        entry["description"] = meaning.get(int(status), entry["description"])
+    return out
+
+
+def _body_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """As `_errors`, for a route reading a JSON body: malformed bytes (400) and too large (413) too."""
+    return _errors(*statuses, 400, 413)
 
 
 class UserOut(BaseModel):
@@ -151,7 +155,7 @@ def list_users(request: Request, user: Caller) -> list[UserOut]:
 
 
 @router.put("/users/{user_id}/role", summary="Change an account's role (admins); applies to its next request",
-            responses=_errors(401, 403, 404, 409, 422))
+            responses=_body_errors(401, 403, 404, 409, 422))
 def change_role(request: Request, user_id: str, body: RoleIn, user: Caller) -> UserOut:
     _admin(user)
     check_csrf(request, None)
@@ -160,7 +164,7 @@ def change_role(request: Request, user_id: str, body: RoleIn, user: Caller) -> U
 
 
 @router.post("/users/{user_id}/deactivate", summary="Deactivate an account: sessions and API tokens end (admins)",
-             responses=_errors(401, 403, 404, 409))
+             responses=_errors(401, 403, 404, 409, 422))
 def deactivate(request: Request, user_id: str, user: Caller) -> UserOut:
     _admin(user)
     check_csrf(request, None)
@@ -169,7 +173,7 @@ def deactivate(request: Request, user_id: str, user: Caller) -> UserOut:
 
 
 @router.post("/users/{user_id}/reactivate", summary="Let a deactivated account log in again (admins)",
-             responses=_errors(401, 403, 404))
+             responses=_errors(401, 403, 404, 422))
 def reactivate(request: Request, user_id: str, user: Caller) -> UserOut:
     _admin(user)
     check_csrf(request, None)
@@ -199,7 +203,7 @@ def pending_invites(request: Request, user: Caller) -> list[InviteOut]:
 
 
 @router.post("/invites", status_code=201, summary="Invite someone: a one-time link (admins)",
-             responses=_errors(401, 403, 422))
+             responses=_body_errors(401, 403, 422))
 def invite(request: Request, body: InviteIn, user: Caller) -> LinkOut:
     _admin(user)
     check_csrf(request, None)
@@ -211,7 +215,7 @@ def invite(request: Request, body: InviteIn, user: Caller) -> LinkOut:
 
 
 @router.post("/invites/accept", status_code=201, summary="Accept an invite: create the account (no login)",
-             responses=_errors(404, 409, 422))
+             responses=_body_errors(404, 409, 422))
 def accept_invite(request: Request, body: AcceptIn) -> UserOut:
     with platform_of(request).db.write() as conn:
         return UserOut.of(accounts.accept_invite(conn, body.token, body.username, body.password,
@@ -219,14 +223,14 @@ def accept_invite(request: Request, body: AcceptIn) -> UserOut:
 
 
 @router.post("/password-resets/use", summary="Use a reset link: set the password, end all sessions (no login)",
-             responses=_errors(404, 409, 422))
+             responses=_body_errors(404, 409, 422))
 def use_reset(request: Request, body: ResetIn) -> UserOut:
     with platform_of(request).db.write() as conn:
         return UserOut.of(accounts.use_reset(conn, body.token, body.password, client=client_address(request)))
 
 
 @router.get("/tokens", summary="The caller's API tokens; everyone's with all=true (admins)",
-            responses=_errors(401, 403))
+            responses=_errors(401, 403, 422))
 def list_tokens(request: Request, user: Caller,
                 everyone: Annotated[bool, Query(alias="all", description="every account's (admins)")] = False,
                 ) -> list[TokenOut]:
@@ -237,7 +241,7 @@ def list_tokens(request: Request, user: Caller,
 
 
 @router.post("/tokens", status_code=201, summary="Create an API token for the caller (its secret is shown once)",
-             responses=_errors(401, 422))
+             responses=_body_errors(401, 422))
 def create_token(request: Request, body: TokenIn, user: Caller) -> TokenCreatedOut:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
@@ -246,7 +250,7 @@ def create_token(request: Request, body: TokenIn, user: Caller) -> TokenCreatedO
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token (the caller's; admins: anyone's)",
-               responses=_errors(401, 404))
+               responses=_errors(401, 404, 422))
 def revoke_token(request: Request, token_id: str, user: Caller) -> Response:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:

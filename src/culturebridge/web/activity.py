@@ -21,6 +21,7 @@ from culturebridge.errors import InvalidInput, UserNotFound
 from culturebridge.ids import as_utc
 from culturebridge.pipeline import ACTIVITY_SOURCES, Timeline, timeline
 from culturebridge.web.auth import platform_of, require_user
+from culturebridge.web.contract import LIST
 from culturebridge.web.insight_svg import csv_text
 from culturebridge.web.render import render
 
@@ -99,7 +100,8 @@ class TimelineOut(BaseModel):
     next_before: str | None
 
 
-@api_router.get("", summary="Who did what across the stages, newest first (admins: anyone; others: themselves)")
+@api_router.get("", summary="Who did what across the stages, newest first (admins: anyone; others: themselves)",
+                responses=LIST)
 def activity_api(request: Request, user: Annotated[User, Depends(require_user)], who: str = "",
                  stage: Annotated[list[str] | None, Query()] = None, before: str = "",
                  limit: Annotated[int, Query(ge=1, le=500)] = PAGE) -> TimelineOut:

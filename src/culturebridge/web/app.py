@@ -8,10 +8,12 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from culturebridge import __version__
@@ -22,6 +24,7 @@ from culturebridge.web import account_log, accounts_api, activity, api, home, pa
 from culturebridge.web.auth import ANON_CSRF_COOKIE, RecordTokenUse
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
+from culturebridge.web.contract import handle_http, handle_validation
 from culturebridge.web.errors import handle_error
 from culturebridge.web.stages import stage_routers
 
@@ -46,6 +49,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(resources.files("culturebridge.web") / "static")), name="static")
     app.add_exception_handler(Error, handle_error)
+    app.add_exception_handler(RequestValidationError, handle_validation)
+    app.add_exception_handler(StarletteHTTPException, handle_http)
     app.add_middleware(RecordTokenUse, platform=platform)
     app.add_middleware(_Guard, limits=BodyLimits.from_settings(platform.settings))
     app.include_router(home.router)  # before api: /api/v1/jobs/running is not a job id

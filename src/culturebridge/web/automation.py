@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +17,7 @@ from culturebridge.catalog import WORK_KINDS, Work
 from culturebridge.errors import InvalidInput
 from culturebridge.pipeline import Condition, Rule
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.contract import BODY, READ, WRITE, errors, merged
 from culturebridge.web.error_titles import explain
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import locale_of, render
@@ -104,17 +106,44 @@ class EnabledIn(BaseModel):
     enabled: bool
 
 
+class RuleOut(BaseModel):
+    id: str
+    name: str
+    trigger: str
+    condition: dict[str, Any] = Field(description="only the parts the rule tests: ai_generated, derived, protections, kinds")
+    action: str
+    params: dict[str, Any]
+    enabled: bool
+    created_by: str
+    created_at: datetime | None
+    description: str = Field(description="the rule in one line")
+
+
+class RunOut(BaseModel):
+    id: str
+    rule_id: str
+    rule_name: str
+    work_id: str
+    asset_id: str | None
+    action: str
+    outcome: str
+    detail: str
+    at: datetime
+
+
 def rule_out(rule: Rule) -> dict[str, Any]:
     return rule.to_dict()
 
 
-@api_router.get("/rules", summary="The workspace's automation rules")
+@api_router.get("/rules", summary="The workspace's automation rules", response_model=list[RuleOut],
+                responses=errors(401))
 def api_rules(request: Request, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         return [rule_out(r) for r in automation.list_rules(conn)]
 
 
-@api_router.post("/rules", status_code=201, summary="Add an automation rule (admins)")
+@api_router.post("/rules", status_code=201, summary="Add an automation rule (admins)", response_model=RuleOut,
+                 responses=merged(WRITE, BODY))
 def api_add_rule(request: Request, body: RuleIn, user: User = Depends(require_user)) -> dict[str, Any]:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
@@ -123,14 +152,15 @@ def api_add_rule(request: Request, body: RuleIn, user: User = Depends(require_us
     return rule_out(rule)
 
 
-@api_router.put("/rules/{rule_id}", summary="Turn a rule on or off (admins)")
+@api_router.put("/rules/{rule_id}", summary="Turn a rule on or off (admins)", response_model=RuleOut, responses=merged(WRITE, BODY))
 def api_set_enabled(request: Request, rule_id: str, body: EnabledIn, user: User = Depends(require_user)) -> dict[str, Any]:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
         return rule_out(automation.set_enabled(conn, user, rule_id, body.enabled))
 
 
-@api_router.delete("/rules/{rule_id}", status_code=204, summary="Remove a rule (admins; its runs stay recorded)")
+@api_router.delete("/rules/{rule_id}", status_code=204, summary="Remove a rule (admins; its runs stay recorded)",
+                   response_class=Response, responses=WRITE)
 def api_remove_rule(request: Request, rule_id: str, user: User = Depends(require_user)) -> Response:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
@@ -138,7 +168,8 @@ def api_remove_rule(request: Request, rule_id: str, user: User = Depends(require
     return Response(status_code=204)
 
 
-@api_router.get("/works/{work_id}/runs", summary="What rules did to a work, and why")
+@api_router.get("/works/{work_id}/runs", summary="What rules did to a work, and why", response_model=list[RunOut],
+                responses=READ)
 def api_runs(request: Request, work_id: str, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     from culturebridge import catalog
 

@@ -40,6 +40,7 @@ from culturebridge.errors import InvalidInput
 from culturebridge.pipeline import statuses
 from culturebridge.platform import Platform
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.contract import BODY, READ, WRITE, merged
 from culturebridge.web.render import render
 
 if TYPE_CHECKING:
@@ -192,8 +193,49 @@ def _draft_json(conn: Connection, draft: Draft) -> dict[str, Any]:
                          for r in _version_rows(conn, draft)]}
 
 
+class AttemptOut(BaseModel):
+    id: str
+    draft_id: str | None
+    source_id: str
+    kind: str
+    action: str
+    brief: str | None
+    market: str | None
+    request: dict[str, Any]
+    state: str = Field(description="queued, running, done, failed or cancelled")
+    step: str | None
+    error: str | None
+    cancel_requested: bool
+    job_id: str | None
+    version_id: str | None
+    created_by: str
+    created_at: str
+    finished_at: str | None
+
+
+class VersionOut(BaseModel):
+    number: int
+    work_id: str
+    parent_work_id: str | None
+    action: str
+    brief: str | None
+    assets: list[str]
+    review: Any
+    review_now: Any
+    record: dict[str, Any]
+
+
+class DraftOut(BaseModel):
+    id: str
+    source_id: str
+    kind: str
+    market: str | None
+    versions: list[VersionOut]
+
+
 @router.post("/api/v1/works/{work_id}/drafts", status_code=202, tags=["create"],
-             summary="Start a draft from a work (runs as a job; poll the attempt)")
+             summary="Start a draft from a work (runs as a job; poll the attempt)", response_model=AttemptOut,
+             responses=merged(WRITE, BODY))
 def create_api(request: Request, work_id: str, body: DraftIn, user: User = CURRENT_USER) -> dict[str, Any]:
     check_csrf(request, None)
     platform = platform_of(request)
@@ -207,14 +249,16 @@ def create_api(request: Request, work_id: str, body: DraftIn, user: User = CURRE
     return _visible_attempt(platform, user, attempt.id).to_dict()
 
 
-@router.get("/api/v1/works/{work_id}/drafts", tags=["create"], summary="Drafts made from a work")
+@router.get("/api/v1/works/{work_id}/drafts", tags=["create"], summary="Drafts made from a work",
+            response_model=list[DraftOut], responses=READ)
 def list_api(request: Request, work_id: str, user: User = CURRENT_USER) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         catalog.require_viewer(user, catalog.get_work(conn, work_id))
         return [_draft_json(conn, d) for d in drafts_of_source(conn, work_id)]
 
 
-@router.get("/api/v1/create/drafts/{draft_id}", tags=["create"], summary="A draft's versions with their review")
+@router.get("/api/v1/create/drafts/{draft_id}", tags=["create"], summary="A draft's versions with their review",
+            response_model=DraftOut, responses=READ)
 def draft_api(request: Request, draft_id: str, user: User = CURRENT_USER) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         draft = get_draft(conn, draft_id)
@@ -223,7 +267,8 @@ def draft_api(request: Request, draft_id: str, user: User = CURRENT_USER) -> dic
 
 
 @router.post("/api/v1/create/drafts/{draft_id}/versions", status_code=202, tags=["create"],
-             summary="Regenerate or edit a draft (runs as a job)")
+             summary="Regenerate or edit a draft (runs as a job)", response_model=AttemptOut,
+             responses=merged(WRITE, BODY))
 def version_api(request: Request, draft_id: str, body: VersionIn, user: User = CURRENT_USER) -> dict[str, Any]:
     check_csrf(request, None)
     platform = platform_of(request)
@@ -234,12 +279,14 @@ def version_api(request: Request, draft_id: str, body: VersionIn, user: User = C
     return _visible_attempt(platform, user, attempt.id).to_dict()
 
 
-@router.get("/api/v1/create/attempts/{attempt_id}", tags=["create"], summary="A generation attempt: state, step, error")
+@router.get("/api/v1/create/attempts/{attempt_id}", tags=["create"], summary="A generation attempt: state, step, error",
+            response_model=AttemptOut, responses=READ)
 def attempt_api(request: Request, attempt_id: str, user: User = CURRENT_USER) -> dict[str, Any]:
     return _visible_attempt(platform_of(request), user, attempt_id).to_dict()
 
 
-@router.post("/api/v1/create/attempts/{attempt_id}/cancel", tags=["create"], summary="Cancel a generation")
+@router.post("/api/v1/create/attempts/{attempt_id}/cancel", tags=["create"], summary="Cancel a generation",
+             response_model=AttemptOut, responses=WRITE)
 def cancel_api(request: Request, attempt_id: str, user: User = CURRENT_USER) -> dict[str, Any]:
     check_csrf(request, None)
     return cancel(platform_of(request), user, attempt_id).to_dict()

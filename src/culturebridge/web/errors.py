@@ -48,6 +48,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     response = _response_for(request, exc)
     if isinstance(exc, Unavailable):
         response.headers["Retry-After"] = str(exc.retry_after)
+    if response.status_code == 401:  # RFC 9110 §11.6.1: a 401 names the scheme to use (RFC 6750 §3)
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +24,7 @@ from culturebridge.catalog import Work
 from culturebridge.errors import InvalidFeedRequest, NotFound, PermissionDenied
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
 from culturebridge.web.clients import is_https, limit_client, rate_limit
+from culturebridge.web.contract import STAFF, errors, merged
 from culturebridge.web.media import media_response
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
@@ -116,7 +118,53 @@ def feed_page(request: Request, market: str) -> Response:
     return response
 
 
-@api_router.get("/feed")
+class SlotMedia(BaseModel):
+    asset_id: str
+    media_type: str
+    url: str
+
+
+class SlotOut(BaseModel):
+    work_id: str
+    kind: str
+    title: str
+    synopsis: str
+    language: str
+    ai_label: str | None = Field(description="the AI-generated content label shown with the work, if any")
+    reason: str = Field(description="why this slot was served")
+    score: float
+    media: list[SlotMedia]
+
+
+class FeedOut(BaseModel):
+    market: str
+    user: str = Field(description="the viewer id the feed is for")
+    viewer_token: str = Field(description="send back as X-Viewer-Token with events")
+    slots: list[SlotOut]
+
+
+class EventIn(BaseModel):
+    """One audience event (documentation of the body `post_event` parses itself)."""
+
+    event_id: str
+    work_id: str
+    market: str = Field(description="COUNTRY/lang, e.g. US/en")
+    type: str = Field(description="impression, play, like, share, complete, ...")
+    viewer: str | None = Field(default=None, description="must be the viewer the request proves, if sent")
+    watch_fraction: float | None = None
+
+
+class EventOut(BaseModel):
+    event_id: str
+    stored: bool
+    duplicate: bool
+
+
+_EVENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": EventIn.model_json_schema()}}}}
+
+
+@api_router.get("/feed", response_model=FeedOut, responses=errors(403, 404, 422, 429))
 def feed_json(request: Request, market: str, user: str | None = None, n: str = "10") -> dict[str, Any]:
     """Feed slots with the reason each was served, and the viewer token to send back.
 
@@ -145,7 +193,9 @@ def feed_json(request: Request, market: str, user: str | None = None, n: str = "
             "slots": [_slot_json(s) for s in slots]}
 
 
-@api_router.post("/events")
+@api_router.post("/events", response_model=EventOut, status_code=201, openapi_extra=_EVENT_BODY,
+                 responses=merged({200: {"model": EventOut, "description": "A duplicate of a stored event"}},
+                                  errors(403, 404, 413, 422, 429, 503)))
 async def post_event(request: Request) -> Response:
     """Store one audience event (idempotent on event_id) for the viewer the request proves; 429 on floods."""
     import json
@@ -216,7 +266,7 @@ def report_page(request: Request, user: User = Depends(require_user)) -> Respons
     return render(request, "feed/report.html", reports=reports)
 
 
-@api_router.get("/feed/report")
+@api_router.get("/feed/report", response_model=list[dict[str, Any]], responses=merged(STAFF, errors(404)))
 def report_json(request: Request, market: str | None = None,
                 user: User = Depends(require_user)) -> list[dict[str, object]]:
     """Per-market feed figures (admin, reviewer): reasons served and converted, break-out reach."""

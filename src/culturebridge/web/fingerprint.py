@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -22,6 +23,7 @@ from culturebridge.fingerprint import (
     stored_fingerprints,
 )
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.contract import LIST, READ, WRITE
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
 
@@ -114,7 +116,33 @@ def decide_form(
     return RedirectResponse(f"/studio/conflicts#{conflict_id}", status_code=303)
 
 
-@router.get("/api/v1/conflicts", tags=["fingerprint"], summary="Copies found between registered works")
+class ConflictOut(BaseModel):
+    id: str
+    asset_id: str
+    work_id: str
+    matched_asset_id: str
+    matched_work_id: str
+    kind: str
+    score: float
+    span: dict[str, Any] | None = Field(description="where the copy sits in time-based media")
+    state: str = Field(description="open, licensed, infringing or false-match")
+    decided_by: str | None
+    decided_at: str | None
+    created_at: str
+    note: str | None
+    evidence: dict[str, Any] | None
+
+
+class FingerprintRow(BaseModel):
+    asset_id: str
+    kind: str
+    status: str
+    reason: str | None
+    computed_at: str
+
+
+@router.get("/api/v1/conflicts", tags=["fingerprint"], summary="Copies found between registered works",
+            response_model=list[ConflictOut], responses=LIST)
 def conflicts_api(
     request: Request, state: str | None = None, work_id: str | None = None, user: User = Depends(require_user)
 ) -> list[dict[str, Any]]:
@@ -126,14 +154,18 @@ def conflicts_api(
     "/api/v1/conflicts/{conflict_id}",
     tags=["fingerprint"],
     summary="Decide a conflict: licensed, infringing or false-match (the matched work's rights holder)",
+    response_model=ConflictOut, responses=WRITE,
 )
-def decide_api(request: Request, conflict_id: str, decision: str, user: User = Depends(require_user)) -> dict[str, Any]:
+def decide_api(request: Request, conflict_id: str,
+               decision: str = Query(json_schema_extra={"enum": list(DECISIONS)}),
+               user: User = Depends(require_user)) -> dict[str, Any]:
     check_csrf(request, None)
     with platform_of(request).db.write() as conn:
         return decide_conflict(conn, user, conflict_id, decision).to_dict()
 
 
-@router.get("/api/v1/works/{work_id}/fingerprints", tags=["fingerprint"], summary="Fingerprint status of each asset")
+@router.get("/api/v1/works/{work_id}/fingerprints", tags=["fingerprint"], summary="Fingerprint status of each asset",
+            response_model=list[FingerprintRow], responses=READ)
 def work_fingerprints(request: Request, work_id: str, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         catalog.require_viewer(user, catalog.get_work(conn, work_id))

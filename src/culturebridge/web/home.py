@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from culturebridge import fingerprint, insight, labels, localize, review, rights
 from culturebridge.accounts import User
@@ -23,6 +24,7 @@ from culturebridge.ids import now
 from culturebridge.jobs import Job, count_jobs, list_jobs
 from culturebridge.web.api import job_scope
 from culturebridge.web.auth import current_user, platform_of, require_user
+from culturebridge.web.contract import errors
 from culturebridge.web.render import locale_of, render
 
 router = APIRouter()
@@ -103,7 +105,24 @@ def audience_of(conn: Any, user: User) -> insight.Headline | None:
     return None if found.empty else found
 
 
-@router.get("/api/v1/jobs/running", summary="Running jobs with their progress, and how many wait", tags=["catalog"])
+class RunningJob(BaseModel):
+    id: str
+    kind: str
+    state: str
+    done: int
+    total: int | None
+    percent: int | None
+    message: str
+
+
+class RunningJobs(BaseModel):
+    running: list[RunningJob]
+    queued: int
+    queued_capped: bool = Field(description="more jobs wait than were counted")
+
+
+@router.get("/api/v1/jobs/running", summary="Running jobs with their progress, and how many wait", tags=["catalog"],
+            response_model=RunningJobs, responses=errors(401))
 def running_jobs(request: Request, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         running = [job_view(j) for j in list_jobs(conn, RUNNING_SHOWN, for_owner=job_scope(user), state="running")]

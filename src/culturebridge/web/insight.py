@@ -9,10 +9,11 @@ CSRF token, as feed events are) and are shown to others only after moderation pa
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +23,7 @@ from culturebridge.catalog import Work
 from culturebridge.errors import InvalidInput, InvalidWeights
 from culturebridge.web import insight_svg as svg
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.contract import READ, STAFF, errors, merged
 from culturebridge.web.i18n import translator
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import locale_of, render
@@ -236,7 +238,34 @@ def experiment_csv(request: Request, experiment_id: str, user: Annotated[User, D
 # --- JSON API ------------------------------------------------------------------------------
 
 
-@api_router.get("/index")
+class BatchOut(BaseModel):
+    received: int
+    stored: int
+    duplicates: int
+    held_comments: int = Field(description="comments held for moderation")
+
+
+class CommentOut(BaseModel):
+    event_id: str
+    status: Literal["held", "stored", "duplicate"]
+
+
+class DiscountOut(BaseModel):
+    works: list[dict[str, Any]]
+    summary: dict[str, Any]
+
+
+_BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["events"],
+    "properties": {"events": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH,
+                              "items": {"type": "object"}}}}}}}}
+_COMMENT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["event_id", "work_id", "market", "text"],
+    "properties": {"event_id": {"type": "string"}, "work_id": {"type": "string"},
+                   "market": {"type": "string"}, "text": {"type": "string"}}}}}}}
+
+
+@api_router.get("/index", response_model=dict[str, Any], responses=merged(STAFF, errors(404)))
 def index_json(request: Request, user: Annotated[User, Depends(require_user)],
                market: str | None = None) -> dict[str, Any]:
     """The market index (admin, reviewer); weights by query parameters, e.g. ?reach=2&like_rate=0."""
@@ -252,7 +281,7 @@ def index_json(request: Request, user: Annotated[User, Depends(require_user)],
     return out
 
 
-@api_router.get("/works/{work_id}")
+@api_router.get("/works/{work_id}", response_model=dict[str, Any], responses=READ)
 def work_json(request: Request, work_id: str, user: Annotated[User, Depends(require_user)]) -> dict[str, Any]:
     """A work's first-party analytics per market, and its imported external figures apart."""
     from culturebridge.insight import work_report
@@ -262,7 +291,7 @@ def work_json(request: Request, work_id: str, user: Annotated[User, Depends(requ
         return work_report(conn, work_id).to_dict()
 
 
-@api_router.get("/discount")
+@api_router.get("/discount", response_model=DiscountOut, responses=errors(401, 403))
 def discount_json(request: Request, user: Annotated[User, Depends(require_user)]) -> dict[str, Any]:
     """The cultural-discount diagnostic (admin, reviewer)."""
     from culturebridge.insight import cultural_discount, discount_summary
@@ -273,7 +302,7 @@ def discount_json(request: Request, user: Annotated[User, Depends(require_user)]
     return {"works": rows, "summary": discount_summary(rows)}
 
 
-@api_router.get("/experiments/{experiment_id}")
+@api_router.get("/experiments/{experiment_id}", response_model=dict[str, Any], responses=merged(READ, errors(503)))
 def experiment_json(request: Request, experiment_id: str, user: Annotated[User, Depends(require_user)]) -> dict[str, Any]:
     """An experiment's result so far (stops it when the sequential test decides)."""
     from culturebridge.insight import analyze
@@ -284,7 +313,8 @@ def experiment_json(request: Request, experiment_id: str, user: Annotated[User, 
         return analyze(conn, experiment_id).to_dict()
 
 
-@api_router.post("/events")
+@api_router.post("/events", response_model=BatchOut, openapi_extra=_BATCH_BODY,
+                 responses=errors(401, 403, 404, 413, 422, 503))
 async def events_batch(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """Store a batch of first-party events (admin): {"events": [...]}; idempotent by event_id."""
     from culturebridge.insight import IngestResult, ingest, parse
@@ -316,7 +346,9 @@ async def events_batch(request: Request, user: Annotated[User, Depends(require_u
                          "held_comments": result.held_comments}, status_code=200)
 
 
-@api_router.post("/comments")
+@api_router.post("/comments", response_model=CommentOut, status_code=201, openapi_extra=_COMMENT_BODY,
+                 responses=merged({200: {"model": CommentOut, "description": "A duplicate of a stored comment"}},
+                                  errors(403, 404, 413, 422, 429, 503)))
 async def post_comment(request: Request) -> Response:
     """An anonymous viewer's comment on a work in a market (viewer cookie, CSRF); moderated before shown."""
     from culturebridge.ids import now

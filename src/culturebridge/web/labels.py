@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -15,6 +16,7 @@ from culturebridge.errors import InvalidInput
 from culturebridge.labels import stored_check
 from culturebridge.labels.log import list_events
 from culturebridge.web.auth import check_csrf, platform_of, require_user
+from culturebridge.web.contract import READ, WRITE, errors, merged
 from culturebridge.web.panels import Panel
 
 router = APIRouter()
@@ -89,7 +91,41 @@ def _editable_asset(request: Request, asset_id: str, user: User) -> catalog.Asse
     return asset
 
 
-@router.get("/api/v1/works/{work_id}/labels", tags=["labels"], summary="Label status of each asset of a work")
+class AssetLabelRow(BaseModel):
+    asset_id: str
+    name: str
+    verdict: str | None = Field(description="null until the asset was checked")
+    tier: str | None
+    reasons: list[Any]
+    findings: list[Any]
+    label: Any = Field(description="the label found, as the check reported it")
+    c2pa: str | None = Field(description="the C2PA validation state, when a manifest is present")
+    purpose: str | None
+    source_asset_id: str | None
+    rendition: str | None = Field(description="the asset's labelled rendition, if one was made")
+    lang: str | None
+
+
+class AssetLabelReport(BaseModel):
+    asset_id: str
+    checked: bool
+    verdict: str | None
+    tier: str | None
+    rendition_of: str | None
+    purpose: str | None
+    report: dict[str, Any] | None
+    log: list[dict[str, Any]]
+
+
+class PublicationOut(BaseModel):
+    asset_id: str = Field(description="the labelled copy (the asset itself when it was already compliant)")
+    source_asset_id: str
+    name: str
+    labelled: bool
+
+
+@router.get("/api/v1/works/{work_id}/labels", tags=["labels"], summary="Label status of each asset of a work",
+            response_model=list[AssetLabelRow], responses=READ)
 def work_labels(request: Request, work_id: str, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
@@ -97,7 +133,8 @@ def work_labels(request: Request, work_id: str, user: User = Depends(require_use
         return _rows(conn, work)
 
 
-@router.get("/api/v1/assets/{asset_id}/labels", tags=["labels"], summary="The stored label check report of an asset")
+@router.get("/api/v1/assets/{asset_id}/labels", tags=["labels"], summary="The stored label check report of an asset",
+            response_model=AssetLabelReport, responses=READ)
 def asset_labels(request: Request, asset_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         asset = catalog.get_asset(conn, asset_id)
@@ -121,8 +158,10 @@ def asset_labels(request: Request, asset_id: str, user: User = Depends(require_u
     status_code=201,
     tags=["labels"],
     summary="Make (once) the copy to publish in a language: explicit + implicit labels + C2PA",
+    response_model=PublicationOut, responses=merged(WRITE, errors(502)),
 )
-def publication_api(request: Request, asset_id: str, lang: str, user: User = Depends(require_user)) -> dict[str, Any]:
+def publication_api(request: Request, asset_id: str, lang: str = Query(json_schema_extra={"enum": list(LANGS)}),
+                    user: User = Depends(require_user)) -> dict[str, Any]:
     check_csrf(request, None)
     if lang not in LANGS:
         raise InvalidInput(f"unknown lang {lang!r}", hint=f"use one of {', '.join(LANGS)}")

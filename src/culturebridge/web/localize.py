@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -20,6 +21,7 @@ from culturebridge.catalog import Work
 from culturebridge.errors import ConfigurationError, FileTooLarge, InvalidInput
 from culturebridge.localize.segments import LANGUAGES, base_language
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.contract import READ
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
 
@@ -217,7 +219,32 @@ def glossary_tbx(request: Request, name: str, user: User = Depends(require_user)
 # --- JSON ----------------------------------------------------------------------------------
 
 
-@api_router.get("/works/{work_id}/localizations", summary="A work's localizations with progress and QA counts")
+class LocalizationJob(BaseModel):
+    id: str
+    state: str
+    done: int
+    total: int | None
+    error: str | None
+
+
+class LocalizationOut(BaseModel):
+    locale: str
+    state: str
+    engine: str
+    derived_work: str | None = Field(description="the localized work, once made")
+    segments: int
+    done: int
+    qa: dict[str, int] = Field(description="QA flags by kind")
+    qa_total: int
+    job: LocalizationJob | None
+
+
+class LocalizationDetail(LocalizationOut):
+    segment_list: list[dict[str, Any]]
+
+
+@api_router.get("/works/{work_id}/localizations", summary="A work's localizations with progress and QA counts",
+                response_model=list[LocalizationOut], responses=READ)
 def api_localizations(request: Request, work_id: str, user: User = Depends(require_user)) -> list[dict[str, Any]]:
     from culturebridge.localize.localizations import list_localizations
 
@@ -226,7 +253,8 @@ def api_localizations(request: Request, work_id: str, user: User = Depends(requi
         return [_summary(conn, loc) for loc in list_localizations(conn, work_id)]
 
 
-@api_router.get("/works/{work_id}/localizations/{locale}", summary="One localization with its segments and QA flags")
+@api_router.get("/works/{work_id}/localizations/{locale}", summary="One localization with its segments and QA flags",
+                response_model=LocalizationDetail, responses=READ)
 def api_localization(request: Request, work_id: str, locale: str, user: User = Depends(require_user)) -> dict[str, Any]:
     from culturebridge.localize.localizations import get_localization, segments_of
 

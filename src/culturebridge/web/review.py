@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from culturebridge import catalog
@@ -24,6 +25,7 @@ from culturebridge.review.policy import load_policy
 from culturebridge.review.stats import desk_stats
 from culturebridge.review.work_review import reviewed_fields, stage_state, submit_work
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.contract import READ, STAFF
 from culturebridge.web.panels import Panel
 from culturebridge.web.render import render
 
@@ -233,7 +235,20 @@ def stats_page(request: Request, user: User = Depends(require_user)) -> Response
     return render(request, "review/stats.html", stats=stats)
 
 
-@router.get("/api/v1/works/{work_id}/review", tags=["review"], summary="The latest review decision of a work")
+class AppealOut(BaseModel):
+    reason: str
+    appealed_decision: str
+
+
+class WorkReviewOut(BaseModel):
+    work_id: str
+    reviewed: bool
+    item: dict[str, Any] | None = Field(default=None, description="the latest review item, when reviewed")
+    appeal: AppealOut | None = Field(default=None, description="the owner's appeal of it, if any")
+
+
+@router.get("/api/v1/works/{work_id}/review", tags=["review"], summary="The latest review decision of a work",
+            response_model=WorkReviewOut, response_model_exclude_unset=True, responses=READ)
 def api_work_review(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         work = catalog.get_work(conn, work_id)
@@ -246,7 +261,8 @@ def api_work_review(request: Request, work_id: str, user: User = Depends(require
             "appeal": None if appeal is None else {"reason": appeal.reason, "appealed_decision": appeal.appealed_decision}}
 
 
-@router.get("/api/v1/review/stats", tags=["review"], summary="Review desk figures and reviewer agreement")
+@router.get("/api/v1/review/stats", tags=["review"], summary="Review desk figures and reviewer agreement",
+            response_model=dict[str, Any], responses=STAFF)
 def api_stats(request: Request, user: User = Depends(require_user)) -> dict[str, Any]:
     _desk_user(user)
     with platform_of(request).db.read() as conn:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -45,6 +46,7 @@ from culturebridge.rights.registry import (
 from culturebridge.rights.timestamp import verify_timestamp
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.clients import limit_client
+from culturebridge.web.contract import READ, WRITE, errors, merged
 from culturebridge.web.panels import Panel
 
 MAX_INDEX = 2**53  # log indexes and sizes past this are refused as 422 before any query
@@ -60,7 +62,61 @@ def _request_log(request: Request) -> TransparencyLog:
     return open_log(platform.db, platform.settings)
 
 
-router.include_router(log_router(_request_log))
+router.include_router(log_router(_request_log, errors=errors(404, 422)))
+
+
+class LicenceOut(BaseModel):
+    id: str = Field(description="an SPDX id (CC 4.0, CC0), all-rights-reserved or custom")
+    terms: str | None = Field(default=None, description="the terms of a custom licence")
+
+
+class CertificateOut(BaseModel):
+    work_id: str
+    leaf_index: int
+    leaf_hash: str = Field(description="base64")
+    licence: LicenceOut
+    signer_id: str
+    registered_by: str
+    registered_at: datetime
+    tree_size: int | None
+    root_hash: str | None = Field(description="base64; null until a checkpoint covers the entry")
+    checkpoint: str | None = Field(description="the signed note of the covering checkpoint")
+
+
+class ClaimView(BaseModel):
+    work_id: str
+    leaf_index: int
+    leaf_hash: str
+    licence: str
+    terms: str | None
+    rights_holder: str
+    assets: int
+    source: int | None = Field(description="the source work's log index, for a derivative")
+    registered_at: str
+    tree_size: int | None
+    root_hash: str | None
+    checkpoint: str | None
+    timestamp: str | None = Field(description="the RFC 3161 time of the covering checkpoint, if timestamped")
+
+
+class FileClaims(BaseModel):
+    name: str
+    sha256: str
+    claims: list[ClaimView]
+
+
+class VerifyOut(BaseModel):
+    mode: Literal["bundle", "media"]
+    report: dict[str, Any] | None = Field(default=None, description="bundle mode: each check and `valid`")
+    files: list[FileClaims] | None = Field(default=None, description="media mode: the claims found per file")
+
+
+_VERIFY_BODY = {"requestBody": {"required": False, "content": {"multipart/form-data": {"schema": {
+    "type": "object",
+    "properties": {"bundle": {"type": "string", "format": "binary", "description": "an evidence bundle JSON"},
+                   "media": {"type": "array", "items": {"type": "string", "format": "binary"},
+                             "description": f"up to {MAX_MEDIA_FILES} media files"}},
+}}}}}
 
 
 def _certificate_view(conn: Connection, cert: Certificate) -> dict[str, Any]:
@@ -160,7 +216,7 @@ def _bundle_response(bundle: dict[str, Any], filename: str) -> Response:
     )
 
 
-@router.get("/verify")
+@router.get("/verify", include_in_schema=False)
 def verify_page(request: Request) -> Response:
     return render(request, "rights/verify.html", result=None)
 
@@ -222,7 +278,7 @@ async def _uploads(request: Request) -> tuple[UploadFile | None, list[UploadFile
     return (files[0] if files else None), media, csrf if isinstance(csrf, str) else ""
 
 
-@router.post("/verify")
+@router.post("/verify", include_in_schema=False)  # the page's form; scripts use /api/v1/verify
 async def verify_form(request: Request) -> Response:
     limit_client(request)
     bundle, media, csrf = await _uploads(request)
@@ -235,9 +291,11 @@ async def verify_form(request: Request) -> Response:
 @router.post(
     "/api/v1/verify", tags=["rights"],
     summary="Verify an evidence bundle (multipart field `bundle`, optional `media` files), or find the claims of `media` alone",
-    responses={422: {"description": "A check failed (the same report, `valid: false`), or nothing to verify"},
-               413: {"description": "The body is larger than the verify limit"},
-               429: {"description": "Too many requests from this client"}},
+    response_model=VerifyOut, openapi_extra=_VERIFY_BODY,
+    responses=merged(errors(400, 413, 422, 429), {422: {
+        "description": "A check failed (the same report, `valid: false`), or there is nothing to verify",
+        "content": {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/VerifyOut"},
+                                                               {"$ref": "#/components/schemas/ErrorBody"}]}}}}}),
 )
 async def verify_api(request: Request) -> Response:
     limit_client(request)
@@ -247,7 +305,8 @@ async def verify_api(request: Request) -> Response:
     return JSONResponse(result, status_code=422 if failed else 200)  # as the form: 422 when a check fails
 
 
-@router.get("/api/v1/works/{work_id}/rights", tags=["rights"], summary="The work's rights certificate")
+@router.get("/api/v1/works/{work_id}/rights", tags=["rights"], summary="The work's rights certificate",
+            response_model=CertificateOut, responses=READ)
 def certificate_api(request: Request, work_id: str, user: User = Depends(require_user)) -> dict[str, Any]:
     with platform_of(request).db.read() as conn:
         catalog.require_viewer(user, catalog.get_work(conn, work_id))
@@ -256,10 +315,13 @@ def certificate_api(request: Request, work_id: str, user: User = Depends(require
 
 @router.post(
     "/api/v1/works/{work_id}/rights", status_code=201, tags=["rights"],
-    summary="Register the work: sign its claim, log it, checkpoint it",
+    summary="Register the work: sign its claim, log it, checkpoint it", response_model=CertificateOut,
+    responses=merged(WRITE, errors(502)),
 )
 def register_api(
-    request: Request, work_id: str, licence: str | None = None, terms: str = "", user: User = Depends(require_user)
+    request: Request, work_id: str,
+    licence: str | None = Query(None, json_schema_extra={"enum": list(LICENCES)}),
+    terms: str = Query("", description="the terms of a custom licence"), user: User = Depends(require_user),
 ) -> dict[str, Any]:
     check_csrf(request, None)
     chosen = None if licence is None else _licence(licence, terms)
