@@ -117,21 +117,7 @@ class TokenCreatedOut(TokenOut):
     secret: str = Field(description="the bearer token; shown only in this answer")
 
 
-class EventOut(BaseModel):
-    id: int
-    at: datetime
-    action: str
-    actor_id: str | None
-    actor: str | None
-    subject_id: str | None
-    subject: str | None
-    client: str | None
-    detail: str
-
-    @classmethod
-    def of(cls, e: AccountEvent) -> EventOut:
-        return cls(id=e.id, at=e.at, action=e.action, actor_id=e.actor_id, actor=e.actor, subject_id=e.subject_id,
-                   subject=e.subject, client=e.client, detail=e.detail)
+EventOut = AccountEvent  # the log's own dataclass is the response model
 
 
 class EventPageOut(BaseModel):
@@ -271,4 +257,4 @@ def account_events(
     _admin(user)
     with platform_of(request).db.read() as conn:
         page = accounts.list_events(conn, user_id=user_id, action=action, before=before, limit=limit)
-    return EventPageOut(events=[EventOut.of(e) for e in page.events], next_before=page.next_before)
+    return EventPageOut(events=page.events, next_before=page.next_before)

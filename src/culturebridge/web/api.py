@@ -13,7 +13,7 @@ from culturebridge import catalog
 from culturebridge.accounts import User
 from culturebridge.catalog import DERIVATION_KINDS, WORK_KINDS, CanonCard, NewWork, Work
 from culturebridge.errors import JobNotFound
-from culturebridge.jobs import concerns, get_job, ingest_file, list_jobs
+from culturebridge.jobs import Job, concerns, get_job, ingest_file, list_jobs
 from culturebridge.pipeline import statuses
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.contract import BODY, LIST, READ, WRITE, errors, merged
@@ -88,18 +88,9 @@ class WorkOut(BaseModel):
     updated_at: datetime
 
 
-class AssetOut(BaseModel):
-    id: str
-    work_id: str
-    sha256: str
-    media_type: str
-    size: int
-    width: int | None
-    height: int | None
-    duration: float | None
-    storage_key: str
-    original_name: str
-    created_at: datetime
+# The catalogue's and queue's own dataclasses are the response models (FastAPI reads them):
+# one definition of each shape.
+AssetOut = catalog.Asset
 
 
 class StageState(BaseModel):
@@ -144,20 +135,7 @@ class IPSummary(BaseModel):
     protection: str
 
 
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    params: dict[str, Any]
-    state: str = Field(description="queued, running, done, failed or cancelled")
-    done: int
-    total: int | None
-    message: str | None
-    error: str | None
-    created_by: str | None
-    claimed_by: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+JobOut = Job
 
 
 # A canon card is a nested document (era, setting, characters, facts, ...) that
