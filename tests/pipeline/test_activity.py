@@ -10,6 +10,7 @@ import pytest
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
 from culturebridge.accounts.activity import ActivityQuery
+from culturebridge.catalog._tables import works
 from culturebridge.errors import InvalidInput
 from culturebridge.ids import now
 from culturebridge.pipeline import timeline
@@ -53,17 +54,22 @@ def test_pages_never_split_an_instant_and_reach_the_end(platform: Platform) -> N
     with platform.db.write() as conn:
         mei = get_user_by_name(conn, "mei")
         made = [make_work(conn, mei, f"作品{i}") for i in range(7)]
+        tied = [w.id for w in made[2:5]]  # three works created at one instant, straddling the first page's end
+        conn.execute(works.update().where(works.c.id.in_(tied)).values(created_at=made[4].created_at))
     seen: list[str] = []
+    pages: list[list[str]] = []
     before = None
     with platform.db.read() as conn:
         for _ in range(10):
             page = timeline(conn, ActivityQuery(actor_id=mei.id, before=before, limit=3))
-            seen += [a.work_id or "" for a in page.items]
+            pages.append([a.work_id or "" for a in page.items])
+            seen += pages[-1]
             if page.next_before is None:
                 break
             assert all(a.at >= page.next_before for a in page.items)
             before = page.next_before
     assert sorted(seen) == sorted(w.id for w in made)  # each once, none lost between pages
+    assert set(tied) <= set(pages[0]) and len(pages[0]) == 5  # the page grew to hold the whole instant
     assert page.next_before is None
 
 
