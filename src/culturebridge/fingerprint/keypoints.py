@@ -40,17 +40,24 @@ class KeypointIndex:
     """ORB descriptors of registered images with their owner (entry) and work numbers."""
 
     def __init__(self) -> None:
-        self._codes: list[npt.NDArray[np.uint8]] = []  # every added block, for retraining
-        self._owner: list[npt.NDArray[np.int64]] = []
-        self._work: list[npt.NDArray[np.int64]] = []
-        self._owner_all = np.zeros(0, np.int64)
-        self._work_all = np.zeros(0, np.int64)
+        # The codes live in the faiss index only (a retrain reads them back from it); owner and
+        # work numbers are int32 per descriptor, so an image view of 400 keypoints holds
+        # 400 x (32 + 8) bytes here (+ 8 per code for the IVF's ids): `resident_bytes`.
+        self._owner: list[npt.NDArray[np.int32]] = []
+        self._work: list[npt.NDArray[np.int32]] = []
+        self._owner_all = np.zeros(0, np.int32)
+        self._work_all = np.zeros(0, np.int32)
         self._index: faiss.IndexBinary = faiss.IndexBinaryFlat(256)
         self._trained_at = 0  # descriptors when the IVF was trained (0: exact scan)
         self._quantizer: faiss.IndexBinary | None = None
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    def resident_bytes(self) -> int:
+        """Bytes this index holds: codes (and the IVF's 8-byte ids), owner and work numbers."""
+        per_code = 32 + (8 if self._trained_at else 0) + 8
+        return len(self) * per_code
 
     @property
     def approximate(self) -> bool:
@@ -62,9 +69,8 @@ class KeypointIndex:
         if not len(descriptors):
             return
         codes = np.ascontiguousarray(descriptors, dtype=np.uint8)
-        self._codes.append(codes)
-        self._owner.append(np.full(len(codes), owner, np.int64))
-        self._work.append(np.full(len(codes), work, np.int64))
+        self._owner.append(np.full(len(codes), owner, np.int32))
+        self._work.append(np.full(len(codes), work, np.int32))
         self._index.add(codes)
 
     def rebuild(self) -> None:
@@ -72,7 +78,9 @@ class KeypointIndex:
         total = len(self)
         if total < IVF_MIN or (self._trained_at and total < 4 * self._trained_at):
             return
-        codes = np.concatenate(self._codes)
+        if isinstance(self._index, faiss.IndexBinaryIVF):
+            self._index.make_direct_map()  # an IVF gives its codes back by number only with one
+        codes = self._index.reconstruct_n(0, total)
         cells = int(min(4096, max(256, math.sqrt(total))))  # ~sqrt(n) cells of ~sqrt(n) codes
         quantizer = faiss.IndexBinaryFlat(256)
         index = faiss.IndexBinaryIVF(quantizer, 256, cells)
@@ -84,12 +92,11 @@ class KeypointIndex:
         self._quantizer = quantizer  # the IVF refers to it: keep it alive as long
         self._index = index
         self._trained_at = total
-        self._codes = [codes]
 
-    def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def _arrays(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         if len(self._owner_all) != len(self):
-            self._owner_all = np.concatenate(self._owner) if self._owner else np.zeros(0, np.int64)
-            self._work_all = np.concatenate(self._work) if self._work else np.zeros(0, np.int64)
+            self._owner_all = np.concatenate(self._owner) if self._owner else np.zeros(0, np.int32)
+            self._work_all = np.concatenate(self._work) if self._work else np.zeros(0, np.int32)
             self._owner = [self._owner_all]
             self._work = [self._work_all]
         return self._owner_all, self._work_all
@@ -107,7 +114,7 @@ class KeypointIndex:
         safe = np.where(idx >= 0, idx, 0)
         work = np.where(idx >= 0, works[safe], -1)
         first = dist[:, 0]
-        owner = np.where((idx[:, 0] >= 0) & (first <= NEAR), owners[safe[:, 0]], -1)
+        owner = np.where((idx[:, 0] >= 0) & (first <= NEAR), owners[safe[:, 0]], -1).astype(np.int64)
         # The nearest descriptor of a different work than the nearest one (ratio test across
         # works, Lowe 2004 §7.1, with works in place of points): a keypoint about as close to
         # two works' images is something they share, not evidence of a copy.
