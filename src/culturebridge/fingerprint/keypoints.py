@@ -20,6 +20,8 @@ Two jobs, one index over every registered image's ORB descriptors:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 
 import faiss
@@ -34,6 +36,20 @@ AMBIGUOUS = 64  # bits: a second work's descriptor this close can make a keypoin
 RATIO = 0.8  # common when the nearest work is not clearly nearer than the second work
 _TRAIN_PER_CELL = 40  # faiss asks for >= 39 training points per cell
 _TRAIN_ITERATIONS = 10
+
+
+def _release_freed_memory() -> None:
+    """Return the replaced index's freed memory to the system (glibc `malloc_trim(3)`).
+
+    A retrain briefly holds the old index, its codes read back and the new index; glibc keeps
+    much of that freed memory in its heap (measured: RSS stays about 40 MB higher after a
+    retrain at 400,000 descriptors), which looks like growth to anything watching RSS.
+    """
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return
+    trim(0)
 
 
 class KeypointIndex:
@@ -92,6 +108,8 @@ class KeypointIndex:
         self._quantizer = quantizer  # the IVF refers to it: keep it alive as long
         self._index = index
         self._trained_at = total
+        del codes
+        _release_freed_memory()
 
     def _arrays(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         if len(self._owner_all) != len(self):
