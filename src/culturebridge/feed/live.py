@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from culturebridge.feed.catalog_model import (
     load_market,
 )
 from culturebridge.feed.content import TextEncoder, UsemEncoder
+from culturebridge.feed.models import one_blas_thread
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
     Event,
@@ -96,28 +98,6 @@ SNAPSHOT_KEEP_SECONDS = 600
 # all in it, each lock holder queued for the GIL behind the others (a lock convoy: p99 of
 # seconds at 32 concurrent clients). Past this many, requests wait on a semaphore instead.
 SERVING_AT_ONCE = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-_blas_limited = False
-_blas_lock = threading.Lock()
-
-
-def _one_blas_thread() -> None:
-    """Limit BLAS to one thread in this process, once (BLAS threads slow single-vector serving ~6x).
-
-    Once for the process, not per request: a per-request limit scanned every loaded library
-    on each call, and concurrent requests entering and leaving it restored the multi-threaded
-    setting under requests still serving, whose BLAS threads then spun against each other.
-    """
-    global _blas_limited
-    if _blas_limited:
-        return
-    with _blas_lock:
-        if not _blas_limited:
-            from threadpoolctl import threadpool_limits
-
-            threadpool_limits(limits=1, user_api="blas")
-            _blas_limited = True
-
-
 @dataclass(frozen=True)
 class Card:
     """What the audience sees of one work in a market."""
@@ -274,6 +254,7 @@ class LiveFeed:
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
         self._gate = threading.BoundedSemaphore(SERVING_AT_ONCE)
+        self.serving = ThreadPoolExecutor(SERVING_AT_ONCE, thread_name_prefix="feed-serve")  # for the web edge
         self._variant_text: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
@@ -373,7 +354,7 @@ class LiveFeed:
         holder = self._holders.get(market)
         if holder is None:
             raise UnknownMarket(market, self.markets)
-        _one_blas_thread()
+        one_blas_thread()
         with self._gate:  # as many serving at once as there are CPUs; the rest wait without the GIL
             model, cards = holder.model, self._cards[market]
             recent = self._recent.get((viewer, market))
