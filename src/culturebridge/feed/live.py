@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, select
 
-from culturebridge import catalog
+from culturebridge import catalog, labels
 from culturebridge.errors import InvalidFeedRequest, UnknownMarket
 from culturebridge.feed._tables import snapshots
 from culturebridge.feed.catalog_model import (
@@ -40,6 +40,7 @@ from culturebridge.feed.catalog_model import (
 )
 from culturebridge.feed.content import TextEncoder, UsemEncoder
 from culturebridge.feed.models import one_blas_thread
+from culturebridge.feed.publish import base_lang
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
     Event,
@@ -255,7 +256,7 @@ class LiveFeed:
         self._building = False
         self._gate = threading.BoundedSemaphore(SERVING_AT_ONCE)
         self.serving = ThreadPoolExecutor(SERVING_AT_ONCE, thread_name_prefix="feed-serve")  # for the web edge
-        self._variant_text: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._variant_text: dict[tuple[str, str, str], tuple[str, str, str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -374,7 +375,12 @@ class LiveFeed:
         return out
 
     def _variant(self, card: Card, viewer: str, market: str) -> Card:
-        """The card as this viewer sees it: another version's title and synopsis when a chooser says so."""
+        """The card as this viewer sees it: another version's title and synopsis when a chooser says so.
+
+        An AI-generated version's text carries the visible notice even when the published
+        version needed none (Measures for Labelling AI-Generated Content Art. 4; GB 45438-2025
+        clause 4.1: explicit labels on generated text).
+        """
         for chooser in VARIANT_CHOOSERS:
             other = chooser(self.platform, viewer, market, card.work_id)
             if other is not None:
@@ -382,9 +388,12 @@ class LiveFeed:
                 if key not in self._variant_text:
                     with self.platform.db.read() as conn:
                         version = catalog.get_work(conn, other)
-                    self._variant_text[key] = (version.title(card.language), version.synopsis(card.language))
-                title, synopsis = self._variant_text[key]
-                return replace(card, title=title, synopsis=synopsis)
+                    label = card.label
+                    if version.ai_generated and not label:
+                        label = labels.publication_notice(self.platform, [], base_lang(card.language))
+                    self._variant_text[key] = (version.title(card.language), version.synopsis(card.language), label)
+                title, synopsis, label = self._variant_text[key]
+                return replace(card, title=title, synopsis=synopsis, label=label)
         return card
 
     def _log(self, rows: list[ServedRow]) -> None:
