@@ -40,13 +40,13 @@ from culturebridge.feed.catalog_model import (
 )
 from culturebridge.feed.content import TextEncoder, UsemEncoder
 from culturebridge.feed.models import one_blas_thread
-from culturebridge.feed.publish import base_lang
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
     Event,
     ServedRow,
     add_arm_result,
     add_snapshot,
+    base_lang,
     catalog_stamp,
     check_market,
     count_events,
