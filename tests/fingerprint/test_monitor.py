@@ -251,3 +251,41 @@ def test_another_processs_copy_catches_up_without_the_every_row_check(
         assert [x for _, x, _, _ in platform_library(other).rows()] == [a.id]
     finally:
         other.close()
+
+
+def test_a_copy_and_its_original_fingerprinted_at_the_same_moment_still_find_each_other(
+    fp_platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers each search a library without the other's row, then both store: the one
+    that commits second checks the rows stored meanwhile and records the conflict."""
+    import threading
+
+    from culturebridge.fingerprint import monitor
+
+    original = _work(fp_platform, "mei", "剪纸原作")
+    other = _work(fp_platform, "bo", "别人的作品")
+    src = _upload(fp_platform, original, encode(photo("astronaut")), "astronaut.png", "mei")
+    copy = _upload(fp_platform, other, _copy(photo("astronaut")), "copy.jpg", "bo")
+    both_searched = threading.Barrier(2, timeout=60)
+    first_call = threading.local()
+    real = monitor._best_per_asset
+
+    def after_search(found: object) -> object:
+        if not getattr(first_call, "done", False):  # each worker's own search, not its late check
+            first_call.done = True
+            both_searched.wait()  # neither has stored its row yet
+        return real(found)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(monitor, "_best_per_asset", after_search)
+    messages: dict[str, str] = {}
+    workers = [threading.Thread(target=lambda a=a: messages.__setitem__(a.id, monitor.fingerprint_asset(fp_platform, a.id)))
+               for a in (src, copy)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert len(messages) == 2
+    with fp_platform.db.read() as conn:
+        found = list_conflicts(conn)
+    # Once, and as a worker that came second would have flagged it: the newer file as the copy.
+    assert [(c.asset_id, c.matched_asset_id, c.state) for c in found] == [(copy.id, src.id, "open")], messages

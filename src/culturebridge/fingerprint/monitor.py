@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,7 +22,7 @@ from culturebridge.catalog import Asset, ancestors_of, get_asset, get_work, line
 from culturebridge.errors import Error, InvalidInput, MediaStoreUnavailable, NotFound
 from culturebridge.fingerprint._tables import fingerprints
 from culturebridge.fingerprint.conflicts import record_conflict, refresh_work_status
-from culturebridge.fingerprint.shared_library import library_lock, platform_library, remember
+from culturebridge.fingerprint.shared_library import Seen, library_lock, missed_since, remember, searched
 from culturebridge.ids import as_utc, now
 from culturebridge.jobs import Handler, Progress
 from culturebridge.platform import Platform
@@ -90,9 +91,11 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
         asset = get_asset(conn, asset_id)
     fp, status, reason = _compute(platform, asset)
     matches: list[Match] = []
+    seen: Seen | None = None
     if fp is not None and status == "ok":
         with library_lock:  # worker threads share the process's library; adds must not race a search
-            library, query = platform_library(platform), fp
+            library, seen = searched(platform)
+            query = fp
             found = guarded(asset.original_name, lambda: library.match(query, limit=MATCH_LIMIT))
         matches = _best_per_asset(m for m in found if m.work_id != asset.work_id and m.asset_id != asset.id)
     with platform.db.write() as conn:
@@ -101,22 +104,74 @@ def fingerprint_asset(platform: Platform, asset_id: str) -> str:
         except Error:
             return f"{asset.original_name}: deleted while fingerprinting"
         stamp = _store(conn, asset, fp, status, reason)
-        related = _related_works(conn, asset.work_id) if matches else set()  # most assets match nothing
-        owner = get_work(conn, asset.work_id).owner_id if matches else ""
-        for m in matches:
-            if m.work_id not in related:
-                record_conflict(conn, asset, m, licensed=False)
-            elif get_work(conn, m.work_id).owner_id == owner:
-                record_conflict(conn, asset, m, licensed=True)  # one owner's own lineage
-            else:  # a declared derivation does not license a copy of someone else's work
-                record_conflict(conn, asset, m, licensed=False, note=DECLARED_ACROSS_OWNERS)
+        _record_matches(conn, asset, matches)
         refresh_work_status(conn, asset.work_id)
-    if fp is not None and status == "ok":
+    if fp is not None and seen is not None:
         remember(platform, asset, fp, stamp)
+        late = _late_matches(platform, asset, fp, seen, {m.asset_id for m in matches})
+        if late:
+            with platform.db.write() as conn:
+                for flagged, found_late in late:
+                    _record_matches(conn, flagged, found_late)
+                    refresh_work_status(conn, flagged.work_id)
+            matches += [m for flagged, found_late in late if flagged.id == asset.id for m in found_late]
     message = f"{asset.original_name}: {status}" + (f" ({reason})" if reason else "")
     if matches:
         message += "; matches " + ", ".join(f"{m.work_id}/{m.asset_id} ({m.score:.2f})" for m in matches)
     return message
+
+
+def _late_matches(platform: Platform, asset: Asset, fp: Fingerprint, seen: Seen, known: set[str]
+                  ) -> list[tuple[Asset, list[Match]]]:
+    """Matches among rows another worker stored while this one searched (see `missed_since`).
+
+    Each pair is flagged the way a worker that came second would have flagged it: the newer
+    asset as matching the older, whichever worker finds it (both may; conflicts are written
+    by key, so the pair is recorded once).
+    """
+    from culturebridge.fingerprint.matcher import Fingerprint, Library
+    from culturebridge.fingerprint.scan import guarded
+
+    missed = missed_since(platform, seen, asset.id)
+    if missed is None:
+        return []
+    found = guarded(asset.original_name, lambda: missed.match(fp, limit=MATCH_LIMIT))
+    late = _best_per_asset(m for m in found if m.work_id != asset.work_id and m.asset_id not in known)
+    if not late:
+        return []
+    with platform.db.read() as conn:
+        others = {m.asset_id: get_asset(conn, m.asset_id) for m in late}
+        rows = {r.asset_id: r for r in conn.execute(
+            select(fingerprints.c.asset_id, fingerprints.c.kind, fingerprints.c.data)
+            .where(fingerprints.c.asset_id.in_(list(others))))}
+    out: list[tuple[Asset, list[Match]]] = []
+    mine = [m for m in late if (asset.created_at, asset.id) >= (others[m.asset_id].created_at, m.asset_id)]
+    if mine:
+        out.append((asset, mine))
+    this = Library.from_rows([(asset.work_id, asset.id, fp.kind, fp.to_bytes())])
+    for m in late:
+        other, row = others[m.asset_id], rows.get(m.asset_id)
+        if m in mine or row is None:
+            continue
+        back = guarded(other.original_name, partial(this.match, Fingerprint.from_bytes(row.kind, bytes(row.data)), limit=1))
+        if back:
+            out.append((other, back[:1]))
+    return out
+
+
+def _record_matches(conn: Connection, asset: Asset, matches: list[Match]) -> None:
+    """A conflict per match: licensed only within one owner's own declared lineage."""
+    if not matches:
+        return  # most assets match nothing: no lineage queries
+    related = _related_works(conn, asset.work_id)
+    owner = get_work(conn, asset.work_id).owner_id
+    for m in matches:
+        if m.work_id not in related:
+            record_conflict(conn, asset, m, licensed=False)
+        elif get_work(conn, m.work_id).owner_id == owner:
+            record_conflict(conn, asset, m, licensed=True)  # one owner's own lineage
+        else:  # a declared derivation does not license a copy of someone else's work
+            record_conflict(conn, asset, m, licensed=False, note=DECLARED_ACROSS_OWNERS)
 
 
 DECLARED_ACROSS_OWNERS = ("declared derivation: the uploader's work names this work in its lineage, "

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from itertools import islice
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -311,4 +312,51 @@ def remember(platform: Platform, asset: Asset, fp: Fingerprint, stamp: datetime)
         current.library.add(asset.work_id, asset.id, fp)
         current.stamps[asset.id] = _stamp(stamp)
         current.signature = _signature(current.stamps)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What this process's library held when a search ran (see `missed_since`)."""
+
+    loaded: _Loaded | None
+    count: int  # rows it held then: `stamps` keeps insertion order, so later rows come after
+    since: datetime
+
+
+def searched(platform: Platform) -> tuple[Library, Seen]:
+    """The platform library for one search, and a record of what it held (call under `library_lock`)."""
+    started = now()
+    library = platform_library(platform)
+    current = _loaded.get(str(index_dir(platform).resolve()))
+    return library, Seen(current, len(current.stamps) if current is not None else 0, started)
+
+
+def missed_since(platform: Platform, seen: Seen, own_asset: str) -> Library | None:
+    """The rows stored since `seen` that its search could not have seen, as a small library.
+
+    Two workers (or threads, or Ray tasks) fingerprinting a copy and its original at the same
+    moment each search a library without the other's row. Each checks again after storing
+    its own row: the second to commit always finds the first's, so the pair is found once at
+    least (and recorded once: conflicts are written by key). None when nothing was missed.
+    """
+    from culturebridge.fingerprint.matcher import Library
+
+    with platform.db.read() as conn:
+        recent = conn.execute(
+            select(fingerprints.c.asset_id, fingerprints.c.computed_at)
+            .where(fingerprints.c.status == "ok", fingerprints.c.computed_at >= seen.since - CATCH_UP_MARGIN,
+                   fingerprints.c.asset_id != own_asset)
+        ).all()
+    if not recent:
+        return None
+    with library_lock:
+        stamps = seen.loaded.stamps if seen.loaded is not None else {}
+        later = set(islice(reversed(stamps), max(0, len(stamps) - seen.count)))
+        unknown = sorted(r.asset_id for r in recent
+                         if r.asset_id in later or stamps.get(r.asset_id) != _stamp(r.computed_at))
+    if not unknown:
+        return None
+    with platform.db.read() as conn:
+        rows = _db_rows(conn, unknown)
+    return Library.from_rows(rows) if rows else None
 
