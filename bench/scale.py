@@ -1,7 +1,8 @@
 """Scale-out figures: S3 vs folder ingest, worker scaling, Ray scaling, two web processes, fingerprint rate.
 
 Every piece runs as a real separate process on loopback: PostgreSQL (CULTUREBRIDGE_TEST_POSTGRES_URL
-or a throwaway cluster), the S3-protocol server (moto), job worker processes, a two-node Ray
+or a throwaway cluster), the S3-protocol server (moto's S3 backend on a keep-alive HTTP server,
+scripts/s3server.py), job worker processes, a two-node Ray
 cluster and `culturebridge serve --workers 2`.
 
     python bench/scale.py --quick --sections ingest,jobs,ray     # the scaling targets, ~3-5 minutes
@@ -71,7 +72,7 @@ from culturebridge.pipeline import init_platform, job_handlers
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.fingerprint.conftest import encode, procedural
-from tests.s3server import TEST_CREDENTIALS, free_port, start_s3_server
+from tests.s3server import SERVER_NAME, TEST_CREDENTIALS, free_port, start_s3_server
 
 PASSWORD = "bench-password"
 
@@ -173,14 +174,17 @@ def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
     threads included; the S3 server's separately)."""
     files = images(n, (800, 600))
     out: dict[str, Any] = {"files": n, "rounds": rounds, "mean_kb": round(sum(map(len, files)) / n / 1024, 1),
+                           "s3_server": SERVER_NAME,
                            "warm_up": "excluded (5 files per store and path first)"}
     stores = {name: env.platform(s3=s3)[0] for name, s3 in (("folder", False), ("s3", True))}
+    requests = _count_requests(stores["s3"].media)
     for path, run in (("request", _ingest_per_request), ("bulk", _ingest_bulk)):
         for name, platform in stores.items():
             run(platform, _work(platform, f"warm-{name}-{path}"), images(5, seed=7000), "warm")
         wall: dict[str, list[float]] = {name: [] for name in stores}
         cpu: dict[str, float] = dict.fromkeys(stores, 0.0)
         moto = 0.0
+        requests.clear()
         for r in range(rounds):
             for name, platform in stores.items():
                 work = _work(platform, f"{name}-{path}-{r}")
@@ -194,6 +198,7 @@ def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
             out[f"{path}_{name}_per_s"] = round(n * rounds / sum(wall[name]), 1)
             out[f"{path}_{name}_cpu_ms_per_file"] = round(1000 * cpu[name] / (n * rounds), 1)
         out[f"{path}_s3_server_cpu_ms_per_file"] = round(1000 * moto / (n * rounds), 1)
+        out[f"{path}_s3_requests_per_file"] = {op: round(k / (n * rounds), 2) for op, k in sorted(requests.items())}
         out[f"{path}_s3_time_ratio_per_round"] = [round(x, 2) for x in ratios]
         out[f"{path}_s3_time_ratio"] = round(ratios[len(ratios) // 2], 2)  # median round; target <= 1.5
         # CPU the S3 path costs (app + S3 server) over the folder's: what bounds it on a busy machine
@@ -201,6 +206,18 @@ def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
     for platform in stores.values():
         platform.close()
     return out
+
+
+def _count_requests(media: Any) -> dict[str, int]:
+    """S3 requests the store's client sends, by operation (counted as each is sent, retries too)."""
+    counts: dict[str, int] = {}
+
+    def count(event_name: str, **_: Any) -> None:
+        op = event_name.rsplit(".", 1)[-1]
+        counts[op] = counts.get(op, 0) + 1
+
+    media.client.meta.events.register("before-send.s3.*", count)
+    return counts
 
 
 def _spawn(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
