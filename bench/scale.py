@@ -545,7 +545,7 @@ def bench_fingerprint(n: int) -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
     "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
     "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200, a.profile),
-    "ray": lambda env, a: bench_ray(env, 48 if a.quick else 200),
+    "ray": lambda env, a: bench_ray(env, a.ray_files or (48 if a.quick else 200)),
     "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
     "fingerprint": lambda env, a: bench_fingerprint(30 if a.quick else 200),
 }
@@ -559,6 +559,7 @@ def main() -> None:
     parser.add_argument("--job-worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--ray-driver", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=40.0, help="feed requests per second for `web`")
+    parser.add_argument("--ray-files", type=int, default=0, help="files for `ray` (default 48 with --quick, else 200)")
     args = parser.parse_args()
     if args.ray_driver:
         ray_driver(args.ray_driver[0], Path(args.ray_driver[1]), Path(args.ray_driver[2]))
