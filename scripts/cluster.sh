@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole culturebridge deployment on loopback, for development and the scale benchmark:
-# PostgreSQL, an S3-protocol server (moto), a Ray head and a Ray worker node, two web
-# processes and two job workers, each a separate process.
+# PostgreSQL, an S3-protocol server (moto's S3 backend, scripts/s3server.py), a Ray head and a
+# Ray worker node, two web processes and two job workers, each a separate process.
 #
 #   scripts/cluster.sh up     start everything; print NAME=value lines a client needs
 #   scripts/cluster.sh down   stop everything `up` started (and remove its state)
