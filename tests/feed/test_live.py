@@ -147,3 +147,20 @@ def test_slots_that_fail_to_be_written_stay_queued(
     live.flush_served()
     with platform.db.read() as conn:
         assert sum(n for n, _ in served_outcomes(conn, "US/en").values()) == len(slots)
+
+
+def test_an_ai_generated_variant_carries_the_notice_the_published_version_did_not_need(
+    platform: Platform, text_encoder: UsemEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A localization experiment may show some viewers an AI-written version of a human work's text."""
+    [work] = _publish(platform, ["梁祝"])
+    with platform.db.write() as conn:
+        mei = get_user_by_name(conn, "mei")
+        ai = make_work(conn, mei, title="梁祝 AI", ai_generated=True).id
+    monkeypatch.setattr(live_module, "VARIANT_CHOOSERS", [lambda _p, viewer, _m, _w: ai if viewer == "v-b" else None])
+    live = LiveFeed(platform, encoder=text_encoder, poll_seconds=0.0)
+    [plain] = live.feed("v-a", "US/en", 1)
+    [shown] = live.feed("v-b", "US/en", 1)
+    assert plain.card.work_id == shown.card.work_id == work
+    assert plain.card.label == "" and shown.card.title == "梁祝 AI (en)"
+    assert shown.card.label == "Possibly AI-generated"  # declared by its uploader: GB 45438 tier 2
