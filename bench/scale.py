@@ -1,7 +1,8 @@
 """Scale-out figures: S3 vs folder ingest, worker scaling, Ray scaling, two web processes, fingerprint rate.
 
 Every piece runs as a real separate process on loopback: PostgreSQL (CULTUREBRIDGE_TEST_POSTGRES_URL
-or a throwaway cluster), the S3-protocol server (moto), job worker processes, a two-node Ray
+or a throwaway cluster), the S3-protocol server (moto's S3 backend on a keep-alive HTTP server,
+scripts/s3server.py), job worker processes, a two-node Ray
 cluster and `culturebridge serve --workers 2`.
 
     python bench/scale.py --quick --sections ingest,jobs,ray     # the scaling targets, ~3-5 minutes
@@ -24,7 +25,10 @@ Sections:
                statements per job in the workers; `cpu_efficiency` = CPU per job with 1 worker
                / with 2 (1.0: the second worker adds no per-job work).
   ray          `scan` of N files by a driver on a 2-node then a 1-node Ray cluster (1 CPU per
-               node) after a warm-up scan in the same Ray job; files/s and worker CPU per file.
+               node) after a warm-up scan in the same Ray job; files/s, worker CPU per file, and
+               when each node recorded its first and last batch (the idle tail). N is 200 with
+               --quick (it was 48: a scan's fixed costs — submitting, the first task's library
+               build on each node, the last batch — then weighed as much as the work), 600 without.
   web          GET /api/v1/feed at a fixed open-loop rate plus uploads, served by 2 web
                processes: p50/p99, errors, served slots logged vs returned.
   fingerprint  full image fingerprints (PDQ + ORB keypoints) per core-second, in one thread,
@@ -45,6 +49,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +76,7 @@ from culturebridge.pipeline import init_platform, job_handlers
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.fingerprint.conftest import encode, procedural
-from tests.s3server import TEST_CREDENTIALS, free_port, start_s3_server
+from tests.s3server import SERVER_NAME, TEST_CREDENTIALS, free_port, start_s3_server
 
 PASSWORD = "bench-password"
 
@@ -173,14 +178,17 @@ def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
     threads included; the S3 server's separately)."""
     files = images(n, (800, 600))
     out: dict[str, Any] = {"files": n, "rounds": rounds, "mean_kb": round(sum(map(len, files)) / n / 1024, 1),
+                           "s3_server": SERVER_NAME,
                            "warm_up": "excluded (5 files per store and path first)"}
     stores = {name: env.platform(s3=s3)[0] for name, s3 in (("folder", False), ("s3", True))}
+    requests = _count_requests(stores["s3"].media)
     for path, run in (("request", _ingest_per_request), ("bulk", _ingest_bulk)):
         for name, platform in stores.items():
             run(platform, _work(platform, f"warm-{name}-{path}"), images(5, seed=7000), "warm")
         wall: dict[str, list[float]] = {name: [] for name in stores}
         cpu: dict[str, float] = dict.fromkeys(stores, 0.0)
         moto = 0.0
+        requests.clear()
         for r in range(rounds):
             for name, platform in stores.items():
                 work = _work(platform, f"{name}-{path}-{r}")
@@ -194,6 +202,7 @@ def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
             out[f"{path}_{name}_per_s"] = round(n * rounds / sum(wall[name]), 1)
             out[f"{path}_{name}_cpu_ms_per_file"] = round(1000 * cpu[name] / (n * rounds), 1)
         out[f"{path}_s3_server_cpu_ms_per_file"] = round(1000 * moto / (n * rounds), 1)
+        out[f"{path}_s3_requests_per_file"] = {op: round(k / (n * rounds), 2) for op, k in sorted(requests.items())}
         out[f"{path}_s3_time_ratio_per_round"] = [round(x, 2) for x in ratios]
         out[f"{path}_s3_time_ratio"] = round(ratios[len(ratios) // 2], 2)  # median round; target <= 1.5
         # CPU the S3 path costs (app + S3 server) over the folder's: what bounds it on a busy machine
@@ -201,6 +210,18 @@ def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
     for platform in stores.values():
         platform.close()
     return out
+
+
+def _count_requests(media: Any) -> dict[str, int]:
+    """S3 requests the store's client sends, by operation (counted as each is sent, retries too)."""
+    counts: dict[str, int] = {}
+
+    def count(event_name: str, **_: Any) -> None:
+        op = event_name.rsplit(".", 1)[-1]
+        counts[op] = counts.get(op, 0) + 1
+
+    media.client.meta.events.register("before-send.s3.*", count)
+    return counts
 
 
 def _spawn(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
@@ -342,7 +363,9 @@ def ray_driver(address: str, folder: Path, warm: Path) -> None:
     """One Ray job: a warm-up scan (every worker process imports OpenCV and builds the library),
     then the measured scan of `folder` by the same, now warm, worker processes."""
     from culturebridge.fingerprint import platform_library
+    from culturebridge.fingerprint._tables import scan_results
     from culturebridge.fingerprint.batch import S3Access, batch_scan, list_corpus
+    from culturebridge.ids import as_utc
     from culturebridge.jobs.cluster import session
     from culturebridge.platform import open_platform
     from culturebridge.settings import load_settings
@@ -355,10 +378,17 @@ def ray_driver(address: str, folder: Path, warm: Path) -> None:
         batch_scan(platform.db, url, library, list_corpus([str(warm)], S3Access()), s3=S3Access(), ray_address=address)
         warm_s = time.perf_counter() - started
         sources = list_corpus([str(folder)], S3Access())
-        cpu, started = _ray_workers_cpu(), time.perf_counter()
-        _, results = batch_scan(platform.db, url, library, sources, s3=S3Access(), ray_address=address)
-        out = {"files": len(results), "wall_s": time.perf_counter() - started, "worker_cpu_s": _ray_workers_cpu() - cpu,
-               "warm_up_s": warm_s}
+        cpu, started, clock = _ray_workers_cpu(), time.perf_counter(), datetime.now(UTC)
+        scan_id, results = batch_scan(platform.db, url, library, sources, s3=S3Access(), ray_address=address)
+        wall = time.perf_counter() - started
+        with platform.db.read() as conn:  # when each node recorded its first and last batch
+            spans = conn.execute(select(scan_results.c.node, func.min(scan_results.c.scanned_at),
+                                        func.max(scan_results.c.scanned_at))
+                                 .where(scan_results.c.scan_id == scan_id).group_by(scan_results.c.node)).all()
+        out = {"files": len(results), "wall_s": wall, "worker_cpu_s": _ray_workers_cpu() - cpu, "warm_up_s": warm_s,
+               # seconds from the call to each worker's first / last recorded batch, and the total
+               "batches_recorded_s": sorted([round((as_utc(a) - clock).total_seconds(), 2),
+                                             round((as_utc(b) - clock).total_seconds(), 2)] for _, a, b in spans)}
     platform.close()
     print(json.dumps(out), flush=True)
 
@@ -402,6 +432,8 @@ def bench_ray(env: Env, n: int) -> dict[str, Any]:
             out[f"{nodes}n_worker_cpu_ms_per_file"] = round(1000 * report["worker_cpu_s"] / n, 1)
             out[f"{nodes}n_warm_up_s"] = round(report["warm_up_s"], 1)
             out[f"{nodes}n_loadavg"] = _loadavg()
+            out[f"{nodes}n_wall_s"] = round(report["wall_s"], 2)
+            out[f"{nodes}n_batches_recorded_s"] = report["batches_recorded_s"]
     finally:
         cluster.stop()
     out["speedup"] = round(out["2n_files_per_s"] / out["1n_files_per_s"], 2)
@@ -528,7 +560,7 @@ def bench_fingerprint(n: int) -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
     "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
     "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200, a.profile),
-    "ray": lambda env, a: bench_ray(env, 48 if a.quick else 200),
+    "ray": lambda env, a: bench_ray(env, a.ray_files or (200 if a.quick else 600)),
     "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
     "fingerprint": lambda env, a: bench_fingerprint(30 if a.quick else 200),
 }
@@ -542,6 +574,7 @@ def main() -> None:
     parser.add_argument("--job-worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--ray-driver", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=40.0, help="feed requests per second for `web`")
+    parser.add_argument("--ray-files", type=int, default=0, help="files for `ray` (default 200 with --quick, else 600)")
     args = parser.parse_args()
     if args.ray_driver:
         ray_driver(args.ray_driver[0], Path(args.ray_driver[1]), Path(args.ray_driver[2]))

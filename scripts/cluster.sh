@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole culturebridge deployment on loopback, for development and the scale benchmark:
-# PostgreSQL, an S3-protocol server (moto), a Ray head and a Ray worker node, two web
-# processes and two job workers, each a separate process.
+# PostgreSQL, an S3-protocol server (moto's S3 backend, scripts/s3server.py), a Ray head and a
+# Ray worker node, two web processes and two job workers, each a separate process.
 #
 #   scripts/cluster.sh up     start everything; print NAME=value lines a client needs
 #   scripts/cluster.sh down   stop everything `up` started (and remove its state)
@@ -58,7 +58,7 @@ up() {
   local s3port; s3port=$(free_port)
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-cluster}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-cluster}"
   export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
-  start s3 "$PYTHON" -m moto.server -H 127.0.0.1 -p "$s3port"
+  start s3 "$PYTHON" "$ROOT/scripts/s3server.py" --host 127.0.0.1 --port "$s3port"
   local s3_url="http://127.0.0.1:$s3port"
   wait_http "$s3_url/moto-api/" "the S3 server"
   local media_url="s3://culturebridge/media"

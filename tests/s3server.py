@@ -1,4 +1,4 @@
-"""A local server speaking the S3 protocol (moto's server mode) for tests, benches and scripts."""
+"""A local server speaking the S3 protocol (moto's S3 backend, `scripts/s3server.py`) for tests and benches."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+SERVER_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "s3server.py"
+SERVER_NAME = "moto S3 backend on cheroot (scripts/s3server.py)"
 
 # moto accepts any credentials; boto3 needs some to sign requests.
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -41,11 +44,12 @@ class S3Server:
 
 
 def start_s3_server(log: Path | None = None) -> S3Server:
-    """Start `python -m moto.server` on a free loopback port; wait until it answers."""
+    """Start `scripts/s3server.py` (moto's S3 backend on a keep-alive server) on a free
+    loopback port; wait until it answers."""
     port = free_port()
     out = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, str(SERVER_SCRIPT), "--host", "127.0.0.1", "--port", str(port)],
         stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **TEST_CREDENTIALS},
     )
     url = f"http://127.0.0.1:{port}"

@@ -243,6 +243,8 @@ def test_another_processs_copy_catches_up_without_the_every_row_check(
         monkeypatch.setattr(shared_library, "_db_stamps", lambda conn: pytest.fail("every-row check"))
         assert sorted(x for _, x, _, _ in platform_library(other).rows()) == sorted([a.id, b.id])
         assert len(platform_library(other)) == 2  # nothing new: still no every-row check
+        loaded = shared_library._loaded[str(shared_library.index_dir(other).resolve())]
+        assert loaded.signature == shared_library._signature(loaded.stamps)  # kept by XOR, as a rebuild would
         monkeypatch.setattr(shared_library, "_db_stamps", full)
         fingerprint_asset(fp_platform, a.id)  # re-fingerprinted: its row is replaced
         assert sorted(x for _, x, _, _ in platform_library(other).rows()) == sorted([a.id, b.id])

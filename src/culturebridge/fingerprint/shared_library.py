@@ -161,8 +161,9 @@ def _save(root: Path, loaded: _Loaded) -> None:
 def platform_library(platform: Platform) -> Library:
     """The library of every `ok` fingerprint row: this process's copy, the saved one, or rebuilt.
 
-    A copy already in this process catches up cheaply on each call: one count and the rows
-    written since its last look (minus CATCH_UP_MARGIN), which are added without a rebuild;
+    A copy already in this process catches up cheaply on each call: one count, the keys of the
+    rows written since its last look (minus CATCH_UP_MARGIN), and the bytes of those it does not
+    have yet, which are added without a rebuild;
     only a row replaced or removed (or a count that does not add up) costs the every-row
     signature check, which also runs at most every FULL_CHECK_SECONDS regardless.
     """
@@ -187,20 +188,31 @@ def _catch_up(platform: Platform, current: _Loaded) -> bool:
     ok = fingerprints.c.status == "ok"
     with platform.db.read() as conn:
         count = int(conn.execute(select(func.count()).select_from(fingerprints).where(ok)).scalar_one())
+        # The window's keys first: its rows are mostly known already (this process's own, or
+        # ones an earlier call added), and their fingerprint bytes need not travel again.
         recent = conn.execute(
-            select(fingerprints.c.work_id, fingerprints.c.asset_id, fingerprints.c.kind, fingerprints.c.data,
-                   fingerprints.c.computed_at)
+            select(fingerprints.c.asset_id, fingerprints.c.computed_at)
             .where(ok, fingerprints.c.computed_at >= current.checked_at - CATCH_UP_MARGIN)
         ).all()
-    fresh = [r for r in recent if current.stamps.get(r.asset_id) != _stamp(r.computed_at)]
-    if any(r.asset_id in current.stamps for r in fresh) or count != len(current.stamps) + len(fresh):
-        return False
-    for r in fresh:
+        fresh = {r.asset_id: _stamp(r.computed_at) for r in recent
+                 if current.stamps.get(r.asset_id) != _stamp(r.computed_at)}
+        if any(a in current.stamps for a in fresh) or count != len(current.stamps) + len(fresh):
+            return False
+        rows = conn.execute(
+            select(fingerprints.c.work_id, fingerprints.c.asset_id, fingerprints.c.kind, fingerprints.c.data,
+                   fingerprints.c.computed_at)
+            .where(ok, fingerprints.c.asset_id.in_(list(fresh)))
+        ).all() if fresh else []
+    if sorted((r.asset_id, _stamp(r.computed_at)) for r in rows) != sorted(fresh.items()):
+        return False  # replaced between the two reads: the every-row check sorts it out
+    signature = int(current.signature, 16)
+    for r in rows:
         current.library.add(r.work_id, r.asset_id, Fingerprint.from_bytes(r.kind, bytes(r.data)))
-        current.stamps[r.asset_id] = _stamp(r.computed_at)
+        current.stamps[r.asset_id] = fresh[r.asset_id]
+        signature ^= _digest(r.asset_id, fresh[r.asset_id])
     current.checked_at = started
-    if fresh:
-        current.signature = _signature(current.stamps)
+    if rows:
+        current.signature = f"{signature:032x}"
         _save_either(platform, current, throttled=True)
     return True
 
@@ -311,7 +323,8 @@ def remember(platform: Platform, asset: Asset, fp: Fingerprint, stamp: datetime)
             return  # replaced rows make the next load rebuild
         current.library.add(asset.work_id, asset.id, fp)
         current.stamps[asset.id] = _stamp(stamp)
-        current.signature = _signature(current.stamps)
+        # The signature is an XOR of one digest per row: one more row is one more XOR.
+        current.signature = f"{int(current.signature, 16) ^ _digest(asset.id, current.stamps[asset.id]):032x}"
 
 
 @dataclass(frozen=True)

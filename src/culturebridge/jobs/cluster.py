@@ -26,16 +26,30 @@ from culturebridge.errors import ExternalServiceError, ExtraNotInstalled
 T = TypeVar("T")
 R = TypeVar("R")
 TASK_RETRIES = 3
-TASKS_PER_CPU = 4  # enough tasks that a slow node or a lost one does not leave others idle
+TASKS_PER_CPU = 2  # the share of what is left that one batch takes: 1 / (TASKS_PER_CPU * cpus)
+MIN_BATCH = 4  # the smallest automatic batch: a task's own cost (scheduling, one write) stays small
 MAX_BATCH = 64
 Progress = Callable[[int, int], None]
 
 
 def batches_for(items: Sequence[T], cpus: int, batch: int = 0) -> list[list[T]]:
-    """`items` cut into batches of `batch` (or, when 0, about TASKS_PER_CPU tasks per CPU,
-    at most MAX_BATCH items each)."""
-    size = batch or max(1, min(MAX_BATCH, math.ceil(len(items) / max(1, cpus * TASKS_PER_CPU))))
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+    """`items` cut into batches of `batch`, or, when 0, into shrinking batches: each takes
+    1 / (TASKS_PER_CPU * cpus) of the items still left (between MIN_BATCH and MAX_BATCH).
+
+    Large first batches keep the number of tasks (and their fixed costs) low; small last
+    ones keep the nodes busy to the end, since the last task to finish is a small one — with
+    equal batches a node that is a batch behind leaves the others idle for a whole batch
+    (guided self-scheduling, Polychronopoulos & Kuck, IEEE Trans. Computers 36(12), 1987).
+    """
+    if batch:
+        return [list(items[i:i + batch]) for i in range(0, len(items), batch)]
+    out: list[list[T]] = []
+    start, share = 0, max(1, cpus * TASKS_PER_CPU)
+    while start < len(items):
+        size = max(MIN_BATCH, min(MAX_BATCH, math.ceil((len(items) - start) / share)))
+        out.append(list(items[start:start + size]))
+        start += size
+    return out
 
 
 def import_ray(feature: str) -> Any:
