@@ -165,6 +165,17 @@ class ArchiveTooLarge(FileTooLarge):
     """An archive-based file (DOCX) would unpack to more than the limit (a zip bomb)."""
 
 
+class PictureTooLargeToDecode(FileTooLarge):
+    """A picture in a format that can only be decoded at full size has more pixels than the
+    whole-decode budget (PNG and JPEG are decoded reduced and never meet this limit)."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(
+            f"{what} pixels is more than {limit:,} pixels, the most decoded at full size for this format",
+            hint="convert it to PNG or JPEG (decoded reduced), or raise max_whole_decode_pixels",
+        )
+
+
 class DuplicateAsset(Conflict):
     """The same bytes are already an asset of this work."""
 

@@ -27,10 +27,8 @@ def _paeth(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c)).astype(np.uint8)
 
 
-def encode_png(raw: np.ndarray, width: int, depth: int, colour: int, *, seed: int = 0, extra: bytes = b"") -> bytes:
-    """A PNG of `raw` (rows of packed samples, uint8) with a random filter type on every row."""
-    rng = np.random.default_rng(seed)
-    bpp = max(1, CHANNELS[colour] * depth // 8)
+def filter_rows(raw: np.ndarray, bpp: int, rng: np.random.Generator) -> bytes:
+    """`raw` (rows of packed samples, uint8) with a random filter type on every row (§9.2)."""
     height, row_bytes = raw.shape
     above = np.zeros(row_bytes, dtype=np.uint8)
     out = bytearray()
@@ -43,13 +41,47 @@ def encode_png(raw: np.ndarray, width: int, depth: int, colour: int, *, seed: in
                      ((left.astype(np.uint16) + above) // 2).astype(np.uint8), _paeth(left, above, upleft)][kind]
         out += bytes([kind]) + (row - predicted).astype(np.uint8).tobytes()
         above = row
+    return bytes(out)
 
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
 
+def chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
+
+
+def encode_png(raw: np.ndarray, width: int, depth: int, colour: int, *, seed: int = 0, extra: bytes = b"") -> bytes:
+    """A PNG of `raw` (rows of packed samples, uint8) with a random filter type on every row."""
+    bpp = max(1, CHANNELS[colour] * depth // 8)
+    height = raw.shape[0]
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return (picture.PNG_SIGNATURE + chunk(b"IHDR", header) + extra
-            + chunk(b"IDAT", zlib.compress(bytes(out), 6)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(filter_rows(raw, bpp, np.random.default_rng(seed)), 6)) + chunk(b"IEND", b""))
+
+
+def pack(samples: np.ndarray, depth: int) -> np.ndarray:
+    """(h, w, channels) sample values as rows of packed bytes, most significant bit first (§7.2)."""
+    h = samples.shape[0]
+    if depth == 16:
+        return samples.astype(">u2").view(np.uint8).reshape(h, -1)
+    if depth == 8:
+        return samples.astype(np.uint8).reshape(h, -1)
+    bits = (samples.reshape(h, -1, 1) >> np.arange(depth - 1, -1, -1)) & 1
+    return np.packbits(bits.reshape(h, -1).astype(np.uint8), axis=1)
+
+
+def encode_adam7(samples: np.ndarray, depth: int, colour: int, *, seed: int = 0, extra: bytes = b"") -> bytes:
+    """An interlaced PNG of `samples` (h, w, channels): the seven Adam7 passes one after another,
+    each a small image with its own random filter types; empty passes have no bytes (§8.2)."""
+    rng = np.random.default_rng(seed)
+    bpp = max(1, CHANNELS[colour] * depth // 8)
+    height, width = samples.shape[:2]
+    body = b""
+    for x0, y0, dx, dy in picture.ADAM7:
+        sub = samples[y0::dy, x0::dx]
+        if sub.size:
+            body += filter_rows(pack(sub, depth), bpp, rng)
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 1)
+    return (picture.PNG_SIGNATURE + chunk(b"IHDR", header) + extra
+            + chunk(b"IDAT", zlib.compress(body, 6)) + chunk(b"IEND", b""))
 
 
 CASES = [(0, 8), (0, 1), (0, 4), (0, 16), (2, 8), (2, 16), (3, 8), (3, 2), (4, 8), (4, 16), (6, 8), (6, 16)]
@@ -68,8 +100,7 @@ def test_strips_decode_exactly_what_pillow_decodes_whole(colour: int, depth: int
     if colour == 3:
         palette = rng.integers(0, 256, 3 * (1 << depth), dtype=np.uint8).tobytes()
         trns = bytes(range(0, 256, 37))
-        extra = (struct.pack(">I", len(palette)) + b"PLTE" + palette + struct.pack(">I", zlib.crc32(palette, zlib.crc32(b"PLTE")))
-                 + struct.pack(">I", len(trns)) + b"tRNS" + trns + struct.pack(">I", zlib.crc32(trns, zlib.crc32(b"tRNS"))))
+        extra = chunk(b"PLTE", palette) + chunk(b"tRNS", trns)
     data = encode_png(raw, width, depth, colour, seed=depth, extra=extra)
     whole = Image.open(io.BytesIO(data))
     whole.load()
@@ -98,3 +129,62 @@ def test_damaged_pngs_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     short = short[:ihdr + 17] + struct.pack(">I", zlib.crc32(body, zlib.crc32(b"IHDR"))) + short[ihdr + 21:]
     with pytest.raises(ValueError, match="truncated"):
         check_decodes(short)
+
+
+def _palette(rng: np.random.Generator, depth: int) -> bytes:
+    return chunk(b"PLTE", rng.integers(0, 256, 3 * (1 << depth), dtype=np.uint8).tobytes()) + chunk(b"tRNS", bytes(range(0, 256, 37)))
+
+
+@pytest.mark.parametrize(("colour", "depth"), CASES)
+def test_adam7_grids_are_pillows_whole_decode_subsampled(colour: int, depth: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passes 1, 1-3 and 1-5 of an interlaced PNG hold exactly every 8th, 4th and 2nd pixel
+    of every 8th, 4th and 2nd row of what Pillow decodes from the whole file."""
+    monkeypatch.setattr(picture, "STRIP_BYTES", 500)  # many strips in every pass
+    rng = np.random.default_rng(colour * 100 + depth + 7)
+    for width, height in ((203, 157), (13, 3), (1, 9)):  # the small ones have empty passes
+        samples = rng.integers(0, 1 << depth, (height, width, CHANNELS[colour]), dtype=np.uint32)
+        data = encode_adam7(samples, depth, colour, seed=depth, extra=_palette(rng, depth) if colour == 3 else b"")
+        layout = picture.png_layout(data)
+        assert layout is not None and layout.interlaced
+        whole = Image.open(io.BytesIO(data))
+        whole.load()
+        full = np.asarray(reducible(whole))
+        for step in (8, 4, 2):
+            got = picture.adam7_grid(data, layout, step)
+            assert got.mode == reducible(whole).mode
+            assert np.array_equal(np.asarray(got), full[::step, ::step]), (colour, depth, width, height, step)
+        check_decodes(data)
+
+
+def test_an_interlaced_png_is_reduced_from_its_passes_to_the_size_asked() -> None:
+    rng = np.random.default_rng(5)
+    samples = rng.integers(0, 256, (157, 203, 3), dtype=np.uint32)
+    data = encode_adam7(samples, 8, 2)
+    whole = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    for side, step, rest in ((25, 8, 2), (40, 4, 2), (51, 4, 1), (101, 2, 2), (102, 2, 1), (70, 2, 2)):
+        got = open_reduced(data, side)
+        assert max(got.size) <= side
+        expected = Image.fromarray(np.ascontiguousarray(whole[::step, ::step]))
+        expected = expected.reduce(rest) if rest > 1 else expected
+        assert np.array_equal(np.asarray(got), np.asarray(expected)), side
+    assert np.array_equal(np.asarray(open_reduced(data, 203)), whole)  # fits: decoded whole, unreduced
+
+
+def test_damaged_interlaced_pngs_are_refused() -> None:
+    samples = np.random.default_rng(2).integers(0, 256, (120, 100, 3), dtype=np.uint32)
+    data = encode_adam7(samples, 8, 2)
+    layout = picture.png_layout(data)
+    assert layout is not None
+    idat = layout.idat[0]
+    body = zlib.decompress(data[idat[0]:idat[0] + idat[1]])
+    for cut in (body[:-50], body[:len(body) // 2]):  # the last pass, then a middle one, cut short
+        short = data[:idat[0] - 8] + chunk(b"IDAT", zlib.compress(cut)) + chunk(b"IEND", b"")
+        with pytest.raises(ValueError, match="truncated"):
+            check_decodes(short)
+        with pytest.raises(ValueError, match="truncated"):
+            open_reduced(short, 30)  # pass 1 is whole: the later passes are still checked
+    bad = bytearray(body)
+    bad[-(100 * 3 + 1) * 60] = 9  # a filter byte of pass 7
+    broken = data[:idat[0] - 8] + chunk(b"IDAT", zlib.compress(bytes(bad))) + chunk(b"IEND", b"")
+    with pytest.raises(ValueError, match="filter type"):
+        open_reduced(broken, 30)
