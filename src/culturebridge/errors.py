@@ -166,13 +166,15 @@ class ArchiveTooLarge(FileTooLarge):
 
 
 class PictureTooLargeToDecode(FileTooLarge):
-    """A picture in a format that can only be decoded at full size has more pixels than the
-    whole-decode budget (PNG and JPEG are decoded reduced and never meet this limit)."""
+    """Decoding a picture would hold a whole-image buffer over the budget: the full raster of a
+    format decoded whole (GIF, TIFF, WebP), or a progressive JPEG's coefficients. PNG and
+    baseline JPEG are decoded reduced and never meet this limit."""
 
     def __init__(self, what: str, limit: int) -> None:
         super().__init__(
-            f"{what} pixels is more than {limit:,} pixels, the most decoded at full size for this format",
-            hint="convert it to PNG or JPEG (decoded reduced), or raise max_whole_decode_pixels",
+            f"{what} is too large to decode whole: its decoder would hold more than {limit * 4 >> 20} MiB "
+            f"(max_whole_decode_pixels = {limit:,} pixels at 4 bytes)",
+            hint="convert it to PNG or baseline JPEG (decoded reduced), or raise max_whole_decode_pixels",
         )
 
 

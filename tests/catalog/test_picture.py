@@ -7,8 +7,13 @@ chosen per row at random, in every colour type and the bit depths Pillow reads.
 from __future__ import annotations
 
 import io
+import json
+import os
 import struct
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +21,8 @@ from PIL import Image
 
 from culturebridge.catalog import picture
 from culturebridge.catalog.picture import check_decodes, open_reduced, reducible
+from culturebridge.catalog.probe import probe
+from culturebridge.errors import FileTooLarge, PictureTooLargeToDecode
 
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
@@ -188,3 +195,109 @@ def test_damaged_interlaced_pngs_are_refused() -> None:
     broken = data[:idat[0] - 8] + chunk(b"IDAT", zlib.compress(bytes(bad))) + chunk(b"IEND", b"")
     with pytest.raises(ValueError, match="filter type"):
         open_reduced(broken, 30)
+
+
+def write_huge_adam7(path: Path, side: int) -> None:
+    """A `side`x`side` interlaced RGB PNG written pass by pass, row by row (never whole in
+    memory), every filter type used: big checks, so the file is small."""
+    squeeze = zlib.compressobj(9)
+    rng = np.random.default_rng(0)
+    with path.open("wb") as out:
+        out.write(picture.PNG_SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 1)))
+        idat = bytearray()
+        for x0, y0, dx, dy in picture.ADAM7:
+            xs = np.arange(x0, side, dx)
+            for y in range(y0, side, dy * 64):  # 64 pass rows at a time
+                ys = np.arange(y, min(side, y + dy * 64), dy)
+                grid = ((xs[None, :] + ys[:, None]) // 64 % 2 * 200)[:, :, None] + np.array([0, 20, 40])
+                idat += squeeze.compress(filter_rows(grid.astype(np.uint8).reshape(len(ys), -1), 3, rng))
+        idat += squeeze.flush()
+        out.write(chunk(b"IDAT", bytes(idat)) + chunk(b"IEND", b""))
+
+
+CHILD = """
+import json, resource, sys
+from pathlib import Path
+from culturebridge.catalog import check_decodes, open_reduced
+from culturebridge.errors import PictureTooLargeToDecode
+warm = Path(sys.argv[2]).read_bytes()
+open_reduced(warm, 2048); check_decodes(warm)  # libraries loaded, buffers warm
+data = Path(sys.argv[1]).read_bytes()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+got = []
+for decode in (lambda: list(open_reduced(data, 2048).size), lambda: check_decodes(data)):
+    try:
+        got.append(decode())
+    except PictureTooLargeToDecode:
+        got.append("refused")
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"got": got, "grew_kib": after - before}))
+"""
+
+
+def _peak_in_child(path: Path, warm: Path) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(warm)], capture_output=True, text=True,
+                          check=False, timeout=600, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_a_7999_px_interlaced_png_is_decoded_without_its_full_size_raster(tmp_path: Path) -> None:
+    """A child reducing (to 2048 px, as the fingerprint job does) and checking (as the upload
+    does) a 7999x7999 Adam7 PNG grows far less than the full raster (7999*7999*4 = 244 MiB;
+    Pillow's whole decode grew by 199 MiB); measured: +12 MiB."""
+    huge, warm = tmp_path / "huge.png", tmp_path / "warm.png"
+    write_huge_adam7(huge, 7999)
+    write_huge_adam7(warm, 1200)
+    assert huge.stat().st_size < 2_000_000
+    result = _peak_in_child(huge, warm)
+    assert result["got"] == [[2000, 2000], None]
+    assert isinstance(result["grew_kib"], int) and result["grew_kib"] < 48 * 1024, result  # bound: 48 MiB
+
+
+def test_a_huge_gif_is_refused_before_its_raster_is_allocated(tmp_path: Path) -> None:
+    """GIF has no reduced decode: a 5000x4000 one (20 MP, over the 16 MP default) is refused
+    from its header, before anything is allocated (decoding it whole grew the process by 44 MiB)."""
+    big, warm = tmp_path / "big.gif", tmp_path / "warm.png"
+    image = Image.new("L", (5000, 4000), 7)
+    image.paste(200, (100, 100, 2500, 2500))
+    image.save(big)
+    write_huge_adam7(warm, 1200)
+    result = _peak_in_child(big, warm)
+    assert result["got"] == ["refused", "refused"]
+    assert isinstance(result["grew_kib"], int) and result["grew_kib"] < 4 * 1024, result
+
+
+@pytest.mark.parametrize(("fmt", "options"), [("GIF", {}), ("TIFF", {"compression": "tiff_deflate"}),
+                                              ("WEBP", {"lossless": True}), ("BMP", {}),
+                                              ("JPEG", {"progressive": True})])
+def test_whole_decodes_are_held_to_their_budget(fmt: str, options: dict[str, object], tmp_path: Path) -> None:
+    image = Image.new("RGB", (400, 300), (9, 90, 200))
+    image.paste((200, 30, 30), (50, 50, 200, 200))
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    data = out.getvalue()
+    # under budget: decoded as before (a progressive JPEG's 4:2:0 coefficients: 3 bytes a pixel)
+    assert open_reduced(data, 100, max_whole_pixels=120_000).size == (100, 75)
+    check_decodes(data, max_whole_pixels=120_000)
+    limit = 50_000 if fmt == "JPEG" else 119_999  # 120,000 pixels; 360,000 bytes of coefficients
+    with pytest.raises(PictureTooLargeToDecode, match="max_whole_decode_pixels"):
+        open_reduced(data, 100, max_whole_pixels=limit)
+    with pytest.raises(PictureTooLargeToDecode):
+        check_decodes(data, max_whole_pixels=limit)
+    path = tmp_path / f"picture.{fmt.lower()}"
+    path.write_bytes(data)
+    media_type = {"GIF": "image/gif", "TIFF": "image/tiff", "WEBP": "image/webp", "BMP": "image/bmp", "JPEG": "image/jpeg"}[fmt]
+    with pytest.raises(FileTooLarge):  # the upload check refuses it with the same limit
+        probe(path, media_type, 64_000_000, max_whole_pixels=limit)
+    assert probe(path, media_type, 64_000_000, max_whole_pixels=120_000).width == 400
+
+
+def test_a_baseline_jpeg_and_pngs_never_meet_the_whole_decode_budget() -> None:
+    image = Image.new("RGB", (400, 300), (9, 90, 200))
+    for fmt in ("JPEG", "PNG"):
+        out = io.BytesIO()
+        image.save(out, fmt)
+        assert open_reduced(out.getvalue(), 100, max_whole_pixels=1000).size == (100, 75)
+        check_decodes(out.getvalue(), max_whole_pixels=1000)

@@ -18,8 +18,18 @@ unfiltered (filter type 0) and the original PLTE/tRNS, so Pillow turns bit depth
 and transparency into pixels as it always does. The strip is box-reduced and pasted into
 the reduced result. Memory per decode is bounded by `STRIP_BYTES` plus the reduced image.
 
-Interlaced (Adam7) PNGs and other formats are decoded by Pillow as before (JPEG reduced
-through `draft`); docs/security.md lists that limit.
+An interlaced (Adam7) PNG's image data is its seven passes one after another, each a small
+non-interlaced image of a sub-grid with its own filter bytes (§8.2). Pass 1 holds every 8th
+pixel of every 8th row, passes 1-3 every 4th of every 4th, passes 1-5 every 2nd of every 2nd:
+those passes are decoded with the same strip machinery into that sub-grid (`adam7_grid`), which
+is then box-reduced to the size asked; the remaining passes are inflated and length-checked
+but not decoded, so a truncated file is still refused. The result is subsampled, not averaged.
+
+JPEG is reduced in the DCT domain (`Image.draft`). Other formats (GIF, TIFF, WebP, BMP) have
+no reduced decode in Pillow and a progressive JPEG's decoder holds every coefficient: those
+are refused before `load()` allocates anything when the whole-image buffer would exceed
+`max_whole_pixels` pixels at 4 bytes (the `max_whole_decode_pixels` setting); docs/security.md
+lists what each costs.
 """
 
 from __future__ import annotations
@@ -120,10 +130,9 @@ def open_reduced(data: bytes, max_side: int, *, max_whole_pixels: int = DEFAULT_
             reduced = _reduce_png(data, layout, factor, img.info)
             img.close()
             return reduced
+    _refuse_whole(img, max_whole_pixels)
     if factor > 1 and img.format == "JPEG":  # DCT scaling by 1/2, 1/4 or 1/8, at most `factor`
         img.draft("RGB", (-(-img.size[0] // factor), -(-img.size[1] // factor)))
-    if img.format != "JPEG":
-        _refuse_whole(img, max_whole_pixels)
     img.load()
     factor = -(-max(img.size) // max_side)
     if factor <= 1:
@@ -143,16 +152,27 @@ def check_decodes(data: bytes, *, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXE
                 pass
         return
     with Image.open(io.BytesIO(data)) as img:
+        _refuse_whole(img, max_whole_pixels)
         if img.format == "JPEG":
             img.draft(None, (-(-img.size[0] // 8), -(-img.size[1] // 8)))
-        else:
-            _refuse_whole(img, max_whole_pixels)
         img.load()
 
 
 def _refuse_whole(img: Image.Image, max_whole_pixels: int) -> None:
-    # Pillow allocates the raster of the whole frame at load(): refuse before it does
+    """Refuse, before Pillow allocates it at load(), a whole-image buffer over the budget of
+    `max_whole_pixels` pixels at 4 bytes: the full raster of a format decoded whole (GIF, TIFF,
+    WebP, BMP...), or the DCT coefficients a progressive JPEG's decoder keeps for every block
+    whatever the output scale (ITU-T T.81 Annex G: 2 bytes a coefficient, one per sample)."""
     width, height = img.size
+    if img.format == "JPEG":
+        if not img.info.get("progressive"):
+            return  # baseline: decoded in DCT-scaled rows, one band of blocks at a time
+        layer = getattr(img, "layer", None) or [("", 1, 1, 0)]
+        h_max, v_max = max(c[1] for c in layer), max(c[2] for c in layer)
+        samples = sum(c[1] * c[2] for c in layer) / (h_max * v_max)  # per pixel, after subsampling
+        if width * height * samples * 2 <= 4 * max_whole_pixels:
+            return
+        raise PictureTooLargeToDecode(f"progressive JPEG {width}x{height}", max_whole_pixels)
     if width * height > max_whole_pixels:
         raise PictureTooLargeToDecode(f"{img.format or 'image'} {width}x{height}", max_whole_pixels)
 
