@@ -37,6 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_image_pixels", int, 64_000_000, "Largest decoded image accepted (decompression-bomb guard)."),
     Setting("max_whole_decode_pixels", int, 16_000_000,
             "Most pixels decoded at full size for formats other than PNG and JPEG (GIF, TIFF, WebP): 16 MP is at most 61 MiB of raster."),
+    Setting("fingerprint_cache_entries", int, 256,
+            "Full fingerprints a process keeps in memory (LRU) for match checks; the rest are read from the database."),
     Setting("host", str, "127.0.0.1", "Address the web server listens on."),
     Setting("port", int, 8000, "Port the web server listens on."),
     Setting("session_days", int, 14, "How long a login session lasts, in days."),
@@ -88,6 +90,7 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     max_image_pixels: int = 64_000_000
     max_whole_decode_pixels: int = 16_000_000
+    fingerprint_cache_entries: int = 256
     host: str = "127.0.0.1"
     port: int = 8000
     session_days: int = 14

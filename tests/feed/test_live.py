@@ -83,6 +83,18 @@ def test_rate_limiter_refills() -> None:
     assert limiter.allow("other", at=0.6)
 
 
+def test_recent_engagements_are_kept_for_a_bounded_number_of_viewers(
+    platform: Platform, text_encoder: UsemEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_module, "RECENT_VIEWERS", 3)
+    ids = _publish(platform, ["茶艺", "昆曲"])
+    live = LiveFeed(platform, encoder=text_encoder)
+    live.feed("v-0", "US/en", 1)
+    for i in range(6):
+        assert live.record(Event(f"evt-bound-{i}", f"v-{i}", ids[i % 2], "US/en", "like"))
+    assert list(live._recent) == [(f"v-{i}", "US/en") for i in (3, 4, 5)]  # the oldest viewers went
+
+
 def test_every_slot_is_logged_and_an_outcome_after_a_restart_is_credited(
     platform: Platform, text_encoder: UsemEncoder
 ) -> None:

@@ -40,13 +40,13 @@ from culturebridge.feed.catalog_model import (
 )
 from culturebridge.feed.content import TextEncoder, UsemEncoder
 from culturebridge.feed.models import one_blas_thread
-from culturebridge.feed.publish import base_lang
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
     Event,
     ServedRow,
     add_arm_result,
     add_snapshot,
+    base_lang,
     catalog_stamp,
     check_market,
     count_events,
@@ -90,6 +90,7 @@ MAX_FEED = 100
 SERVED_BATCH = 500
 SERVED_FLUSH_SECONDS = 1.0
 SERVED_BACKLOG = 200_000
+RECENT_VIEWERS = 100_000  # (viewer, market) pairs whose engagements since the last refresh are kept (LRU)
 ROLL_UP_EVERY_SECONDS = 3600.0  # how often a serving process rolls up slots past retention
 SNAPSHOT_PREFIX = "feed/snapshots"
 SNAPSHOT_FORMAT = "culturebridge.feed-snapshots/1"
@@ -246,7 +247,7 @@ class LiveFeed:
         self.stamp: tuple[int, int, str] | None = None
         self._holders: dict[str, FeedHolder] = {}
         self._cards: dict[str, dict[str, Card]] = {}
-        self._recent: dict[tuple[str, str], set[int]] = {}
+        self._recent: OrderedDict[tuple[str, str], set[int]] = OrderedDict()  # at most RECENT_VIEWERS
         self._served: list[ServedRow] = []
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -472,5 +473,10 @@ class LiveFeed:
                 model.explorer.update(item, event.market, event.engaged)
             if event.engaged:
                 with self._lock:
-                    self._recent.setdefault((event.viewer_id, event.market), set()).add(item)
+                    key = (event.viewer_id, event.market)
+                    seen = self._recent.pop(key, set())
+                    seen.add(item)
+                    self._recent[key] = seen
+                    while len(self._recent) > RECENT_VIEWERS:  # the least recently engaged viewer goes
+                        self._recent.popitem(last=False)
         return True
