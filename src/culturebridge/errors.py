@@ -165,6 +165,19 @@ class ArchiveTooLarge(FileTooLarge):
     """An archive-based file (DOCX) would unpack to more than the limit (a zip bomb)."""
 
 
+class PictureTooLargeToDecode(FileTooLarge):
+    """Decoding a picture would hold a whole-image buffer over the budget: the full raster of a
+    format decoded whole (GIF, TIFF, WebP), or a progressive JPEG's coefficients. PNG and
+    baseline JPEG are decoded reduced and never meet this limit."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(
+            f"{what} is too large to decode whole: its decoder would hold more than {limit * 4 >> 20} MiB "
+            f"(max_whole_decode_pixels = {limit:,} pixels at 4 bytes)",
+            hint="convert it to PNG or baseline JPEG (decoded reduced), or raise max_whole_decode_pixels",
+        )
+
+
 class DuplicateAsset(Conflict):
     """The same bytes are already an asset of this work."""
 

@@ -43,7 +43,7 @@ class Platform:
     @property
     def limits(self) -> IngestLimits:
         return IngestLimits(self.settings.max_upload_bytes, self.settings.max_image_pixels,
-                            self.settings.max_unpacked_bytes)
+                            self.settings.max_unpacked_bytes, self.settings.max_whole_decode_pixels)
 
     def close(self) -> None:
         self.db.close()

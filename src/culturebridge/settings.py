@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("media_dir", Path, None, "Folder of content-addressed media; default <data_dir>/media."),
     Setting("max_upload_bytes", int, 512 * 1024 * 1024, "Largest file accepted by ingest, in bytes."),
     Setting("max_image_pixels", int, 64_000_000, "Largest decoded image accepted (decompression-bomb guard)."),
+    Setting("max_whole_decode_pixels", int, 16_000_000,
+            "Most pixels decoded at full size for formats other than PNG and JPEG (GIF, TIFF, WebP): 16 MP is at most 61 MiB of raster."),
     Setting("fingerprint_cache_entries", int, 256,
             "Full fingerprints a process keeps in memory (LRU) for match checks; the rest are read from the database."),
     Setting("host", str, "127.0.0.1", "Address the web server listens on."),
@@ -87,6 +89,7 @@ class Settings:
     media_dir: Path | None = None
     max_upload_bytes: int = 512 * 1024 * 1024
     max_image_pixels: int = 64_000_000
+    max_whole_decode_pixels: int = 16_000_000
     fingerprint_cache_entries: int = 256
     host: str = "127.0.0.1"
     port: int = 8000

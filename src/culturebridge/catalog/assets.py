@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select, update
 from culturebridge.accounts.users import User
 from culturebridge.catalog._tables import assets
 from culturebridge.catalog.models import Asset
+from culturebridge.catalog.picture import DEFAULT_MAX_WHOLE_PIXELS
 from culturebridge.catalog.probe import DEFAULT_MAX_UNPACKED, Probe, probe
 from culturebridge.catalog.sniff import check_claimed_name, family, sniff_file
 from culturebridge.catalog.works import get_work, require_editor
@@ -35,6 +36,7 @@ class IngestLimits:
     max_bytes: int
     max_pixels: int
     max_unpacked: int = DEFAULT_MAX_UNPACKED  # total unpacked size of an archive (DOCX)
+    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS  # pictures decoded at full size (not PNG/JPEG)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def prepare_file(store: MediaStore, source: BinaryIO, filename: str, limits: Ing
             raise InvalidInput(f"{name} is empty (0 bytes)")
         media_type = sniff_file(staged.head, str(staged.temp_path))
         check_claimed_name(media_type, name)
-        measured = probe(staged.temp_path, media_type, limits.max_pixels, limits.max_unpacked)
+        measured = probe(staged.temp_path, media_type, limits.max_pixels, limits.max_unpacked, limits.max_whole_pixels)
     except BaseException:
         store.discard(staged)
         raise

@@ -1,6 +1,7 @@
 """Decode a stored file far enough to prove it is whole, and read its size or duration.
 
-Images are decoded with Pillow after checking the pixel count (a decompression bomb is
+Images are decoded (`picture.check_decodes`: PNG in strips, JPEG at 1/8 scale, other formats
+whole only up to `max_whole_pixels`) after checking the pixel count (a decompression bomb is
 refused before any pixel is allocated); audio and video are read by ffprobe; text must
 decode as UTF-8; PDF must end with its `%%EOF` trailer; DOCX must be a sound zip whose
 members unpack to at most `max_unpacked` bytes in total (a zip bomb is refused from its
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from culturebridge.catalog.picture import check_decodes
+from culturebridge.catalog.picture import DEFAULT_MAX_WHOLE_PIXELS, check_decodes
 from culturebridge.catalog.sniff import family
 from culturebridge.errors import ArchiveTooLarge, CorruptMedia, ExternalServiceError, FileTooLarge
 
@@ -37,11 +38,12 @@ class Probe:
     duration: float | None = None
 
 
-def probe(path: Path, media_type: str, max_pixels: int, max_unpacked: int = DEFAULT_MAX_UNPACKED) -> Probe:
+def probe(path: Path, media_type: str, max_pixels: int, max_unpacked: int = DEFAULT_MAX_UNPACKED,
+          max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS) -> Probe:
     """Check that the file decodes as `media_type`; CorruptMedia or FileTooLarge if not."""
     kind = family(media_type)
     if kind == "image":
-        return _probe_image(path, media_type, max_pixels)
+        return _probe_image(path, media_type, max_pixels, max_whole_pixels)
     if kind in ("audio", "video"):
         return _probe_av(path, kind)
     if kind == "text":
@@ -54,7 +56,7 @@ def probe(path: Path, media_type: str, max_pixels: int, max_unpacked: int = DEFA
     return Probe()
 
 
-def _probe_image(path: Path, media_type: str, max_pixels: int) -> Probe:
+def _probe_image(path: Path, media_type: str, max_pixels: int, max_whole_pixels: int) -> Probe:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -65,10 +67,7 @@ def _probe_image(path: Path, media_type: str, max_pixels: int) -> Probe:
                         f"image is {width}x{height} pixels, over the limit of {max_pixels:,}",
                         hint="refused as a possible decompression bomb; raise max_image_pixels if the image is genuine",
                     )
-                if img.format == "PNG":
-                    check_decodes(path.read_bytes())  # strip by strip: never the full-size raster
-                else:
-                    img.load()
+            check_decodes(path.read_bytes(), max_whole_pixels=max_whole_pixels)  # never a full-size PNG/JPEG
     except FileTooLarge:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

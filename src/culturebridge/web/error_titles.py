@@ -23,6 +23,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "FileTooLarge": ("The file is larger than the limit allows.", "文件超过了允许的大小上限。"),
     "RequestTooLarge": ("The request is larger than this page accepts.", "请求内容超过了此页面接受的大小。"),
     "ArchiveTooLarge": ("The document would unpack to more than the limit (a possible zip bomb).", "该文档解压后超过上限（可能是压缩炸弹）。"),
+    "PictureTooLargeToDecode": ("This kind of picture is too large to decode safely; PNG or JPEG is decoded reduced.", "这种格式的图片过大，无法安全解码；PNG 或 JPEG 可缩小解码。"),
     "MediaTooLarge": ("The picture has more pixels than the safety limit allows.", "图片像素数超过了安全上限。"),
     "LineageCycle": ("This derivation would make a work its own ancestor.", "这一衍生关系会让作品成为自己的来源。"),
     "MalformedNote": ("The signed note or checkpoint is not in the expected format.", "签名注记或检查点的格式不正确。"),
