@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("media_dir", Path, None, "Folder of content-addressed media; default <data_dir>/media."),
     Setting("max_upload_bytes", int, 512 * 1024 * 1024, "Largest file accepted by ingest, in bytes."),
     Setting("max_image_pixels", int, 64_000_000, "Largest decoded image accepted (decompression-bomb guard)."),
+    Setting("fingerprint_cache_entries", int, 256,
+            "Full fingerprints a process keeps in memory (LRU) for match checks; the rest are read from the database."),
     Setting("host", str, "127.0.0.1", "Address the web server listens on."),
     Setting("port", int, 8000, "Port the web server listens on."),
     Setting("session_days", int, 14, "How long a login session lasts, in days."),
@@ -85,6 +87,7 @@ class Settings:
     media_dir: Path | None = None
     max_upload_bytes: int = 512 * 1024 * 1024
     max_image_pixels: int = 64_000_000
+    fingerprint_cache_entries: int = 256
     host: str = "127.0.0.1"
     port: int = 8000
     session_days: int = 14

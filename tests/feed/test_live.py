@@ -83,6 +83,18 @@ def test_rate_limiter_refills() -> None:
     assert limiter.allow("other", at=0.6)
 
 
+def test_recent_engagements_are_kept_for_a_bounded_number_of_viewers(
+    platform: Platform, text_encoder: UsemEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_module, "RECENT_VIEWERS", 3)
+    ids = _publish(platform, ["茶艺", "昆曲"])
+    live = LiveFeed(platform, encoder=text_encoder)
+    live.feed("v-0", "US/en", 1)
+    for i in range(6):
+        assert live.record(Event(f"evt-bound-{i}", f"v-{i}", ids[i % 2], "US/en", "like"))
+    assert list(live._recent) == [(f"v-{i}", "US/en") for i in (3, 4, 5)]  # the oldest viewers went
+
+
 def test_every_slot_is_logged_and_an_outcome_after_a_restart_is_credited(
     platform: Platform, text_encoder: UsemEncoder
 ) -> None:
@@ -147,3 +159,20 @@ def test_slots_that_fail_to_be_written_stay_queued(
     live.flush_served()
     with platform.db.read() as conn:
         assert sum(n for n, _ in served_outcomes(conn, "US/en").values()) == len(slots)
+
+
+def test_an_ai_generated_variant_carries_the_notice_the_published_version_did_not_need(
+    platform: Platform, text_encoder: UsemEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A localization experiment may show some viewers an AI-written version of a human work's text."""
+    [work] = _publish(platform, ["梁祝"])
+    with platform.db.write() as conn:
+        mei = get_user_by_name(conn, "mei")
+        ai = make_work(conn, mei, title="梁祝 AI", ai_generated=True).id
+    monkeypatch.setattr(live_module, "VARIANT_CHOOSERS", [lambda _p, viewer, _m, _w: ai if viewer == "v-b" else None])
+    live = LiveFeed(platform, encoder=text_encoder, poll_seconds=0.0)
+    [plain] = live.feed("v-a", "US/en", 1)
+    [shown] = live.feed("v-b", "US/en", 1)
+    assert plain.card.work_id == shown.card.work_id == work
+    assert plain.card.label == "" and shown.card.title == "梁祝 AI (en)"
+    assert shown.card.label == "Possibly AI-generated"  # declared by its uploader: GB 45438 tier 2

@@ -69,3 +69,55 @@ def test_bpr_fits_and_scores_every_item(dataset: Dataset) -> None:
 def test_unknown_model_name_is_rejected(dataset: Dataset) -> None:
     with pytest.raises(InvalidFeedRequest):
         fit_model("lightgcn", dataset.interactions)
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_fitting_leaves_blas_limited_to_one_thread(dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fit must not restore a multi-threaded BLAS behind a request still serving (or a fit running)."""
+    from threadpoolctl import threadpool_limits
+
+    from culturebridge.feed import models
+
+    if not _blas_threads():
+        pytest.skip("no BLAS library loaded")
+    monkeypatch.setattr(models, "_blas_limited", False, raising=False)
+    threadpool_limits(limits=2, user_api="blas")  # as a fresh process with two CPUs starts
+    try:
+        fit_als(dataset.interactions.to_csr(), factors=4, iterations=2)
+        assert _blas_threads() == {1}
+    finally:
+        models.one_blas_thread()
+        threadpool_limits(limits=1, user_api="blas")
+
+
+def test_a_serving_thread_that_limits_blas_does_not_keep_other_threads_from_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """threadpoolctl lets only the thread that set OpenBLAS's limit set it again while it lives.
+
+    A serving pool's thread limited BLAS first and lived on, so a later fit on another thread
+    could not limit a BLAS library loaded since, and `implicit` warned (an error under pytest).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import threadpoolctl
+    from threadpoolctl import threadpool_limits
+
+    from culturebridge.feed import models
+
+    if not _blas_threads():
+        pytest.skip("no BLAS library loaded")
+    monkeypatch.setattr(models, "_blas_limited", False)
+    threadpoolctl.OpenBLASController.clear_controlling_thread(force=True)  # as in a fresh process
+    with ThreadPoolExecutor(1) as serving:
+        serving.submit(models.one_blas_thread).result()  # the thread lives on until the pool closes
+        assert _blas_threads() == {1}
+        try:
+            threadpool_limits(limits=2, user_api="blas")
+            assert _blas_threads() == {2}, "another thread could not set the BLAS limit"
+        finally:
+            threadpool_limits(limits=1, user_api="blas")
+            models._limit_blas()

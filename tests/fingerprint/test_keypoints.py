@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -59,3 +64,34 @@ def test_keypoint_index_moves_to_ivf_and_still_finds_near_descriptors(monkeypatc
     assert (owner == 7).mean() > 0.8 and not common.any()
     owner, _ = index.search(np.zeros((0, 32), np.uint8))
     assert len(owner) == 0
+
+
+_RETRAIN_RSS = """
+import re, sys
+from pathlib import Path
+import numpy as np
+from culturebridge.fingerprint.keypoints import KeypointIndex
+
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) * 1024
+
+rng = np.random.default_rng(0)
+index = KeypointIndex()
+for i in range(500):  # 400,000 descriptors: trained at 100,000 (IVF_MIN), retrained at 4x that
+    index.add(i, i, rng.integers(0, 256, (800, 32), dtype=np.uint8))
+    if i == 124:
+        index.rebuild()
+before = rss()
+index.rebuild()
+assert index.approximate and index._trained_at == 400_000, index._trained_at
+print(rss() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads resident memory from /proc")
+def test_a_retrain_leaves_no_resident_growth_behind() -> None:
+    # Measured in a child process: RSS of this test process depends on every test before it.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", _RETRAIN_RSS], capture_output=True, text=True, env=env, check=True)
+    grown = int(out.stdout.strip())
+    assert grown < 16 * 2**20, f"resident memory grew {grown:,} bytes across a retrain"  # 41 MB before the trim

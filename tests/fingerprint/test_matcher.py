@@ -94,6 +94,33 @@ def test_rows_rebuild_and_save_load_give_the_same_answers(library: Library, tmp_
     assert [r[3] for r in loaded.rows()] == [r[3] for r in rows]
 
 
+def test_a_library_with_a_loader_holds_only_lookup_structures_and_answers_the_same(library: Library) -> None:
+    stored = {asset_id: data for _, asset_id, _, data in library.rows()}
+    asked: list[str] = []
+
+    def load(asset_ids: list[str]) -> dict[str, bytes]:
+        asked.extend(asset_ids)
+        return {a: stored[a] for a in asset_ids if a in stored}
+
+    lean = Library.from_rows(library.rows(), load, cache_entries=1)
+    assert lean.resident_bytes() < library.resident_bytes() - 20_000  # no image's full fingerprint held
+    img = photo("astronaut")
+    queries = [
+        Fingerprint("image", fingerprint_image(encode(ImageOps.mirror(img), "JPEG", quality=40))),
+        Fingerprint("image", fingerprint_image(encode(photo("coffee")))),
+        Fingerprint("text", fingerprint_text("前言。" + LEGEND[14:70] + "后记。")),
+        Fingerprint("image", fingerprint_image(encode(img.crop((0, 0, 400, 400))))),
+    ]
+    for query in queries:
+        assert lean.match(query) == library.match(query)
+    assert set(asked) <= {"a-astro", "a-proc", "a-legend", "a-english"}  # candidates only
+    assert len(lean._cache) == 1  # the LRU keeps at most cache_entries fingerprints
+    assert [r[3] for r in lean.rows()] == list(stored.values())
+    del stored["a-astro"]  # a row deleted since the library was built: skipped, not an error
+    lean._cache.clear()
+    assert lean.match(queries[0]) == [] and [r[1] for r in lean.rows()][:1] == ["a-proc"]
+
+
 def test_bad_library_and_rows_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         Library.load(tmp_path / "missing")

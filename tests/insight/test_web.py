@@ -159,3 +159,20 @@ def test_cultural_discount_has_an_interval(platform: Platform, client: TestClien
     login(client, "admin")
     table = list(csv.reader(io.StringIO(client.get("/studio/insight/discount.csv").text)))
     assert table[0][-2:] == ["ci_low", "ci_high"] and len(table) == 5
+
+
+def test_comments_count_against_the_shared_per_client_limit(platform: Platform) -> None:
+    """Comments are limited per client like events (shared across processes, proxy-aware), not per raw peer only."""
+    import dataclasses
+
+    from culturebridge.web import create_app
+    from tests.web.conftest import csrf_of
+
+    limited = dataclasses.replace(platform, settings=platform.settings.with_overrides(client_rate_per_minute=3))
+    client = TestClient(create_app(limited))
+    csrf = csrf_of(client.get("/login").text)  # counts nothing: pages are not rate-limited
+    client.cookies.set("cb_viewer", "v-commenter")
+    codes = [client.post("/api/v1/insight/comments", headers={"x-csrf-token": csrf},
+                         content=json.dumps({"event_id": f"evt-c-{i}", "work_id": "w-none", "market": "US/en",
+                                             "text": "hello"})).status_code for i in range(5)]
+    assert 429 in codes and codes[0] != 429, codes

@@ -94,6 +94,43 @@ def test_bulk_actions_are_refused_item_by_item_with_the_reason(client: TestClien
     assert client.post("/studio/works/bulk", data={"action": "review", "work": mine}).status_code == 403
 
 
+def test_a_bulk_action_waiting_for_the_write_lock_does_not_stall_other_requests(
+    client: TestClient, platform: Platform
+) -> None:
+    """Bulk actions write (and publishing draws labelled renditions) in the thread pool, not on
+    the event loop: while another writer holds the lock, a read-only request still answers
+    (ordering, not timing: the writer lets go only once that answer came, or after a limit)."""
+    import threading
+    import time
+
+    mine = _works(platform, "mei", "蔚县剪纸")
+    csrf = login(client, "mei")
+    holding, answered, order = threading.Event(), threading.Event(), []
+
+    def writer() -> None:
+        with platform.db.write():
+            holding.set()
+            answered.wait(timeout=20)
+            order.append("writer let go")
+
+    def bulk() -> None:
+        response = client.post("/studio/works/bulk", data={"csrf": csrf, "action": "review", "work": mine})
+        order.append(f"bulk {response.status_code}")
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=bulk)]
+    threads[0].start()
+    assert holding.wait(timeout=20)
+    threads[1].start()
+    time.sleep(0.5)  # let the bulk request reach the lock (if it has not, the test cannot fail: no flake)
+    assert client.get("/login").status_code == 200
+    order.append("other request answered")
+    answered.set()
+    for t in threads:
+        t.join()
+    assert order.index("other request answered") < order.index("writer let go"), order
+    assert order.index("other request answered") < order.index("bulk 200"), order  # it waited, without the loop
+
+
 def test_thumbnails_are_made_once_for_images_and_videos(client: TestClient, platform: Platform, tmp_path: Path) -> None:
     [work_id] = _works(platform, "mei", "蔚县剪纸")
     video = tmp_path / "clip.mp4"

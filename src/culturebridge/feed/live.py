@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, select
 
-from culturebridge import catalog
+from culturebridge import catalog, labels
 from culturebridge.errors import InvalidFeedRequest, UnknownMarket
 from culturebridge.feed._tables import snapshots
 from culturebridge.feed.catalog_model import (
@@ -38,12 +39,14 @@ from culturebridge.feed.catalog_model import (
     load_market,
 )
 from culturebridge.feed.content import TextEncoder, UsemEncoder
+from culturebridge.feed.models import one_blas_thread
 from culturebridge.feed.serving import FeedHolder, FeedModel, serve
 from culturebridge.feed.store import (
     Event,
     ServedRow,
     add_arm_result,
     add_snapshot,
+    base_lang,
     catalog_stamp,
     check_market,
     count_events,
@@ -87,6 +90,7 @@ MAX_FEED = 100
 SERVED_BATCH = 500
 SERVED_FLUSH_SECONDS = 1.0
 SERVED_BACKLOG = 200_000
+RECENT_VIEWERS = 100_000  # (viewer, market) pairs whose engagements since the last refresh are kept (LRU)
 ROLL_UP_EVERY_SECONDS = 3600.0  # how often a serving process rolls up slots past retention
 SNAPSHOT_PREFIX = "feed/snapshots"
 SNAPSHOT_FORMAT = "culturebridge.feed-snapshots/1"
@@ -96,28 +100,6 @@ SNAPSHOT_KEEP_SECONDS = 600
 # all in it, each lock holder queued for the GIL behind the others (a lock convoy: p99 of
 # seconds at 32 concurrent clients). Past this many, requests wait on a semaphore instead.
 SERVING_AT_ONCE = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-_blas_limited = False
-_blas_lock = threading.Lock()
-
-
-def _one_blas_thread() -> None:
-    """Limit BLAS to one thread in this process, once (BLAS threads slow single-vector serving ~6x).
-
-    Once for the process, not per request: a per-request limit scanned every loaded library
-    on each call, and concurrent requests entering and leaving it restored the multi-threaded
-    setting under requests still serving, whose BLAS threads then spun against each other.
-    """
-    global _blas_limited
-    if _blas_limited:
-        return
-    with _blas_lock:
-        if not _blas_limited:
-            from threadpoolctl import threadpool_limits
-
-            threadpool_limits(limits=1, user_api="blas")
-            _blas_limited = True
-
-
 @dataclass(frozen=True)
 class Card:
     """What the audience sees of one work in a market."""
@@ -265,7 +247,7 @@ class LiveFeed:
         self.stamp: tuple[int, int, str] | None = None
         self._holders: dict[str, FeedHolder] = {}
         self._cards: dict[str, dict[str, Card]] = {}
-        self._recent: dict[tuple[str, str], set[int]] = {}
+        self._recent: OrderedDict[tuple[str, str], set[int]] = OrderedDict()  # at most RECENT_VIEWERS
         self._served: list[ServedRow] = []
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -274,7 +256,8 @@ class LiveFeed:
         self._lock = threading.RLock()  # refresh() runs under it on first use
         self._building = False
         self._gate = threading.BoundedSemaphore(SERVING_AT_ONCE)
-        self._variant_text: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.serving = ThreadPoolExecutor(SERVING_AT_ONCE, thread_name_prefix="feed-serve")  # for the web edge
+        self._variant_text: dict[tuple[str, str, str], tuple[str, str, str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -373,7 +356,7 @@ class LiveFeed:
         holder = self._holders.get(market)
         if holder is None:
             raise UnknownMarket(market, self.markets)
-        _one_blas_thread()
+        one_blas_thread()
         with self._gate:  # as many serving at once as there are CPUs; the rest wait without the GIL
             model, cards = holder.model, self._cards[market]
             recent = self._recent.get((viewer, market))
@@ -393,7 +376,12 @@ class LiveFeed:
         return out
 
     def _variant(self, card: Card, viewer: str, market: str) -> Card:
-        """The card as this viewer sees it: another version's title and synopsis when a chooser says so."""
+        """The card as this viewer sees it: another version's title and synopsis when a chooser says so.
+
+        An AI-generated version's text carries the visible notice even when the published
+        version needed none (Measures for Labelling AI-Generated Content Art. 4; GB 45438-2025
+        clause 4.1: explicit labels on generated text).
+        """
         for chooser in VARIANT_CHOOSERS:
             other = chooser(self.platform, viewer, market, card.work_id)
             if other is not None:
@@ -401,9 +389,12 @@ class LiveFeed:
                 if key not in self._variant_text:
                     with self.platform.db.read() as conn:
                         version = catalog.get_work(conn, other)
-                    self._variant_text[key] = (version.title(card.language), version.synopsis(card.language))
-                title, synopsis = self._variant_text[key]
-                return replace(card, title=title, synopsis=synopsis)
+                    label = card.label
+                    if version.ai_generated and not label:
+                        label = labels.publication_notice(self.platform, [], base_lang(card.language))
+                    self._variant_text[key] = (version.title(card.language), version.synopsis(card.language), label)
+                title, synopsis, label = self._variant_text[key]
+                return replace(card, title=title, synopsis=synopsis, label=label)
         return card
 
     def _log(self, rows: list[ServedRow]) -> None:
@@ -482,5 +473,10 @@ class LiveFeed:
                 model.explorer.update(item, event.market, event.engaged)
             if event.engaged:
                 with self._lock:
-                    self._recent.setdefault((event.viewer_id, event.market), set()).add(item)
+                    key = (event.viewer_id, event.market)
+                    seen = self._recent.pop(key, set())
+                    seen.add(item)
+                    self._recent[key] = seen
+                    while len(self._recent) > RECENT_VIEWERS:  # the least recently engaged viewer goes
+                        self._recent.popitem(last=False)
         return True

@@ -12,12 +12,14 @@ ALS 16 factors, reg 3.0, alpha 1. On the test split they reach nDCG@10 .482 and 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+import threadpoolctl
 from threadpoolctl import threadpool_limits
 
 from culturebridge.errors import InvalidFeedRequest, InvalidInput
@@ -25,6 +27,38 @@ from culturebridge.feed.dataset import FloatArray, IntArray, Interactions
 
 ModelName = Literal["ease", "als", "bpr", "pop"]
 MODEL_NAMES: tuple[str, ...] = ("ease", "als", "bpr", "pop")
+
+_blas_limited = False
+_blas_lock = threading.Lock()
+
+
+def one_blas_thread() -> None:
+    """Limit the BLAS libraries loaded so far to one thread, once per process (for serving).
+
+    BLAS threads slow single-vector serving about 6x, and `implicit` warns and slows down
+    when fitting with them. The limit is never lifted: `with threadpool_limits(...)` restores
+    the previous setting on exit, so two threads using it at once (a fit in a background
+    refresh, a request serving) could restore the multi-threaded setting under the other,
+    whose BLAS threads then spun against each other (and `implicit` warned mid-fit). Fits
+    call `_limit_blas` each time instead, since a library loaded after the first call (scipy's
+    own BLAS) would otherwise keep its threads.
+    """
+    global _blas_limited
+    if _blas_limited:
+        return
+    with _blas_lock:
+        if not _blas_limited:
+            _limit_blas()
+            _blas_limited = True
+
+
+def _limit_blas() -> None:
+    threadpool_limits(limits=1, user_api="blas")  # for good: see one_blas_thread
+    # threadpoolctl 3.8 lets only the thread that set OpenBLAS's process-wide limit set it
+    # again, for as long as that thread lives (a serving pool's threads live for good): let go.
+    controller = getattr(threadpoolctl, "OpenBLASController", None)
+    if controller is not None:
+        controller.clear_controlling_thread()
 
 
 class Scorer(Protocol):
@@ -172,16 +206,16 @@ def fit_als(
     """Fit `implicit.als.AlternatingLeastSquares` (Hu, Koren, Volinsky 2008)."""
     import implicit.als  # heavy import deferred to call time (no work at import)
 
-    with threadpool_limits(1, "blas"):  # implicit warns and slows down otherwise
-        model = implicit.als.AlternatingLeastSquares(
-            factors=factors,
-            regularization=regularization,
-            alpha=alpha,
-            iterations=iterations,
-            random_state=seed,
-            num_threads=threads,
-        )
-        model.fit(sp.csr_matrix(user_items, dtype=np.float32), show_progress=False)
+    _limit_blas()
+    model = implicit.als.AlternatingLeastSquares(
+        factors=factors,
+        regularization=regularization,
+        alpha=alpha,
+        iterations=iterations,
+        random_state=seed,
+        num_threads=threads,
+    )
+    model.fit(sp.csr_matrix(user_items, dtype=np.float32), show_progress=False)
     return FactorModel(
         np.asarray(model.user_factors), np.asarray(model.item_factors), regularization
     )
@@ -199,16 +233,16 @@ def fit_bpr(
     """Fit `implicit.cpu.bpr.BayesianPersonalizedRanking` (Rendle et al. 2009)."""
     import implicit.cpu.bpr
 
-    with threadpool_limits(1, "blas"):  # implicit warns and slows down otherwise
-        model = implicit.cpu.bpr.BayesianPersonalizedRanking(
-            factors=factors,
-            learning_rate=learning_rate,
-            regularization=regularization,
-            iterations=iterations,
-            random_state=seed,
-            num_threads=threads,
-        )
-        model.fit(sp.csr_matrix(user_items, dtype=np.float32), show_progress=False)
+    _limit_blas()
+    model = implicit.cpu.bpr.BayesianPersonalizedRanking(
+        factors=factors,
+        learning_rate=learning_rate,
+        regularization=regularization,
+        iterations=iterations,
+        random_state=seed,
+        num_threads=threads,
+    )
+    model.fit(sp.csr_matrix(user_items, dtype=np.float32), show_progress=False)
     # implicit's BPR appends a bias column to both factor matrices; keep it (inner product).
     return FactorModel(np.asarray(model.user_factors), np.asarray(model.item_factors), 1.0)
 

@@ -17,7 +17,7 @@ from culturebridge.accounts import User
 from culturebridge.catalog import Asset, Work
 from culturebridge.errors import InvalidInput, PermissionDenied, PublicationBlocked
 from culturebridge.feed.refresh import queue_refresh
-from culturebridge.feed.store import Publication, check_market, market_language, save_publication
+from culturebridge.feed.store import Publication, base_lang, check_market, market_language, save_publication
 from culturebridge.jobs import set_status, statuses
 from culturebridge.platform import Platform
 
@@ -28,11 +28,6 @@ class PublishResult:
 
     publication: Publication
     skipped: tuple[tuple[str, str], ...]  # (asset_id, reason)
-
-
-def base_lang(tag: str) -> str:
-    """zh-Hans -> zh."""
-    return tag.split("-", 1)[0].lower()
 
 
 def localized_version(conn: Connection, work: Work, language: str) -> Work:

@@ -82,6 +82,11 @@ def check_market(market: str) -> str:
     return market
 
 
+def base_lang(tag: str) -> str:
+    """zh-Hans -> zh."""
+    return tag.split("-", 1)[0].lower()
+
+
 def market_language(market: str) -> str:
     """The language part of a market (US/en -> en)."""
     return check_market(market).split("/", 1)[1]

@@ -67,7 +67,7 @@ class HashIndex:
         self._built = 0  # rows covered by the tables
         # Table t occupies _order[t * n : (t + 1) * n]: row numbers sorted by substring t;
         # _starts[t, key] is where the rows with that key begin (CSR offsets, table base added).
-        self._order = np.zeros(0, np.int64)
+        self._order = np.zeros(0, np.int32)
         self._starts = np.zeros((_CHUNKS, 65537), np.int64)
         self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]] = []
         self._pending_count = 0  # codes in _pending, kept so add() stays O(1)
@@ -87,6 +87,11 @@ class HashIndex:
 
     def __len__(self) -> int:
         return len(self._ids) + self._pending_count
+
+    def resident_bytes(self) -> int:
+        """Bytes of the arrays held: codes, ids, the 16 tables' row numbers and offsets."""
+        pending = sum(i.nbytes + c.nbytes for i, c in self._pending)
+        return self._codes.nbytes + self._ids.nbytes + self._order.nbytes + self._starts.nbytes + pending
 
     def add(self, ids: npt.ArrayLike, codes: npt.ArrayLike) -> None:
         """Add codes with their ids; they are searchable at once."""
@@ -108,7 +113,7 @@ class HashIndex:
             self._pending_count = 0
         keys = _chunks(self._codes)
         n = len(self._ids)
-        self._order = np.argsort(keys, axis=0, kind="stable").T.ravel().copy()
+        self._order = np.argsort(keys, axis=0, kind="stable").T.ravel().astype(np.int32)  # row numbers < 2**31
         starts = np.zeros((_CHUNKS, 65537), np.int64)
         for t in range(_CHUNKS):
             starts[t, 1:] = np.cumsum(np.bincount(keys[:, t], minlength=65536))

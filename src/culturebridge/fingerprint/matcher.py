@@ -18,11 +18,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, TypeVar, cast, get_args
 
 import faiss
 import numpy as np
@@ -47,6 +47,7 @@ from culturebridge.fingerprint.video import VideoFingerprint, compare_videos
 Kind = Literal["image", "video", "audio", "text"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Payload = ImageFingerprint | VideoFingerprint | AudioFingerprint | TextFingerprint
+_P = TypeVar("_P", ImageFingerprint, VideoFingerprint, AudioFingerprint, TextFingerprint)
 _PARSERS: dict[str, Callable[[bytes], Payload]] = {
     "image": ImageFingerprint.from_bytes,
     "video": VideoFingerprint.from_bytes,
@@ -158,17 +159,33 @@ class Match:
     evidence: Evidence | None = None
 
 
-@dataclass(frozen=True)
+Loader = Callable[[list[str]], dict[str, bytes]]  # asset ids -> their stored fingerprint bytes
+
+
+@dataclass(frozen=True, slots=True)
 class _Entry:
     work_id: str
     asset_id: str
-    fingerprint: Fingerprint
+    kind: Kind
+    held: Fingerprint | None  # None: read through the library's loader when compared
 
 
 class Library:
-    """Registered fingerprints with their lookup indexes."""
+    """Registered fingerprints with their lookup indexes.
 
-    def __init__(self) -> None:
+    Without a `loader` every fingerprint is kept in memory. With one (the platform's library
+    reads the `fingerprints` table), only the lookup structures stay resident — PDQ hashes,
+    ORB codes with their owner numbers, audio and text postings — and the full fingerprints
+    of the few candidates a query compares against are read on demand, the last
+    `cache_entries` of them kept in an LRU cache: an image's full fingerprint (keypoint
+    positions and descriptors of the picture and its mirror, about 32 KB) is otherwise held
+    twice, once here and once in the keypoint index.
+    """
+
+    def __init__(self, loader: Loader | None = None, cache_entries: int = 256) -> None:
+        self._loader = loader
+        self._cache: OrderedDict[int, Fingerprint] = OrderedDict()  # entry number -> fingerprint
+        self._cache_entries = max(0, cache_entries)
         self._entries: list[_Entry] = []
         self._pdq = HashIndex()  # image PDQ hashes; id = entry number
         self._orb = KeypointIndex()  # ORB descriptors; owner = entry number
@@ -186,9 +203,11 @@ class Library:
         return len(self._entries)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str, str, bytes]]) -> Library:
-        """Build a library from (work_id, asset_id, kind, fingerprint bytes) rows."""
-        library = cls()
+    def from_rows(
+        cls, rows: Iterable[tuple[str, str, str, bytes]], loader: Loader | None = None, cache_entries: int = 256
+    ) -> Library:
+        """Build a library from (work_id, asset_id, kind, fingerprint bytes) rows (see `__init__`)."""
+        library = cls(loader, cache_entries)
         for work_id, asset_id, kind, data in rows:
             library.add(work_id, asset_id, Fingerprint.from_bytes(kind, data))
         library.rebuild()
@@ -203,13 +222,46 @@ class Library:
 
     def rows(self) -> Iterator[tuple[str, str, str, bytes]]:
         """The library as (work_id, asset_id, kind, fingerprint bytes) rows."""
-        for e in self._entries:
-            yield e.work_id, e.asset_id, e.fingerprint.kind, e.fingerprint.to_bytes()
+        for start in range(0, len(self._entries), 500):
+            chunk = self._entries[start : start + 500]
+            wanted = [e.asset_id for e in chunk if e.held is None]
+            loaded = self._loader(wanted) if wanted and self._loader is not None else {}
+            for e in chunk:
+                data = e.held.to_bytes() if e.held is not None else loaded.get(e.asset_id)
+                if data is not None:  # a row deleted since it was added is left out
+                    yield e.work_id, e.asset_id, e.kind, data
+
+    def fingerprint(self, n: int) -> Fingerprint | None:
+        """Entry `n`'s full fingerprint: held, cached, or read through the loader (None if gone)."""
+        e = self._entries[n]
+        if e.held is not None:
+            return e.held
+        cached = self._cache.get(n)
+        if cached is not None:
+            self._cache.move_to_end(n)
+            return cached
+        data = self._loader([e.asset_id]).get(e.asset_id) if self._loader is not None else None
+        if data is None:
+            return None
+        fp = Fingerprint.from_bytes(e.kind, data)
+        if self._cache_entries:
+            self._cache[n] = fp
+            if len(self._cache) > self._cache_entries:
+                self._cache.popitem(last=False)
+        return fp
+
+    def resident_bytes(self) -> int:
+        """Bytes of the arrays this library holds per registered fingerprint (lookup structures,
+        held and cached fingerprints); Python object overhead of entries and postings is not counted."""
+        total = self._pdq.resident_bytes() + self._frames.resident_bytes()
+        total += self._orb.resident_bytes() + self._frame_orb.resident_bytes()
+        held = [e.held for e in self._entries if e.held is not None]
+        return total + sum(_payload_bytes(fp) for fp in [*held, *self._cache.values()])
 
     def add(self, work_id: str, asset_id: str, fingerprint: Fingerprint) -> None:
         """Register an asset's fingerprint."""
         n = len(self._entries)
-        self._entries.append(_Entry(work_id, asset_id, fingerprint))
+        self._entries.append(_Entry(work_id, asset_id, fingerprint.kind, None if self._loader else fingerprint))
         value = fingerprint.value
         if isinstance(value, ImageFingerprint):
             usable = [h.bits for h in value.hashes if h.quality >= PDQ_MIN_QUALITY]
@@ -255,7 +307,7 @@ class Library:
         self, n: int, score: float, span: MatchSpan | None = None, evidence: Evidence | None = None
     ) -> Match:
         e = self._entries[n]
-        return Match(e.work_id, e.asset_id, e.fingerprint.kind, round(score, 4), span, evidence)
+        return Match(e.work_id, e.asset_id, e.kind, round(score, 4), span, evidence)
 
     def image_candidates(self, query: ImageFingerprint) -> list[int]:
         """Entry numbers worth a full image comparison: PDQ hits, then ORB vote leaders."""
@@ -280,8 +332,9 @@ class Library:
         out = []
         candidates, query = self._image_candidates(query)
         for n in candidates:
-            ref = self._entries[n].fingerprint.value
-            assert isinstance(ref, ImageFingerprint)
+            ref = self._value(n, ImageFingerprint)
+            if ref is None:
+                continue
             result = compare_images(query, ref)
             if result.is_match:
                 out.append(self._match(n, result.score, evidence=image_evidence(result)))
@@ -299,8 +352,9 @@ class Library:
             candidates.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
         out = []
         for n in sorted(candidates):
-            ref = self._entries[n].fingerprint.value
-            assert isinstance(ref, VideoFingerprint)
+            ref = self._value(n, VideoFingerprint)
+            if ref is None:
+                continue
             r = compare_videos(query, ref)
             if r.is_match:
                 span = MatchSpan(
@@ -320,8 +374,9 @@ class Library:
             votes.update(self._audio_values.get(v, ()))
         out = []
         for n, hits in votes.items():
-            ref = self._entries[n].fingerprint.value
-            assert isinstance(ref, AudioFingerprint)
+            ref = self._value(n, AudioFingerprint)
+            if ref is None:
+                continue
             r = compare_audio(query, ref)
             if hits >= 2 and r.is_match:
                 span = MatchSpan(max(0.0, -r.offset_seconds), max(0.0, -r.offset_seconds) + r.overlap_seconds,
@@ -344,8 +399,9 @@ class Library:
         candidates.update(n for n, c in shared.items() if c >= _MIN_SHARED_SHINGLES)
         out: list[Match] = []
         for n in sorted(candidates):
-            ref = self._entries[n].fingerprint.value
-            assert isinstance(ref, TextFingerprint)
+            ref = self._value(n, TextFingerprint)
+            if ref is None:
+                continue
             r = compare_texts(query, ref)
             spans: list[MatchSpan | None] = [
                 MatchSpan(
@@ -357,12 +413,17 @@ class Library:
                 out.extend(self._match(n, r.score, span) for span in spans)
         return out
 
+    def _value(self, n: int, kind: type[_P]) -> _P | None:
+        fp = self.fingerprint(n)
+        value = fp.value if fp is not None else None
+        return value if isinstance(value, kind) else None
+
     def save(self, directory: Path) -> None:
         """Write the library's rows to `directory` (indexes are rebuilt on load)."""
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / (_ROWS_FILE + ".tmp")
         with tmp.open("w", encoding="utf-8") as out:
-            out.write(json.dumps({"format": _FORMAT, "count": len(self)}) + "\n")
+            out.write(json.dumps({"format": _FORMAT}) + "\n")
             for work_id, asset_id, kind, data in self.rows():
                 row = {"work_id": work_id, "asset_id": asset_id, "kind": kind,
                        "fingerprint": base64.b64encode(data).decode()}  # fmt: skip
@@ -370,8 +431,8 @@ class Library:
         tmp.replace(directory / _ROWS_FILE)
 
     @classmethod
-    def load(cls, directory: Path) -> Library:
-        """Read a library written by `save`."""
+    def load(cls, directory: Path, loader: Loader | None = None, cache_entries: int = 256) -> Library:
+        """Read a library written by `save` (`loader`: see `__init__`)."""
         path = directory / _ROWS_FILE
         if not path.is_file():
             raise NotFound(
@@ -385,13 +446,17 @@ class Library:
                 raise MalformedFingerprint(f"{path} is not a fingerprint library of this version")
             rows = [json.loads(line) for line in lines[1:] if line.strip()]
             return cls.from_rows(
-                (
-                    r["work_id"],
-                    r["asset_id"],
-                    r["kind"],
-                    base64.b64decode(r["fingerprint"], validate=True),
-                )
-                for r in rows
+                ((r["work_id"], r["asset_id"], r["kind"], base64.b64decode(r["fingerprint"], validate=True))
+                 for r in rows),
+                loader,
+                cache_entries,
             )
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise MalformedFingerprint(f"{path}: {exc}") from exc
+
+
+def _payload_bytes(fp: Fingerprint) -> int:
+    value = fp.value
+    if isinstance(value, ImageFingerprint):
+        return 32 * len(value.hashes) + sum(v.points.nbytes + v.descriptors.nbytes for v in value.views)
+    return len(value.to_bytes())

@@ -32,7 +32,7 @@ from culturebridge.platform import Platform
 from culturebridge.storage.shared import LocalSharedFiles
 
 if TYPE_CHECKING:
-    from culturebridge.fingerprint.matcher import Fingerprint, Library
+    from culturebridge.fingerprint.matcher import Fingerprint, Library, Loader
 
 _LIB_FORMAT = "culturebridge.fingerprint-db-library/1"
 SHARED_INDEX = "indexes/fingerprint"  # in the shared files when media live in an object store
@@ -96,7 +96,23 @@ def _db_rows(conn: Connection, asset_ids: list[str]) -> list[tuple[str, str, str
     return out
 
 
-def _load_saved(root: Path) -> _Loaded | None:
+def _loader(platform: Platform) -> Loader:
+    """Reads stored fingerprints by asset id: the library keeps only its lookup structures."""
+
+    def load(asset_ids: list[str]) -> dict[str, bytes]:
+        with platform.db.read() as conn:
+            return {asset_id: data for _, asset_id, _, data in _db_rows(conn, asset_ids)}
+
+    return load
+
+
+def _new_library(platform: Platform, rows: list[tuple[str, str, str, bytes]]) -> Library:
+    from culturebridge.fingerprint.matcher import Library
+
+    return Library.from_rows(rows, _loader(platform), platform.settings.fingerprint_cache_entries)
+
+
+def _load_saved(root: Path, platform: Platform) -> _Loaded | None:
     """The newest saved library under `root`, if one is readable."""
     from culturebridge.fingerprint.matcher import Library
 
@@ -113,7 +129,8 @@ def _load_saved(root: Path) -> _Loaded | None:
             if head.get("format") != _LIB_FORMAT:
                 continue
             stamps = {str(k): str(v) for k, v in head["stamps"].items()}
-            return _Loaded(Library.load(folder), stamps, _signature(stamps))
+            library = Library.load(folder, _loader(platform), platform.settings.fingerprint_cache_entries)
+            return _Loaded(library, stamps, _signature(stamps))
         except (Error, OSError, ValueError, KeyError, AttributeError):
             continue
     return None
@@ -189,7 +206,7 @@ def _catch_up(platform: Platform, current: _Loaded) -> bool:
 
 def _full_load(platform: Platform, root: Path, key: str, current: _Loaded | None) -> Library:
     """Check every row's stamp against `current` (or the saved copy); add or rebuild."""
-    from culturebridge.fingerprint.matcher import Fingerprint, Library
+    from culturebridge.fingerprint.matcher import Fingerprint
 
     started = now()
     with platform.db.read() as conn:
@@ -199,12 +216,12 @@ def _full_load(platform: Platform, root: Path, key: str, current: _Loaded | None
         current.checked_at, current.full_check = started, time.monotonic()
         return current.library
     if current is None:
-        current = _load_saved(root) if _local(platform) else _load_shared(platform)
+        current = _load_saved(root, platform) if _local(platform) else _load_shared(platform)
     changed = current is not None and any(wanted.get(a) != s for a, s in current.stamps.items())
     if current is None or changed:  # removed or replaced rows: a library cannot forget
         with platform.db.read() as conn:
             rows = _db_rows(conn, sorted(wanted))
-        current = _Loaded(Library.from_rows(rows), {}, "")
+        current = _Loaded(_new_library(platform, rows), {}, "")
         current.stamps = {a: wanted[a] for _, a, _, _ in rows if a in wanted}
     else:
         missing = sorted(set(wanted) - set(current.stamps))
@@ -253,7 +270,7 @@ def _load_shared(platform: Platform) -> _Loaded | None:
                     tar.extractall(Path(tmp) / "lib", filter="data")
             except (OSError, tarfile.TarError):
                 continue
-            loaded = _load_saved(Path(tmp) / "lib")
+            loaded = _load_saved(Path(tmp) / "lib", platform)
             if loaded is not None:
                 return loaded
     return None

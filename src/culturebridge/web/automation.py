@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from culturebridge import pipeline as automation
 from culturebridge.accounts import User
 from culturebridge.catalog import WORK_KINDS, Work
 from culturebridge.errors import InvalidInput
 from culturebridge.pipeline import Condition, Rule
+from culturebridge.platform import Platform
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.contract import BODY, READ, WRITE, errors, merged
 from culturebridge.web.error_titles import explain
@@ -40,6 +43,12 @@ def rules_page(request: Request, user: User = Depends(require_user)) -> Response
                   protections=automation.PROTECTIONS, kinds=WORK_KINDS, error=None)
 
 
+def _write(platform: Platform, change: Callable[..., object], *args: object) -> None:
+    """One write transaction, run in the thread pool: waiting for the write lock never stalls the event loop."""
+    with platform.db.write() as conn:
+        change(conn, *args)
+
+
 def _tri(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
@@ -61,8 +70,8 @@ async def add_rule_form(request: Request, user: User = Depends(require_user)) ->
                               tuple(str(v) for v in form.getlist("protections")),
                               tuple(str(v) for v in form.getlist("kinds")))
         condition = Condition.from_dict(condition.to_dict())
-        with platform.db.write() as conn:
-            automation.add_rule(conn, user, str(form.get("name", "")), condition, action, params)
+        await run_in_threadpool(_write, platform, automation.add_rule, user, str(form.get("name", "")),
+                                condition, action, params)
     except InvalidInput as exc:
         with platform.db.read() as conn:
             rules = automation.list_rules(conn)
@@ -76,8 +85,8 @@ async def add_rule_form(request: Request, user: User = Depends(require_user)) ->
 async def toggle_rule(request: Request, rule_id: str, user: User = Depends(require_user)) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    with platform_of(request).db.write() as conn:
-        automation.set_enabled(conn, user, rule_id, str(form.get("enabled")) == "1")
+    await run_in_threadpool(_write, platform_of(request), automation.set_enabled, user, rule_id,
+                            str(form.get("enabled")) == "1")
     return RedirectResponse("/studio/automation", status_code=303)
 
 
@@ -85,8 +94,7 @@ async def toggle_rule(request: Request, rule_id: str, user: User = Depends(requi
 async def delete_rule(request: Request, rule_id: str, user: User = Depends(require_user)) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    with platform_of(request).db.write() as conn:
-        automation.remove_rule(conn, user, rule_id)
+    await run_in_threadpool(_write, platform_of(request), automation.remove_rule, user, rule_id)
     return RedirectResponse("/studio/automation", status_code=303)
 
 

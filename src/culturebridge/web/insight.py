@@ -23,6 +23,7 @@ from culturebridge.catalog import Work
 from culturebridge.errors import InvalidInput, InvalidWeights
 from culturebridge.web import insight_svg as svg
 from culturebridge.web.auth import check_csrf, platform_of, require_role, require_user
+from culturebridge.web.clients import limit_client
 from culturebridge.web.contract import READ, STAFF, errors, merged
 from culturebridge.web.i18n import translator
 from culturebridge.web.panels import Panel
@@ -357,7 +358,9 @@ async def post_comment(request: Request) -> Response:
     from culturebridge.web.viewers import proven_viewer
 
     live = live_feed(request)
-    client = request.client.host if request.client else "unknown"
+    # The client as events count it: the shared per-minute limit, X-Forwarded-For believed
+    # only from configured proxies (the raw peer put every client behind a proxy in one bucket).
+    client = await run_in_threadpool(limit_client, request)
     if not live.limiter.allow(client):
         return JSONResponse({"error": "RateLimited", "message": "too many requests from this client",
                              "hint": "slow down and retry in a few seconds"}, status_code=429,

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from culturebridge import catalog
 from culturebridge.accounts import User, list_users
@@ -130,9 +131,11 @@ async def bulk(request: Request, user: User = Depends(require_user)) -> Response
     if len(ids) > MAX_BULK:
         raise InvalidInput(f"select at most {MAX_BULK} works at a time")
     platform = platform_of(request)
-    step = _step(platform, user, action, str(form.get("locale", "")).strip(), str(form.get("market", "")).strip(),
+    step = await run_in_threadpool(_step, platform, user, action, str(form.get("locale", "")).strip(), str(form.get("market", "")).strip(),
                  str(form.get("engine", "machine")))
-    outcomes = [_run_one(platform, user, work_id, step) for work_id in ids]
+    # Registering, publishing (labelled renditions) and the rest are slow and write: in the
+    # thread pool, so the event loop keeps serving every other request meanwhile.
+    outcomes = await run_in_threadpool(lambda: [_run_one(platform, user, work_id, step) for work_id in ids])
     return render(request, "bulk_result.html", action=action, outcomes=outcomes,
                   applied=sum(o.ok for o in outcomes), refused=sum(not o.ok for o in outcomes))
 
