@@ -1,7 +1,8 @@
 """Insight benchmark: index accuracy and interval coverage on simulated worlds, ingestion
 rate through the web API, index and work-page latency as events grow.
 
-Run: `.venv/bin/python bench/insight.py [--quick] [--sections accuracy,ingest,latency]`.
+Run: `.venv/bin/python bench/insight.py [--quick] [--sections accuracy,ingest,latency] [--backends sqlite]
+[--checkpoints 100000,1000000,10000000] [--state DIR]`.
 Prints figures; asserts nothing.
 
 1. Accuracy. A world has six markets whose true parameters (audience size, views per
@@ -19,11 +20,17 @@ Prints figures; asserts nothing.
 2. Ingestion: batches of 1,000 events POSTed to /api/v1/insight/events on a uvicorn
    process (loopback, one worker), SQLite; events/s, and a re-send of every batch to check
    nothing is counted twice.
-3. Latency: index and work-page p95 (in-process calls on the roll-ups) after bulk-loading
-   growing numbers of synthetic events through `ingest` in batches of 10,000 (up to 10
-   million, or until `--budget-minutes` is spent), on SQLite and on PostgreSQL (when
-   CULTUREBRIDGE_TEST_POSTGRES_URL is set); also the wall and CPU time per 10,000 events at
-   each size (whether the roll-up cost grows with history).
+3. Latency: events loaded through `ingest` (the function the API and `events import` call
+   after parsing) in batches of `--batch` (10,000), so roll-ups are built incrementally as
+   in production; a synthetic world of 200 works (Zipf popularity), 12 markets of uneven
+   size, viewers with a home market and a population growing with the log. At each
+   checkpoint (default 100k, 300k, 1M, 3M, 10M events; `--checkpoints`): index p95
+   (result cache cleared: computed from the roll-ups) and the most popular work's page p95
+   (20 in-process calls each, wall and CPU), the bench process's CPU seconds per 10k events
+   inside `ingest`, on PostgreSQL also the server backends' CPU (/proc), events/s and the
+   load averages. SQLite, and PostgreSQL when CULTUREBRIDGE_TEST_POSTGRES_URL is set (a
+   database of its own, dropped after). `--state DIR` keeps the databases in DIR and a
+   re-run resumes from the events stored there (PostgreSQL's database is then kept).
 """
 
 from __future__ import annotations
@@ -250,26 +257,97 @@ def _app() -> object:
 # --- latency as events grow ----------------------------------------------------------------------
 
 
-def _bulk_events(work: str, n: int, start: int) -> list[AudienceEvent]:
-    """`n` synthetic AudienceEvents from number `start` on, built directly (no JSON, no parsing):
-    six markets, a viewer population that grows with the log (one new viewer per ~8 events,
-    old ones returning), one event every 6 simulated seconds (14,400 a day)."""
+MARKETS = ("US/en", "GB/en", "FR/fr", "DE/de", "ES/es", "MX/es", "BR/pt", "JP/ja", "KR/ko", "TH/th", "ID/id",
+           "VN/vi")
+# Uneven market sizes: a viewer's home market is HOME[viewer % 100] (US 25%, GB 14%, ... VN 2%).
+HOME = np.repeat(np.arange(len(MARKETS)), (25, 14, 10, 9, 8, 7, 7, 6, 5, 4, 3, 2))
+WORKS = 200
+TYPES = np.array(["impression", "view", "like", "share", "follow", "skip"])
+
+
+def _bulk_events(works: list[str], n: int, start: int) -> list[AudienceEvent]:
+    """Events number `start` .. start+n-1 of a synthetic history, built directly (no JSON, no
+    parsing; the same events for the same batch size): a viewer population that
+    grows with the log (one new viewer per ~8 events, old ones returning uniformly), each
+    viewer in one home market (12 markets of uneven size), works by Zipf popularity
+    (exponent 0.9 over the work list), one event every 6 simulated seconds (14,400 a day)."""
     rng = np.random.default_rng(start)
-    types = np.array(["impression", "view", "like", "share", "follow", "skip"])
-    kinds = rng.choice(types, n, p=[0.35, 0.4, 0.12, 0.04, 0.02, 0.07])
-    pool = 1_000 + start // 8
-    viewers = rng.integers(0, pool + n // 8 + 1, n)
-    markets = np.array(["US/en", "GB/en", "AU/en", "CA/en", "NZ/en", "IE/en"])[rng.integers(0, 6, n)]
-    fractions = rng.uniform(size=n)
+    kinds = rng.choice(TYPES, n, p=[0.35, 0.4, 0.12, 0.04, 0.02, 0.07])
+    viewers = rng.integers(0, 2_000 + (start + n) // 8, n)
+    markets = np.array(MARKETS)[HOME[viewers % 100]]
+    popularity = 1.0 / np.arange(1, len(works) + 1) ** 0.9
+    work_of = np.array(works)[rng.choice(len(works), n, p=popularity / popularity.sum())]
+    fractions = rng.uniform(size=n).tolist()
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
-    return [AudienceEvent(f"bulk-{start + i:012d}", f"v{viewers[i]}", work, str(markets[i]), str(kinds[i]),
-                          t0 + timedelta(seconds=6 * (start + i)), float(fractions[i]) if kinds[i] == "view" else None)
+    k, v, w, m = kinds.tolist(), viewers.tolist(), work_of.tolist(), markets.tolist()
+    return [AudienceEvent(f"bulk-{start + i:012d}", f"v{v[i]}", w[i], m[i], k[i], t0 + timedelta(seconds=6 * (start + i)),
+                          fractions[i] if k[i] == "view" else None)
             for i in range(n)]
 
 
-def latency(sizes: list[int], backends: list[str], pg_max: int, budget_minutes: float) -> None:
-    """Bulk-load events through `ingest` in batches of 10,000 (the API's code path after JSON
-    parsing), and at each size measure index and work-page p95 and the load cost per 10k."""
+def _pg_server_cpu(admin_url: str, database: str) -> float:
+    """CPU seconds so far of the PostgreSQL backends connected to `database` (same machine, /proc)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as c:
+            pids = [int(p) for p in c.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                                              {"d": database}).scalars()]
+    finally:
+        engine.dispose()
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _process_cpu(pid)
+        except OSError:
+            pass
+    return total
+
+
+def _open_state(backend: str, state_dir: Path | None, tmp: Path) -> tuple[dict[str, object], bool]:
+    """The run's platform (data dir, database URL, works): resumed from `state_dir` when it holds one."""
+    from culturebridge.accounts import get_user_by_name
+    from culturebridge.catalog import NewWork, create_work
+    from culturebridge.platform import open_platform
+    from culturebridge.settings import Settings
+
+    file = state_dir / f"{backend}.json" if state_dir else None
+    if file and file.exists():
+        return json.loads(file.read_text()), True
+    base = state_dir or tmp
+    root = base / f"{backend}-data"
+    url, name = "", ""
+    admin_url = os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL", "")
+    if backend == "postgresql":
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        name = f"cb_bench_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    first, _ = _setup_platform(root, url)
+    platform = open_platform(Settings(data_dir=root, database_url=url))
+    with platform.db.write() as conn:
+        admin = get_user_by_name(conn, "admin")
+        works = [first] + [create_work(conn, admin, NewWork(kind="video", original_language="zh",
+                                                            titles={"zh": f"作品{k}", "en": f"Work {k}"}, synopses={},
+                                                            markets=["US/en"])).id for k in range(1, WORKS)]
+    platform.close()
+    state: dict[str, object] = {"root": str(root), "url": url, "database": name, "works": works}
+    if file:
+        file.write_text(json.dumps(state))
+    return state, False
+
+
+def latency(checkpoints: list[int], backends: list[str], batch: int, state_dir: Path | None) -> None:
+    """Load events through `ingest` (the function the API and `events import` call, after
+    parsing) in batches of `batch`, and at each checkpoint measure index and work-page p95
+    and the ingestion cost per 10k events since the previous checkpoint."""
+    from culturebridge.feed.store import count_events
     from culturebridge.insight import ingest, market_index, work_report
     from culturebridge.insight.comments import CommentAnalyzer
     from culturebridge.insight.report import _index_cache
@@ -277,40 +355,35 @@ def latency(sizes: list[int], backends: list[str], pg_max: int, budget_minutes: 
     from culturebridge.settings import Settings
 
     analyzer = CommentAnalyzer()
+    admin_url = os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL", "")
+    print("backend | events | index p95 ms (CPU) | index, unchanged roll-ups | work page p95 ms (CPU) | "
+          "ingest CPU-s/10k (bench process) | DB server CPU-s/10k | ingest events/s | load 1/5/15 min", flush=True)
     for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = ""
-            admin_url = os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL", "")
-            name = ""
-            if backend == "postgresql":
-                from sqlalchemy import create_engine, text
-                from sqlalchemy.engine import make_url
-
-                name = f"cb_bench_{uuid.uuid4().hex[:10]}"
-                engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-                with engine.connect() as c:
-                    c.execute(text(f'CREATE DATABASE "{name}"'))
-                engine.dispose()
-                url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-            root = Path(tmp) / "data"
-            work, _ = _setup_platform(root, url)
-            platform = open_platform(Settings(data_dir=root, database_url=url))
-            loaded = 0
-            began = time.perf_counter()
+        with tempfile.TemporaryDirectory(dir=state_dir) as tmp:
+            state, resumed = _open_state(backend, state_dir, Path(tmp))
+            url, name, works = str(state["url"]), str(state["database"]), [str(w) for w in state["works"]]  # type: ignore[attr-defined]
+            platform = open_platform(Settings(data_dir=Path(str(state["root"])), database_url=url))
             try:
-                for size in [s for s in sizes if backend == "sqlite" or s <= pg_max]:
-                    if time.perf_counter() - began > budget_minutes * 60:
-                        print(f"{backend}: stopped before {size:,} events: the {budget_minutes:.0f}-minute budget is spent")
-                        break
+                with platform.db.read() as conn:
+                    loaded = count_events(conn)
+                if resumed:
+                    print(f"{backend}: resuming at {loaded:,} stored events", flush=True)
+                for size in checkpoints:
+                    if size <= loaded:
+                        continue
                     step = size - loaded
-                    t0, c0 = time.perf_counter(), time.process_time()
+                    wall = cpu = 0.0
+                    server0 = _pg_server_cpu(admin_url, name) if name else 0.0
                     while loaded < size:
-                        n = min(10_000, size - loaded)
-                        batch = _bulk_events(work, n, loaded)
+                        n = min(batch, size - loaded)
+                        events = _bulk_events(works, n, loaded)
+                        t0, c0 = time.perf_counter(), time.process_time()
                         with platform.db.write() as conn:
-                            ingest(conn, batch, analyzer)
+                            ingest(conn, events, analyzer)
+                        wall += time.perf_counter() - t0
+                        cpu += time.process_time() - c0
                         loaded += n
-                    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                    server = (_pg_server_cpu(admin_url, name) - server0) if name else 0.0
                     timings: dict[str, list[float]] = {"index": [], "index_cached": [], "work": []}
                     cpu_ms: dict[str, list[float]] = {k: [] for k in timings}
                     for _ in range(20):
@@ -319,20 +392,19 @@ def latency(sizes: list[int], backends: list[str], pg_max: int, budget_minutes: 
                                 _index_cache.clear()  # computed from the roll-ups, not served from the cache
                             t, cpu0 = time.perf_counter(), time.process_time()
                             with platform.db.read() as conn:
-                                market_index(conn) if what.startswith("index") else work_report(conn, work)
+                                market_index(conn) if what.startswith("index") else work_report(conn, works[0])
                             spent.append(time.perf_counter() - t)
                             cpu_ms[what].append(time.process_time() - cpu0)
                     p95 = {k: float(np.percentile(v, 95)) * 1000 for k, v in timings.items()}
                     cpu95 = {k: float(np.percentile(v, 95)) * 1000 for k, v in cpu_ms.items()}
-                    load = os.getloadavg()[0]
-                    print(f"{backend}: {size:>10,} events: index p95 {p95['index']:.0f} ms computed "
-                          f"({cpu95['index']:.0f} ms CPU), {p95['index_cached']:.0f} ms unchanged roll-ups; work page "
-                          f"p95 {p95['work']:.0f} ms ({cpu95['work']:.0f} ms CPU); "
-                          f"last step {step:,} events: {wall / step * 1e4:.2f} s wall, {cpu / step * 1e4:.2f} s CPU "
-                          f"per 10k events ({step / wall:,.0f} events/s); load average {load:.1f}", flush=True)
+                    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                    server_txt = f"{server / step * 1e4:.2f}" if name else "-"
+                    print(f"{backend} | {size:,} | {p95['index']:.0f} ({cpu95['index']:.0f}) | "
+                          f"{p95['index_cached']:.0f} | {p95['work']:.0f} ({cpu95['work']:.0f}) | "
+                          f"{cpu / step * 1e4:.2f} | {server_txt} | {step / wall:,.0f} | {load}", flush=True)
             finally:
                 platform.close()
-                if name:
+                if name and state_dir is None:
                     from sqlalchemy import create_engine, text
 
                     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -345,11 +417,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sections", default="accuracy,ingest,latency")
-    parser.add_argument("--max-events", type=int, default=0, help="largest event count for the latency section")
-    parser.add_argument("--pg-max-events", type=int, default=300_000, help="largest event count on PostgreSQL")
+    parser.add_argument("--checkpoints", default="", help="event counts to measure at, e.g. 100000,1000000,10000000")
+    parser.add_argument("--batch", type=int, default=10_000, help="events per ingest call in the latency section")
     parser.add_argument("--backends", default="", help="sqlite,postgresql (default: both when PostgreSQL is set)")
-    parser.add_argument("--budget-minutes", type=float, default=20.0,
-                        help="stop growing a backend's event log after this long")
+    parser.add_argument("--state", default="", help="keep the latency section's databases here and resume from them "
+                        "(PostgreSQL: not dropped; drop it yourself when done)")
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     if "accuracy" in sections:
@@ -357,13 +429,14 @@ def main() -> None:
     if "ingest" in sections:
         ingest_http(total=20_000 if args.quick else 100_000, batch=1000)
     if "latency" in sections:
-        top = args.max_events or (30_000 if args.quick else 10_000_000)
-        sizes = [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000, 2_000_000, 3_000_000, 5_000_000,
-                             7_000_000, 10_000_000) if s <= top] or [top]
+        checkpoints = ([int(x) for x in args.checkpoints.split(",")] if args.checkpoints else
+                       [30_000] if args.quick else [100_000, 300_000, 1_000_000, 3_000_000, 10_000_000])
         backends = (args.backends.split(",") if args.backends else
                     ["sqlite"] + (["postgresql"] if os.environ.get("CULTUREBRIDGE_TEST_POSTGRES_URL") else []))
-        latency(sizes, backends, args.pg_max_events, args.budget_minutes)
-
+        state = Path(args.state) if args.state else None
+        if state:
+            state.mkdir(parents=True, exist_ok=True)
+        latency(sorted(checkpoints), backends, args.batch, state)
 
 if __name__ == "__main__":
     main()

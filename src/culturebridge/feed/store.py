@@ -27,6 +27,7 @@ from culturebridge.feed._tables import (
     viewers,
 )
 from culturebridge.ids import as_utc, new_id, now
+from culturebridge.storage.bulk import existing_keys, insert_rows
 
 EventType = Literal["impression", "view", "like", "share", "follow", "skip"]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
@@ -240,14 +241,12 @@ def record_event(conn: Connection, event: Event) -> bool:
     return True
 
 
+EVENT_COLUMNS = ("event_id", "viewer_id", "work_id", "market", "type", "watch_fraction", "at")
+
+
 def stored_event_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
-    """Which of these event ids are stored already."""
-    out: set[str] = set()
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), 500):
-        out.update(str(i) for i in conn.execute(
-            select(events.c.event_id).where(events.c.event_id.in_(unique[start:start + 500]))).scalars())
-    return out
+    """Which of these event ids are stored already (primary-key look-ups)."""
+    return {str(k[0]) for k in existing_keys(conn, events, ("event_id",), ((i,) for i in ids))}
 
 
 def record_events(conn: Connection, batch: Sequence[Event]) -> list[Event]:
@@ -263,21 +262,17 @@ def record_events(conn: Connection, batch: Sequence[Event]) -> list[Event]:
     first_market: dict[str, str] = {}
     for e in fresh.values():
         first_market.setdefault(e.viewer_id, e.market)
-    known: set[str] = set()
-    names = list(first_market)
-    for start in range(0, len(names), 500):
-        known.update(str(v) for v in conn.execute(
-            select(viewers.c.id).where(viewers.c.id.in_(names[start:start + 500]))).scalars())
+    known = {str(k[0]) for k in existing_keys(conn, viewers, ("id",), ((v,) for v in first_market))}
     stamp = now()
-    new_viewers = [{"id": v, "market": m, "language": market_language(m), "created_at": stamp}
-                   for v, m in first_market.items() if v not in known]
-    rows = [{"event_id": e.event_id, "viewer_id": e.viewer_id, "work_id": e.work_id, "market": e.market,
-             "type": e.type, "watch_fraction": e.watch_fraction, "at": e.at or stamp} for e in fresh.values()]
+    new_viewers = [(v, m, market_language(m), stamp) for v, m in first_market.items() if v not in known]
+    rows = [(e.event_id, e.viewer_id, e.work_id, e.market, e.type, e.watch_fraction, e.at or stamp)
+            for e in fresh.values()]
     try:
         with conn.begin_nested():
-            if new_viewers:
-                conn.execute(viewers.insert(), new_viewers)
-            conn.execute(events.insert(), rows)
+            # Multi-row statements at driver level: the per-row parameter building of Core's
+            # executemany was a quarter of the ingestion time at 10,000-event batches.
+            insert_rows(conn, viewers, ("id", "market", "language", "created_at"), new_viewers)
+            insert_rows(conn, events, EVENT_COLUMNS, rows)
     except IntegrityError as exc:
         raise NotFound("an event names a work that does not exist, or was stored concurrently",
                        hint="send events for existing works, and retry the batch") from exc

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from culturebridge import catalog
 from culturebridge.errors import InvalidFeedRequest, InvalidInput
@@ -24,6 +24,7 @@ from culturebridge.insight import experiments, rollup
 from culturebridge.insight._tables import comments
 from culturebridge.insight.comments import MAX_COMMENT_CHARS, CommentAnalyzer, shared_analyzer
 from culturebridge.insight.rollup import Signal
+from culturebridge.storage.bulk import existing_keys
 
 TYPES = ("impression", "view", "like", "share", "follow", "skip", "comment")
 FIELDS = ("event_id", "viewer", "market", "work", "type", "watch_fraction", "at", "text")
@@ -112,11 +113,7 @@ def ingest(conn: Connection, batch: Sequence[AudienceEvent], analyzer: CommentAn
     if not batch:
         return IngestResult(0, 0)
     _check_works(conn, {e.work_id for e in batch})
-    ids = list({e.event_id for e in batch})
-    seen_comments: set[str] = set()
-    for start in range(0, len(ids), 500):
-        seen_comments.update(str(i) for i in conn.execute(
-            select(comments.c.event_id).where(comments.c.event_id.in_(ids[start:start + 500]))).scalars())
+    seen_comments = {str(k[0]) for k in existing_keys(conn, comments, ("event_id",), ((e.event_id,) for e in batch))}
     feed_batch = [Event(e.event_id, e.viewer_id, e.work_id, e.market, e.type, e.watch_fraction, e.at)  # type: ignore[arg-type]
                   for e in batch if e.type != "comment" and e.event_id not in seen_comments]
     stored = record_events(conn, feed_batch)

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Table, bindparam, case, update
 
 from culturebridge.insight._tables import (
     COUNTERS,
@@ -32,6 +31,7 @@ from culturebridge.insight._tables import (
     viewer_works,
 )
 from culturebridge.insight.methodology import load
+from culturebridge.storage.bulk import fetch_rows, insert_new, upsert_add
 
 BUCKETS = 100  # viewer buckets: the bootstrap resamples these (docs/insight.md, "Uncertainty")
 RETENTION_BINS = 20  # furthest position in 5% steps; bin 20 = watched to the end
@@ -156,23 +156,12 @@ def _merge(target: dict[Any, Counts], key: Any, row: Counts) -> None:
             have[i] += v
 
 
-def _placeholder(conn: Connection) -> str:
-    return "%s" if conn.dialect.name == "postgresql" else "?"
-
-
 def _upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]],
             counters: Sequence[str]) -> None:
-    """Add counter rows: INSERT ... ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c (SQLite
-    3.24+, PostgreSQL 9.5+), one driver-level executemany for the batch."""
-    if not rows:
-        return
-    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks between writers
+    """Add counter rows: INSERT ... ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c, a few
+    multi-row statements for the batch, in one lock order (no deadlocks between writers)."""
     cols = [*keys, *counters]
-    mark = _placeholder(conn)
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
-           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-           + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counters))
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+    upsert_add(conn, table, keys, counters, [tuple(r[c] for c in cols) for r in rows])
 
 
 def _counter_rows(keys: Sequence[str], data: dict[Any, Counts]) -> list[dict[str, Any]]:
@@ -189,26 +178,9 @@ def _insert_new(conn: Connection, table: Table, cols: Sequence[str], nkeys: int,
                 rows: Mapping[Any, tuple[Any, ...]]) -> set[tuple[str, ...]]:
     """Insert the rows (key -> the other `cols`) whose key is not stored yet; returns the keys
     this writer inserted. The key is the first `nkeys` of `cols` (the primary key).
-
-    PostgreSQL: INSERT ... ON CONFLICT DO NOTHING RETURNING, so of two concurrent writers
-    only one sees a given key as new. SQLite serialises writers (BEGIN IMMEDIATE), so a
-    look-up of the keys followed by a plain executemany is exact there, and cheaper."""
-    if not rows:
-        return set()
-    keys = cols[:nkeys]
-    if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing().returning(*(table.c[k] for k in keys))
-        ordered = sorted(rows.items())  # one lock order: no deadlocks between writers
-        return {tuple(r) for r in conn.execute(stmt, [dict(zip(cols, (*k, *v), strict=True)) for k, v in ordered])}
-    wanted = dict(rows)
-    heads = sorted({k[0] for k in rows})
-    for start in range(0, len(heads), 500):
-        for have in conn.execute(select(*(table.c[k] for k in keys)).where(table.c[keys[0]].in_(heads[start:start + 500]))):
-            wanted.pop(tuple(have), None)
-    if wanted:
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join(['?'] * len(cols))})",
-                             [(*k, *v) for k, v in wanted.items()])
-    return set(wanted)
+    INSERT ... ON CONFLICT DO NOTHING RETURNING on both databases: of two concurrent
+    writers only one sees a given key as new, and no stored row is read."""
+    return insert_new(conn, table, cols, nkeys, [(*k, *v) for k, v in rows.items()])
 
 
 def _viewers(conn: Connection, signals: Sequence[Signal], d: Deltas) -> None:
@@ -217,7 +189,8 @@ def _viewers(conn: Connection, signals: Sequence[Signal], d: Deltas) -> None:
     A (viewer, work, market) or (viewer, market) row inserted by this writer counts a new
     viewer; a viewer seen on a second distinct day counts as returning when this writer
     inserts their `insight_returners` row. Both are primary-key inserts with ON CONFLICT DO
-    NOTHING, so concurrent writers on PostgreSQL never count one viewer twice."""
+    NOTHING, so concurrent writers on PostgreSQL never count one viewer twice. Every read is
+    by full primary key, so a batch costs the same whatever the viewers' history."""
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
     per_work: dict[tuple[str, str, str], str] = {}
     for s in signals:
@@ -230,24 +203,13 @@ def _viewers(conn: Connection, signals: Sequence[Signal], d: Deltas) -> None:
                                             {k: (day,) for k, day in per_work.items()}):
         _add(d.buckets, (work, market, bucket_of(viewer)), "viewers")
         _add(d.daily, (per_work[(viewer, work, market)], work, market), "viewers")
-    names = sorted({v for v, _ in seen})
-    existing: dict[tuple[str, str], tuple[str, str]] = {}
-    for start in range(0, len(names), 500):
-        for r in conn.execute(select(viewer_markets.c.viewer_id, viewer_markets.c.market, viewer_markets.c.first_day,
-                                     viewer_markets.c.last_day)
-                              .where(viewer_markets.c.viewer_id.in_(names[start:start + 500]))):
-            existing[(r.viewer_id, r.market)] = (r.first_day, r.last_day)
-    fresh = {k: (min(days), max(days), len(days)) for k, days in seen.items() if k not in existing}
     inserted = _insert_new(conn, viewer_markets, ("viewer_id", "market", "first_day", "last_day", "days"), 2,
-                           fresh)
-    lost = [k for k in fresh if k not in inserted]
-    for start in range(0, len(lost), 500):  # another writer inserted these first: extend its row
-        wanted = set(lost[start:start + 500])
-        for r in conn.execute(select(viewer_markets.c.viewer_id, viewer_markets.c.market, viewer_markets.c.first_day,
-                                     viewer_markets.c.last_day)
-                              .where(viewer_markets.c.viewer_id.in_(sorted({v for v, _ in wanted})))):
-            if (r.viewer_id, r.market) in wanted:
-                existing[(r.viewer_id, r.market)] = (r.first_day, r.last_day)
+                           {k: (min(days), max(days), len(days)) for k, days in seen.items()})
+    existing: dict[tuple[str, str], tuple[str, str]] = {}
+    known = [k for k in seen if k not in inserted]  # stored before (by an earlier batch or another writer)
+    for viewer, market, first, last in fetch_rows(conn, viewer_markets, ("viewer_id", "market"), known,
+                                                  ("first_day", "last_day")):
+        existing[(viewer, market)] = (first, last)
     returning: dict[tuple[str, str], str] = {}
     changed: list[dict[str, Any]] = []
     for (viewer, market), days in seen.items():
