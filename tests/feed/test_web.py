@@ -188,36 +188,14 @@ def test_an_event_waiting_for_the_write_lock_does_not_stall_other_requests(
     """The event's write waits in the thread pool, not on the event loop: while another writer
     holds the lock, a read-only request still answers (ordering, not timing: the writer lets
     go only once that answer came, or after a generous safety limit)."""
-    import threading
-    import time
+    from tests.lock_order import order_while_locked
 
     ids = _setup(platform, client, text_encoder, n=2)
     page = client.get("/feed/US-en")
     csrf = re.search(r'data-csrf="([^"]+)"', page.text)
     assert csrf
     headers = {"X-CSRF-Token": csrf.group(1), "content-type": "application/json"}
-    holding, answered, order = threading.Event(), threading.Event(), []
-
-    def writer() -> None:
-        with platform.db.write():
-            holding.set()
-            answered.wait(timeout=20)
-            order.append("writer let go")
-
-    def event() -> None:
-        status = client.post("/api/v1/events", content=json.dumps(_event(ids[0], "like", "evt-lock-0001")),
-                             headers=headers).status_code
-        order.append(f"event {status}")
-
-    threads = [threading.Thread(target=writer), threading.Thread(target=event)]
-    threads[0].start()
-    assert holding.wait(timeout=20)
-    threads[1].start()
-    time.sleep(0.5)  # let the event's request reach the lock (if it has not, the test cannot fail: no flake)
-    assert client.get("/login").status_code == 200
-    order.append("other request answered")
-    answered.set()
-    for t in threads:
-        t.join()
+    order = order_while_locked(platform, client, "event", lambda: client.post(
+        "/api/v1/events", content=json.dumps(_event(ids[0], "like", "evt-lock-0001")), headers=headers).status_code)
     assert order.index("other request answered") < order.index("writer let go"), order
     assert "event 201" in order

@@ -100,33 +100,12 @@ def test_a_bulk_action_waiting_for_the_write_lock_does_not_stall_other_requests(
     """Bulk actions write (and publishing draws labelled renditions) in the thread pool, not on
     the event loop: while another writer holds the lock, a read-only request still answers
     (ordering, not timing: the writer lets go only once that answer came, or after a limit)."""
-    import threading
-    import time
+    from tests.lock_order import order_while_locked
 
     mine = _works(platform, "mei", "蔚县剪纸")
     csrf = login(client, "mei")
-    holding, answered, order = threading.Event(), threading.Event(), []
-
-    def writer() -> None:
-        with platform.db.write():
-            holding.set()
-            answered.wait(timeout=20)
-            order.append("writer let go")
-
-    def bulk() -> None:
-        response = client.post("/studio/works/bulk", data={"csrf": csrf, "action": "review", "work": mine})
-        order.append(f"bulk {response.status_code}")
-
-    threads = [threading.Thread(target=writer), threading.Thread(target=bulk)]
-    threads[0].start()
-    assert holding.wait(timeout=20)
-    threads[1].start()
-    time.sleep(0.5)  # let the bulk request reach the lock (if it has not, the test cannot fail: no flake)
-    assert client.get("/login").status_code == 200
-    order.append("other request answered")
-    answered.set()
-    for t in threads:
-        t.join()
+    order = order_while_locked(platform, client, "bulk", lambda: client.post(
+        "/studio/works/bulk", data={"csrf": csrf, "action": "review", "work": mine}).status_code)
     assert order.index("other request answered") < order.index("writer let go"), order
     assert order.index("other request answered") < order.index("bulk 200"), order  # it waited, without the loop
 
