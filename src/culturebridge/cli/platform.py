@@ -175,7 +175,10 @@ def jobs_work(
     console.print("working; Ctrl-C to stop")
     try:
         while True:
-            time.sleep(3600)
+            # Short sleeps: the kernel may deliver Ctrl-C/SIGINT to any thread (a BLAS or S3
+            # transfer thread), and Python raises it in the main thread only once that thread
+            # runs bytecode again, which a long sleep would put off for its whole length.
+            time.sleep(0.5)
     except KeyboardInterrupt:
         worker.stop()
 

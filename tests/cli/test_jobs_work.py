@@ -1,0 +1,46 @@
+"""`culturebridge jobs work` stops on Ctrl-C whichever of its threads the kernel hands the signal to."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from culturebridge.pipeline import init_platform
+from culturebridge.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SYS_TGKILL = 234  # x86-64 Linux
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.uname().machine != "x86_64",
+                    reason="tgkill's number is x86-64 Linux's")
+def test_sigint_delivered_to_another_thread_still_stops_the_worker(tmp_path: Path) -> None:
+    platform, _ = init_platform(Settings(data_dir=tmp_path / "data"), "admin", "password-for-tests")
+    platform.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+           "CULTUREBRIDGE_DATA_DIR": str(tmp_path / "data")}
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "culturebridge", "jobs", "work"], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while b"Ctrl-C to stop" not in log.read_bytes():
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        others = [int(t) for t in os.listdir(f"/proc/{worker.pid}/task") if int(t) != worker.pid]
+        assert others, "the worker runs its jobs on a thread of its own"
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(SYS_TGKILL, worker.pid, others[0], signal.SIGINT) == 0
+        assert worker.wait(timeout=20) is not None
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
