@@ -17,7 +17,13 @@ from culturebridge.accounts import User
 from culturebridge.catalog import Asset, Work
 from culturebridge.errors import InvalidInput, PermissionDenied, PublicationBlocked
 from culturebridge.feed.refresh import queue_refresh
-from culturebridge.feed.store import Publication, base_lang, check_market, market_language, save_publication
+from culturebridge.feed.store import (
+    Publication,
+    base_lang,
+    check_market,
+    market_language,
+    save_publication,
+)
 from culturebridge.jobs import set_status, statuses
 from culturebridge.platform import Platform
 

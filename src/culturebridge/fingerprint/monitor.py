@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, select
@@ -22,7 +22,13 @@ from culturebridge.catalog import Asset, ancestors_of, get_asset, get_work, line
 from culturebridge.errors import Error, InvalidInput, MediaStoreUnavailable, NotFound
 from culturebridge.fingerprint._tables import fingerprints
 from culturebridge.fingerprint.conflicts import record_conflict, refresh_work_status
-from culturebridge.fingerprint.shared_library import Seen, library_lock, missed_since, remember, searched
+from culturebridge.fingerprint.shared_library import (
+    Seen,
+    library_lock,
+    missed_since,
+    remember,
+    searched,
+)
 from culturebridge.ids import as_utc, now
 from culturebridge.jobs import Handler, Progress
 from culturebridge.platform import Platform

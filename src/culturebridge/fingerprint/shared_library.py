@@ -18,8 +18,8 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from itertools import islice
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
