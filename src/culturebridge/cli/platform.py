@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import typer
@@ -156,6 +157,19 @@ def users_token(ctx: typer.Context, username: str, name: str = typer.Option("cli
     typer.echo(secret)
 
 
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (systemd, `docker stop`) stop the worker after its current job.
+
+    Installed outright: a worker started in the background of a script inherits SIGINT
+    ignored, and SIGTERM would otherwise end it mid-job without a word.
+    """
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
 @jobs_app.command("work")
 def jobs_work(
     ctx: typer.Context,
@@ -171,6 +185,7 @@ def jobs_work(
         console.print(f"ran {count} jobs")
         return
     worker = Worker(platform.db, handlers, lease_seconds=platform.settings.job_lease_seconds)
+    _stop_on_signals()
     worker.start()
     console.print("working; Ctrl-C to stop")
     try:
