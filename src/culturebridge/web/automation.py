@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from culturebridge import pipeline as automation
 from culturebridge.accounts import User
 from culturebridge.catalog import WORK_KINDS, Work
 from culturebridge.errors import InvalidInput
-from culturebridge.pipeline import Condition, Rule
+from culturebridge.pipeline import Condition, Rule, Run
 from culturebridge.platform import Platform
 from culturebridge.web.auth import check_csrf, platform_of, require_user
 from culturebridge.web.contract import BODY, READ, WRITE, errors, merged
@@ -127,18 +126,6 @@ class RuleOut(BaseModel):
     description: str = Field(description="the rule in one line")
 
 
-class RunOut(BaseModel):
-    id: str
-    rule_id: str
-    rule_name: str
-    work_id: str
-    asset_id: str | None
-    action: str
-    outcome: str
-    detail: str
-    at: datetime
-
-
 def rule_out(rule: Rule) -> dict[str, Any]:
     return rule.to_dict()
 
@@ -176,11 +163,11 @@ def api_remove_rule(request: Request, rule_id: str, user: User = Depends(require
     return Response(status_code=204)
 
 
-@api_router.get("/works/{work_id}/runs", summary="What rules did to a work, and why", response_model=list[RunOut],
+@api_router.get("/works/{work_id}/runs", summary="What rules did to a work, and why", response_model=list[Run],
                 responses=READ)
-def api_runs(request: Request, work_id: str, user: User = Depends(require_user)) -> list[dict[str, Any]]:
+def api_runs(request: Request, work_id: str, user: User = Depends(require_user)) -> list[Run]:
     from culturebridge import catalog
 
     with platform_of(request).db.read() as conn:
         catalog.require_viewer(user, catalog.get_work(conn, work_id))
-        return [asdict(r) for r in automation.runs_of(conn, work_id)]
+        return list(automation.runs_of(conn, work_id))
