@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from concurrent.futures import Future
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -199,3 +201,68 @@ def test_an_event_waiting_for_the_write_lock_does_not_stall_other_requests(
         "/api/v1/events", content=json.dumps(_event(ids[0], "like", "evt-lock-0001")), headers=headers).status_code)
     assert order.index("other request answered") < order.index("writer let go"), order
     assert "event 201" in order
+
+
+def test_answers_from_memory_run_on_the_event_loop_and_the_rest_on_serving_threads(
+    platform: Platform, client: TestClient, text_encoder: UsemEncoder
+) -> None:
+    """A known viewer's answer is served on the event loop (no thread hand-over); anything that
+    may wait on the database — a new viewer, another viewer's id, a signed-in caller, a rate
+    limiter due to sync, a catalogue check due — goes to the live feed's serving threads. No
+    database connection is ever taken on the event loop's thread."""
+    import asyncio
+    import traceback
+
+    from sqlalchemy import event
+
+    _setup(platform, client, text_encoder, n=3)
+    live = LiveFeed(platform, encoder=text_encoder, poll_seconds=3600.0)
+    client.app.state.feed = live  # type: ignore[attr-defined]
+    limiter = client.app.state.rate_limiter  # type: ignore[attr-defined]
+    on_loop: list[str] = []
+    handed: list[int] = []
+
+    def checkout(*_: object) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a serving or writer thread
+        on_loop.append("".join(traceback.format_stack(limit=16)))
+
+    submit = live.serving.submit
+
+    def counted(*args: Any, **kwargs: Any) -> Future[Any]:
+        handed.append(1)
+        return submit(*args, **kwargs)
+
+    live.serving.submit = counted  # type: ignore[method-assign]
+    event.listen(platform.db.engine, "checkout", checkout)
+    try:
+        assert client.get("/feed/US-en").status_code == 200  # first use and a new viewer: threads
+        first = len(handed)
+        limiter.sync_seconds = 3600.0  # synced above; not due again during the test
+        for _ in range(4):  # the cookie's viewer, answered from memory
+            assert client.get("/feed/US-en").status_code == 200
+        token = client.get("/api/v1/feed", params={"market": "US/en", "n": 3}).json()["viewer_token"]
+        for _ in range(4):
+            assert client.get("/api/v1/feed", params={"market": "US/en", "n": 3},
+                              headers={"x-viewer-token": token}).status_code == 200
+        assert len(handed) == first, "a known viewer's answer went to a thread"
+
+        fresh = TestClient(client.app)  # no cookie, no token: a new viewer is looked up (stored by the page)
+        assert fresh.get("/api/v1/feed", params={"market": "US/en"}).status_code == 200
+        assert fresh.get("/api/v1/feed", params={"market": "US/en", "user": "v-someone"}).status_code == 200
+        assert fresh.get("/feed/US-en").status_code == 200
+        limiter.sync_seconds = 0.0
+        assert client.get("/feed/US-en").status_code == 200  # counts due to be synced
+        limiter.sync_seconds = 3600.0
+        live.poll_seconds = 0.0
+        assert client.get("/feed/US-en").status_code == 200  # catalogue check due
+        live.poll_seconds = 3600.0
+        assert len(handed) == first + 5
+        login(client, "mei")
+        assert client.get("/feed/US-en").status_code == 200  # a signed-in caller's session is looked up
+        assert len(handed) == first + 6
+    finally:
+        event.remove(platform.db.engine, "checkout", checkout)
+    assert not on_loop, on_loop[0]

@@ -75,3 +75,40 @@ def test_experiment_counts_viewers_by_variant_and_stops(tmp_path: Path) -> None:
     assert result.decision == "B better" and result.experiment.status == "stopped"
     assert result.interval is not None and result.interval[0] > 0
     platform.close()
+
+
+def test_a_stale_list_of_running_experiments_is_read_again_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past RUNNING_TTL the feed hook answers from the list in hand and a thread reads the new
+    one: a feed answer served on the event loop never waits on the database here."""
+    import threading
+
+    from culturebridge.insight import experiments
+
+    platform: Platform
+    platform, _ = init_platform(Settings(data_dir=tmp_path / "data"), "admin", "password-for-tests")
+    with platform.db.write() as conn:
+        admin = get_user_by_name(conn, "admin")
+        work, lit, gloss = (make_work(conn, admin, title=t).id for t in ("三国", "Three Kingdoms", "Sanguo"))
+    assert variant_for(platform, "v1", "US/en", work) is None  # first use: the (empty) list is read now
+    with platform.db.write() as conn:
+        create(conn, work, "US/en", lit, gloss)
+    monkeypatch.setattr(experiments, "RUNNING_TTL", 0.0)
+    release = threading.Event()
+    read = experiments._read_running
+
+    def slow_read(*args: object) -> object:
+        release.wait(30)
+        return read(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(experiments, "_read_running", slow_read)
+    assert variant_for(platform, "v1", "US/en", work) is None  # answered from the stale list, not waiting
+    readers = [t for t in threading.enumerate() if t.name == "experiments-read"]
+    assert len(readers) == 1
+    assert variant_for(platform, "v2", "US/en", work) is None  # one reader at a time
+    assert [t for t in threading.enumerate() if t.name == "experiments-read"] == readers
+    release.set()
+    readers[0].join(30)
+    assert variant_for(platform, "v1", "US/en", work) in {lit, gloss}
+    platform.close()

@@ -314,6 +314,7 @@ class LiveFeed:
             with self._lock:
                 if self.generation < 0 and not self.load_latest():
                     self.refresh()
+                self._checked = time.monotonic()  # what was just loaded is current
             return
         now = time.monotonic()
         if now - self._checked < self.poll_seconds or self._building:
@@ -324,6 +325,14 @@ class LiveFeed:
         if self.stamp is not None and stamp != self.stamp:
             self.refresh_in_background(new_generation=stamp[0] != self.stamp[0])
         self.stamp = stamp
+
+    def answers_from_memory(self) -> bool:
+        """Whether `feed` would answer without the database: snapshots loaded and the catalogue
+        checked within `poll_seconds` (or a refresh already running). The web edge answers such
+        requests on its event loop; the rest go to `serving`."""
+        if self.generation < 0:
+            return False
+        return self._building or time.monotonic() - self._checked < self.poll_seconds
 
     def refresh_in_background(self, new_generation: bool = False) -> None:
         """Load a newer generation (or rebuild) in a thread; requests keep the current snapshots meanwhile."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Literal, cast, get_args
 
 from sqlalchemy import Connection, func, select, update
@@ -334,10 +335,18 @@ class ServedRow:
     served_at: datetime
 
 
+_SERVED_COLUMNS = [f.name for f in fields(ServedRow)]
+_served_values = attrgetter(*_SERVED_COLUMNS)
+
+
 def log_served(conn: Connection, rows: Sequence[ServedRow]) -> None:
-    """Append served slots to the log (one multi-row insert)."""
-    if rows:
-        conn.execute(served.insert(), [dict(r.__dict__) for r in rows])
+    """Append served slots to the log in multi-row statements.
+
+    Not an executemany: SQLite's driver lets go of the GIL and takes it back for every row it
+    steps, and a web process logs thousands of slots a second while its event loop is busy
+    answering, so each row waited for the loop's next GIL switch (and cost the loop one).
+    """
+    insert_rows(conn, served, _SERVED_COLUMNS, [_served_values(r) for r in rows])
 
 
 ROLL_UP_BATCH = 20_000

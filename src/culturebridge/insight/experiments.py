@@ -14,7 +14,9 @@ does not inflate false positives. The experiment stops the first time p <= alpha
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,6 +32,8 @@ from culturebridge.insight._tables import experiment_counts, experiments
 from culturebridge.insight.methodology import load
 from culturebridge.insight.rollup import Signal
 from culturebridge.platform import Platform
+
+log = logging.getLogger(__name__)
 
 METRICS = ("completion", "follow")
 
@@ -98,24 +102,53 @@ def list_experiments(conn: Connection, work_id: str | None = None) -> list[Exper
 
 
 _running: dict[str, tuple[float, dict[tuple[str, str], tuple[str, str, str]]]] = {}
+_reading: set[str] = set()  # databases whose list a background thread is reading
+_running_lock = threading.Lock()
 RUNNING_TTL = 5.0  # seconds a process trusts its list of running experiments
 
 
 def variant_for(platform: Platform, viewer_id: str, market: str, work_id: str) -> str | None:
-    """The version of `work_id` this viewer is shown in `market` under a running experiment (feed hook)."""
+    """The version of `work_id` this viewer is shown in `market` under a running experiment (feed hook).
+
+    The list of running experiments is read on first use; once older than RUNNING_TTL it is
+    read again in a background thread while answers go on with the list in hand, so a feed
+    answer served on the web edge's event loop never waits on the database here.
+    """
     key = str(platform.db.engine.url)
     hit = _running.get(key)
-    if hit is None or time.monotonic() - hit[0] > RUNNING_TTL:
+    if hit is None:
+        hit = _read_running(platform, key)
+    elif time.monotonic() - hit[0] > RUNNING_TTL:
+        with _running_lock:
+            stale = key not in _reading
+            _reading.add(key)
+        if stale:
+            threading.Thread(target=_read_in_background, args=(platform, key), name="experiments-read", daemon=True).start()
+    exp = hit[1].get((work_id, market))
+    if exp is None:
+        return None
+    return exp[1] if assign(exp[0], viewer_id) == "A" else exp[2]
+
+
+def _read_in_background(platform: Platform, key: str) -> None:
+    try:
+        _read_running(platform, key)
+    except Exception:  # the list in hand stays in use; the next answer past the TTL tries again
+        log.warning("could not re-read the running experiments", exc_info=True)
+
+
+def _read_running(platform: Platform, key: str) -> tuple[float, dict[tuple[str, str], tuple[str, str, str]]]:
+    try:
         with platform.db.read() as conn:
             rows = conn.execute(select(experiments.c.id, experiments.c.work_id, experiments.c.market,
                                        experiments.c.variant_a, experiments.c.variant_b)
                                 .where(experiments.c.status == "running")).all()
         hit = (time.monotonic(), {(r.work_id, r.market): (r.id, r.variant_a, r.variant_b) for r in rows})
         _running[key] = hit
-    exp = hit[1].get((work_id, market))
-    if exp is None:
-        return None
-    return exp[1] if assign(exp[0], viewer_id) == "A" else exp[2]
+        return hit
+    finally:
+        with _running_lock:
+            _reading.discard(key)
 
 
 def running_for(conn: Connection, work_id: str, market: str) -> Experiment | None:

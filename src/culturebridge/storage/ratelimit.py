@@ -46,9 +46,13 @@ class SharedRateLimiter:
             if used >= limit:
                 return False
             self._pending[slot] += 1
-        if time.monotonic() - self._synced >= self.sync_seconds:
+        if self.sync_due():
             self.sync(window)
         return True
+
+    def sync_due(self) -> bool:
+        """Whether the next `allow` adds this process's counts to the database (once per `sync_seconds`)."""
+        return time.monotonic() - self._synced >= self.sync_seconds
 
     def retry_after(self, at: float | None = None) -> int:
         """Seconds until the current window ends."""
