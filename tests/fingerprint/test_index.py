@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from culturebridge.errors import InvalidInput, MalformedFingerprint
-from culturebridge.fingerprint.index import HashIndex
+from culturebridge.fingerprint.index import TABLES_FROM, HashIndex
 
 
 def _flip(code: np.ndarray, bits: np.ndarray) -> np.ndarray:
@@ -24,15 +24,17 @@ def _brute(codes: np.ndarray, q: np.ndarray, radius: int) -> set[int]:
     return set(np.nonzero(d <= radius)[0].tolist())
 
 
-def test_search_is_exact_against_brute_force() -> None:
+@pytest.mark.parametrize("n", [300, TABLES_FROM - 41, 20_000])  # scanned linearly, just below tables, tables
+def test_search_is_exact_against_brute_force(n: int) -> None:
     rng = np.random.default_rng(1)
-    codes = rng.integers(0, 256, (20_000, 32), dtype=np.uint8)
+    codes = rng.integers(0, 256, (n, 32), dtype=np.uint8)
     # Plant near neighbours of the first codes at distances around the radius.
     planted = [_flip(codes[i], rng.choice(256, 25 + i % 10, replace=False)) for i in range(40)]
     codes = np.vstack([codes, np.array(planted)])
     index = HashIndex()
-    index.add(np.arange(len(codes)), codes)
+    index.add(np.arange(len(codes) - 20), codes[:-20])
     index.rebuild()
+    index.add(np.arange(len(codes) - 20, len(codes)), codes[-20:])  # after the build: in the buffer
     for i in range(40):
         got = index.search(codes[i].tobytes(), 31)
         assert {g for g, _ in got} == _brute(codes, codes[i], 31)

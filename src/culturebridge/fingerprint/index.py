@@ -7,7 +7,10 @@ principle at least one substring differs in at most floor(r / 16) bits, so probi
 table at the query's substring and its neighbours within that many flips finds every code
 within r (exact, no false negatives). Candidates are then checked with a full popcount.
 Codes added after the last build sit in a small buffer that is scanned linearly until the
-next rebuild.
+next rebuild. Below TABLES_FROM codes no tables are built at all: a linear popcount over a few
+thousand codes takes tens of microseconds, while building the 16 tables' offsets (16 x 65,537)
+took about 4 ms, which a small library built for one check (a worker's same-moment check)
+paid on every job.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ CODE_BYTES = 32
 _CHUNKS = 16
 _FORMAT = "culturebridge.hashindex/1"
 _MAX_FLIPS = 2  # probes per table: 1 + 16 + 120; covers radius <= 47 exactly
+TABLES_FROM = 4096  # fewer codes are scanned linearly
 
 
 @functools.cache
@@ -68,7 +72,7 @@ class HashIndex:
         # Table t occupies _order[t * n : (t + 1) * n]: row numbers sorted by substring t;
         # _starts[t, key] is where the rows with that key begin (CSR offsets, table base added).
         self._order = np.zeros(0, np.int32)
-        self._starts = np.zeros((_CHUNKS, 65537), np.int64)
+        self._starts = np.zeros((_CHUNKS, 0), np.int64)  # built with the tables
         self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]] = []
         self._pending_count = 0  # codes in _pending, kept so add() stays O(1)
 
@@ -111,8 +115,11 @@ class HashIndex:
             self._codes = np.concatenate([self._codes] + [c for _, c in self._pending])
             self._pending = []
             self._pending_count = 0
-        keys = _chunks(self._codes)
         n = len(self._ids)
+        if n < TABLES_FROM:
+            self._order, self._starts, self._built = np.zeros(0, np.int32), np.zeros((_CHUNKS, 0), np.int64), 0
+            return
+        keys = _chunks(self._codes)
         self._order = np.argsort(keys, axis=0, kind="stable").T.ravel().astype(np.int32)  # row numbers < 2**31
         starts = np.zeros((_CHUNKS, 65537), np.int64)
         for t in range(_CHUNKS):
@@ -131,8 +138,8 @@ class HashIndex:
         rows = self._candidates(query, radius // _CHUNKS)
         row_d = _distances(self._codes[rows], query)
         rows = np.unique(rows[row_d <= radius])  # a code can surface in several tables
-        ids = [self._ids[rows]]
-        dists = [_distances(self._codes[rows], query)]
+        ids = [self._ids[rows], self._ids[self._built:]]  # rows the tables do not cover are scanned
+        dists = [_distances(self._codes[rows], query), _distances(self._codes[self._built:], query)]
         if len(self._pending) > 1:
             # Many small adds: scan the buffer as one array, not one numpy call per add.
             merged = (np.concatenate([i for i, _ in self._pending]),

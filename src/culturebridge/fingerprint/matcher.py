@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -60,6 +61,15 @@ _IMAGE_CANDIDATES = 5
 _ORB_VOTE_DISTANCE = 50  # bits: a descriptor "votes" for the image of its nearest neighbour
 _LSH_THRESHOLD = 0.3
 _MIN_SHARED_SHINGLES = 3  # as many as a text span needs
+
+
+@functools.cache
+def _lsh_bands() -> tuple[int, int]:
+    """The (bands, rows) datasketch picks for the threshold, worked out once per process: it
+    integrates the false positive and negative curves each time a MinHashLSH is made without
+    them (about 4 ms, paid by every small library a worker built for its same-moment check)."""
+    probe = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM)
+    return int(probe.b), int(probe.r)
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,7 +203,7 @@ class Library:
         self._frames = HashIndex()  # video frame PDQ hashes (and mirrored); id = entry number
         self._frame_orb = KeypointIndex()  # video frames' ORB descriptors; owner = entry number
         self._audio_values: dict[int, set[int]] = {}  # Chromaprint value -> entry numbers
-        self._lsh = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM, params=_lsh_bands())
         self._text_postings: dict[int, set[int]] = {}  # winnowed shingle hash -> entry numbers
         # One query is a few hundred descriptors: OpenMP start-up costs more than it saves and
         # oversubscribes shared CPUs (measured 80x slower under load), so search single-threaded.
