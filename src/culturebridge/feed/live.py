@@ -329,7 +329,8 @@ class LiveFeed:
     def answers_from_memory(self) -> bool:
         """Whether `feed` would answer without the database: snapshots loaded and the catalogue
         checked within `poll_seconds` (or a refresh already running). The web edge answers such
-        requests on its event loop; the rest go to `serving`."""
+        requests on its event loop; the rest go to `serving`. (The one read left is a localization
+        experiment variant's text, once per variant and process, the first time it is shown.)"""
         if self.generation < 0:
             return False
         return self._building or time.monotonic() - self._checked < self.poll_seconds
@@ -373,14 +374,14 @@ class LiveFeed:
                 history = set(model.histories.get(viewer, np.zeros(0, dtype=np.int64)).tolist()) | recent
                 model = model.with_user(viewer, sorted(history))
             slots = serve(model, viewer, market, n)
-            out: list[ServedSlot] = []
-            at = now()
-            log: list[ServedRow] = []
-            for position, slot in enumerate(slots):
-                work_id = model.item_ids[slot.item]
-                log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
-                                     self.generation, at))
-                out.append(ServedSlot(self._variant(cards[work_id], viewer, market), slot.reason, float(slot.score)))
+        at = now()
+        log: list[ServedRow] = []
+        out: list[ServedSlot] = []
+        for position, slot in enumerate(slots):  # outside the gate: a variant's text may be read once
+            work_id = model.item_ids[slot.item]
+            log.append(ServedRow(viewer, market, work_id, position, slot.reason, float(slot.score),
+                                 self.generation, at))
+            out.append(ServedSlot(self._variant(cards[work_id], viewer, market), slot.reason, float(slot.score)))
         self._log(log)
         return out
 
