@@ -157,7 +157,6 @@ def users_token(ctx: typer.Context, username: str, name: str = typer.Option("cli
     typer.echo(secret)
 
 
-
 def _stop_on_signals() -> None:
     """Ctrl-C and SIGTERM (systemd, `docker stop`) stop the worker after its current job.
 
@@ -169,6 +168,7 @@ def _stop_on_signals() -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
+
 
 @jobs_app.command("work")
 def jobs_work(

@@ -21,7 +21,6 @@ Two jobs, one index over every registered image's ORB descriptors:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import math
 
 import faiss
@@ -46,7 +45,7 @@ def _release_freed_memory() -> None:
     retrain at 400,000 descriptors), which looks like growth to anything watching RSS.
     """
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own C library
     except (OSError, AttributeError):  # not glibc: nothing to do
         return
     trim(0)

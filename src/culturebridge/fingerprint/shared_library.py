@@ -194,8 +194,8 @@ def _catch_up(platform: Platform, current: _Loaded) -> bool:
             select(fingerprints.c.asset_id, fingerprints.c.computed_at)
             .where(ok, fingerprints.c.computed_at >= current.checked_at - CATCH_UP_MARGIN)
         ).all()
-        fresh = {r.asset_id: _stamp(r.computed_at) for r in recent
-                 if current.stamps.get(r.asset_id) != _stamp(r.computed_at)}
+        stamped = ((r.asset_id, _stamp(r.computed_at)) for r in recent)
+        fresh = {asset: stamp for asset, stamp in stamped if current.stamps.get(asset) != stamp}
         if any(a in current.stamps for a in fresh) or count != len(current.stamps) + len(fresh):
             return False
         rows = conn.execute(

@@ -131,8 +131,8 @@ async def bulk(request: Request, user: User = Depends(require_user)) -> Response
     if len(ids) > MAX_BULK:
         raise InvalidInput(f"select at most {MAX_BULK} works at a time")
     platform = platform_of(request)
-    step = await run_in_threadpool(_step, platform, user, action, str(form.get("locale", "")).strip(), str(form.get("market", "")).strip(),
-                 str(form.get("engine", "machine")))
+    step = await run_in_threadpool(_step, platform, user, action, str(form.get("locale", "")).strip(),
+                                   str(form.get("market", "")).strip(), str(form.get("engine", "machine")))
     # Registering, publishing (labelled renditions) and the rest are slow and write: in the
     # thread pool, so the event loop keeps serving every other request meanwhile.
     outcomes = await run_in_threadpool(lambda: [_run_one(platform, user, work_id, step) for work_id in ids])
