@@ -26,10 +26,16 @@ def _worker(tmp_path: Path, *, sigint_ignored: bool = False) -> subprocess.Popen
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
            "CULTUREBRIDGE_DATA_DIR": str(tmp_path / "data")}
     log = tmp_path / "worker.log"
-    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
-    with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-m", "culturebridge", "jobs", "work"], env=env,
-                                  stdout=out, stderr=subprocess.STDOUT, preexec_fn=ignore)
+    # An ignored signal stays ignored across exec: set it here, for the child to inherit (no
+    # preexec_fn, which is unsafe in a process with threads).
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if sigint_ignored else None
+    try:
+        with log.open("wb") as out:
+            worker = subprocess.Popen([sys.executable, "-m", "culturebridge", "jobs", "work"], env=env,
+                                      stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 60
     while b"Ctrl-C to stop" not in log.read_bytes():
         assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
