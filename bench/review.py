@@ -5,6 +5,9 @@ Sets:
 - `data/review/dev.jsonl`: development cases written while adjusting the rules (all seven
   IPs; zh, en, traditional characters, code-switching, homophones, paraphrases of one
   violation, faithful retellings that use strong words).
+- `data/review/writers/w*.jsonl`: five more writers who never saw the rules or the
+  held-out set, each in another register; development data since the learned signal and
+  a few rule mends (homophones, declared frames, negated terms) were fitted on them.
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
   tuned on it and this script prints only aggregate figures for it, never a case.
 
@@ -47,6 +50,7 @@ HERE = Path(__file__).parent / "data"
 FIRST_SET = HERE / "review_set.jsonl"
 DEV = HERE / "review" / "dev.jsonl"
 HELDOUT = HERE / "review" / "heldout.jsonl"
+WRITERS = HERE / "review" / "writers"
 POLICY = "cn-nrta-ai-alteration"
 # The signals added in this round, switched off to measure "before" in the same process.
 BASELINE_OFF: dict[str, dict[str, Any]] = {
@@ -186,6 +190,9 @@ def main() -> None:
     sets.append(("first set, dev split", [r for r in first if r["split"] == "dev"], True))
     sets.append(("first set, test split", [r for r in first if r["split"] == "test"], False))
     sets.append(("review/dev.jsonl (development)", load(DEV), True))
+    writers = [r for path in sorted(WRITERS.glob("w*.jsonl")) for r in load(path)]
+    if writers:
+        sets.append(("review/writers (development: the learned signal is fitted on them)", writers, True))
     if "--no-heldout" not in sys.argv and "--speed-only" not in sys.argv and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
     models = load_models(frames=False)

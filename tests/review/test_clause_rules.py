@@ -66,6 +66,18 @@ def test_faithful_retellings_with_strong_words_pass(rules: Reviewer, ip: str, te
     assert decide(rules, ip, text)[0] == "pass"
 
 
+@pytest.mark.parametrize(
+    ("ip", "text"),
+    [
+        (JW, "大闹天宫：猴王偷吃蟠桃，盗了老君的金丹，最后被如来压在五行山下。"),  # 蟠桃 is a word, not 叛逃
+        (TK, "【三国校园AU】刘备是学生会长，关羽是纪律委员，超讲义气。"),  # 是学(生会) straddles words: not 嗜血
+        (JW, "悟空被判了死刑的消息传来，唐僧连夜去求情。"),  # 被判 is a word, not 背叛
+    ],
+)
+def test_sound_alikes_that_are_real_words_or_straddle_two_are_not_evasions(rules: Reviewer, ip: str, text: str) -> None:
+    assert "trait-inversion" not in decide(rules, ip, text)[1]
+
+
 def test_time_travel_to_a_modern_seat_of_government_is_rejected(rules: Reviewer) -> None:
     assert decide(rules, TK, "诸葛亮穿越到中南海，与美国代表签订军事条约，换来一批现代战舰。")[0] == "reject"
     assert decide(rules, JW, "Sun Wukong time-travels to the White House to sign a military treaty for aircraft carriers.")[0] == "reject"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from culturebridge.errors import LearnedModelInvalid, PolicyInvalid
 from culturebridge.review import Models, Reviewer, ReviewItem, load_policy, policy_from_dict
 from culturebridge.review._matching import PhraseIndex, fold
 from culturebridge.review.check import CheckContext
-from culturebridge.review.findings import Evidence, Finding
+from culturebridge.review.findings import Evidence, Finding, Severity
 from culturebridge.review.learned import (
     FORMAT,
     LearnedCheck,
@@ -21,6 +22,7 @@ from culturebridge.review.learned import (
     model_from_dict,
 )
 from culturebridge.review.learned_features import FEATURES, sentence_spans, who_per_sentence
+from culturebridge.review.learned_text import char_ngrams
 
 
 def weights(**change: Any) -> dict[str, Any]:
@@ -79,6 +81,63 @@ def test_a_weights_file_round_trips_and_scores_by_its_named_features(tmp_path: P
     assert model.probability(full) == pytest.approx(1 / (1 + np.exp(-1.0)))
     full[FEATURES.index("canon_mean")] = 9.0  # a feature the model does not use changes nothing
     assert model.probability(full) == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+NGRAMS = {"low": 1, "high": 2, "grams": {"背": [2.0, 1.0], "背叛": [3.0, 2.0], "叛": [1.5, 0.0]}}
+
+
+def test_an_ngram_block_adds_unit_length_sublinear_tfidf_times_its_weights() -> None:
+    model = model_from_dict(weights(ngrams=NGRAMS))
+    assert model_from_dict(model.to_dict()).to_dict() == model.to_dict()
+    full = np.zeros(len(FEATURES))  # the dense part's logit is the intercept, -1
+    # 背, 叛 and 背叛 twice each: equal sublinear counts, so the vector is idf / |idf|.
+    logit = (2.0 * 1.0 + 3.0 * 2.0 + 1.5 * 0.0) / np.sqrt(2.0**2 + 3.0**2 + 1.5**2) - 1.0
+    assert model.probability(full, "背叛，背叛") == pytest.approx(1 / (1 + np.exp(-logit)))
+    assert model.probability(full, "守城") == pytest.approx(1 / (1 + np.exp(1.0)))  # no known n-gram
+    assert model.probability(full, "背叛") == model.probability(full, "背叛")  # traditional folds to simplified
+
+
+def test_the_ngram_vector_is_scikit_learns_tfidf_vector() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = ["關羽背叛了劉備", "Guan Yu betrays Liu Bei", "关羽温酒斩华雄，忠义无双", "ＡＩ生成的关羽 betrays nobody"]
+    vectorizer = TfidfVectorizer(analyzer=lambda t: char_ngrams(t, 1, 3), sublinear_tf=True)
+    matrix = vectorizer.fit_transform(docs)
+    vocabulary = vectorizer.vocabulary_
+    grams = {g: [float(vectorizer.idf_[i]), 0.0] for g, i in vocabulary.items()}
+    model = model_from_dict(weights(ngrams={"low": 1, "high": 3, "grams": grams}))
+    assert model.ngrams is not None
+    for row, doc in enumerate(docs):
+        mine = model.ngrams.terms(doc)
+        theirs = {g: float(matrix[row, i]) for g, i in vocabulary.items() if matrix[row, i]}
+        assert mine.keys() == theirs.keys() and all(mine[g] == pytest.approx(theirs[g]) for g in mine)
+
+
+def test_char_ngrams_fold_width_script_and_case() -> None:
+    assert char_ngrams("書 ＡB", 1, 1) == ["书", " ", "a", "b"]
+    assert char_ngrams("ab\n\t c", 2, 2) == ["ab", "b ", " c"]
+
+
+@pytest.mark.parametrize(
+    ("ngrams", "message"),
+    [
+        ({"low": 0, "high": 2, "grams": {"a": [1.0, 1.0]}}, "1 <= low <= high"),
+        ({"low": 1, "high": 2, "grams": {}}, "must map each n-gram"),
+        ({"low": 1, "high": 2, "grams": {"abc": [1.0, 1.0]}}, "is not 1 to 2 characters"),
+        ({"low": 1, "high": 2, "grams": {"a": [0.0, 1.0]}}, "idf > 0"),
+        ({"low": 1, "high": 2, "grams": {"a": [1.0, float("nan")]}}, "idf > 0"),
+        ("grams", "'ngrams' must be a mapping"),
+    ],
+)
+def test_a_bad_ngram_block_is_refused_naming_the_problem(ngrams: Any, message: str) -> None:
+    with pytest.raises(LearnedModelInvalid, match=message):
+        model_from_dict(weights(ngrams=ngrams))
+
+
+def test_a_reject_threshold_below_the_referral_threshold_is_refused() -> None:
+    with pytest.raises(LearnedModelInvalid, match="'reject_threshold' must be"):
+        model_from_dict(weights(reject_threshold=0.2))
+    assert model_from_dict(weights(reject_threshold=0.9)).reject_threshold == 0.9
 
 
 def test_pronoun_sentences_inherit_the_character_of_a_recent_sentence() -> None:
@@ -140,7 +199,7 @@ def test_switched_off_the_signal_loads_nothing_and_finds_nothing(cards: dict[str
     item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
     assert check.check.run(CheckContext.build(item, cards["river-oath"], models, {})) == []
     with pytest.raises(PolicyInvalid, match="unknown parameter"):
-        policy_from_dict(_pack({"refer": True, "reject": True}))
+        policy_from_dict(_pack({"refer": True, "rejects": True}))
     with pytest.raises(PolicyInvalid, match="refer must be true or false"):
         policy_from_dict(_pack({"refer": "yes"}))
 
@@ -154,3 +213,44 @@ def test_switched_on_the_signal_refers_and_never_rejects(cards: dict[str, CanonC
     assert decision.findings[0].kind.startswith("learned-") and "a human should look" in decision.findings[0].explanation
     off = Reviewer(policy_from_dict(_pack({"refer": False})), cards, models=models)
     assert off.review(ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")).decision == "pass"
+
+
+def _sure_check(reject: bool, reject_threshold: float) -> LearnedCheck:
+    check = LearnedCheck({"refer": True, "reject": reject})
+    assert check.model is not None
+    check.model = replace(check.model, threshold=1e-9, reject_threshold=reject_threshold)
+    return check
+
+
+def test_with_reject_on_a_sure_signal_rejects_and_a_doubtful_one_refers(cards: dict[str, CanonCard], models: Models) -> None:
+    item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
+    card = cards["river-oath"]
+    sure = _sure_check(True, 1e-9).run(CheckContext.build(item, card, models, {}))
+    assert [(f.severity, "reject threshold" in f.explanation) for f in sure] == [("high", True)]
+    doubtful = _sure_check(True, 1.0 - 1e-12).run(CheckContext.build(item, card, models, {}))
+    assert [f.severity for f in doubtful] == ["medium"]
+    not_allowed = _sure_check(False, 1e-9).run(CheckContext.build(item, card, models, {}))
+    assert [f.severity for f in not_allowed] == ["medium"]
+
+
+def test_a_sure_signal_escalates_a_referral_but_not_a_reject(cards: dict[str, CanonCard], models: Models) -> None:
+    item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
+    evidence = Evidence(field="text", start=0, end=2, quote="赵明")
+
+    def run(check: LearnedCheck, severity: Severity) -> list[str]:
+        context = CheckContext.build(item, cards["river-oath"], models, {})
+        context.earlier.append(Finding("fidelity", "trait-inversion", severity, evidence, "x"))
+        return [f.severity for f in check.run(context)]
+
+    assert run(_sure_check(True, 1e-9), "medium") == ["high"]
+    assert run(_sure_check(True, 1.0 - 1e-12), "medium") == []  # already at the desk: nothing to add
+    assert run(_sure_check(False, 1e-9), "medium") == []
+    assert run(_sure_check(True, 1e-9), "high") == []
+
+
+def test_the_bundled_weights_carry_ngrams_and_a_reject_threshold_above_the_referral_one() -> None:
+    model = load_model_file(bundled_model_path())
+    assert model.ngrams is not None and len(model.ngrams.idf) > 1000
+    assert model.reject_threshold is not None and model.threshold <= model.reject_threshold < 1
+    rule = load_policy("cn-nrta-ai-alteration").rule("learned")
+    assert rule is not None and isinstance(rule.check, LearnedCheck) and rule.check.reject

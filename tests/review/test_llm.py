@@ -19,6 +19,7 @@ TEXT = "Zhao Ming opens the gates to the enemy at night. Wei Lan weeps."
 class _Handler(BaseHTTPRequestHandler):
     mode = "ok"
     prompts: ClassVar[list[str]] = []
+    bodies: ClassVar[list[dict[str, object]]] = []
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output clean
         pass
@@ -27,6 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         assert self.path == "/v1/chat/completions"
         _Handler.prompts.append(body["messages"][0]["content"])
+        _Handler.bodies.append(body)
         if _Handler.mode == "slow":
             time.sleep(2)
         if _Handler.mode == "http500":
@@ -84,6 +86,7 @@ def test_judge_findings_are_kept_only_with_real_quotes(cards: dict[str, CanonCar
     assert decision.decision == "reject"
     assert isinstance(r.judge, LLMJudge) and r.judge.dropped == 1
     assert "Zhao Ming" in _Handler.prompts[-1] and "unmatched in loyalty" in _Handler.prompts[-1]
+    assert _Handler.bodies[-1]["max_tokens"] == 800 and _Handler.bodies[-1]["temperature"] == 0
 
 
 @pytest.mark.parametrize("mode, message", [("garbage", "did not answer JSON"), ("http500", "HTTP 500")])

@@ -21,6 +21,17 @@ def test_declared_modern_setting_only_notes_anachronisms(nrta: Reviewer, nrta_ru
     assert nrta_rules.review(ReviewItem(ip="river-oath", text="现代都市版：赵明用手机和兄弟们联络。")).decision == "pass"
 
 
+def test_an_english_marker_is_not_found_inside_a_longer_word(nrta: Reviewer) -> None:
+    assert found(nrta, "Card: Zhao Ming, the river general. Skill: holds the ford.") == []
+    assert ("anachronism", "high") in found(nrta, "Zhao Ming drives a car to the ford.")
+
+
+def test_a_frame_outside_the_story_excuses_modern_things(nrta: Reviewer) -> None:
+    assert found(nrta, "A documentary: the crew rides a motorcycle to the real ford where Zhao Ming held the river.") == [
+        ("anachronism", "low")]
+    assert found(nrta, "博物馆展览视频：观众用手机扫码，听赵明守城的故事。") == [("anachronism", "low")]
+
+
 def test_mythic_setting_is_softer(nrta: Reviewer) -> None:
     cards = load_canon_dir(default_canon_dir())
     reviewer = nrta.__class__(nrta.policy, cards, models=nrta.models)

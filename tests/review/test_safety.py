@@ -28,6 +28,22 @@ def test_traditional_and_homophone_evasions_are_caught(nrta: Reviewer) -> None:
     assert {f.evidence.quote for f in found if f.kind == "vulgarity"} == {"沙比", "草泥马"}
 
 
+def test_sound_alikes_straddling_two_words_are_not_vulgarity(nrta: Reviewer) -> None:
+    # 上表|自贬 sounds like 婊子 across a word boundary; 年纪|八十 like 鸡巴; 哭骂|的 like 妈的.
+    assert safety(nrta, "孔明上表自贬三等，以谢三军。") == []
+    assert safety(nrta, "年纪八十的老人家哭的哭骂的骂。") == []
+    assert ("vulgarity", "high") in safety(nrta, "魏澜骂道：沙比！")  # a whole word: still an evasion
+
+
+def test_a_negated_term_is_not_a_finding(nrta: Reviewer) -> None:
+    def lexicon_gore(text: str) -> list[tuple[str, str]]:
+        return [f for f in safety(nrta, text) if f[0] == "gore"]
+
+    assert lexicon_gore("Keep it dark but not gory: the camera cuts away.") == []
+    assert lexicon_gore("画面克制，不血腥。") == []
+    assert lexicon_gore("The scene is gory and the camera lingers.") == [("gore", "high")]
+
+
 def test_battles_of_a_classic_are_not_violations(nrta: Reviewer) -> None:
     assert safety(nrta, "Zhao Ming fights three days at the ford and kills the enemy general in single combat.") == []
     assert safety(nrta, "赵明在渡口血战三日，斩杀敌将。") == []

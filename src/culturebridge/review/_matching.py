@@ -3,7 +3,10 @@
 Folding maps traditional to simplified Chinese (OpenCC t2s) and lowercases, keeping the
 length so spans found in the folded text point into the original. Matching is
 Aho-Corasick (linear in the text), with word boundaries for Latin-script phrases, plus a
-homophone layer over toneless pinyin for evasions like 沙比 for 傻逼.
+homophone layer over toneless pinyin for evasions like 沙比 for 傻逼. A homophone stands in
+for a whole word, so a sound-alike that straddles two of jieba's words (表自 in 上表自贬)
+is no evasion; where asked, neither is a real dictionary word that merely sounds the
+same (蟠桃 is not 叛逃, 被判 is not 背叛).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -128,8 +132,9 @@ def _on_word_boundary(text: str, start: int, end: int) -> bool:
     # Allow English inflections after the phrase: "betray" matches "betrays", "betrayed".
     if _LATIN.match(after):
         tail = re.match(r"[a-z]+", text[end : end + 4])
-        if not tail or tail.group(0) not in ("s", "es", "ed", "d", "ing", "ly"):
-            return False
+        ending = tail.group(0) if tail else ""
+        if ending not in ("s", "es", "ed", "d", "ing", "ly") or (ending == "d" and text[end - 1] != "e"):
+            return False  # "car" is not in "card"; "d" only inflects a word ending in e ("behaved")
     return not _LATIN.match(before)
 
 
@@ -141,16 +146,21 @@ def stem(word: str) -> str:
     return word
 
 
+def _jieba() -> ModuleType:
+    import jieba
+
+    jieba.setLogLevel(60)  # jieba logs its dictionary build at INFO on first use
+    module: ModuleType = jieba
+    return module
+
+
 @functools.lru_cache(maxsize=4096)
 def content_terms(phrase: str) -> tuple[str, ...]:
     """The content words of a phrase: stems for English, jieba words for Chinese."""
     folded = fold(phrase)
     if is_latin(folded):
         return tuple(stem(w) for w in _WORD.findall(folded) if w not in _EN_STOP)
-    import jieba
-
-    jieba.setLogLevel(60)  # jieba logs its dictionary build at INFO on first use
-    words = [w for w in jieba.lcut(folded) if w.strip() and w not in _ZH_STOP]
+    words = [w for w in _jieba().lcut(folded) if w.strip() and w not in _ZH_STOP]
     return tuple(w for w in words if _CJK.search(w) or _LATIN.search(w))
 
 
@@ -198,10 +208,25 @@ def pinyin_key(text: str) -> str:
     return "|" + "".join(_syllable(c) + "|" for c in text if _CJK.match(c))
 
 
-class HomophoneIndex(Generic[P]):
-    """Finds Chinese phrases written with other characters of the same sound."""
+def word_bounds(folded: str) -> frozenset[int]:
+    """Offsets in `folded` where one of jieba's words starts or ends."""
+    return frozenset(b for _, start, end in _jieba().tokenize(folded) for b in (start, end))
 
-    def __init__(self, phrases: Iterable[tuple[str, P]]) -> None:
+
+def is_dictionary_word(word: str) -> bool:
+    """True if jieba's dictionary knows `word` as a word in use (a frequency above zero)."""
+    return bool(_jieba().get_FREQ(word))
+
+
+class HomophoneIndex(Generic[P]):
+    """Finds Chinese phrases written with other characters of the same sound.
+
+    A match must start and end on word boundaries (jieba's). With `skip_real_words`, a
+    match that is itself a dictionary word other than the phrase is no evasion either.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[str, P]], *, skip_real_words: bool = False) -> None:
+        self._skip_real_words = skip_real_words
         self._index: PhraseIndex[tuple[str, P]] = PhraseIndex(
             (
                 (pinyin_key(fold(phrase)), (phrase, payload))
@@ -231,6 +256,7 @@ class HomophoneIndex(Generic[P]):
                 length += 2
         key_text = "".join(parts)
         by_offset = {off: k for k, off in enumerate(offsets)}
+        bounds: frozenset[int] | None = None
         for m in self._index.find(key_text):
             first = by_offset.get(m.start + 1)
             last = by_offset.get(m.end - _tail(key_text, m.end))
@@ -238,6 +264,12 @@ class HomophoneIndex(Generic[P]):
                 continue
             start, end = positions[first], positions[last] + 1
             if start < 0 or positions[last] < 0:
+                continue
+            bounds = word_bounds(folded) if bounds is None else bounds
+            if start not in bounds or end not in bounds:
+                continue  # straddles two words: a coincidence of sound, not a stand-in
+            span = folded[start:end]
+            if self._skip_real_words and span != fold(m.payload[0]) and is_dictionary_word(span):
                 continue
             yield Match(start, end, m.payload)
 

@@ -67,7 +67,8 @@ class ClauseRules:
             for cue in cues
         ]
         self._cues: PhraseIndex[str] = PhraseIndex(phrases)
-        self._sounds: HomophoneIndex[str] = HomophoneIndex((p, a) for p, a in phrases if not is_latin(p) and len(p) >= 2)
+        self._sounds: HomophoneIndex[str] = HomophoneIndex(
+            ((p, a) for p, a in phrases if not is_latin(p) and len(p) >= 2), skip_real_words=True)
         self._patterns = [
             (a.id, re.compile(p)) for a in table.archetypes for ps in a.patterns.values() for p in ps
         ]

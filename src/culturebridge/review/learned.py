@@ -1,13 +1,17 @@
-"""The learned referral signal: a logistic regression over wording-free features.
+"""The learned referral signal: a logistic regression over distances and character n-grams.
 
 NRTA 2026 AI-alteration criteria 1-3 and the children's-IP rule, for wordings the rule
-tables do not reach. The features (`learned_features.py`) are distances between the
-adaptation's sentences and the canon card's sentences or our generic prototypes, cues and
-the rule checks' own findings; none names a word. The weights ship as a small versioned
-JSON file (`data/learned-referral.json`) fitted by `bench/review_learned.py` with a fixed
-seed on the development sets only. Above the file's threshold the item is referred to the
-human desk (severity medium): the signal never rejects, so it cannot add a false reject.
-The finding's kind names the clause family whose features pushed the score most.
+tables do not reach. Two kinds of input share one logit: the wording-free features of
+`learned_features.py` (distances between the adaptation's sentences and the canon card's
+sentences or our generic prototypes, cues, the rule checks' own findings) and, from
+weights format 2, the text's character n-grams (`learned_text.py`). The weights ship as a
+versioned JSON file (`data/learned-referral.json`) fitted by `bench/review_learned.py`
+with a fixed seed on the development sets only. Above the file's threshold the item is
+referred to the human desk (severity medium). Where the policy allows it (`reject: true`),
+at or above the file's reject threshold — chosen so the signal alone rejects at most 0.5%
+of acceptable development retellings, leaving one writer out — the finding is high and
+the policy rejects. The finding's kind names the clause family whose features pushed the
+score most, and its explanation quotes the n-grams that did.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from culturebridge.review.learned_features import (
     extract,
     sentence_spans,
 )
+from culturebridge.review.learned_text import NgramWeights
 
 NAME = "learned"
 FORMAT = "culturebridge-review-learned"
@@ -53,6 +58,8 @@ class LearnedModel:
     intercept: float
     threshold: float
     fitted: Mapping[str, Any]
+    ngrams: NgramWeights | None = None
+    reject_threshold: float | None = None  # at or above it the signal may reject (format 2)
 
     def columns(self) -> list[int]:
         """Positions of the model's features in a full `FEATURES` vector."""
@@ -63,17 +70,27 @@ class LearnedModel:
         z = (full[self.columns()] - self.mean) / self.scale
         return np.asarray(self.coef * z, dtype=np.float64)
 
-    def probability(self, full: NDArray[np.float64]) -> float:
-        """P(violation) for a full `FEATURES` vector."""
+    def probability(self, full: NDArray[np.float64], text: str = "") -> float:
+        """P(violation) for a full `FEATURES` vector and the text (read when the model has n-grams)."""
         logit = float(np.sum(self.contributions(full))) + self.intercept
+        if self.ngrams is not None:
+            logit += self.ngrams.logit(text)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the weights file."""
-        return {"format": FORMAT, "version": self.version, "features": list(self.features),
-                "mean": [float(x) for x in self.mean], "scale": [float(x) for x in self.scale],
-                "coef": [float(x) for x in self.coef], "intercept": self.intercept,
-                "threshold": self.threshold, "fitted": dict(self.fitted)}
+        data: dict[str, Any] = {
+            "format": FORMAT, "version": self.version, "features": list(self.features),
+            "mean": [float(x) for x in self.mean], "scale": [float(x) for x in self.scale],
+            "coef": [float(x) for x in self.coef], "intercept": self.intercept,
+            "threshold": self.threshold, "fitted": dict(self.fitted)}
+        if self.reject_threshold is not None:
+            data["reject_threshold"] = self.reject_threshold
+        if self.ngrams is not None:
+            n = self.ngrams
+            data["ngrams"] = {"low": n.low, "high": n.high,
+                              "grams": {g: [n.idf[g], n.coef.get(g, 0.0)] for g in sorted(n.idf)}}
+        return data
 
 
 def _bad(source: str, what: str) -> LearnedModelInvalid:
@@ -115,7 +132,36 @@ def model_from_dict(data: Any, *, source: str = "<data>") -> LearnedModel:
     fitted = data.get("fitted", {})
     if not isinstance(fitted, Mapping):
         raise _bad(source, "'fitted' must be a mapping")
-    return LearnedModel(version, tuple(features), mean, scale, coef, float(intercept), float(threshold), dict(fitted))
+    ngrams = _ngrams(source, data["ngrams"]) if "ngrams" in data else None
+    reject_threshold = data.get("reject_threshold")
+    if reject_threshold is not None and not (_finite(reject_threshold) and threshold <= reject_threshold < 1):
+        raise _bad(source, "'reject_threshold' must be a probability from 'threshold' up to 1")
+    return LearnedModel(version, tuple(features), mean, scale, coef, float(intercept), float(threshold), dict(fitted),
+                        ngrams, None if reject_threshold is None else float(reject_threshold))
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _ngrams(source: str, raw: Any) -> NgramWeights:
+    """The n-gram block: {"low": 1, "high": 4, "grams": {gram: [idf, coef]}}."""
+    if not isinstance(raw, Mapping):
+        raise _bad(source, "'ngrams' must be a mapping")
+    low, high, grams = raw.get("low"), raw.get("high"), raw.get("grams")
+    if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 8):
+        raise _bad(source, "'ngrams' needs whole numbers 1 <= low <= high <= 8")
+    if not isinstance(grams, Mapping) or not grams:
+        raise _bad(source, "'ngrams.grams' must map each n-gram to [idf, weight]")
+    idf: dict[str, float] = {}
+    coef: dict[str, float] = {}
+    for gram, pair in grams.items():
+        if not (isinstance(gram, str) and low <= len(gram) <= high):
+            raise _bad(source, f"n-gram {gram!r} is not {low} to {high} characters long")
+        if not (isinstance(pair, list) and len(pair) == 2 and all(_finite(x) for x in pair) and pair[0] > 0):
+            raise _bad(source, f"n-gram {gram!r} must map to [idf > 0, weight]")
+        idf[gram], coef[gram] = float(pair[0]), float(pair[1])
+    return NgramWeights(low, high, idf, coef)
 
 
 def load_model_file(path: Path) -> LearnedModel:
@@ -139,7 +185,9 @@ def bundled_model_path() -> Path:
 class LearnedCheck:
     """Refers to the desk items the rules passed and the fitted model scores above its threshold.
 
-    It never rejects, and it stays silent on items an earlier check already escalated.
+    With `reject: true` and a weights file that has a reject threshold, an item the model
+    scores at or above it gets a high finding (the policy's reject), unless a rule already
+    rejected it. It stays silent on items an earlier check already rejected.
     """
 
     name = NAME
@@ -147,6 +195,7 @@ class LearnedCheck:
     def __init__(self, raw: Mapping[str, Any]) -> None:
         p = Params(NAME, raw)
         self.refer = p.flag("refer", False)
+        self.reject = p.flag("reject", False)
         # 0 = the threshold chosen when fitting (stored in the weights file).
         self.threshold = p.number("threshold", 0.0)
         p.done()
@@ -175,15 +224,19 @@ class LearnedCheck:
         return extract(text, vectors, spans, cached[1], generic, context.earlier)
 
     def run(self, context: CheckContext) -> list[Finding]:
-        """One medium finding when the model's probability reaches the threshold."""
-        if self.model is None or any(f.severity != "low" and not f.fix for f in context.earlier):
-            return []  # the rules already sent the item to the desk or rejected it
+        """A medium finding when the probability reaches the threshold, high at the reject threshold."""
+        escalated = {f.severity for f in context.earlier if f.severity != "low" and not f.fix}
+        may_reject = self.reject and self.model is not None and self.model.reject_threshold is not None
+        if self.model is None or "high" in escalated or (escalated and not may_reject):
+            return []  # the rules already rejected it, or sent it to the desk and the signal may not reject
         full = self.features(context)
         if full is None:
             return []
-        probability = self.model.probability(full)
+        text = context.item.text
+        probability = self.model.probability(full, text)
         threshold = self.threshold or self.model.threshold
-        if probability < threshold:
+        sure = may_reject and probability >= (self.model.reject_threshold or 1.0)
+        if probability < threshold or (escalated and not sure):
             return []
         contributions = self.model.contributions(full)
         by_group: dict[str, float] = {}
@@ -195,11 +248,17 @@ class LearnedCheck:
         if group == "violence" and context.card is not None and context.card.protection == "childrens":
             group = "childrens"
         top = sorted(zip(self.model.features, contributions), key=lambda t: -t[1])[:3]
-        text = context.item.text
+        wording = ""
+        if self.model.ngrams is not None:
+            grams = sorted(self.model.ngrams.contributions(text).items(), key=lambda t: -t[1])
+            wording = "; wording: " + ", ".join(f"'{g}' {c:+.2f}" for g, c in grams[:5] if c > 0)
+        reading = (f"a violation (p={probability:.2f} >= {self.model.reject_threshold:.2f}, its reject threshold"
+                   if sure else f"a possible violation (p={probability:.2f} >= {threshold:.2f}")
         return [Finding(
-            NAME, f"learned-{group}", "medium", span_evidence(context.item, "text", 0, len(text)),
-            f"the learned signal (v{self.model.version}) reads this as a possible violation "
-            f"(p={probability:.2f} >= {threshold:.2f}; strongest: {', '.join(f'{n} {c:+.2f}' for n, c in top)}); a human should look",
+            NAME, f"learned-{group}", "high" if sure else "medium", span_evidence(context.item, "text", 0, len(text)),
+            f"the learned signal (v{self.model.version}) reads this as {reading}; "
+            f"strongest: {', '.join(f'{n} {c:+.2f}' for n, c in top)}{wording})"
+            + ("" if sure else "; a human should look"),
             score=probability,
         )]
 

@@ -27,6 +27,10 @@ class JudgeConfig:
     model: str
     api_key: str = "none"
     timeout_s: float = 30.0
+    # The findings JSON needs a few hundred tokens. Without a cap, a model that does not
+    # follow the prompt generates until its context is full (measured against llama.cpp's
+    # server: minutes per item), and a server keeps generating after the client gives up.
+    max_tokens: int = 800
 
 
 def _prompt(item: ReviewItem, card: CanonCard | None, policy: Policy) -> str:
@@ -113,6 +117,7 @@ class LLMJudge:
                     model=self.config.model,
                     messages=[{"role": "user", "content": prompt}],
                     temperature=0,
+                    max_tokens=self.config.max_tokens,
                 )
         except openai.APITimeoutError as exc:
             raise JudgeFailed(f"the LLM judge at {self.config.base_url} timed out after {self.config.timeout_s}s",

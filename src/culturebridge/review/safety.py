@@ -9,6 +9,7 @@ homophone layer over pinyin for obscenities; `alt-profanity-check` on English se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,6 +67,8 @@ class SafetyCheck:
                 category = self._categories[m.payload]
                 if (category.childrens_only and not childrens) or (category.no_fighting_only and not no_fighting):
                     continue
+                if _negated(folded, m.start):
+                    continue  # "not gory", "不血腥": the text rules the term out
                 seen.add((m.start, m.end))
                 findings.append(
                     self._finding(category, childrens, span_evidence(context.item, name, m.start, m.end),
@@ -184,6 +187,18 @@ class SafetyCheck:
 def _latin_sentences(text: str) -> list[tuple[int, int]]:
     """Spans of the Latin-script sentences of text (at most 500: the model is per sentence)."""
     return [(s, e) for s, e in sentences(text) if is_latin(text[s:e]) and any(c.isalpha() for c in text[s:e])][:500]
+
+
+_EN_NEGATION = re.compile(r"\b(?:not|no|never|without|nor|n't)\s+(?:too\s+|very\s+|overly\s+)?$")
+_ZH_NEGATION = ("不", "没", "没有", "无", "毫无", "并不", "绝不", "不要", "别")
+
+
+def _negated(folded: str, start: int) -> bool:
+    """True if the word right before `start` negates it ("not gory", "不血腥", "毫无血腥")."""
+    before = folded[max(0, start - 16):start]
+    if _EN_NEGATION.search(before):
+        return True
+    return before.endswith(_ZH_NEGATION)
 
 
 def build(raw: Mapping[str, Any]) -> SafetyCheck:

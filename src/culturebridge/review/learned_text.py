@@ -1,0 +1,63 @@
+"""The character n-gram part of the learned referral signal.
+
+The wording-free features of `learned_features.py` measure distances to the canon card;
+they cannot tell "sells out his sworn brother" from "stands by his sworn brother" when the
+encoder puts the two sentences close together. This part reads the wording itself: the
+text, folded (NFKC, traditional to simplified, lowercase), cut into character n-grams of
+one to four characters, weighted by sublinear TF-IDF and scaled to unit length, as
+scikit-learn's `TfidfVectorizer(sublinear_tf=True)` does, then dotted with the weights
+fitted together with the other features by `bench/review_learned.py`. Character n-grams
+need no word segmentation, so Chinese, English and code-switched text share one model.
+
+The weights were fitted on development cases from several independent writers; its
+figures are measured leaving one writer out (see the weights file's `fitted` entry).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from culturebridge.review._matching import fold
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """NFKC, traditional to simplified, lowercase, runs of whitespace as one space."""
+    return _SPACES.sub(" ", fold(unicodedata.normalize("NFKC", text)))
+
+
+def char_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Every character n-gram of the normalised text, for n from `low` to `high`."""
+    t = normalise(text)
+    return [t[i:i + n] for n in range(low, high + 1) for i in range(len(t) - n + 1)]
+
+
+@dataclass(frozen=True)
+class NgramWeights:
+    """Per n-gram inverse document frequency and logistic-regression weight."""
+
+    low: int
+    high: int
+    idf: Mapping[str, float]
+    coef: Mapping[str, float]
+
+    def terms(self, text: str) -> dict[str, float]:
+        """The text's unit-length TF-IDF vector over the known n-grams."""
+        counts = Counter(g for g in char_ngrams(text, self.low, self.high) if g in self.idf)
+        raw = {g: (1.0 + math.log(c)) * self.idf[g] for g, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in raw.values()))
+        return {g: v / norm for g, v in raw.items()} if norm > 0 else {}
+
+    def contributions(self, text: str) -> dict[str, float]:
+        """Each n-gram's term in the logit."""
+        return {g: v * self.coef.get(g, 0.0) for g, v in self.terms(text).items()}
+
+    def logit(self, text: str) -> float:
+        """The n-grams' share of the logit."""
+        return sum(self.contributions(text).values())
