@@ -35,6 +35,12 @@ def test_sound_alikes_straddling_two_words_are_not_vulgarity(nrta: Reviewer) -> 
     assert ("vulgarity", "high") in safety(nrta, "魏澜骂道：沙比！")  # a whole word: still an evasion
 
 
+def test_a_two_character_term_must_be_a_word_of_the_text(nrta: Reviewer) -> None:
+    # 找|妈妈|的: 妈的 only straddles two words.
+    assert [f for f in safety(nrta, "阿满把一个哭着找妈妈的小女孩送回了家。") if f[0] == "vulgarity"] == []
+    assert ("vulgarity", "high") in safety(nrta, "魏澜骂道：妈的，滚！")
+
+
 def test_a_negated_term_is_not_a_finding(nrta: Reviewer) -> None:
     def lexicon_gore(text: str) -> list[tuple[str, str]]:
         return [f for f in safety(nrta, text) if f[0] == "gore"]

@@ -13,7 +13,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from culturebridge.review._matching import HomophoneIndex, PhraseIndex, fold, is_latin, sentences
+from culturebridge.review._matching import (
+    HomophoneIndex,
+    PhraseIndex,
+    fold,
+    is_latin,
+    sentences,
+    word_bounds,
+)
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
 from culturebridge.review.semantic import Prototypes as SemanticPrototypes
@@ -63,12 +70,19 @@ class SafetyCheck:
         findings: list[Finding] = []
         for name, original, folded in context.fields():
             seen: set[tuple[int, int]] = set()
+            bounds: frozenset[int] | None = None
             for m in self._terms.find(folded):
                 category = self._categories[m.payload]
                 if (category.childrens_only and not childrens) or (category.no_fighting_only and not no_fighting):
                     continue
                 if _negated(folded, m.start):
                     continue  # "not gory", "不血腥": the text rules the term out
+                if m.end - m.start <= 2 and not is_latin(folded[m.start:m.end]):
+                    # A two-character Chinese term must be a word of the text, as a Latin
+                    # one must: 妈的 is not in 找妈妈的 (找|妈妈|的).
+                    bounds = word_bounds(folded) if bounds is None else bounds
+                    if m.start not in bounds or m.end not in bounds:
+                        continue
                 seen.add((m.start, m.end))
                 findings.append(
                     self._finding(category, childrens, span_evidence(context.item, name, m.start, m.end),
