@@ -12,8 +12,8 @@ Measures, on the sets `bench/review.py` uses:
     failure is counted and the item is decided without the judge, as a caller would.
 The judge is called once per item: the figures of (a) are those of the call that (b) used.
 
-Sets: development = the first set's dev split (`data/review_set.jsonl`) and
-`data/review/dev.jsonl`; with `--heldout` also `data/review/heldout.jsonl` (`--heldout-only`:
+Sets: development = the first set's dev split (`data/review_set.jsonl`),
+`data/review/dev.jsonl` and `data/review/writers/w*.jsonl`; with `--heldout` also `data/review/heldout.jsonl` (`--heldout-only`:
 that set alone), for which only aggregate figures are printed, never a case or its text.
 `--limit N` takes N items per set, stratified by language and expected outcome (violation /
 acceptable), seeded.
@@ -73,7 +73,7 @@ from culturebridge.review.llm import JudgeConfig, LLMJudge
 from culturebridge.review.policy import Policy
 
 sys.path.insert(0, str(Path(__file__).parent))
-from review import DEV, FIRST_SET, HELDOUT, POLICY, Row, item_of, load, report, table
+from review import DEV, FIRST_SET, HELDOUT, POLICY, WRITERS, Row, item_of, load, report, table
 
 SEED = 17
 # How a JudgeFailed message reads, by kind (the messages of culturebridge.review.llm).
@@ -281,6 +281,7 @@ def main() -> None:
     sets: list[tuple[str, list[Row]]] = [] if args.heldout_only else [
         ("first set, dev split", [r for r in first if r["split"] == "dev"]),
         ("review/dev.jsonl (development)", load(DEV)),
+        ("review/writers (development)", [r for path in sorted(WRITERS.glob("w*.jsonl")) for r in load(path)]),
     ]
     if args.heldout or args.heldout_only:
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT)))

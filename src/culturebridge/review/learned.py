@@ -250,8 +250,11 @@ class LearnedCheck:
         top = sorted(zip(self.model.features, contributions), key=lambda t: -t[1])[:3]
         wording = ""
         if self.model.ngrams is not None:
-            grams = sorted(self.model.ngrams.contributions(text).items(), key=lambda t: -t[1])
-            wording = "; wording: " + ", ".join(f"'{g}' {c:+.2f}" for g, c in grams[:5] if c > 0)
+            # Shown: n-grams of at least two visible characters (single characters and
+            # spacing weigh in the score too, but tell a reviewer nothing).
+            grams = sorted(((g, c) for g, c in self.model.ngrams.contributions(text).items()
+                            if c > 0 and len(g.strip()) >= 2), key=lambda t: -t[1])
+            wording = "; wording: " + ", ".join(f"'{g.strip()}' {c:+.2f}" for g, c in grams[:5]) if grams else ""
         reading = (f"a violation (p={probability:.2f} >= {self.model.reject_threshold:.2f}, its reject threshold"
                    if sure else f"a possible violation (p={probability:.2f} >= {threshold:.2f}")
         return [Finding(
