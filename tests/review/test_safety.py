@@ -46,6 +46,7 @@ def test_a_negated_term_is_not_a_finding(nrta: Reviewer) -> None:
         return [f for f in safety(nrta, text) if f[0] == "gore"]
 
     assert lexicon_gore("Keep it dark but not gory: the camera cuts away.") == []
+    assert lexicon_gore("The duel isn't gory at all.") == []
     assert lexicon_gore("画面克制，不血腥。") == []
     assert lexicon_gore("The scene is gory and the camera lingers.") == [("gore", "high")]
 
