@@ -97,6 +97,18 @@ def test_an_ngram_block_adds_unit_length_sublinear_tfidf_times_its_weights() -> 
     assert model.probability(full, "背叛") == model.probability(full, "背叛")  # traditional folds to simplified
 
 
+def test_word_contributions_share_the_ngram_logit_out_over_whole_words() -> None:
+    chinese = model_from_dict(weights(ngrams=NGRAMS)).ngrams
+    assert chinese is not None
+    assert chinese.word_contributions("背叛背叛") == {"背叛": pytest.approx(chinese.logit("背叛背叛"))}
+    english = model_from_dict(weights(ngrams={"low": 1, "high": 2, "grams": {"ad": [1.0, 1.0], "s ": [1.0, 2.0]}})).ngrams
+    assert english is not None
+    words = english.word_contributions("Leads scouts")
+    # 'ad' lies in "leads"; 's ' half in "leads", half on the space, which is no word.
+    assert set(words) == {"leads", "scouts"} and words["scouts"] == 0.0
+    assert 0 < words["leads"] < english.logit("Leads scouts")
+
+
 def test_the_ngram_vector_is_scikit_learns_tfidf_vector() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 

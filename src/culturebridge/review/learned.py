@@ -11,7 +11,7 @@ referred to the human desk (severity medium). Where the policy allows it (`rejec
 at or above the file's reject threshold — chosen so the signal alone rejects at most 0.5%
 of acceptable development retellings, leaving one writer out — the finding is high and
 the policy rejects. The finding's kind names the clause family whose features pushed the
-score most, and its explanation quotes the n-grams that did.
+score most, and its explanation quotes the words whose n-grams did.
 """
 
 from __future__ import annotations
@@ -250,11 +250,9 @@ class LearnedCheck:
         top = sorted(zip(self.model.features, contributions), key=lambda t: -t[1])[:3]
         wording = ""
         if self.model.ngrams is not None:
-            # Shown: n-grams of at least two visible characters (single characters and
-            # spacing weigh in the score too, but tell a reviewer nothing).
-            grams = sorted(((g, c) for g, c in self.model.ngrams.contributions(text).items()
-                            if c > 0 and len(g.strip()) >= 2), key=lambda t: -t[1])
-            wording = "; wording: " + ", ".join(f"'{g.strip()}' {c:+.2f}" for g, c in grams[:5]) if grams else ""
+            words = sorted(((w, c) for w, c in self.model.ngrams.word_contributions(text).items() if c > 0),
+                           key=lambda t: -t[1])
+            wording = "; wording: " + ", ".join(f"'{w}' {c:+.2f}" for w, c in words[:5]) if words else ""
         reading = (f"a violation (p={probability:.2f} >= {self.model.reject_threshold:.2f}, its reject threshold"
                    if sure else f"a possible violation (p={probability:.2f} >= {threshold:.2f}")
         return [Finding(

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from culturebridge.review._matching import fold
+from culturebridge.review._matching import fold, word_spans
 
 _SPACES = re.compile(r"\s+")
 
@@ -61,3 +61,25 @@ class NgramWeights:
     def logit(self, text: str) -> float:
         """The n-grams' share of the logit."""
         return sum(self.contributions(text).values())
+
+    def word_contributions(self, text: str) -> dict[str, float]:
+        """The n-grams' logit shared out over the words of the normalised text (jieba's words,
+        which are whole words in English too): each occurrence of an n-gram gives its share
+        to the words it overlaps, in proportion to the overlap. What a reviewer can read,
+        where the n-grams themselves are often word fragments."""
+        t = normalise(text)
+        weights = self.contributions(text)
+        counts = Counter(g for g in char_ngrams(text, self.low, self.high) if g in weights)
+        per_char = [0.0] * len(t)
+        for n in range(self.low, self.high + 1):
+            for i in range(len(t) - n + 1):
+                gram = t[i:i + n]
+                if gram in weights:
+                    share = weights[gram] / counts[gram] / n
+                    for j in range(i, i + n):
+                        per_char[j] += share
+        out: dict[str, float] = {}
+        for word, start, end in word_spans(t):
+            if any(c.isalnum() for c in word):
+                out[word] = out.get(word, 0.0) + sum(per_char[start:end])
+        return out
