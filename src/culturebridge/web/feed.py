@@ -89,9 +89,8 @@ def live_feed(request: Request) -> LiveFeed:
     return live
 
 
-def _viewer(request: Request) -> tuple[str, bool]:
-    """The viewer this request proves (token or cookie), or a new one (and whether it is new)."""
-    proven = proven_viewer(request, platform_of(request))
+def _viewer(proven: str | None) -> tuple[str, bool]:
+    """The viewer the request proved (token or cookie), or a new one (and whether it is new)."""
     if proven is not None:
         return proven, False
     return "v-" + secrets.token_hex(8), True
@@ -134,13 +133,13 @@ def media(request: Request, asset_id: str) -> Response:
 async def feed_page(request: Request, market: str) -> Response:
     """The mobile-first audience feed of a market (US/en, or US-en in the address)."""
     proven = proven_viewer(request, platform_of(request))
-    return await _serve(request, partial(_feed_page, request, market), needs_database=proven is None)
+    return await _serve(request, partial(_feed_page, request, market, proven), needs_database=proven is None)
 
 
-def _feed_page(request: Request, market: str) -> Response:
+def _feed_page(request: Request, market: str, proven: str | None) -> Response:
     market = _market_of(market)
     limit_client(request)
-    viewer, new = _viewer(request)
+    viewer, new = _viewer(proven)
     _limit_viewer(request, viewer)
     slots = live_feed(request).feed(viewer, market, PAGE_SIZE)
     response = render(request, "feed/page.html", market=market, viewer=viewer,
@@ -209,19 +208,18 @@ async def feed_json(request: Request, market: str, user: str | None = None, n: s
     id only while no viewer of that id is stored (a stored viewer's feed is theirs alone).
     """
     proven = proven_viewer(request, platform_of(request))
-    return await _serve(request, partial(_feed_json, request, market, user, n),
+    return await _serve(request, partial(_feed_json, request, market, user, n, proven),
                         needs_database=proven is None or user not in (None, proven))
 
 
-def _feed_json(request: Request, market: str, user: str | None, n: str) -> dict[str, Any]:
+def _feed_json(request: Request, market: str, user: str | None, n: str, proven: str | None) -> dict[str, Any]:
     from culturebridge.feed.store import VIEWER, viewer_exists
 
     limit_client(request)
     if not n.strip().lstrip("-").isdigit() or len(n.strip()) > 6:
         raise InvalidFeedRequest(f"n={n[:20]!r} is not a whole number from 1 to 100", hint="ask for 1 to 100 items")
     platform = platform_of(request)
-    proven = proven_viewer(request, platform)
-    viewer = user if user is not None else (proven or _viewer(request)[0])
+    viewer = user if user is not None else _viewer(proven)[0]
     if not VIEWER.match(viewer):
         raise InvalidFeedRequest("user must be 1-40 characters of letters, digits, _.:-")
     if viewer != proven:
