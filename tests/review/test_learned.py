@@ -94,7 +94,8 @@ def test_an_ngram_block_adds_unit_length_sublinear_tfidf_times_its_weights() -> 
     logit = (2.0 * 1.0 + 3.0 * 2.0 + 1.5 * 0.0) / np.sqrt(2.0**2 + 3.0**2 + 1.5**2) - 1.0
     assert model.probability(full, "背叛，背叛") == pytest.approx(1 / (1 + np.exp(-logit)))
     assert model.probability(full, "守城") == pytest.approx(1 / (1 + np.exp(1.0)))  # no known n-gram
-    assert model.probability(full, "背叛") == model.probability(full, "背叛")  # traditional folds to simplified
+    lies = model_from_dict(weights(ngrams={"low": 1, "high": 1, "grams": {"谎": [1.0, 3.0]}}))
+    assert lies.probability(full, "說謊") == lies.probability(full, "说谎") > lies.probability(full, "守城")  # 謊 folds to 谎
 
 
 def test_word_contributions_share_the_ngram_logit_out_over_whole_words() -> None:
@@ -134,6 +135,7 @@ def test_char_ngrams_fold_width_script_and_case() -> None:
     ("ngrams", "message"),
     [
         ({"low": 0, "high": 2, "grams": {"a": [1.0, 1.0]}}, "1 <= low <= high"),
+        ({"low": True, "high": 2, "grams": {"a": [1.0, 1.0]}}, "1 <= low <= high"),
         ({"low": 1, "high": 2, "grams": {}}, "must map each n-gram"),
         ({"low": 1, "high": 2, "grams": {"abc": [1.0, 1.0]}}, "is not 1 to 2 characters"),
         ({"low": 1, "high": 2, "grams": {"a": [0.0, 1.0]}}, "idf > 0"),
@@ -144,6 +146,23 @@ def test_char_ngrams_fold_width_script_and_case() -> None:
 def test_a_bad_ngram_block_is_refused_naming_the_problem(ngrams: Any, message: str) -> None:
     with pytest.raises(LearnedModelInvalid, match=message):
         model_from_dict(weights(ngrams=ngrams))
+
+
+def test_a_pack_that_asks_to_reject_with_weights_that_cannot_is_refused(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(weights()), encoding="utf-8")  # no reject_threshold
+    monkeypatch.setattr("culturebridge.review.learned.bundled_model_path", lambda: path)
+    assert LearnedCheck({"refer": True}).model is not None
+    with pytest.raises(LearnedModelInvalid, match="carry no 'reject_threshold'"):
+        LearnedCheck({"refer": True, "reject": True})
+
+
+def test_a_raised_referral_threshold_does_not_silence_a_sure_reject(cards: dict[str, CanonCard], models: Models) -> None:
+    check = _sure_check(True, 1e-9)
+    check.threshold = 1.0 - 1e-12  # a pack that refers less still rejects what the signal is sure of
+    item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
+    assert [f.severity for f in check.run(CheckContext.build(item, cards["river-oath"], models, {}))] == ["high"]
 
 
 def test_a_reject_threshold_below_the_referral_threshold_is_refused() -> None:

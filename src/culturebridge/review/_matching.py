@@ -208,11 +208,14 @@ def pinyin_key(text: str) -> str:
     return "|" + "".join(_syllable(c) + "|" for c in text if _CJK.match(c))
 
 
-def word_spans(folded: str) -> list[tuple[str, int, int]]:
-    """jieba's words of `folded` with their (start, end) offsets."""
-    return [(str(w), int(start), int(end)) for w, start, end in _jieba().tokenize(folded)]
+@functools.lru_cache(maxsize=256)
+def word_spans(folded: str) -> tuple[tuple[str, int, int], ...]:
+    """jieba's words of `folded` with their (start, end) offsets (kept for the last texts: the
+    safety lexicon and the homophone layer both ask for the same field's words)."""
+    return tuple((str(w), int(start), int(end)) for w, start, end in _jieba().tokenize(folded))
 
 
+@functools.lru_cache(maxsize=256)
 def word_bounds(folded: str) -> frozenset[int]:
     """Offsets in `folded` where one of jieba's words starts or ends."""
     return frozenset(b for _, start, end in word_spans(folded) for b in (start, end))

@@ -149,7 +149,7 @@ def _ngrams(source: str, raw: Any) -> NgramWeights:
     if not isinstance(raw, Mapping):
         raise _bad(source, "'ngrams' must be a mapping")
     low, high, grams = raw.get("low"), raw.get("high"), raw.get("grams")
-    if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 8):
+    if not (type(low) is int and type(high) is int and 1 <= low <= high <= 8):
         raise _bad(source, "'ngrams' needs whole numbers 1 <= low <= high <= 8")
     if not isinstance(grams, Mapping) or not grams:
         raise _bad(source, "'ngrams.grams' must map each n-gram to [idf, weight]")
@@ -200,6 +200,9 @@ class LearnedCheck:
         self.threshold = p.number("threshold", 0.0)
         p.done()
         self.model = load_model_file(bundled_model_path()) if self.refer else None
+        if self.reject and self.model is not None and self.model.reject_threshold is None:
+            raise _bad(str(bundled_model_path()), "the policy asks the signal to reject ('reject: true'), "
+                       "but the weights carry no 'reject_threshold'")
 
     def features(self, context: CheckContext) -> NDArray[np.float64] | None:
         """The full feature vector of the item (None without a card or an embedder)."""
@@ -226,8 +229,8 @@ class LearnedCheck:
     def run(self, context: CheckContext) -> list[Finding]:
         """A medium finding when the probability reaches the threshold, high at the reject threshold."""
         escalated = {f.severity for f in context.earlier if f.severity != "low" and not f.fix}
-        may_reject = self.reject and self.model is not None and self.model.reject_threshold is not None
-        if self.model is None or "high" in escalated or (escalated and not may_reject):
+        reject_at = self.model.reject_threshold if self.model is not None and self.reject else None
+        if self.model is None or "high" in escalated or (escalated and reject_at is None):
             return []  # the rules already rejected it, or sent it to the desk and the signal may not reject
         full = self.features(context)
         if full is None:
@@ -235,9 +238,9 @@ class LearnedCheck:
         text = context.item.text
         probability = self.model.probability(full, text)
         threshold = self.threshold or self.model.threshold
-        sure = may_reject and probability >= (self.model.reject_threshold or 1.0)
-        if probability < threshold or (escalated and not sure):
-            return []
+        sure = reject_at is not None and probability >= reject_at
+        if not sure and (escalated or probability < threshold):
+            return []  # a referral adds nothing to an item already at the desk
         contributions = self.model.contributions(full)
         by_group: dict[str, float] = {}
         for name, c in zip(self.model.features, contributions):
@@ -253,7 +256,7 @@ class LearnedCheck:
             words = sorted(((w, c) for w, c in self.model.ngrams.word_contributions(text).items() if c > 0),
                            key=lambda t: -t[1])
             wording = "; wording: " + ", ".join(f"'{w}' {c:+.2f}" for w, c in words[:5]) if words else ""
-        reading = (f"a violation (p={probability:.2f} >= {self.model.reject_threshold:.2f}, its reject threshold"
+        reading = (f"a violation (p={probability:.2f} >= {reject_at:.2f}, its reject threshold"
                    if sure else f"a possible violation (p={probability:.2f} >= {threshold:.2f}")
         return [Finding(
             NAME, f"learned-{group}", "high" if sure else "medium", span_evidence(context.item, "text", 0, len(text)),
