@@ -10,7 +10,7 @@ read here. Label: a violation (`expected` review or reject) vs an acceptable ret
 
 Cross-validation leaves one writer out, so each fold measures the signal on wordings of a
 hand the fit never saw — the question the held-out set asks. The decision threshold is
-chosen inside each training part by an inner leave-one-writer-out, for at most `--desk` of
+chosen inside each training part by an inner leave-one-writer-out, for at most `DESK_TARGET` (20%) of
 the acceptable retellings referred (rules and signal together), then applied to the
 left-out writer. Figures are for the decision the pack makes: the rules' decision, and a
 referral by the signal where the rules pass, and a reject by the signal where it scores at
