@@ -489,6 +489,9 @@ VIDEO_TRANSFORMS: dict[str, list[str]] = {  # ffmpeg output options of each disg
     "logo overlay": ["-vf", "drawbox=x=iw*0.78:y=ih*0.04:w=iw*0.18:h=iw*0.18:color=red@0.9:t=fill"],
     "crop 10% + caption": ["-vf", ("crop=iw*0.9:ih*0.9:iw*0.02:ih*0.08,"
                            "drawbox=x=0:y=ih*0.84:w=iw:h=ih*0.16:color=black@0.85:t=fill")],
+    "mirror + crop 10%": ["-vf", "hflip,crop=iw*0.9:ih*0.9:iw*0.04:ih*0.06"],
+    "mirror + letterbox + caption": ["-vf", ("hflip,pad=iw:ih*1.3:0:ih*0.15:black,"
+                                     "drawbox=x=iw*0.1:y=ih*0.75:w=iw*0.8:h=ih*0.07:color=white@0.9:t=fill")],
 }
 
 

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from PIL import Image, ImageDraw
 
@@ -44,6 +45,19 @@ def encode(img: Image.Image, fmt: str = "PNG", **opts: int) -> bytes:
     buf = io.BytesIO()
     img.save(buf, fmt, **opts)
     return buf.getvalue()
+
+
+def dim_pan(img: Image.Image, n: int = 12) -> list[npt.NDArray[np.uint8]]:
+    """Frames of a slow pan across `img` at 6% of its contrast: too flat for PDQ, not for ORB."""
+    w, h = img.size
+    frames = []
+    for k in range(n):
+        x0 = int(0.3 * w * k / (n - 1))
+        f = np.asarray(
+            img.crop((x0, int(0.15 * h), x0 + int(0.7 * w), int(0.85 * h))).resize((320, 240))
+        )
+        frames.append(np.clip(128 + (f.astype(np.float32) - 128) * 0.06, 0, 255).astype(np.uint8))
+    return frames
 
 
 def run_ffmpeg(*args: str) -> None:

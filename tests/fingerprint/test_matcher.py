@@ -14,9 +14,9 @@ from culturebridge.fingerprint.audio import fingerprint_audio
 from culturebridge.fingerprint.image import fingerprint_array, fingerprint_image
 from culturebridge.fingerprint.matcher import Fingerprint, Library
 from culturebridge.fingerprint.text import fingerprint_text
-from culturebridge.fingerprint.video import fingerprint_video
+from culturebridge.fingerprint.video import fingerprint_frames, fingerprint_video
 
-from .conftest import encode, photo, procedural, run_ffmpeg
+from .conftest import dim_pan, encode, photo, procedural, run_ffmpeg
 from .test_text import ENGLISH, LEGEND
 
 
@@ -60,6 +60,19 @@ def test_video_clip_match_carries_its_time_span(
     assert (m.work_id, m.kind) == ("w-video", "video")
     assert m.span is not None and m.span.unit == "seconds"
     assert abs(m.span.reference_start - 21) <= 1 and abs(m.span.reference_end - 31) <= 1
+
+
+def test_a_dim_mirrored_clip_is_found_among_several_films() -> None:
+    # No frame has a usable PDQ hash: the keypoint index puts the film forward (the clip's
+    # descriptors are near the registered mirror images') and the mirror images' keypoints
+    # align with the clip's.
+    frames = dim_pan(photo("astronaut"))
+    lib = Library()
+    for name in ("coffee", "chelsea", "rocket", "cat", "immunohistochemistry", "hubble_deep_field"):
+        lib.add(f"w-{name}", f"a-{name}", Fingerprint("video", fingerprint_frames(dim_pan(photo(name)))))
+    lib.add("w-dim", "a-dim", Fingerprint("video", fingerprint_frames(frames)))
+    clip = fingerprint_frames([np.ascontiguousarray(f[12:228, 16:304, :][:, ::-1]) for f in frames[3:11]])
+    assert [m.work_id for m in lib.match(Fingerprint("video", clip))] == ["w-dim"]
 
 
 def test_audio_excerpt_match_carries_its_time_span(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from culturebridge.errors import NoMediaContent, UndecodableMedia
-from culturebridge.fingerprint.video import VideoFingerprint, compare_videos, fingerprint_video
+from culturebridge.errors import MalformedFingerprint, NoMediaContent, UndecodableMedia
+from culturebridge.fingerprint.image import PDQ_MIN_QUALITY
+from culturebridge.fingerprint.video import (
+    VideoFingerprint,
+    compare_videos,
+    fingerprint_frames,
+    fingerprint_video,
+)
 
-from .conftest import make_video, run_ffmpeg
+from .conftest import dim_pan, make_video, photo, run_ffmpeg
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +57,31 @@ def test_a_different_video_does_not_match(reference: VideoFingerprint, tmp_path:
     assert compare_videos(other, reference).query_fraction < 0.2
 
 
+def test_a_dim_mirrored_cropped_clip_is_found_by_the_mirror_images_keypoints() -> None:
+    frames = dim_pan(photo("astronaut"))
+    reference = fingerprint_frames(frames)
+    assert all(f.quality < PDQ_MIN_QUALITY for f in reference.frames)  # vPDQ alone counts no frame
+    clip = fingerprint_frames(
+        [np.ascontiguousarray(f[12:228, 16:304, :][:, ::-1]) for f in frames[3:11]]
+    )
+    result = compare_videos(clip, reference)
+    assert result.is_match
+    assert abs(result.offset_seconds - 3) <= 1
+    # Without the mirror image's keypoints the same clip is not found.
+    assert not compare_videos(clip, dataclasses.replace(reference, local_mirrored=())).is_match
+    other = fingerprint_frames(dim_pan(photo("coffee")))
+    assert compare_videos(clip, other).query_fraction == 0
+
+
 def test_fingerprint_bytes_round_trip(reference: VideoFingerprint) -> None:
+    assert reference.local_mirrored and len(reference.local_mirrored) == len(reference.frames)
     assert VideoFingerprint.from_bytes(reference.to_bytes()) == reference
     assert reference.duration == 40
+    earlier = dataclasses.replace(reference, local_mirrored=())  # written before mirror keypoints
+    assert VideoFingerprint.from_bytes(earlier.to_bytes()) == earlier
+    odd = dataclasses.replace(reference, local_mirrored=reference.local_mirrored[:3])
+    with pytest.raises(MalformedFingerprint, match="keypoints for a different number of frames"):
+        VideoFingerprint.from_bytes(odd.to_bytes())
 
 
 def test_bad_video_files_are_clear_errors(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ _PDQ_SIDE = 128
 _ORB_FEATURES = 400
 _FAST_THRESHOLD = 5
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
-_DESCRIPTOR_MATCH = 64  # max Hamming distance between two ORB descriptors (of 256 bits)
+DESCRIPTOR_MATCH = 64  # max Hamming distance between two ORB descriptors (of 256 bits)
 _RANSAC_PIXELS = 5.0  # reprojection error allowed, in the 512-px frame
 _MIN_SCALE, _MAX_SCALE = 0.25, 4.0  # a copy is not shrunk or blown up more than 4x per side
 _MAX_ANGLE = 10.0  # degrees; copies are straightened or tilted by a few degrees at most
@@ -328,7 +328,7 @@ def match_descriptors(
         return []
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
     matches = sorted(matcher.match(query, reference), key=lambda m: m.distance)
-    return [(m.queryIdx, m.trainIdx) for m in matches if m.distance <= _DESCRIPTOR_MATCH]
+    return [(m.queryIdx, m.trainIdx) for m in matches if m.distance <= DESCRIPTOR_MATCH]
 
 
 def align(query: Features, reference: Features, *, mirrored: bool = False) -> Alignment | None:

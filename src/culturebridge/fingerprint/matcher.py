@@ -289,7 +289,7 @@ class Library:
                     [n] * len(usable), np.frombuffer(b"".join(usable), np.uint8).reshape(-1, 32)
                 )
             work = self._work_numbers.setdefault(work_id, len(self._work_numbers))
-            for frame in value.keypoints():
+            for frame in value.keypoints() + value.mirrored_keypoints():
                 self._frame_orb.add(n, work, frame.descriptors)
         elif isinstance(value, AudioFingerprint):
             for v in set(value.frames):

@@ -8,8 +8,9 @@ with the most aligned frame matches gives the excerpt's start time.
 PDQ of a whole frame does not survive the usual disguises of a re-upload, so each frame is
 also described the way images are: the clip's uniform borders (letterbox, pillarbox) are cut
 before hashing, each frame's mirror image is hashed too, and each frame keeps its ORB
-keypoints, so a cropped or overlaid frame is recognised by the similarity transform its
-keypoints share with a reference frame (`image.align`). A frame matches when either holds.
+keypoints and those of its mirror image, so a cropped, overlaid or mirrored frame is
+recognised by the similarity transform its keypoints share with a reference frame
+(`image.align`). A frame matches when either holds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
+import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -31,6 +32,7 @@ from culturebridge.errors import (
     UndecodableMedia,
 )
 from culturebridge.fingerprint.image import (
+    DESCRIPTOR_MATCH,
     MIN_INLIERS,
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
@@ -49,6 +51,8 @@ VPDQ_MATCH_FRACTION = 0.8  # vPDQ: >= 80% of the query's frames match
 FRAME_KEYPOINTS = 200  # ORB keypoints kept per sampled frame
 _SIDE = 320  # frames are decoded at this longest side
 _FRAME_CANDIDATES = 2  # reference frames checked with RANSAC per query frame
+_MIN_FRAME_KEYPOINTS = 6  # a frame with fewer ORB keypoints cannot be aligned
+_COUNTABLE_KEYPOINTS = 4 * MIN_INLIERS  # a frame of weak PDQ counts when it has this many
 _MAGIC = b"CBVID1"  # PDQ of frames only
 _MAGIC2 = b"CBVID2"  # + mirrored frames' PDQ and each frame's keypoints
 
@@ -57,14 +61,17 @@ _MAGIC2 = b"CBVID2"  # + mirrored frames' PDQ and each frame's keypoints
 class VideoFingerprint:
     """PDQ hash of each frame sampled at `fps` frames per second, in time order.
 
-    `mirrored` holds the PDQ of each frame's mirror image and `local` each frame's packed ORB
-    keypoints (`image.pack_features`); both are empty for fingerprints of the first format.
+    `mirrored` holds the PDQ of each frame's mirror image, `local` each frame's packed ORB
+    keypoints (`image.pack_features`) and `local_mirrored` those of each frame's mirror image
+    (ORB descriptors are not mirror-invariant). All three are empty for fingerprints of the
+    first format; `local_mirrored` is empty for those written before it was added.
     """
 
     frames: tuple[PdqHash, ...]
     fps: float = FRAME_RATE
     mirrored: tuple[PdqHash, ...] = ()
     local: tuple[bytes, ...] = ()
+    local_mirrored: tuple[bytes, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -75,14 +82,20 @@ class VideoFingerprint:
         """Each frame's ORB keypoints (empty when the fingerprint has none)."""
         return [unpack_features(b) for b in self.local]
 
+    def mirrored_keypoints(self) -> list[Features]:
+        """Each frame's mirror image's ORB keypoints (empty when the fingerprint has none)."""
+        return [unpack_features(b) for b in self.local_mirrored]
+
     def to_bytes(self) -> bytes:
         """Serialise to a compact versioned binary form."""
         pdq = b"".join(f.bits + bytes([f.quality]) for f in self.frames)
         if not self.mirrored and not self.local:
             return _MAGIC + struct.pack(">dI", self.fps, len(self.frames)) + pdq
-        head = _MAGIC2 + struct.pack(">dIII", self.fps, len(self.frames), len(self.mirrored), len(self.local))
+        # The keypoint count covers both lists: twice the frames means mirror images follow.
+        packed = self.local + self.local_mirrored
+        head = _MAGIC2 + struct.pack(">dIII", self.fps, len(self.frames), len(self.mirrored), len(packed))
         mirrored = b"".join(f.bits + bytes([f.quality]) for f in self.mirrored)
-        local = b"".join(struct.pack(">I", len(b)) + b for b in self.local)
+        local = b"".join(struct.pack(">I", len(b)) + b for b in packed)
         return head + pdq + mirrored + local
 
     @classmethod
@@ -112,7 +125,9 @@ class VideoFingerprint:
             pos += 4 + size
         if pos != len(data):
             raise MalformedFingerprint("video fingerprint has the wrong length")
-        return cls(hashes[:n], fps, hashes[n:], tuple(local))
+        if nl not in (0, n, 2 * n):
+            raise MalformedFingerprint("video fingerprint has keypoints for a different number of frames")
+        return cls(hashes[:n], fps, hashes[n:], tuple(local[:n]), tuple(local[n:]))
 
 
 @dataclass(frozen=True)
@@ -150,40 +165,63 @@ def _near(query: tuple[PdqHash, ...], reference: tuple[PdqHash, ...]) -> npt.NDA
     """(query x reference) distances, PDQ_BITS+1 where either hash is unusable."""
     if not query or not reference:
         return np.full((len(query), len(reference)), 257, np.int64)
-    _, q_ok = _usable_bits(query)
-    _, r_ok = _usable_bits(reference)
-    q, _ = _usable_bits(query)
-    r, _ = _usable_bits(reference)
+    q, q_ok = _usable_bits(query)
+    r, r_ok = _usable_bits(reference)
     dist = np.asarray(np.bitwise_count(q[:, None, :] ^ r[None, :, :]).sum(axis=2, dtype=np.int64), np.int64)
     return np.where(q_ok[:, None] & r_ok[None, :], dist, 257)
 
 
-def local_matches(query: list[Features], reference: list[Features]) -> npt.NDArray[np.bool_]:
+def local_matches(
+    query: list[Features], reference: list[Features], rows: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.bool_]:
     """(query x reference frames): frames whose keypoints agree on one similarity transform.
 
-    Each query frame's descriptors are matched against all reference frames' at once; the
-    `_FRAME_CANDIDATES` reference frames with the most nearest neighbours are verified with
-    RANSAC (`image.align`), with the same inlier and extent bounds as images.
+    Each query frame's descriptors (only the frames `rows` selects, when given) are matched
+    against all reference frames' at once; the `_FRAME_CANDIDATES` reference frames with the
+    most nearest neighbours are verified with RANSAC (`image.align`), with the same inlier and
+    extent bounds as images.
     """
     out = np.zeros((len(query), len(reference)), bool)
     sizes = [len(f.descriptors) for f in reference]
-    if not query or sum(sizes) == 0:
+    chosen = [i for i, q in enumerate(query)
+              if len(q.descriptors) >= _MIN_FRAME_KEYPOINTS and (rows is None or rows[i])]  # fmt: skip
+    if not chosen or sum(sizes) == 0:
         return out
     owner = np.repeat(np.arange(len(reference)), sizes)
-    pool = np.concatenate([f.descriptors for f in reference if len(f.descriptors)])
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-    for i, q in enumerate(query):
-        if len(q.descriptors) < 6:
-            continue
-        nearest = [m[0] for m in matcher.knnMatch(q.descriptors, pool, k=1) if m and m[0].distance <= 64]
-        votes = np.bincount([owner[m.trainIdx] for m in nearest], minlength=len(reference))
+    codes = np.concatenate([f.descriptors for f in reference if len(f.descriptors)])
+    pool = faiss.IndexBinaryFlat(8 * codes.shape[1])
+    pool.add(codes)
+    # One exact search for every chosen frame's descriptors at once.
+    dist, nearest = pool.search(np.concatenate([query[i].descriptors for i in chosen]), 1)
+    frame = np.repeat(np.arange(len(chosen)), [len(query[i].descriptors) for i in chosen])
+    close = dist[:, 0] <= DESCRIPTOR_MATCH
+    for k, i in enumerate(chosen):
+        votes = np.bincount(owner[nearest[close & (frame == k), 0]], minlength=len(reference))
         for j in np.argsort(-votes)[:_FRAME_CANDIDATES]:
             if votes[j] < 6:
                 break
-            found = align(q, reference[int(j)])
+            found = align(query[i], reference[int(j)])
             if counted_inliers(found) >= MIN_INLIERS:
                 out[i, int(j)] = True
     return out
+
+
+def _countable(video: VideoFingerprint) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Frames vPDQ counts (a usable PDQ hash), and frames that can be matched at all (a usable
+    PDQ hash or enough keypoints).
+
+    A frame of weak texture (PDQ quality < 50: soft focus, dark, low contrast) may still hold
+    hundreds of ORB corners; vPDQ alone would leave it out, and with it a whole dim clip.
+    """
+    _, pdq = _usable_bits(video.frames)
+    if len(video.local) != len(video.frames):
+        return pdq, pdq
+    rich = np.array([len(f.descriptors) >= _COUNTABLE_KEYPOINTS for f in video.keypoints()], bool)
+    return pdq, pdq | rich
+
+
+def _share(hits: npt.NDArray[np.bool_], counted: npt.NDArray[np.bool_]) -> float:
+    return float(hits[counted].mean()) if counted.any() else 0.0
 
 
 def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> VideoComparison:
@@ -191,36 +229,43 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
 
     A query frame matches a reference frame when their PDQ hashes (either one mirrored) are
     within 31 bits, or, when PDQ leaves too many query frames unmatched, when their keypoints
-    agree on one similarity transform (crops, overlays).
+    (or the query's and the mirror image's of the reference frame) agree on one similarity
+    transform (crops, overlays, mirrored copies). The query's share is the larger of vPDQ's
+    (over frames of usable PDQ) and the share over all frames that can be matched (`_countable`).
     """
     if not query.frames or not reference.frames:
         return VideoComparison(0.0, 0.0, 0.0, 0.0)
-    _, q_ok = _usable_bits(query.frames)
-    _, r_ok = _usable_bits(reference.frames)
+    (q_pdq, q_ok), (_, r_ok) = _countable(query), _countable(reference)
     dist = _near(query.frames, reference.frames)
     for q_side, r_side in ((query.frames, reference.mirrored), (query.mirrored, reference.frames)):
         if q_side and r_side and len(q_side) == len(query.frames) and len(r_side) == len(reference.frames):
             dist = np.minimum(dist, _near(q_side, r_side))
     near: npt.NDArray[np.bool_] = np.asarray(dist <= PDQ_MATCH_DISTANCE, bool)
     weight = np.where(near, PDQ_MATCH_DISTANCE + 1 - dist, 0)
-    pdq_hits = np.asarray(near.any(axis=1), bool)
-    pdq_fraction = float(pdq_hits[q_ok].mean()) if q_ok.any() else 0.0
-    if pdq_fraction < VPDQ_MATCH_FRACTION and query.local and reference.local:
-        local = local_matches(query.keypoints(), reference.keypoints()) & ~near
+
+    def fraction() -> float:
+        # vPDQ's share over frames of usable PDQ, or the share over all matchable frames: a
+        # clip whose keypoints are too weak to align (heavy compression) keeps vPDQ's answer.
+        hits = np.asarray(near.any(axis=1), bool)
+        return max(_share(hits, q_pdq), _share(hits, q_ok))
+
+    frames = query.keypoints()
+    for r_frames in (reference.keypoints(), reference.mirrored_keypoints()):
+        if fraction() >= VPDQ_MATCH_FRACTION or not frames or not r_frames:
+            break
+        unmatched = np.asarray(~near.any(axis=1), bool)
+        local = local_matches(frames, r_frames, rows=unmatched) & ~near
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
-    q_hit = np.asarray(near.any(axis=1), bool)
-    r_hit = np.asarray(near.any(axis=0), bool)
-    q_frac = float(q_hit[q_ok].mean()) if q_ok.any() else 0.0
-    r_frac = float(r_hit[r_ok].mean()) if r_ok.any() else 0.0
+    r_frac = _share(np.asarray(near.any(axis=0), bool), r_ok)
     nq, nr = near.shape
     # Diagonal k holds pairs (i, i + k): the query starting k frames into the reference.
     best_k, best, best_w = 0, 0, 0
     for k in range(-(nq - 1), nr):
         w = int(np.trace(weight, offset=k))
         if w > best_w:
-            best_k, best, best_w = k, int(np.trace(near, offset=k)), w
-    return VideoComparison(q_frac, r_frac, best_k / reference.fps, best / max(1, int(q_ok.sum())))
+            best_k, best, best_w = k, int(np.trace(near & q_ok[:, None], offset=k)), w
+    return VideoComparison(fraction(), r_frac, best_k / reference.fps, best / max(1, int(q_ok.sum())))
 
 
 def content_box(frames: list[npt.NDArray[np.uint8]], *, tolerance: int = 12) -> tuple[int, int, int, int]:
@@ -255,7 +300,9 @@ def fingerprint_frames(
     hashes = tuple(pdq_hash(f) for f in inner)
     mirrored = tuple(pdq_hash(np.ascontiguousarray(f[:, ::-1])) for f in inner)
     local = tuple(pack_features(orb_features(f, count=FRAME_KEYPOINTS)) for f in inner)
-    return VideoFingerprint(hashes, fps, mirrored, local)
+    flipped = tuple(pack_features(orb_features(np.ascontiguousarray(f[:, ::-1]), count=FRAME_KEYPOINTS))
+                    for f in inner)  # fmt: skip
+    return VideoFingerprint(hashes, fps, mirrored, local, flipped)
 
 
 def _probe_has_video(path: Path, timeout: float) -> tuple[int, int]:
