@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 from collections.abc import Iterator
@@ -141,6 +142,18 @@ def test_bad_and_flat_files_are_recorded_not_fatal(fp_platform: Platform) -> Non
     assert rows[text.id].status == "ok" and rows[text.id].kind == "text"
     state, detail = _status(fp_platform, work)
     assert state == "failed" and detail is not None and "2 failed" in detail
+
+
+def test_the_fingerprint_job_keeps_to_the_operators_whole_decode_budget(fp_platform: Platform) -> None:
+    work = _work(fp_platform, "mei", "动图")
+    gif = _upload(fp_platform, work, encode(photo("camera"), "GIF"), "camera.gif", "mei")  # 512 x 512
+    # Lowered after the upload: the job decodes within the budget the operator set now.
+    fp_platform.settings = dataclasses.replace(fp_platform.settings, max_whole_decode_pixels=200_000)
+    _run(fp_platform)
+    with fp_platform.db.read() as conn:
+        [row] = stored_fingerprints(conn, work.id)
+    assert row.asset_id == gif.id and row.status == "failed"
+    assert "max_whole_decode_pixels = 200,000" in (row.reason or "")
 
 
 def test_same_work_and_declared_derivations_are_not_open_conflicts(fp_platform: Platform) -> None:

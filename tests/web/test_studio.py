@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import subprocess
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from culturebridge import catalog
 from culturebridge.accounts import get_user_by_name
@@ -131,6 +133,26 @@ def test_thumbnails_are_made_once_for_images_and_videos(client: TestClient, plat
     client.post("/logout", data={"csrf": login(client, "mei")})
     login(client, "bo")
     assert client.get(f"/studio/assets/{image.id}/thumb").status_code == 404
+
+
+def test_a_thumbnail_keeps_to_the_decode_budget_and_a_refused_picture_is_not_a_413(
+    client: TestClient, platform: Platform
+) -> None:
+    [work_id] = _works(platform, "mei", "蔚县剪纸")
+    image = Image.new("RGB", (400, 300), (9, 90, 200))
+    gif = io.BytesIO()
+    image.save(gif, "GIF")  # GIF decodes whole: 120,000 pixels
+    with platform.db.write() as conn:
+        asset = ingest(conn, platform, get_user_by_name(conn, "mei"), work_id, io.BytesIO(gif.getvalue()), "a.gif")
+    # The operator lowers the budget afterwards: the thumbnail keeps to it too.
+    platform.settings = dataclasses.replace(platform.settings, max_whole_decode_pixels=100_000)
+    login(client, "mei")
+    refused = client.get(f"/studio/assets/{asset.id}/thumb")
+    assert refused.status_code == 404 and "too large to decode whole" in refused.text
+    assert not (platform.settings.data_dir / "cache" / "thumbs" / f"{asset.sha256}.jpg").exists()
+    platform.settings = dataclasses.replace(platform.settings, max_whole_decode_pixels=200_000)
+    shown = client.get(f"/studio/assets/{asset.id}/thumb")
+    assert shown.status_code == 200 and shown.content[:2] == b"\xff\xd8"
 
 
 def test_home_lists_what_needs_me_per_role(client: TestClient, platform: Platform) -> None:

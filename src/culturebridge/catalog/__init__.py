@@ -39,7 +39,7 @@ from culturebridge.catalog.models import (
     Derivation,
     Work,
 )
-from culturebridge.catalog.picture import check_decodes, open_reduced
+from culturebridge.catalog.picture import DEFAULT_MAX_WHOLE_PIXELS, check_decodes, open_reduced
 from culturebridge.catalog.sniff import ZIP, detect, is_ooxml_package
 from culturebridge.catalog.works import (
     NewWork,
@@ -66,6 +66,7 @@ __all__ = [
     "ZIP",
     "check_decodes",
     "open_reduced",
+    "DEFAULT_MAX_WHOLE_PIXELS",
     "Asset",
     "CanonCard",
     "Derivation",

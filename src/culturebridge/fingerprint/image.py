@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pdqhash
 from PIL import Image, ImageOps
 
-from culturebridge.catalog import open_reduced
+from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 
 PDQ_BITS = 256
@@ -208,8 +208,11 @@ def hamming(a: bytes, b: bytes) -> int:
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()
 
 
-def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
-    """Decode image bytes to an RGB array, refusing decompression bombs and damaged files."""
+def decode_image(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+) -> Rgb:
+    """Decode image bytes to an RGB array, refusing decompression bombs and damaged files, and
+    pictures that only decode whole (GIF, TIFF, WebP) above `max_whole_pixels`."""
     if not data:
         raise UndecodableMedia("image", "the file is empty")
     try:
@@ -219,7 +222,8 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Rgb:
             pixels = opened.size[0] * opened.size[1]
             if pixels > max_pixels:
                 raise MediaTooLarge(pixels, max_pixels)
-            img = open_reduced(data, DECODE_SIDE)  # a huge PNG in strips: never its full-size raster
+            # A huge PNG in strips: never its full-size raster.
+            img = open_reduced(data, DECODE_SIDE, max_whole_pixels=max_whole_pixels)
             rgb = (ImageOps.exif_transpose(img) or img).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaTooLarge(None, max_pixels) from exc
@@ -305,9 +309,11 @@ def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
     return ImageFingerprint(tuple(hashes), (orb_features(trimmed),))
 
 
-def fingerprint_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFingerprint:
+def fingerprint_image(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+) -> ImageFingerprint:
     """Fingerprint image bytes (any format Pillow reads)."""
-    return fingerprint_array(decode_image(data, max_pixels=max_pixels))
+    return fingerprint_array(decode_image(data, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels))
 
 
 def pdq_distance(query: ImageFingerprint, reference: ImageFingerprint) -> int:

@@ -77,7 +77,8 @@ def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Stat
         with platform.media.local_file(asset.storage_key) as path:
             fp = guarded(
                 asset.original_name,
-                lambda: fingerprint_path(path, kind, asset.original_name, max_pixels=platform.settings.max_image_pixels),
+                lambda: fingerprint_path(path, kind, asset.original_name, max_pixels=platform.settings.max_image_pixels,
+                                         max_whole_pixels=platform.settings.max_whole_decode_pixels),
             )
     except NotFound as exc:  # the store lost the blob: recorded, like an undecodable file
         return None, "failed", f"cannot read {asset.original_name}: {exc.message}"[:2000]

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS
 from culturebridge.errors import (
     Error,
     FingerprintFailed,
@@ -73,14 +74,16 @@ def kind_for_media_type(media_type: str) -> Kind | None:
 
 
 def fingerprint_path(
-    path: Path, kind: Kind, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
+    path: Path, kind: Kind, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS,
 ) -> Fingerprint:
     """Fingerprint a file of a known kind; `name` gives the text format (.srt, .html) and messages."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InvalidInput(f"{name} is {size} bytes, more than {MAX_FILE_BYTES}")
     if kind == "image":
-        return Fingerprint("image", fingerprint_image(path.read_bytes(), max_pixels=max_pixels))
+        image = fingerprint_image(path.read_bytes(), max_pixels=max_pixels, max_whole_pixels=max_whole_pixels)
+        return Fingerprint("image", image)
     if kind == "video":
         return Fingerprint("video", fingerprint_video(path))
     if kind == "audio":

@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import UnidentifiedImageError
 
 from culturebridge.catalog import Asset, open_reduced
-from culturebridge.errors import ExternalServiceError, NotFound
+from culturebridge.errors import ExternalServiceError, NotFound, PictureTooLargeToDecode
 from culturebridge.platform import Platform
 
 SIZE = 320  # px, the longer side
@@ -42,7 +42,7 @@ def thumb_path(platform: Platform, asset: Asset) -> Path:
         raise NotFound(f"the file of asset {asset.id} is missing from the media store", hint="restore it from a backup")
     with platform.media.local_file(asset.storage_key) as source:
         data = _poster(source) if asset.media_type.startswith("video/") else source.read_bytes()
-    jpeg = _scaled(data)
+    jpeg = _scaled(data, platform.settings.max_whole_decode_pixels)
     with _lock:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -51,15 +51,19 @@ def thumb_path(platform: Platform, asset: Asset) -> Path:
     return target
 
 
-def _scaled(data: bytes) -> bytes:
+def _scaled(data: bytes, max_whole_pixels: int) -> bytes:
     try:
-        image = open_reduced(data, 2 * SIZE)  # a huge PNG decodes in strips, never at full size
+        # A huge PNG decodes in strips, never at full size; a GIF or TIFF decodes whole, within
+        # the operator's budget (the same as the upload check's).
+        image = open_reduced(data, 2 * SIZE, max_whole_pixels=max_whole_pixels)
         image.thumbnail((SIZE, SIZE))
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=80)
         return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise NotFound(f"the picture cannot be read: {exc}") from exc
+    except PictureTooLargeToDecode as exc:  # the file is fine; it is not shown, not refused
+        raise NotFound(f"the picture cannot be shown: {exc}", hint=exc.hint) from exc
 
 
 def _poster(video: Path) -> bytes:
