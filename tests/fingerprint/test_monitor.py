@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageOps
+from sqlalchemy import delete, func, select, update
 
 from culturebridge import catalog
 from culturebridge.accounts.users import create_user, get_user_by_name
@@ -26,6 +27,8 @@ from culturebridge.fingerprint import (
     shared_library,
     stored_fingerprints,
 )
+from culturebridge.fingerprint._tables import fingerprint_library, fingerprints
+from culturebridge.fingerprint.monitor import fingerprint_asset
 from culturebridge.jobs import ingest, list_jobs, run_one
 from culturebridge.pipeline import init_platform, statuses
 from culturebridge.platform import Platform
@@ -156,6 +159,35 @@ def test_the_fingerprint_job_keeps_to_the_operators_whole_decode_budget(fp_platf
     assert "max_whole_decode_pixels = 200,000" in (row.reason or "")
 
 
+def test_the_number_of_ok_rows_is_kept_by_the_database_however_rows_change(fp_platform: Platform) -> None:
+    def ok_rows() -> int:
+        with fp_platform.db.read() as conn:
+            kept = conn.execute(select(fingerprint_library.c.ok_rows)).scalar_one()
+            counted = conn.execute(select(func.count()).select_from(fingerprints)
+                                   .where(fingerprints.c.status == "ok")).scalar_one()  # fmt: skip
+        assert kept == counted
+        return int(kept)
+
+    work = _work(fp_platform, "mei", "计数")
+    camera = _upload(fp_platform, work, encode(photo("camera")), "camera.png", "mei")
+    shapes = _upload(fp_platform, work, encode(procedural(3)), "shapes.png", "mei")
+    _upload(fp_platform, work, encode(Image.new("RGB", (300, 200), (90, 120, 200))), "flat.png", "mei")
+    _run(fp_platform)
+    assert ok_rows() == 2  # the flat picture is unmatchable, not ok
+    with fp_platform.db.write() as conn:  # a status change by hand
+        conn.execute(update(fingerprints).where(fingerprints.c.asset_id == camera.id).values(status="failed"))
+    assert ok_rows() == 1
+    fingerprint_asset(fp_platform, camera.id)  # the job's upsert turns it back to ok
+    fingerprint_asset(fp_platform, camera.id)  # and replaces an ok row with an ok row
+    assert ok_rows() == 2
+    with fp_platform.db.write() as conn:  # an asset deleted: its row goes by ON DELETE CASCADE
+        conn.execute(delete(assets).where(assets.c.id == shapes.id))
+    assert ok_rows() == 1
+    with fp_platform.db.write() as conn:
+        conn.execute(delete(fingerprints))
+    assert ok_rows() == 0
+
+
 def test_same_work_and_declared_derivations_are_not_open_conflicts(fp_platform: Platform) -> None:
     source = _work(fp_platform, "mei", "源")
     derived = _work(fp_platform, "mei", "衍生")  # one owner's own lineage (across owners: test_lineage_laundering)
@@ -239,7 +271,6 @@ def test_another_processs_copy_catches_up_without_the_every_row_check(
     """A second process (its own index folder) holding a loaded copy adds the rows the first
     wrote since, from a count and a window of recent rows; a replaced or removed row still
     makes it check every row and rebuild."""
-    from culturebridge.fingerprint.monitor import fingerprint_asset
     from culturebridge.platform import open_media_store
     from culturebridge.storage import Database
 

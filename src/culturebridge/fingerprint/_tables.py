@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -36,6 +39,17 @@ fingerprints = Table(
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Index("ix_fingerprints_work_id", "work_id"),
     Index("ix_fingerprints_status_computed_at", "status", "computed_at"),  # the library's catch-up
+)
+
+# The number of `ok` rows of `fingerprints`, kept by database triggers (migration 0020) on
+# every insert, status change and delete, cascades included: the library's catch-up reads it
+# instead of counting the table.
+fingerprint_library = Table(
+    "fingerprint_library",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("ok_rows", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
 )
 
 # A registered asset found to copy another work's asset. The matched work's rights holder
