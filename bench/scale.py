@@ -43,6 +43,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -557,12 +558,58 @@ def bench_fingerprint(n: int) -> dict[str, Any]:
             "cores_for_100M_per_day": round(cores_100m, 0)}
 
 
+def bench_catch_up(env: Env, n: int) -> dict[str, Any]:
+    """The library's per-job catch-up at `n` fingerprint rows on PostgreSQL: counting the `ok`
+    rows against reading the trigger-kept number, and what the trigger adds to a write."""
+    from sqlalchemy import text
+
+    platform, _ = env.platform(s3=False)
+    with platform.db.write() as conn:  # bulk rows without FK checks or triggers, then the number set once
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("INSERT INTO fingerprints (asset_id, work_id, kind, status, data, computed_at) "
+                          "SELECT 'a-' || i, 'w-' || (i % 1000), 'image', 'ok', '\\x00', now() "
+                          "FROM generate_series(1, :n) AS i"), {"n": n})
+        conn.execute(text("UPDATE fingerprint_library SET ok_rows = :n"), {"n": n})
+    with platform.db.write() as conn:
+        conn.execute(text("ANALYZE fingerprints"))
+
+    def median_ms(sql: str, times: int) -> float:
+        spent = []
+        with platform.db.read() as conn:
+            for _ in range(times):
+                t0 = time.perf_counter()
+                conn.execute(text(sql)).scalar_one()
+                spent.append(time.perf_counter() - t0)
+        return round(1000 * statistics.median(spent), 3)
+
+    counted = median_ms("SELECT count(*) FROM fingerprints WHERE status = 'ok'", 15)
+    kept = median_ms("SELECT ok_rows FROM fingerprint_library", 200)
+
+    def write_ms(tag: str, rows: int = 300) -> float:
+        t0 = time.perf_counter()
+        for i in range(rows):
+            with platform.db.write() as conn:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))  # no FK to assets
+                conn.execute(text("INSERT INTO fingerprints (asset_id, work_id, kind, status, data, computed_at) "
+                                  "VALUES (:a, 'w', 'image', 'ok', '\\x00', now())"), {"a": f"{tag}-{i}"})
+        return round(1000 * (time.perf_counter() - t0) / rows, 3)
+
+    without = write_ms("without")  # replica role: the trigger does not fire
+    with platform.db.write() as conn:  # now it fires even in the replica role
+        conn.execute(text("ALTER TABLE fingerprints ENABLE ALWAYS TRIGGER fingerprints_ok_rows"))
+    with_trigger = write_ms("with")
+    platform.close()
+    return {"rows": n, "count_ms": counted, "kept_number_ms": kept, "ratio": round(counted / kept, 1),
+            "insert_ms_without_trigger": without, "insert_ms_with_trigger": with_trigger}
+
+
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
     "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
     "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200, a.profile),
     "ray": lambda env, a: bench_ray(env, a.ray_files or (200 if a.quick else 600)),
     "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
     "fingerprint": lambda env, a: bench_fingerprint(30 if a.quick else 200),
+    "catch-up": lambda env, a: bench_catch_up(env, 200_000 if a.quick else 2_000_000),
 }
 
 
