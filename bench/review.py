@@ -5,9 +5,9 @@ Sets:
 - `data/review/dev.jsonl`: development cases written while adjusting the rules (all seven
   IPs; zh, en, traditional characters, code-switching, homophones, paraphrases of one
   violation, faithful retellings that use strong words).
-- `data/review/writers/w*.jsonl`: five more writers who never saw the rules or the
+- `data/review/writers/w*.jsonl`: fourteen more writers who never saw the rules or the
   held-out set, each in another register; development data since the learned signal and
-  a few rule mends (homophones, declared frames, negated terms) were fitted on them.
+  a few rule mends (homophones, declared frames, negated terms, verbs of hearing) were fitted on them.
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
   tuned on it and this script prints only aggregate figures for it, never a case.
 

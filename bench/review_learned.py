@@ -2,10 +2,12 @@
 
 Data: every development set — the first set's `dev` split (`data/review_set.jsonl`),
 `data/review/dev.jsonl` (both written by the people who wrote the rules) and
-`data/review/writers/w*.jsonl` (eight writers who never saw the rules, word lists or the
+`data/review/writers/w*.jsonl` (fourteen writers who never saw the rules, word lists or the
 held-out set, each briefed with a different register: short-video captions, literary
 synopses, streaming loglines, fan forums, AI-video shot lists, English readers' reviews,
-overseas and Hong Kong code-switching, a moderation trainer's indirect cases). The held-out set is never
+overseas and Hong Kong code-switching, a moderation trainer's indirect cases; then museum
+texts, web-novel summaries, game-card copy, news reports about adaptations, micro-drama
+outlines, learners' and machine-translated prose). The held-out set is never
 read here. Label: a violation (`expected` review or reject) vs an acceptable retelling.
 
 Cross-validation leaves one writer out, so each fold measures the signal on wordings of a
@@ -24,6 +26,10 @@ Usage:
   python bench/review_learned.py --features=/tmp/f.npz ...   # keep the feature vectors between runs
   python bench/review_learned.py --write    # fit the chosen variant on all development data and
                                             # write src/culturebridge/review/data/learned-referral.json
+  python bench/review_learned.py --reject-budget=0.01 ...   # another share of acceptable retellings the
+                                            # signal alone may reject (default 1%)
+  python bench/review_learned.py --shipped=w9,w10   # the bundled weights, as shipped, on writers
+                                            # added after they were fitted (before a refit)
 """
 
 from __future__ import annotations
@@ -65,7 +71,8 @@ DESK_TARGET = 0.20  # acceptable retellings referred, chosen inside training fol
 NGRAMS = (1, 4)  # character n-gram lengths
 MIN_DF = 2  # an n-gram must occur in at least two development texts
 C_NGRAMS = 10.0
-REJECT_BUDGET = 0.005  # acceptable retellings the signal alone may reject, chosen inside training folds
+REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--reject-budget=")), 0.01))
+# ^ acceptable retellings the signal alone may reject, chosen inside training folds
 DENSE_WEIGHT = 0.05  # the standardised wording-free features' scale beside the unit-length TF-IDF
 RULE_FEATURES = ("rule_high", "rule_medium", "fidelity_flag", "safety_flag", "misplacement_flag", "declared_setting")
 WORDING_FREE = tuple(f for f in FEATURES if f not in RULE_FEATURES)
@@ -296,6 +303,24 @@ def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], 
         print(f"  {name:<20} {c:+.3f}")
 
 
+def shipped(rows: Sequence[Row], full: NDArray[np.float64], rules: Sequence[str], names: set[str]) -> None:
+    """The bundled weights and thresholds, as shipped, on writers they were not fitted on."""
+    model = model_from_dict(json.loads(bundled_model_path().read_text(encoding="utf-8")))
+    fitted_on = set(model.fitted.get("sets", ()))
+    assert not names & fitted_on, f"the bundled weights were fitted on {sorted(names & fitted_on)}"
+    idx = [i for i, r in enumerate(rows) if r["writer"] in names]
+    sub, sub_rules = [rows[i] for i in idx], [rules[i] for i in idx]
+    probs = np.array([model.probability(full[i], str(rows[i]["text"])) for i in idx])
+    flagged = probs >= model.threshold
+    rejected = probs >= (model.reject_threshold if model.reject_threshold is not None else np.inf)
+    print(f"the bundled weights as shipped (threshold {model.threshold:.3f}, reject at {model.reject_threshold}) "
+          f"on {', '.join(sorted(names))}: {len(idx)} cases they were not fitted on")
+    table("all", sub, sub_rules, flagged, rejected, lambda r: "all")
+    table("by writer", sub, sub_rules, flagged, rejected, lambda r: str(r["writer"]))
+    table("by language", sub, sub_rules, flagged, rejected, lambda r: str(r["lang"]))
+    table("by category", sub, sub_rules, flagged, rejected, category)
+
+
 def main() -> None:
     rows = development_rows()
     cache = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--features=")), None)
@@ -311,6 +336,10 @@ def main() -> None:
     rules_pass = np.array([d == "pass" for d in rules])
     if "--write" in sys.argv:
         write(rows, full, y, rules_pass)
+        return
+    named = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--shipped=")), None)
+    if named is not None:
+        shipped(rows, full, rules, set(named.split(",")))
         return
     writers = [str(r["writer"]) for r in rows]
     texts = [str(r["text"]) for r in rows]

@@ -14,7 +14,7 @@ from culturebridge.storage import MediaStore
 
 IP = "journey-to-the-west"
 PASS = "师徒四人来到火焰山，孙悟空三借芭蕉扇，终于扇灭火焰，继续西行。"
-REVIEW = "孙悟空在长安城里掏出手枪打死了妖怪。"  # an anachronism: medium -> human review
+REVIEW = "孙悟空在花果山上掏出手枪吓唬妖怪。"  # an anachronism: medium -> human review
 REJECT = "唐僧下令屠杀村民，孙悟空背叛了师父。"  # core traits inverted: reject
 
 

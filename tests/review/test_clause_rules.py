@@ -16,6 +16,7 @@ from culturebridge.review import (
 from culturebridge.review.policy import policy_from_dict
 
 JW, TK, DR, LT = "journey-to-the-west", "three-kingdoms", "dream-of-the-red-chamber", "letters-from-tea-mountain"
+WM = "water-margin"
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,9 @@ def test_inversions_in_other_wordings_are_rejected(rules: Reviewer, ip: str, tex
         (JW, "妖怪诬陷孙悟空要背叛师父，唐僧一时相信。"),
         (JW, "Wukong kills the tiger demon and skins it, then bows to Tripitaka."),  # two clauses
         (TK, "Lü Bu murders his adoptive father Ding Yuan for a horse."),  # canon: Lü Bu is fickle
+        # Heard of, not done: the butcher bullies the singer (the Cantonese one with 俾, the passive).
+        (WM, "鲁提辖听说郑屠欺负卖唱的金翠莲父女，三拳打死了镇关西。"),
+        (WM, "魯提轄聽見金老漢兩父女俾鎮關西欺負，二話不說走去肉舖。"),
     ],
 )
 def test_faithful_retellings_with_strong_words_pass(rules: Reviewer, ip: str, text: str) -> None:
@@ -109,3 +113,9 @@ def test_new_signals_are_off_in_a_pack_that_does_not_ask_for_them(demo_cards: di
     plain = Reviewer(policy_from_dict(raw), demo_cards, models=Models.none())
     assert decide(plain, DR, "林黛玉一招降龙十八掌把贾宝玉打得口吐鲜血。")[1] == []
     assert decide(plain, JW, "悟空来到通天河边。他为了一箱金子，把师父卖给了妖怪。")[1] == []
+
+
+def test_a_heard_of_act_is_not_the_hearers_but_the_characters_own_act_still_is(rules: Reviewer) -> None:
+    # The nearest character before the predicate is its doer: hearing the news does not hide it.
+    decision, found = decide(rules, TK, "刘备听说关羽背叛了他，投到曹操门下。")
+    assert decision == "reject" and "trait-inversion" in found

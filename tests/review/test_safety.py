@@ -32,7 +32,14 @@ def test_sound_alikes_straddling_two_words_are_not_vulgarity(nrta: Reviewer) -> 
     # 上表|自贬 sounds like 婊子 across a word boundary; 年纪|八十 like 鸡巴; 哭骂|的 like 妈的.
     assert safety(nrta, "孔明上表自贬三等，以谢三军。") == []
     assert safety(nrta, "年纪八十的老人家哭的哭骂的骂。") == []
-    assert ("vulgarity", "high") in safety(nrta, "魏澜骂道：沙比！")  # a whole word: still an evasion
+    assert ("vulgarity", "medium") in safety(nrta, "魏澜骂道：沙比！")  # a whole word: still an evasion
+
+
+def test_a_sound_alike_is_referred_not_rejected(nrta: Reviewer) -> None:
+    # 见人 sounds like 贱人: a person decides. The literal word still rejects.
+    assert safety(nrta, "沙比。") == [("vulgarity", "medium")]
+    assert ("vulgarity", "high") in safety(nrta, "魏澜骂道：傻逼！")
+    assert nrta.review(ReviewItem(ip="river-oath", text="魏澜骂道：沙比！")).decision == "review"
 
 
 def test_a_two_character_term_must_be_a_word_of_the_text(nrta: Reviewer) -> None:
@@ -59,6 +66,14 @@ def test_battles_of_a_classic_are_not_violations(nrta: Reviewer) -> None:
 def test_profanity_model_scores_english_sentences(nrta: Reviewer) -> None:
     found = safety(nrta, "Wei Lan screams at him, you stupid piece of crap, go to hell you loser.")
     assert any(kind == "profanity" for kind, _ in found)
+
+
+def test_the_profanity_model_rejects_only_when_it_is_near_certain(nrta: Reviewer) -> None:
+    # Scored 0.95 by the model: a retelling with "idiot" in it goes to the desk, not out.
+    grumble = safety(nrta, "When Su Mo falls from the cloud-bridge during the exam, Xuan grumbles that he's an "
+                           "idiot and dives after him anyway, ink trailing across the sea of clouds over Huangshan.")
+    assert grumble == [("profanity", "medium")]
+    assert ("profanity", "high") in safety(nrta, "Wei Lan screams 'fuck you' at him across the hall.")
 
 
 def test_childrens_ip_rejects_creepy_remakes(nrta: Reviewer) -> None:

@@ -15,7 +15,7 @@ def test_shadow_run_reports_what_a_stricter_version_would_change(nrta: Reviewer)
     assert same.changed == 0 and same.transitions == {"review->review": 1, "pass->pass": 1, "reject->reject": 1}
 
     raw: dict[str, Any] = {
-        "name": "cn-nrta-ai-alteration", "version": "2026.4", "title": {"en": "candidate"},
+        "name": "cn-nrta-ai-alteration", "version": "2026.5", "title": {"en": "candidate"},
         "clauses": dict(nrta.policy.clauses),
         "checks": [
             {"check": "fidelity", "clause": "nrta-1", "params": {"use_embeddings": False}},
@@ -23,6 +23,6 @@ def test_shadow_run_reports_what_a_stricter_version_would_change(nrta: Reviewer)
         ],
     }
     report = shadow_run(nrta.with_policy(policy_from_dict(raw)), past)
-    assert report.candidate_version == "2026.4"
+    assert report.candidate_version == "2026.5"
     assert [(c.item_id, c.before, c.after) for c in report.changes] == [("a", "review", "reject")]
     assert report.to_dict()["changed"] == 1

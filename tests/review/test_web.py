@@ -33,7 +33,7 @@ def test_desk_flow_claim_decide_appeal_to_another_reviewer(platform: Platform, m
     with platform.db.write() as conn:
         add_demo_ip(conn, get_user_by_name(conn, "admin"))
         create_user(conn, "ria", PASSWORD, "reviewer")
-        work = adaptation(conn, get_user_by_name(conn, "mei"), REVIEW, en="Monkey draws a pistol in Chang'an and shoots the demon.")
+        work = adaptation(conn, get_user_by_name(conn, "mei"), REVIEW, en="Monkey draws a pistol on Flower-Fruit Mountain to scare the demons.")
     mei, mei_csrf = _as(platform, "mei")
     assert mei.post(f"/studio/works/{work.id}/review/submit", data={"csrf": mei_csrf},
                     follow_redirects=False).status_code == 303

@@ -9,6 +9,8 @@ homophone layer over pinyin for obscenities; `alt-profanity-check` on English se
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -93,10 +95,11 @@ class SafetyCheck:
                     if any(s < h.end and h.start < e for s, e in seen):
                         continue  # overlaps a literal match: report that one only
                     phrase, cat = h.payload
-                    findings.append(
-                        self._finding(self._categories[cat], childrens, span_evidence(context.item, name, h.start, h.end),
-                                      f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'")
-                    )
+                    found = self._finding(self._categories[cat], childrens, span_evidence(context.item, name, h.start, h.end),
+                                          f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'")
+                    # A sound-alike is a guess (见人 sounds like 贱人, 骂得 like 妈的): a person
+                    # decides, so it refers at most; the learned signal may still reject.
+                    findings.append(dataclasses.replace(found, severity="medium") if found.severity == "high" else found)
             findings.extend(self._profanity(context, name, original))
         findings.extend(self._semantic(context, childrens, findings))
         findings.extend(self._frames(context, childrens))
