@@ -162,11 +162,10 @@ def platform_library(platform: Platform) -> Library:
     """The library of every `ok` fingerprint row: this process's copy, the saved one, or rebuilt.
 
     A copy already in this process catches up cheaply on each call: the number of `ok` rows
-    (kept by database triggers, not counted), the keys of the
-    rows written since its last look (minus CATCH_UP_MARGIN), and the bytes of those it does not
-    have yet, which are added without a rebuild;
-    only a row replaced or removed (or a count that does not add up) costs the every-row
-    signature check, which also runs at most every FULL_CHECK_SECONDS regardless.
+    (kept by database triggers, not counted), the keys of the rows written since its last look
+    (minus CATCH_UP_MARGIN), and the bytes of those it does not have yet, which are added
+    without a rebuild; only a row replaced or removed (or a count that does not add up) costs
+    the every-row signature check, which also runs at most every FULL_CHECK_SECONDS regardless.
     """
     root = index_dir(platform)
     key = str(root.resolve())

@@ -10,7 +10,6 @@ homophone layer over pinyin for obscenities; `alt-profanity-check` on English se
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from collections.abc import Mapping
 from typing import Any
