@@ -206,17 +206,19 @@ def local_matches(
     return out
 
 
-def _countable(video: VideoFingerprint) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+def _countable(
+    frames: tuple[PdqHash, ...], keypoints: list[Features]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Frames vPDQ counts (a usable PDQ hash), and frames that can be matched at all (a usable
     PDQ hash or enough keypoints).
 
     A frame of weak texture (PDQ quality < 50: soft focus, dark, low contrast) may still hold
     hundreds of ORB corners; vPDQ alone would leave it out, and with it a whole dim clip.
     """
-    _, pdq = _usable_bits(video.frames)
-    if len(video.local) != len(video.frames):
+    _, pdq = _usable_bits(frames)
+    if len(keypoints) != len(frames):
         return pdq, pdq
-    rich = np.array([len(f.descriptors) >= _COUNTABLE_KEYPOINTS for f in video.keypoints()], bool)
+    rich = np.array([len(f.descriptors) >= _COUNTABLE_KEYPOINTS for f in keypoints], bool)
     return pdq, pdq | rich
 
 
@@ -235,7 +237,8 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     """
     if not query.frames or not reference.frames:
         return VideoComparison(0.0, 0.0, 0.0, 0.0)
-    (q_pdq, q_ok), (_, r_ok) = _countable(query), _countable(reference)
+    frames, r_frames = query.keypoints(), reference.keypoints()  # unpacked once per comparison
+    (q_pdq, q_ok), (_, r_ok) = _countable(query.frames, frames), _countable(reference.frames, r_frames)
     dist = _near(query.frames, reference.frames)
     for q_side, r_side in ((query.frames, reference.mirrored), (query.mirrored, reference.frames)):
         if q_side and r_side and len(q_side) == len(query.frames) and len(r_side) == len(reference.frames):
@@ -249,12 +252,15 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         hits = np.asarray(near.any(axis=1), bool)
         return max(_share(hits, q_pdq), _share(hits, q_ok))
 
-    frames = query.keypoints()
-    for r_frames in (reference.keypoints(), reference.mirrored_keypoints()):
-        if fraction() >= VPDQ_MATCH_FRACTION or not frames or not r_frames:
+    # The reference frames' keypoints, then (only if still needed) their mirror images'.
+    for mirrored in (False, True):
+        if fraction() >= VPDQ_MATCH_FRACTION or not frames:
+            break
+        side = reference.mirrored_keypoints() if mirrored else r_frames
+        if not side:
             break
         unmatched = np.asarray(~near.any(axis=1), bool)
-        local = local_matches(frames, r_frames, rows=unmatched) & ~near
+        local = local_matches(frames, side, rows=unmatched) & ~near
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
     r_frac = _share(np.asarray(near.any(axis=0), bool), r_ok)
