@@ -9,7 +9,6 @@ homophone layer over pinyin for obscenities; `alt-profanity-check` on English se
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +22,7 @@ from culturebridge.review._matching import (
     word_bounds,
 )
 from culturebridge.review.check import CheckContext, Params
-from culturebridge.review.findings import Evidence, Finding, Severity, span_evidence
+from culturebridge.review.findings import Evidence, Finding, Severity, severity_rank, span_evidence
 from culturebridge.review.semantic import Prototypes as SemanticPrototypes
 from culturebridge.review.wordlists import LexiconCategory, lexicon
 
@@ -94,11 +93,13 @@ class SafetyCheck:
                     if any(s < h.end and h.start < e for s, e in seen):
                         continue  # overlaps a literal match: report that one only
                     phrase, cat = h.payload
-                    found = self._finding(self._categories[cat], childrens, span_evidence(context.item, name, h.start, h.end),
-                                          f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'")
                     # A sound-alike is a guess (见人 sounds like 贱人, 骂得 like 妈的): a person
                     # decides, so it refers at most; the learned signal may still reject.
-                    findings.append(dataclasses.replace(found, severity="medium") if found.severity == "high" else found)
+                    findings.append(
+                        self._finding(self._categories[cat], childrens, span_evidence(context.item, name, h.start, h.end),
+                                      f"{cat} term written as a homophone: '{original[h.start:h.end]}' sounds like '{phrase}'",
+                                      at_most="medium")
+                    )
             findings.extend(self._profanity(context, name, original))
         findings.extend(self._semantic(context, childrens, findings))
         findings.extend(self._frames(context, childrens))
@@ -156,12 +157,14 @@ class SafetyCheck:
         context.cache[key] = answer
         return answer
 
-    def _finding(self, category: LexiconCategory, childrens: bool, evidence: Evidence, explanation: str) -> Finding:
+    def _finding(self, category: LexiconCategory, childrens: bool, evidence: Evidence, explanation: str,
+                 at_most: Severity = "high") -> Finding:
         if childrens:
             # Children's IPs: any violent, vulgar or creepy content is a rejection.
-            return Finding(NAME, "childrens", "high", evidence, f"children's IP: {explanation}",
+            return Finding(NAME, "childrens", at_most, evidence, f"children's IP: {explanation}",
                            extra={"category": category.name})
-        return Finding(NAME, category.name, category.severity, evidence, explanation)
+        severity = category.severity if severity_rank(category.severity) <= severity_rank(at_most) else at_most
+        return Finding(NAME, category.name, severity, evidence, explanation)
 
     def model_inputs(self, context: CheckContext) -> dict[str, list[str]]:
         """The English sentences `run` will score, so a batch of items is scored in one call."""
