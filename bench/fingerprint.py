@@ -41,7 +41,10 @@ from PIL import Image, ImageDraw
 
 from culturebridge.fingerprint.audio import compare_audio, fingerprint_audio
 from culturebridge.fingerprint.image import (
+    MIN_INLIERS,
+    PDQ_MATCH_DISTANCE,
     compare_images,
+    compare_layout,
     decode_image,
     fingerprint_array,
     fingerprint_image,
@@ -259,7 +262,61 @@ def fit_thresholds() -> None:
         print(f"fitted on dev: MIN_INLIERS = {best[2]}, MIN_INLIER_EXTENT = {best[3]}")
 
 
-def bench_real_images(quick: bool) -> None:
+def fit_layout() -> None:
+    """Fit the colour-layout decision (correlation, chroma) on the DEVELOPMENT part only.
+
+    Every query is compared with every registered tile, as in `fit_thresholds`. A pair counts
+    as matched when PDQ or keypoints match it, or its layouts agree. For each chroma bound it
+    prints the lowest correlation that holds false matches (a negative matching anything, or a
+    copy also matching another tile) to <= 1%, and the lowest that leaves none, with the
+    low-texture tiles' recall at each.
+    """
+    part = build_part("dev", data.split(data.pictures())["dev"])
+    refs = [fingerprint_image(_encode(t, 90)) for _, t, _ in part.registered]
+    low = [c == "low" for _, _, c in part.registered]
+    rng = np.random.default_rng(17)
+    rows: list[tuple[str, int, np.ndarray]] = []  # transformation, true reference (-1), features
+
+    def compare_all(img: Image.Image) -> np.ndarray:
+        q = query_fingerprint_array(decode_image(_encode(img)))
+        out = []
+        for ref in refs:
+            base = compare_images(q, ref)
+            lay = compare_layout(q.layout, ref.layout) if q.layout is not None and ref.layout is not None else None
+            out.append((float(base.pdq_distance <= PDQ_MATCH_DISTANCE or base.inliers >= MIN_INLIERS),
+                        lay.correlation if lay else -1.0, lay.chroma if lay else 999.0))  # fmt: skip
+        return np.array(out, float)
+
+    for tname, apply in data.TRANSFORMS.items():
+        for i, (_, tile, _) in enumerate(part.registered):
+            rows.append((tname, i, compare_all(apply(tile, rng))))
+    for tname in NEGATIVE_TRANSFORMS:
+        apply = data.TRANSFORMS.get(tname, lambda im, r: im)
+        for _, tile in part.distinct + part.unrelated:
+            rows.append(("negative", -1, compare_all(apply(tile, rng))))
+    for k in range(40):
+        rows.append(("negative", -1, compare_all(procedural(7_000 + k))))
+    for chroma in (4.0, 6.0, 8.0, 10.0, 14.0, 999.0):
+        for budget in (0.01, 0.0):
+            for corr in np.arange(0.85, 1.0, 0.01):
+                found: dict[str, list[bool]] = {}
+                false = 0
+                for tname, i, f in rows:
+                    hit = (f[:, 0] > 0) | ((f[:, 1] >= corr) & (f[:, 2] <= chroma))
+                    if i >= 0:
+                        if low[i]:
+                            found.setdefault(tname, []).append(bool(hit[i]))
+                        hit[i] = False
+                    false += bool(hit.any())
+                if false <= budget * len(rows):
+                    worst = min(float(np.mean(v)) for v in found.values())
+                    mean = float(np.mean([np.mean(v) for v in found.values()]))
+                    print(f"chroma <= {chroma:5.1f}: correlation >= {corr:.2f} keeps false matches at "
+                          f"{false}/{len(rows)}; low-texture worst recall {worst:.1%}, mean {mean:.1%}")  # fmt: skip
+                    break
+
+
+def bench_real_images(quick: bool, names: tuple[str, ...] = ("dev", "held-out")) -> None:
     """Recall per transformation and false matches on both parts, old method beside the new."""
     missing = data.missing_packages()
     if missing:
@@ -272,7 +329,7 @@ def bench_real_images(quick: bool) -> None:
         keep = ("crop 10%", "crop 20%", "rotate +5°", "pillarbox 16:9", "caption box", "mirror",
                 "crop10+label+JPEG", "crop20+rotate5+caption")  # fmt: skip
         transforms = {k: v for k, v in transforms.items() if k in keep}
-    for name in ("dev", "held-out"):
+    for name in names:
         part = build_part(name, parts[name])
         if quick:
             part.registered = part.registered[:: 3]
@@ -295,25 +352,30 @@ def bench_real_images(quick: bool) -> None:
 
 
 def speed_ratio(part: Part, count: int) -> None:
-    """Per-image cost (decode + fingerprint + match) of the new and the previous method, same queries."""
+    """Per-image cost (decode + fingerprint + match) of the new and the previous method, same
+    queries: copies (transformed registered tiles), then pictures that match nothing (distinct
+    regions, unrelated pictures), which take the colour-layout fallback."""
     methods = {"new": _new_method(), "old": _old_method()}
     for register, _ in methods.values():
         for work, tile, _ in part.registered:
             register(work, _encode(tile, 90))
     rng = np.random.default_rng(23)
     names = list(data.TRANSFORMS)
-    seconds = dict.fromkeys(methods, 0.0)
-    for k in range(count):
-        _, tile, _ = part.registered[k % len(part.registered)]
-        payload = _encode(data.TRANSFORMS[names[k % len(names)]](tile, rng))
-        for label, (_, match) in methods.items():  # interleaved: both see the same machine load
-            t0 = time.perf_counter()
-            match(payload)
-            seconds[label] += time.perf_counter() - t0
-    new, old = seconds["new"] / count, seconds["old"] / count
-    print(f"speed per image (decode + fingerprint + match, {count} queries, "
-          f"{len(part.registered)} registered): new {new * 1000:.0f} ms, previous {old * 1000:.0f} ms, "
-          f"ratio {new / old:.2f}x")  # fmt: skip
+    copies = [data.TRANSFORMS[names[k % len(names)]](part.registered[k % len(part.registered)][1], rng)
+              for k in range(count)]  # fmt: skip
+    others = [tile for _, tile in part.distinct + part.unrelated][:count]
+    for kind, queries in (("copies", copies), ("non-matching pictures", others)):
+        seconds = dict.fromkeys(methods, 0.0)
+        for img in queries:
+            payload = _encode(img)
+            for label, (_, match) in methods.items():  # interleaved: both see the same machine load
+                t0 = time.perf_counter()
+                match(payload)
+                seconds[label] += time.perf_counter() - t0
+        new, old = seconds["new"] / len(queries), seconds["old"] / len(queries)
+        print(f"speed per image, {kind} (decode + fingerprint + match, {len(queries)} queries, "
+              f"{len(part.registered)} registered): new {new * 1000:.0f} ms, previous {old * 1000:.0f} ms, "
+              f"ratio {new / old:.2f}x")  # fmt: skip
 
 
 # --- hash index speed -----------------------------------------------------------------------
@@ -578,12 +640,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small run (about a minute)")
     parser.add_argument("--index-only", action="store_true", help="only the 1M-hash lookup speed")
     parser.add_argument("--fit", action="store_true", help="fit the image thresholds on the dev part")
+    parser.add_argument("--fit-layout", action="store_true", help="fit the colour-layout decision on the dev part")
     parser.add_argument("--only", choices=("images", "video"), help="run one section only")
-    parser.add_argument("--part", choices=("dev", "held-out"), help="video: one part only")
+    parser.add_argument("--part", choices=("dev", "held-out"), help="one part only (images, video)")
     parser.add_argument("--films", type=int, help="video: at most this many films per part")
     args = parser.parse_args()
     if args.fit:
         fit_thresholds()
+        return
+    if args.fit_layout:
+        import cv2
+
+        cv2.setNumThreads(1)
+        fit_layout()
         return
     if args.index_only:
         bench_index(1_000_000)
@@ -598,7 +667,7 @@ def main() -> None:
             parts = (args.part,) if args.part else ("dev", "held-out")
             bench_real_video(quick, Path(tmp), parts, args.films)
         return
-    bench_real_images(quick)
+    bench_real_images(quick, (args.part,) if args.part else ("dev", "held-out"))
     if args.only == "images":
         return
     bench_index(100_000 if quick else 1_000_000)

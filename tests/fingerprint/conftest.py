@@ -40,6 +40,21 @@ def procedural(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
     return img
 
 
+def smooth_art(seed: int, size: tuple[int, int] = (1200, 600)) -> Image.Image:
+    """Soft colour fields: a gradient with a few large blurred blobs, as in vector wallpapers."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    arr = np.empty((h, w, 3), np.float32)
+    arr[:] = rng.uniform(40, 200, 3)
+    arr += (xx / w)[..., None] * rng.uniform(-60, 60, 3)
+    for _ in range(7):
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(80, 260)
+        blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))[..., None]
+        arr += blob * rng.uniform(-120, 120, 3)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
 def encode(img: Image.Image, fmt: str = "PNG", **opts: int) -> bytes:
     """Image bytes in a given format."""
     buf = io.BytesIO()

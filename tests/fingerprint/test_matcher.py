@@ -11,12 +11,18 @@ from PIL import ImageOps
 
 from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
 from culturebridge.fingerprint.audio import fingerprint_audio
-from culturebridge.fingerprint.image import fingerprint_array, fingerprint_image
+from culturebridge.fingerprint.image import (
+    ImageFingerprint,
+    fingerprint_array,
+    fingerprint_image,
+    query_fingerprint_array,
+)
 from culturebridge.fingerprint.matcher import Fingerprint, Library
+from culturebridge.fingerprint.report import _why
 from culturebridge.fingerprint.text import fingerprint_text
 from culturebridge.fingerprint.video import fingerprint_frames, fingerprint_video
 
-from .conftest import dim_pan, encode, photo, procedural, run_ffmpeg
+from .conftest import dim_pan, encode, photo, procedural, run_ffmpeg, smooth_art
 from .test_text import ENGLISH, LEGEND
 
 
@@ -47,6 +53,27 @@ def test_image_copy_matches_only_its_work(library: Library) -> None:
     assert 0.5 <= matches[0].score <= 1.0 and matches[0].span is None
     unrelated = fingerprint_image(encode(photo("coffee")))
     assert library.match(Fingerprint("image", unrelated)) == []
+
+
+def test_smooth_art_is_found_by_its_colour_layout_and_not_taken_for_its_neighbour() -> None:
+    art = smooth_art(3)
+    lib = Library()
+    lib.add("w-left", "a-left", Fingerprint("image", fingerprint_array(np.asarray(art.crop((0, 0, 600, 600))))))
+    lib.add("w-right", "a-right", Fingerprint("image", fingerprint_array(np.asarray(art.crop((600, 0, 1200, 600))))))
+    for seed in range(5):
+        lib.add(f"w-{seed}", f"a-{seed}", Fingerprint("image", fingerprint_array(np.asarray(procedural(seed)))))
+    lib.rebuild()
+    copy = art.crop((60, 30, 540, 510))  # 20% off the left region; no keypoints, weak PDQ
+    matches = lib.match(Fingerprint("image", query_fingerprint_array(np.asarray(copy))))
+    assert [m.work_id for m in matches] == ["w-left"]
+    evidence = matches[0].evidence
+    assert evidence is not None and evidence.method == "layout"
+    assert evidence.correlation is not None and evidence.correlation >= 0.92
+    assert evidence.region is not None and evidence.inliers is None
+    assert "colour layout correlation" in _why(evidence)
+    # Without the layout (a fingerprint stored before it was kept) the copy is not found.
+    plain = query_fingerprint_array(np.asarray(copy))
+    assert lib.match(Fingerprint("image", ImageFingerprint(plain.hashes, plain.views))) == []
 
 
 def test_video_clip_match_carries_its_time_span(

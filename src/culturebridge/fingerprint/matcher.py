@@ -6,7 +6,9 @@ lookup structures are rebuilt from them:
 
 - image: PDQ hashes in a multi-index `HashIndex` (radius 31), plus ORB descriptors in a
   `KeypointIndex` (exact, then IVF) whose nearest-neighbour votes pick the candidates for
-  RANSAC checks; keypoints shared by several works (an explicit label) are left out;
+  RANSAC checks; keypoints shared by several works (an explicit label) are left out; the
+  nearest colour layouts (a 4x4 CIELAB code of the image and of its mirror image in a faiss
+  L2 index) are compared when PDQ and keypoints find nothing, for smooth art with few corners;
 - video: every frame's PDQ hash in a `HashIndex`; candidates get the full vPDQ comparison;
 - audio: an inverted index of exact Chromaprint frame values picks candidates for the
   aligned bit-error comparison;
@@ -27,11 +29,13 @@ from typing import Literal, TypeVar, cast, get_args
 
 import faiss
 import numpy as np
+import numpy.typing as npt
 from datasketch import MinHashLSH
 
 from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
 from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio
 from culturebridge.fingerprint.image import (
+    LAYOUT_CODE_SIZE,
     MIN_INLIERS,
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
@@ -39,6 +43,10 @@ from culturebridge.fingerprint.image import (
     ImageComparison,
     ImageFingerprint,
     compare_images,
+    layout_code,
+    layout_varies,
+    pdq_distance,
+    with_layout,
 )
 from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.keypoints import KeypointIndex
@@ -58,6 +66,7 @@ _PARSERS: dict[str, Callable[[bytes], Payload]] = {
 _ROWS_FILE = "fingerprints.jsonl"
 _FORMAT = "culturebridge.fingerprint-library/1"
 _IMAGE_CANDIDATES = 5
+_LAYOUT_CANDIDATES = 5  # nearest colour layouts compared when PDQ and keypoints find nothing
 _ORB_VOTE_DISTANCE = 50  # bits: a descriptor "votes" for the image of its nearest neighbour
 _LSH_THRESHOLD = 0.3
 _MIN_SHARED_SHINGLES = 3  # as many as a text span needs
@@ -94,6 +103,10 @@ class Fingerprint:
 def image_evidence(result: ImageComparison) -> Evidence:
     """What an image comparison measured, named for the test that decided it."""
     a = result.alignment
+    lay = result.layout
+    if lay is not None and lay.is_match:
+        return Evidence("layout", scale=lay.scale, region=lay.region, mirrored=lay.mirrored,
+                        correlation=lay.correlation)  # fmt: skip
     by_keypoints = result.inliers >= MIN_INLIERS or result.pdq_distance > PDQ_MATCH_DISTANCE
     pdq = result.pdq_distance if result.pdq_distance <= PDQ_MATCH_DISTANCE else None
     if a is None:
@@ -108,10 +121,10 @@ def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
     if isinstance(value, ImageFingerprint):
         usable = any(h.quality >= PDQ_MIN_QUALITY for h in value.hashes)
         keypoints = max((len(v.descriptors) for v in value.views), default=0)
-        if not usable and keypoints < MIN_INLIERS:
+        if not usable and keypoints < MIN_INLIERS and not layout_varies(value):
             return (
-                f"featureless image: no PDQ hash of quality >= {PDQ_MIN_QUALITY} "
-                f"and {keypoints} keypoints (a match needs {MIN_INLIERS})"
+                f"featureless image: no PDQ hash of quality >= {PDQ_MIN_QUALITY}, "
+                f"{keypoints} keypoints (a match needs {MIN_INLIERS}) and an even colour layout"
             )
     elif isinstance(value, VideoFingerprint):
         if not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames):
@@ -136,10 +149,11 @@ class MatchSpan:
 class Evidence:
     """Why a query matched: the measurement behind the decision (fields not measured are None).
 
-    `method` is "pdq" (global hash), "keypoints" (ORB + RANSAC similarity), "frames" (video
-    frames matched by PDQ or keypoints), "chromaprint" or "shingles"; `region` is the query's
-    frame inside the reference as fractions (x0, y0, x1, y1); `mirrored` says the query is a
-    mirror image of the reference; `frames` the share of the query's frames that matched.
+    `method` is "pdq" (global hash), "keypoints" (ORB + RANSAC similarity), "layout" (colour
+    thumbnails, by normalised cross-correlation `correlation`), "frames" (video frames matched
+    by PDQ or keypoints), "chromaprint" or "shingles"; `region` is the query's frame inside the
+    reference as fractions (x0, y0, x1, y1); `mirrored` says the query is a mirror image of the
+    reference; `frames` the share of the query's frames that matched.
     """
 
     method: str
@@ -151,6 +165,7 @@ class Evidence:
     region: tuple[float, float, float, float] | None = None
     mirrored: bool | None = None
     frames: float | None = None
+    correlation: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The measured fields only, for JSON."""
@@ -199,6 +214,8 @@ class Library:
         self._entries: list[_Entry] = []
         self._pdq = HashIndex()  # image PDQ hashes; id = entry number
         self._orb = KeypointIndex()  # ORB descriptors; owner = entry number
+        self._layouts = faiss.IndexFlatL2(LAYOUT_CODE_SIZE)  # colour layout codes of images
+        self._layout_owner: list[int] = []  # layout index row -> entry number
         self._work_numbers: dict[str, int] = {}  # work id -> small int, for common keypoints
         self._frames = HashIndex()  # video frame PDQ hashes (and mirrored); id = entry number
         self._frame_orb = KeypointIndex()  # video frames' ORB descriptors; owner = entry number
@@ -265,6 +282,7 @@ class Library:
         held and cached fingerprints); Python object overhead of entries and postings is not counted."""
         total = self._pdq.resident_bytes() + self._frames.resident_bytes()
         total += self._orb.resident_bytes() + self._frame_orb.resident_bytes()
+        total += self._layouts.ntotal * LAYOUT_CODE_SIZE * 4 + len(self._layout_owner) * 8
         held = [e.held for e in self._entries if e.held is not None]
         return total + sum(_payload_bytes(fp) for fp in [*held, *self._cache.values()])
 
@@ -282,6 +300,10 @@ class Library:
             work = self._work_numbers.setdefault(work_id, len(self._work_numbers))
             for view in value.views:
                 self._orb.add(n, work, view.descriptors)
+            if value.layout is not None:  # the layout and its mirror image, as for keypoints
+                mirror = np.ascontiguousarray(value.layout[:, ::-1])
+                self._layouts.add(np.stack([layout_code(value.layout), layout_code(mirror)]))
+                self._layout_owner += [n, n]
         elif isinstance(value, VideoFingerprint):
             usable = [f.bits for f in value.frames + value.mirrored if f.quality >= PDQ_MIN_QUALITY]
             if usable:
@@ -335,20 +357,34 @@ class Library:
         hits.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
         if common.any():
             trimmed = Features(view.points[keep], view.descriptors[keep], view.size)
-            query = ImageFingerprint(query.hashes, (trimmed, *query.views[1:]))
+            query = ImageFingerprint(query.hashes, (trimmed, *query.views[1:]), query.layout)
         return sorted(hits), query
 
     def _match_image(self, query: ImageFingerprint) -> list[Match]:
-        out = []
         candidates, query = self._image_candidates(query)
+        compared: dict[int, tuple[ImageFingerprint, ImageComparison]] = {}
         for n in candidates:
             ref = self._value(n, ImageFingerprint)
-            if ref is None:
-                continue
-            result = compare_images(query, ref)
-            if result.is_match:
-                out.append(self._match(n, result.score, evidence=image_evidence(result)))
-        return out
+            if ref is not None:
+                compared[n] = ref, compare_images(query, ref, layout=False)
+        found = {n: r for n, (_, r) in compared.items() if r.is_match}
+        if not found and query.layout is not None:
+            # Nothing matched by PDQ or keypoints: smooth art may still match by its colour
+            # layout, against the references of the nearest layouts.
+            for n in self._layout_candidates(query.layout):
+                if n not in compared and (ref := self._value(n, ImageFingerprint)) is not None:
+                    compared[n] = ref, ImageComparison(pdq_distance(query, ref), 0)
+                if n in compared and (completed := with_layout(compared[n][1], query, compared[n][0])).is_match:
+                    found[n] = completed
+        return [self._match(n, r.score, evidence=image_evidence(r)) for n, r in sorted(found.items())]
+
+    def _layout_candidates(self, layout: npt.NDArray[np.uint8]) -> list[int]:
+        """Entry numbers of the registered images whose colour layout codes are nearest."""
+        if not self._layouts.ntotal:
+            return []
+        _, rows = self._layouts.search(layout_code(layout)[None, :], 2 * _LAYOUT_CANDIDATES)
+        nearest = dict.fromkeys(self._layout_owner[r] for r in rows[0].tolist() if r >= 0)
+        return list(nearest)[:_LAYOUT_CANDIDATES]
 
     def _match_video(self, query: VideoFingerprint) -> list[Match]:
         candidates = {i for f in query.frames if f.quality >= PDQ_MIN_QUALITY

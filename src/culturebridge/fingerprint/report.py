@@ -52,6 +52,8 @@ def _why(evidence: Evidence | None) -> str:
         parts.append(f"PDQ distance {evidence.pdq_distance}")
     if evidence.inliers is not None:
         parts.append(f"{evidence.inliers} inliers")
+    if evidence.correlation is not None:
+        parts.append(f"colour layout correlation {evidence.correlation:.2f}")
     if evidence.region is not None:
         x0, y0, x1, y1 = evidence.region
         parts.append(f"region {x0:.0%}–{x1:.0%} × {y0:.0%}–{y1:.0%} of the original")
