@@ -139,3 +139,20 @@ def test_platform_scan_report_conflicts_and_decide(files: dict[str, Path], tmp_p
     assert result.exit_code == 0 and "licensed" in result.output, result.output
     result = runner.invoke(root_app, [*base, "fingerprint", "conflicts", "--state", "open"])
     assert result.exit_code == 0 and "no conflicts" in result.output
+
+
+def test_scan_keeps_to_the_settings_decode_budgets(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = str(tmp_path / "lib")
+    assert runner.invoke(app, ["register", str(files["original"]), "--library", lib, "--work", "W1"]).exit_code == 0
+    gif = files["copy"].parent / "copy.gif"  # a GIF only decodes whole: 512 x 512 = 262,144 px
+    ImageOps.mirror(photo("rocket")).resize((512, 512)).save(gif)
+    result = runner.invoke(app, ["scan", str(gif), "--library", lib, "--json"])
+    (row,) = json.loads(result.output)
+    assert [m["work_id"] for m in row["matches"]] == ["W1"]
+    monkeypatch.setenv("CULTUREBRIDGE_MAX_WHOLE_DECODE_PIXELS", "100000")
+    result = runner.invoke(app, ["scan", str(gif), "--library", lib, "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert row["matches"] == [] and "100000" in row["error"].replace(",", "")

@@ -80,6 +80,9 @@ def test_batch_scan_in_process_over_a_folder_and_an_s3_prefix(deployment: Deploy
                             sources, s3=s3, batch=2, progress=lambda done, total: seen.append(done))
     _check({r.file: [m.asset_id for m in r.matches] for r in results}, expected, ids)
     assert seen == [2, 4, 5] and all(r.error is None for r in results)
+    # Each match says why, as an in-process scan's does (it comes back through the database).
+    evidence = [m.evidence for r in results for m in r.matches]
+    assert evidence and all(e is not None and e.method in ("pdq", "keypoints") for e in evidence)
     platform.close()
 
 

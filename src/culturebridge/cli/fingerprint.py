@@ -18,7 +18,7 @@ from culturebridge.errors import Error, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from culturebridge.fingerprint.matcher import Library
-    from culturebridge.fingerprint.scan import ScanResult
+    from culturebridge.fingerprint.scan import DecodeLimits, ScanResult
     from culturebridge.platform import Platform
 
 app = typer.Typer(
@@ -118,7 +118,7 @@ def _scan_rows(results: list[Any]) -> list[dict[str, Any]]:
 
 
 def _batch(ctx: typer.Context, platform: Platform | None, lib: Library, paths: list[str],
-           address: str) -> list[ScanResult]:
+           address: str, limits: DecodeLimits) -> list[ScanResult]:
     """A batch scan through the database (Ray tasks when `address` names a cluster)."""
     from culturebridge.cli._context import context, err_console
     from culturebridge.fingerprint.batch import S3Access, batch_scan, list_corpus
@@ -134,7 +134,7 @@ def _batch(ctx: typer.Context, platform: Platform | None, lib: Library, paths: l
         err_console.print(f"  {done}/{total} files", markup=False)
 
     _, results = batch_scan(platform.db, platform.settings.resolved_database_url, lib, sources, s3=s3,
-                            ray_address=address, progress=show)
+                            ray_address=address, progress=show, limits=limits)
     return results
 
 
@@ -193,23 +193,25 @@ def scan_command(
     ] = None,
 ) -> None:
     """Fingerprint outside files/folders (or an s3:// prefix) and list the registered works they copy."""
+    from culturebridge.cli._context import context
     from culturebridge.fingerprint.matcher import Library
-    from culturebridge.fingerprint.scan import scan_paths
+    from culturebridge.fingerprint.scan import DecodeLimits, scan_paths
 
+    settings = context(ctx).settings()
+    limits = DecodeLimits(settings.max_image_pixels, settings.max_whole_decode_pixels)
     platform = None
     if library is not None:
         lib = Library.load(library)
     else:
-        from culturebridge.cli._context import context
         from culturebridge.fingerprint import platform_library
 
         platform = context(ctx).platform()
         lib = platform_library(platform)
     address = ray_address if ray_address is not None else (platform.settings.ray_address if platform else "")
     if address or any(p.startswith("s3://") for p in paths):
-        results = _batch(ctx, platform, lib, paths, address)
+        results = _batch(ctx, platform, lib, paths, address, limits)
     else:
-        results = scan_paths([Path(p) for p in paths], lib)
+        results = scan_paths([Path(p) for p in paths], lib, limits=limits)
     if report is not None:
         _write_report(report, results, platform, base_url)
     if as_json:

@@ -26,8 +26,15 @@ from sqlalchemy import delete, select
 
 from culturebridge.errors import Error, ExternalServiceError
 from culturebridge.fingerprint._tables import scan_results
-from culturebridge.fingerprint.matcher import Library, Match, MatchSpan
-from culturebridge.fingerprint.scan import ScanResult, fingerprint_file, guarded, iter_files
+from culturebridge.fingerprint.matcher import Evidence, Library, Match, MatchSpan
+from culturebridge.fingerprint.scan import (
+    DEFAULT_LIMITS,
+    DecodeLimits,
+    ScanResult,
+    fingerprint_file,
+    guarded,
+    iter_files,
+)
 from culturebridge.ids import new_id, now
 from culturebridge.jobs.cluster import batches_for, cluster_cpus, run_batches, session
 from culturebridge.storage import Database
@@ -70,10 +77,12 @@ def _s3_objects(url: str, s3: S3Access) -> Iterator[str]:
         raise ExternalServiceError(f"cannot list {url}: {exc}", hint="check the address and S3 settings") from exc
 
 
-def _scan_source(source: str, library: Library, s3: S3Access, client: Any, limit: int) -> ScanResult:
+def _scan_source(
+    source: str, library: Library, s3: S3Access, client: Any, limit: int, limits: DecodeLimits
+) -> ScanResult:
     try:
         if not source.startswith("s3://"):
-            fp = guarded(source, lambda: fingerprint_file(Path(source)))
+            fp = guarded(source, lambda: fingerprint_file(Path(source), limits=limits))
         else:
             from culturebridge.storage.s3media import parse_s3_url
 
@@ -84,7 +93,7 @@ def _scan_source(source: str, library: Library, s3: S3Access, client: Any, limit
                     client.download_file(bucket, key, str(local))
                 except Exception as exc:
                     raise ExternalServiceError(f"cannot download {source}: {exc}") from exc
-                fp = guarded(source, lambda: fingerprint_file(local))
+                fp = guarded(source, lambda: fingerprint_file(local, limits=limits))
         matches = guarded(source, lambda: library.match(fp, limit=limit))
         return ScanResult(source, tuple(matches))
     except Error as exc:
@@ -96,12 +105,15 @@ def _match_json(m: Match) -> dict[str, Any]:
         "query_start": m.span.query_start, "query_end": m.span.query_end,
         "reference_start": m.span.reference_start, "reference_end": m.span.reference_end, "unit": m.span.unit,
     }
-    return {"work_id": m.work_id, "asset_id": m.asset_id, "kind": m.kind, "score": m.score, "span": span}
+    evidence = None if m.evidence is None else m.evidence.to_dict()
+    return {"work_id": m.work_id, "asset_id": m.asset_id, "kind": m.kind, "score": m.score, "span": span,
+            "evidence": evidence}  # fmt: skip
 
 
 def _match_from(d: dict[str, Any]) -> Match:
     span = MatchSpan(**d["span"]) if d.get("span") else None
-    return Match(d["work_id"], d["asset_id"], d["kind"], float(d["score"]), span)
+    evidence = Evidence.from_dict(d["evidence"]) if d.get("evidence") else None
+    return Match(d["work_id"], d["asset_id"], d["kind"], float(d["score"]), span, evidence)
 
 
 _libraries: dict[str, Library] = {}  # per worker process: scan id -> library built from its rows
@@ -117,7 +129,8 @@ def worker_database(database_url: str) -> Database:
 
 
 def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, str, bytes]],
-               sources: Sequence[str], s3: S3Access, limit: int = 10, *, keep_pool: bool = False) -> int:
+               sources: Sequence[str], s3: S3Access, limit: int = 10, *, keep_pool: bool = False,
+               limits: DecodeLimits = DEFAULT_LIMITS) -> int:
     """Scan some files and record one row per file (replacing rows of an earlier lost attempt)."""
     library = _libraries.get(scan_id)
     if library is None:
@@ -128,7 +141,7 @@ def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, s
         from culturebridge.storage.s3media import s3_client
 
         client = s3_client(s3.endpoint_url, s3.region)
-    results = [_scan_source(s, library, s3, client, limit) for s in sources]
+    results = [_scan_source(s, library, s3, client, limit, limits) for s in sources]
     node = f"{socket.gethostname()}:{os.getpid()}"
     db = worker_database(database_url) if keep_pool else Database.open(database_url)
     try:
@@ -146,8 +159,8 @@ def scan_batch(database_url: str, scan_id: str, rows: Sequence[tuple[str, str, s
 
 
 def _scan_task(sources: list[str], database_url: str, scan_id: str, rows: Sequence[tuple[str, str, str, bytes]],
-               s3: S3Access, on_ray: bool) -> int:
-    return scan_batch(database_url, scan_id, rows, sources, s3, keep_pool=on_ray)
+               s3: S3Access, on_ray: bool, limits: DecodeLimits) -> int:
+    return scan_batch(database_url, scan_id, rows, sources, s3, keep_pool=on_ray, limits=limits)
 
 
 def read_results(db: Database, scan_id: str) -> list[ScanResult]:
@@ -170,7 +183,7 @@ def result_nodes(db: Database, scan_id: str) -> dict[str, int]:
 
 def batch_scan(db: Database, database_url: str, library: Library, sources: Sequence[str], *, s3: S3Access,
                ray_address: str = "", batch: int = 0, progress: Progress | None = None,
-               scan_id: str | None = None) -> tuple[str, list[ScanResult]]:
+               scan_id: str | None = None, limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[str, list[ScanResult]]:
     """Scan `sources` on the Ray cluster at `ray_address` (or in-process when empty); results
     land in the database and are returned once per file. `batch` files per task (0: about
     four tasks per CPU of the cluster, at most 64 files each)."""
@@ -178,6 +191,6 @@ def batch_scan(db: Database, database_url: str, library: Library, sources: Seque
     rows = list(library.rows())
     with session(ray_address, "`scan --ray`"):
         parts = batches_for(list(sources), cluster_cpus(ray_address), batch or (0 if ray_address else BATCH))
-        run_batches(_scan_task, parts, database_url, scan_id, rows, s3, bool(ray_address), ray_address=ray_address,
-                    progress=progress, feature="`scan --ray`")
+        run_batches(_scan_task, parts, database_url, scan_id, rows, s3, bool(ray_address), limits,
+                    ray_address=ray_address, progress=progress, feature="`scan --ray`")
     return scan_id, read_results(db, scan_id)

@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar, cast, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 import faiss
 import numpy as np
@@ -170,6 +170,14 @@ class Evidence:
     def to_dict(self) -> dict[str, object]:
         """The measured fields only, for JSON."""
         return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        """Evidence from `to_dict`'s JSON (fields it does not know are left out)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if known.get("region") is not None:
+            known["region"] = tuple(known["region"])
+        return cls(**known)
 
 
 @dataclass(frozen=True)

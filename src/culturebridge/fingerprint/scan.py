@@ -34,6 +34,19 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class DecodeLimits:
+    """Pixel budgets for decoding a scanned picture: any picture (`max_pixels`, the setting
+    `max_image_pixels`) and one that only decodes whole — GIF, TIFF, WebP (`max_whole_pixels`,
+    the setting `max_whole_decode_pixels`)."""
+
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+
+
+DEFAULT_LIMITS = DecodeLimits()
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Matches of one scanned file, or why it could not be fingerprinted."""
 
@@ -56,11 +69,12 @@ def kind_of(path: Path) -> Kind:
     )
 
 
-def fingerprint_file(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Fingerprint:
+def fingerprint_file(path: Path, *, limits: DecodeLimits = DEFAULT_LIMITS) -> Fingerprint:
     """Fingerprint one file according to its kind (from the suffix)."""
     if not path.is_file():
         raise NotFound(f"{path} is not a file")
-    return fingerprint_path(path, kind_of(path), path.name, max_pixels=max_pixels)
+    return fingerprint_path(path, kind_of(path), path.name, max_pixels=limits.max_pixels,
+                            max_whole_pixels=limits.max_whole_pixels)  # fmt: skip
 
 
 def kind_for_media_type(media_type: str) -> Kind | None:
@@ -140,12 +154,14 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def scan_paths(paths: Iterable[Path], library: Library, *, limit: int = 10) -> list[ScanResult]:
+def scan_paths(
+    paths: Iterable[Path], library: Library, *, limit: int = 10, limits: DecodeLimits = DEFAULT_LIMITS
+) -> list[ScanResult]:
     """Fingerprint outside files/folders and match them, continuing past bad files."""
     results = []
     for path in iter_files(paths):
         try:
-            fingerprint = guarded(str(path), partial(fingerprint_file, path))
+            fingerprint = guarded(str(path), partial(fingerprint_file, path, limits=limits))
             matches = tuple(guarded(str(path), partial(library.match, fingerprint, limit=limit)))
             results.append(ScanResult(str(path), matches, unmatchable=unmatchable_reason(fingerprint)))
         except Error as exc:
