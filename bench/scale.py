@@ -50,6 +50,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -594,13 +595,25 @@ def bench_catch_up(env: Env, n: int) -> dict[str, Any]:
                                   "VALUES (:a, 'w', 'image', 'ok', '\\x00', now())"), {"a": f"{tag}-{i}"})
         return round(1000 * (time.perf_counter() - t0) / rows, 3)
 
+    def concurrent_rows_per_s(tag: str, writers: int = 4, rows: int = 200) -> float:
+        """Rows per second with `writers` threads inserting at once, one transaction per row:
+        with the trigger every insert updates the one counter row, so commits queue on its lock."""
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(lambda w: write_ms(f"{tag}-{w}", rows), range(writers)))
+        return round(writers * rows / (time.perf_counter() - t0), 1)
+
     without = write_ms("without")  # replica role: the trigger does not fire
+    together_without = concurrent_rows_per_s("together-without")
     with platform.db.write() as conn:  # now it fires even in the replica role
         conn.execute(text("ALTER TABLE fingerprints ENABLE ALWAYS TRIGGER fingerprints_ok_rows"))
     with_trigger = write_ms("with")
+    together_with = concurrent_rows_per_s("together-with")
     platform.close()
     return {"rows": n, "count_ms": counted, "kept_number_ms": kept, "ratio": round(counted / kept, 1),
-            "insert_ms_without_trigger": without, "insert_ms_with_trigger": with_trigger}
+            "insert_ms_without_trigger": without, "insert_ms_with_trigger": with_trigger,
+            "4_writers_rows_per_s_without_trigger": together_without,
+            "4_writers_rows_per_s_with_trigger": together_with}
 
 
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
