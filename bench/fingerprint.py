@@ -43,6 +43,7 @@ from culturebridge.fingerprint.audio import compare_audio, fingerprint_audio
 from culturebridge.fingerprint.image import (
     MIN_INLIERS,
     PDQ_MATCH_DISTANCE,
+    ImageFingerprint,
     compare_images,
     compare_layout,
     decode_image,
@@ -210,27 +211,20 @@ def _false_rate(t: Tally) -> tuple[int, int]:
     return matched, total
 
 
-def fit_thresholds() -> None:
-    """Fit the image decision (inliers, extent) on the DEVELOPMENT part only, every pair compared.
-
-    For every query (each registered tile under each transformation, and the negatives) every
-    registered tile is compared (no candidate lookup, so the fit sees every hard pair); the
-    rule "PDQ <= 31, or >= T inliers whose extent >= E" is scanned for the (T, E) that keeps
-    false matches <= 1% and maximises the worst transformation's recall.
-    """
+def _dev_pairs(
+    features: Callable[[ImageFingerprint, ImageFingerprint], tuple[float, ...]], styles: int = 0
+) -> tuple[Part, list[tuple[str, int, np.ndarray]]]:
+    """The development part, and for every query (each registered tile under each
+    transformation, then the negatives and `styles` one-style pictures) its row of `features`
+    against every registered tile, with its transformation and true tile (-1: a negative)."""
     part = build_part("dev", data.split(data.pictures())["dev"])
     refs = [fingerprint_image(_encode(t, 90)) for _, t, _ in part.registered]
     rng = np.random.default_rng(17)
-    rows: list[tuple[str, int, np.ndarray]] = []  # transformation, true reference (-1), features
+    rows: list[tuple[str, int, np.ndarray]] = []
 
     def compare_all(img: Image.Image) -> np.ndarray:
         q = query_fingerprint_array(decode_image(_encode(img)))
-        out = []
-        for ref in refs:
-            c = compare_images(q, ref)
-            a = c.alignment
-            out.append((c.pdq_distance, a.inliers if a else 0, a.extent if a else 0.0))
-        return np.array(out, float)
+        return np.array([features(q, ref) for ref in refs], float)
 
     for tname, apply in data.TRANSFORMS.items():
         for i, (_, tile, _) in enumerate(part.registered):
@@ -239,6 +233,26 @@ def fit_thresholds() -> None:
         apply = data.TRANSFORMS.get(tname, lambda im, r: im)
         for _, tile in part.distinct + part.unrelated:
             rows.append(("negative", -1, compare_all(apply(tile, rng))))
+    for k in range(styles):
+        rows.append(("negative", -1, compare_all(procedural(7_000 + k))))
+    return part, rows
+
+
+def fit_thresholds() -> None:
+    """Fit the image decision (inliers, extent) on the DEVELOPMENT part only, every pair compared.
+
+    For every query (each registered tile under each transformation, and the negatives) every
+    registered tile is compared (no candidate lookup, so the fit sees every hard pair); the
+    rule "PDQ <= 31, or >= T inliers whose extent >= E" is scanned for the (T, E) that keeps
+    false matches <= 1% and maximises the worst transformation's recall.
+    """
+
+    def features(q: ImageFingerprint, ref: ImageFingerprint) -> tuple[float, ...]:
+        c = compare_images(q, ref, layout=False)
+        a = c.alignment
+        return c.pdq_distance, a.inliers if a else 0, a.extent if a else 0.0
+
+    _, rows = _dev_pairs(features)
     best: tuple[float, float, int, float] | None = None
     for extent in (0.0, 0.02, 0.03, 0.045, 0.06, 0.08):
         for inliers in range(6, 41):
@@ -271,31 +285,15 @@ def fit_layout() -> None:
     copy also matching another tile) to <= 1%, and the lowest that leaves none, with the
     low-texture tiles' recall at each.
     """
-    part = build_part("dev", data.split(data.pictures())["dev"])
-    refs = [fingerprint_image(_encode(t, 90)) for _, t, _ in part.registered]
+
+    def features(q: ImageFingerprint, ref: ImageFingerprint) -> tuple[float, ...]:
+        base = compare_images(q, ref, layout=False)
+        lay = compare_layout(q.layout, ref.layout) if q.layout is not None and ref.layout is not None else None
+        return (float(base.pdq_distance <= PDQ_MATCH_DISTANCE or base.inliers >= MIN_INLIERS),
+                lay.correlation if lay else -1.0, lay.chroma if lay else 999.0)  # fmt: skip
+
+    part, rows = _dev_pairs(features, styles=40)
     low = [c == "low" for _, _, c in part.registered]
-    rng = np.random.default_rng(17)
-    rows: list[tuple[str, int, np.ndarray]] = []  # transformation, true reference (-1), features
-
-    def compare_all(img: Image.Image) -> np.ndarray:
-        q = query_fingerprint_array(decode_image(_encode(img)))
-        out = []
-        for ref in refs:
-            base = compare_images(q, ref)
-            lay = compare_layout(q.layout, ref.layout) if q.layout is not None and ref.layout is not None else None
-            out.append((float(base.pdq_distance <= PDQ_MATCH_DISTANCE or base.inliers >= MIN_INLIERS),
-                        lay.correlation if lay else -1.0, lay.chroma if lay else 999.0))  # fmt: skip
-        return np.array(out, float)
-
-    for tname, apply in data.TRANSFORMS.items():
-        for i, (_, tile, _) in enumerate(part.registered):
-            rows.append((tname, i, compare_all(apply(tile, rng))))
-    for tname in NEGATIVE_TRANSFORMS:
-        apply = data.TRANSFORMS.get(tname, lambda im, r: im)
-        for _, tile in part.distinct + part.unrelated:
-            rows.append(("negative", -1, compare_all(apply(tile, rng))))
-    for k in range(40):
-        rows.append(("negative", -1, compare_all(procedural(7_000 + k))))
     for chroma in (4.0, 6.0, 8.0, 10.0, 14.0, 999.0):
         for budget in (0.01, 0.0):
             for corr in np.arange(0.85, 1.0, 0.01):
