@@ -171,8 +171,10 @@ class PictureTooLargeToDecode(FileTooLarge):
     baseline JPEG are decoded reduced and never meet this limit."""
 
     def __init__(self, what: str, limit: int) -> None:
+        mib = limit * 4 / 2**20
+        held = f"{mib:.3g}" if mib < 100 else f"{mib:,.0f}"  # 0.381, 61, 3,815
         super().__init__(
-            f"{what} is too large to decode whole: its decoder would hold more than {limit * 4 >> 20} MiB "
+            f"{what} is too large to decode whole: its decoder would hold more than {held} MiB "
             f"(max_whole_decode_pixels = {limit:,} pixels at 4 bytes)",
             hint="convert it to PNG or baseline JPEG (decoded reduced), or raise max_whole_decode_pixels",
         )

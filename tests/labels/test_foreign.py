@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from culturebridge.errors import PictureTooLargeToDecode
 from culturebridge.labels import LabelRequest, apply_labels, check_bytes
 from culturebridge.labels.explicit import FONT, label_text, short_notice
 from culturebridge.labels.foreign import find_image_notice, find_text_notice, ocr_available
@@ -67,6 +68,16 @@ def test_ocr_reads_other_parties_captions_in_pictures(caption: str, where: tuple
     assert find_image_notice(_picture(caption, where)) is not None
     report = check_bytes(_picture(caption, where), ocr=True)
     assert report.explicit_foreign is not None and report.tier == "疑似AI生成"
+
+
+@needs_ocr
+def test_ocr_keeps_to_the_whole_decode_budget() -> None:
+    gif = io.BytesIO()
+    Image.open(io.BytesIO(_picture("内容由AI生成"))).save(gif, "GIF")  # 640 x 360 = 230,400 px, decoded whole
+    assert check_bytes(gif.getvalue(), ocr=True).explicit_foreign is not None
+    with pytest.raises(PictureTooLargeToDecode, match="more than 0.381 MiB"):
+        find_image_notice(gif.getvalue(), max_whole_pixels=100_000)
+    assert check_bytes(gif.getvalue(), ocr=True, max_whole_pixels=100_000).explicit_foreign is None
 
 
 @needs_ocr

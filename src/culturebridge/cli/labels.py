@@ -137,9 +137,10 @@ def check(
     platform = _platform_keys(ctx) if label_key is None or cert_dir is None else None
     keys = _keys(label_key, platform)
     trust = _trust(cert_dir, platform)
-    address = ray_address if ray_address is not None else context(ctx).settings().ray_address
+    settings = context(ctx).settings()
+    address = ray_address if ray_address is not None else settings.ray_address
     reports = check_files(files, public_keys=keys, trust_anchor_pem=trust, check_video=not no_video, ocr=ocr,
-                          ray_address=address)
+                          ray_address=address, max_whole_pixels=settings.max_whole_decode_pixels)
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
     else:

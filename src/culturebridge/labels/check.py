@@ -9,6 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS
 from culturebridge.errors import CorruptMedia, Error, FileTooLarge, NotFound
 from culturebridge.labels import c2pa as c2pa_
 from culturebridge.labels import explicit, foreign
@@ -139,7 +140,7 @@ def _explicit(data: bytes, kind: MediaKind, with_video: bool) -> tuple[str | Non
     return None, "not checked: explicit labels in this format are not detected automatically"
 
 
-def _foreign(data: bytes, kind: MediaKind, with_video: bool, ocr: bool) -> str | None:
+def _foreign(data: bytes, kind: MediaKind, with_video: bool, ocr: bool, max_whole_pixels: int) -> str | None:
     """Another party's visible AI notice: anywhere in a text; by OCR in pictures and the
     opening of a video when `ocr` is asked for (Tesseract, a few seconds a picture)."""
     try:
@@ -148,7 +149,7 @@ def _foreign(data: bytes, kind: MediaKind, with_video: bool, ocr: bool) -> str |
         if not ocr:
             return None
         if kind in (MediaKind.PNG, MediaKind.JPEG, MediaKind.WEBP, MediaKind.GIF, MediaKind.TIFF):
-            return foreign.find_image_notice(data)
+            return foreign.find_image_notice(data, max_whole_pixels=max_whole_pixels)
         if kind in (MediaKind.MP4, MediaKind.MATROSKA) and with_video and foreign.ocr_available():
             frame = explicit.opening_frame(data)
             return foreign.find_image_notice(frame) if frame else None
@@ -165,8 +166,11 @@ def check_bytes(
     trust_anchor_pem: bytes | None = None,
     check_video: bool = True,
     ocr: bool = False,
+    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS,
 ) -> Report:
-    """Check one file's content: labels, integrity, C2PA, IPTC, explicit label, verdict."""
+    """Check one file's content: labels, integrity, C2PA, IPTC, explicit label, verdict.
+    The OCR of a picture that only decodes whole keeps to `max_whole_pixels` (the setting
+    `max_whole_decode_pixels`); one above it is not read."""
     kind = sniff(data)
     findings: list[str] = []
     suffix = Path(source).suffix.lower() if source != "<bytes>" else ""
@@ -217,7 +221,7 @@ def check_bytes(
     if not distinct and (c2_ai or _is_ai_type(iptc)):
         reasons.append("C2PA/IPTC declares AI content but the GB 45438 implicit label is missing")
     lang, checked = _explicit(data, kind, check_video)
-    other = _foreign(data, kind, check_video, ocr) if lang is None else None
+    other = _foreign(data, kind, check_video, ocr, max_whole_pixels) if lang is None else None
     if other is not None:
         findings.append(f"a visible AI notice by another party: '{other}'")
     if label is not None and label.label == LabelKind.GENERATED and lang is None and other is None:
@@ -264,6 +268,7 @@ def check_file(
     trust_anchor_pem: bytes | None = None,
     check_video: bool = True,
     ocr: bool = False,
+    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS,
 ) -> Report:
     """Check a file on disk (or raw bytes) — see `check_bytes`."""
     if isinstance(path, bytes):
@@ -273,6 +278,7 @@ def check_file(
             trust_anchor_pem=trust_anchor_pem,
             check_video=check_video,
             ocr=ocr,
+            max_whole_pixels=max_whole_pixels,
         )
     try:
         size = path.stat().st_size
@@ -290,4 +296,5 @@ def check_file(
         trust_anchor_pem=trust_anchor_pem,
         check_video=check_video,
         ocr=ocr,
+        max_whole_pixels=max_whole_pixels,
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from culturebridge.catalog import open_reduced
+from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import CorruptMedia, ExternalServiceError
 
 # OCR reads the capital I of "AI" as l, 1 or |; a text may write ＡＩ in full width.
@@ -68,13 +68,17 @@ def _ocr(png: bytes) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-def find_image_notice(data: bytes, *, max_side: int = 1600) -> str | None:
-    """The AI notice visible in a picture (OCR), else None; None also when OCR is not installed."""
+def find_image_notice(
+    data: bytes, *, max_side: int = 1600, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+) -> str | None:
+    """The AI notice visible in a picture (OCR), else None; None also when OCR is not installed.
+    A picture that only decodes whole (GIF, TIFF, WebP) above `max_whole_pixels` is refused
+    (`MediaTooLarge`)."""
     if not ocr_available():
         return None
     try:
         # an animated picture: its first frame; a huge PNG decodes in strips, never at full size
-        grey = open_reduced(data, 2 * max_side).convert("L")
+        grey = open_reduced(data, 2 * max_side, max_whole_pixels=max_whole_pixels).convert("L")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise CorruptMedia(f"image cannot be decoded: {exc}") from None
     scale = min(2.0, max_side / max(grey.size))
