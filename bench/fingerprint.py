@@ -45,13 +45,13 @@ from culturebridge.fingerprint.image import (
     PDQ_MATCH_DISTANCE,
     ImageFingerprint,
     compare_images,
-    compare_layout,
     decode_image,
     fingerprint_array,
     fingerprint_image,
     query_fingerprint_array,
 )
 from culturebridge.fingerprint.index import HashIndex
+from culturebridge.fingerprint.layout import compare_layout
 from culturebridge.fingerprint.matcher import Fingerprint, Library
 from culturebridge.fingerprint.video import compare_videos, fingerprint_video
 

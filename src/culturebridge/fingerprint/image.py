@@ -7,17 +7,12 @@ RANSAC; the number of geometrically consistent matches (inliers) is the crop-rob
 Mirroring is handled by registering the mirror image as a second view of the reference.
 
 Smooth art (gradients, flat shapes, soft focus) has few corners and a PDQ hash of low quality,
-so neither survives a crop. Each fingerprint therefore also keeps its picture's colour layout:
-a 48-px CIELAB thumbnail. The centre of a query's thumbnail is located in a reference's by
-normalised cross-correlation over a range of scales (template matching, Lewis 1995, "Fast
-Normalized Cross-Correlation"), which a crop, a small rotation or an overlay at the edge leaves
-almost intact.
+so neither survives a crop: each fingerprint also keeps its picture's colour layout (`layout`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import struct
 import warnings
@@ -31,6 +26,14 @@ from PIL import Image, ImageOps
 
 from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
+from culturebridge.fingerprint.layout import (
+    LAYOUT_MATCH,
+    LAYOUT_SIDE,
+    LayoutMatch,
+    colour_layout,
+    compare_layout,
+    varies,
+)
 
 PDQ_BITS = 256
 PDQ_MATCH_DISTANCE = 31  # PDQ paper: match at Hamming distance <= 31
@@ -59,23 +62,6 @@ _MAX_ANGLE = 10.0  # degrees; copies are straightened or tilted by a few degrees
 _MAGIC = b"CBIMG1"  # v1: no frame sizes (still read)
 _MAGIC2 = b"CBIMG2"  # v2: no colour layout (still read; `fingerprint backfill --all` adds it)
 _MAGIC3 = b"CBIMG3"
-LAYOUT_SIDE = 48  # longest side of the CIELAB thumbnail kept for the colour-layout comparison
-# The query's centre (84% of each side) is what is looked for: a rotation's black corners, an
-# edge label or a caption strip fall outside it. A copy keeps at least 80% of each side (crop
-# <= 20%), so the centre spans 0.56-1.0 of the reference's side once rotations are allowed for.
-_LAYOUT_CENTRE = 0.84
-_LAYOUT_SCALES = tuple(round(0.56 + 0.03 * k, 2) for k in range(15))
-_LAYOUT_REFINE = 3  # (scale, mirror) pairs compared at full size after the half-size pass
-# Decision, fitted on the development part of the real-picture benchmark (`bench/fingerprint.py
-# --fit-layout`, every query against every registered tile): the centre must correlate
-# >= LAYOUT_MATCH with one window of the reference, differ from it by at most LAYOUT_MAX_CHROMA
-# in mean |a*| + |b*| (a gradient of the same shape in other colours is not a copy), and vary
-# enough (std of L* >= LAYOUT_MIN_STD) for a correlation to mean anything. With chroma <= 8,
-# 0.85 keeps false matches under 1% and 0.93 leaves none (the closest distinct regions of one
-# picture, wood grain, reach 0.927); 0.94 keeps a margin over that.
-LAYOUT_MATCH = 0.94
-LAYOUT_MAX_CHROMA = 8.0
-LAYOUT_MIN_STD = 4.0
 
 Rgb = npt.NDArray[np.uint8]
 
@@ -130,27 +116,6 @@ class Alignment:
     def strength(self) -> float:
         """Ordering of alignments: inliers, a hair more for wider agreement."""
         return self.inliers + self.extent
-
-
-@dataclass(frozen=True)
-class LayoutMatch:
-    """Where the centre of a query's colour layout lies in a reference's, and how well it fits.
-
-    `correlation` is the normalised cross-correlation of the CIELAB thumbnails there, `chroma`
-    their mean |a*| + |b*| difference, `scale` the query's width over the reference's, `region`
-    the query's frame in the reference as fractions (x0, y0, x1, y1), clipped to it.
-    """
-
-    correlation: float
-    chroma: float
-    scale: float
-    region: tuple[float, float, float, float]
-    mirrored: bool = False
-
-    @property
-    def is_match(self) -> bool:
-        """True when the layouts agree closely enough to call the query a copy."""
-        return self.correlation >= LAYOUT_MATCH and self.chroma <= LAYOUT_MAX_CHROMA
 
 
 @dataclass(frozen=True, eq=False)
@@ -384,115 +349,10 @@ def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
     return ImageFingerprint(tuple(hashes), (orb_features(trimmed),), colour_layout(trimmed))
 
 
-def colour_layout(rgb: Rgb) -> npt.NDArray[np.uint8]:
-    """The picture as a CIELAB thumbnail, LAYOUT_SIDE px on its longest side (at least 8 px)."""
-    h, w = rgb.shape[:2]
-    k = LAYOUT_SIDE / max(h, w)
-    size = (min(LAYOUT_SIDE, max(8, round(w * k))), min(LAYOUT_SIDE, max(8, round(h * k))))
-    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
-    return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2LAB), np.uint8)
-
-
-LAYOUT_CODE_SIZE = 48  # floats in a layout's lookup code: 4 x 4 cells x (L*, a*, b*)
-_CODE_SPAN = 0.6  # the code describes the middle 60% of each side, which a 20% crop keeps
-
-
-def layout_code(layout: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """A colour layout's lookup code: the mean CIELAB of 4 x 4 cells over its middle part.
-
-    Nearby codes pick the references worth a full `compare_layout`; a crop of up to 20% moves
-    the middle by at most a cell's width, which the cell means mostly absorb.
-    """
-    h, w = layout.shape[:2]
-    m = (1 - _CODE_SPAN) / 2
-    middle = layout[round(h * m) : max(round(h * m) + 1, round(h * (1 - m))),
-                    round(w * m) : max(round(w * m) + 1, round(w * (1 - m)))]  # fmt: skip
-    cells = cv2.resize(middle, (4, 4), interpolation=cv2.INTER_AREA)
-    return np.asarray(cells, np.float32).reshape(LAYOUT_CODE_SIZE)
-
-
 def layout_varies(fingerprint: ImageFingerprint) -> bool:
     """Whether the fingerprint's colour layout varies enough to be compared (`compare_layout`)."""
     lay = fingerprint.layout
-    return lay is not None and _centre(lay) is not None
-
-
-def _centre(layout: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
-    """The middle of a layout that `compare_layout` looks for, or None when it is too even."""
-    h, w = layout.shape[:2]
-    m = (1 - _LAYOUT_CENTRE) / 2
-    centre = layout[round(h * m) : round(h * (1 - m)), round(w * m) : round(w * (1 - m))]
-    if centre.shape[0] < 4 or centre.shape[1] < 4 or float(centre[..., 0].std()) < LAYOUT_MIN_STD:
-        return None
-    return centre
-
-
-@functools.lru_cache(maxsize=64)
-def _templates(
-    centre: bytes, shape: tuple[int, int], rw: int, rh: int
-) -> tuple[tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]], ...]:
-    """A layout centre resized to each of `_LAYOUT_SCALES` of a rw x rh reference (those that fit
-    in it), each at full size and, L* only, at half size.
-
-    Cached: a query is compared with several candidates, mostly of one thumbnail shape.
-    """
-    arr = np.frombuffer(centre, np.uint8).reshape(*shape, 3)
-    aspect = shape[1] / shape[0]
-    out = []
-    for s in _LAYOUT_SCALES:
-        tw, th = s * rw, s * rw / aspect
-        if th > rh:
-            tw, th = s * rh * aspect, s * rh
-        w, h = round(tw), round(th)
-        if 8 <= w <= rw and 8 <= h <= rh:
-            full = cv2.resize(arr, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
-            half = cv2.resize(full[..., 0], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-            out.append((full, np.asarray(half, np.float32)))
-    return tuple(out)
-
-
-def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8]) -> LayoutMatch | None:
-    """Where the centre of the query's layout best fits in the reference's (or its mirror image).
-
-    None when the query's centre is too even for a correlation to mean anything. The centre is
-    resized to each scale in `_LAYOUT_SCALES` of the reference's side and slid over the
-    reference (`cv2.matchTemplate`, normalised correlation coefficient): first L* alone at half
-    size, then L*, a*, b* at full size for the `_LAYOUT_REFINE` best (scale, mirror) pairs.
-    """
-    centre = _centre(query)
-    if centre is None:
-        return None
-    rh, rw = reference.shape[:2]
-    full = (reference.astype(np.float32), np.ascontiguousarray(reference[:, ::-1]).astype(np.float32))
-    half = tuple(cv2.resize(v[..., 0], (rw // 2, rh // 2), interpolation=cv2.INTER_AREA) for v in full)
-    coarse: list[tuple[float, int, int]] = []  # corr of L* at half size, template number, mirrored
-    templates = _templates(centre.tobytes(), (centre.shape[0], centre.shape[1]), rw, rh)
-    for k, (_, small) in enumerate(templates):
-        for mirrored, view in enumerate(half):
-            if small.shape[0] <= view.shape[0] and small.shape[1] <= view.shape[1]:
-                corr = float(cv2.matchTemplate(view, small, cv2.TM_CCOEFF_NORMED).max())
-                coarse.append((corr if np.isfinite(corr) else -1.0, k, mirrored))
-    best: tuple[float, int, int, npt.NDArray[np.float32], bool] | None = None  # corr, x, y, template, mirror
-    for _, k, mirrored in sorted(coarse, reverse=True)[:_LAYOUT_REFINE]:
-        template = templates[k][0]
-        _, corr, _, (x, y) = cv2.minMaxLoc(cv2.matchTemplate(full[mirrored], template, cv2.TM_CCOEFF_NORMED))
-        if np.isfinite(corr) and (best is None or corr > best[0]):
-            best = (float(corr), x, y, template, bool(mirrored))
-    if best is None:
-        return None
-    corr, x, y, template, mirrored = best
-    h, w = template.shape[:2]
-    window = full[mirrored][y : y + h, x : x + w]
-    chroma = float(np.abs(window[..., 1:] - template[..., 1:]).sum(axis=2).mean())
-    # The query's whole frame around its centre, in the reference's coordinates.
-    fw, fh = w / _LAYOUT_CENTRE, h / _LAYOUT_CENTRE
-    x0, y0 = x - (fw - w) / 2, y - (fh - h) / 2
-    if mirrored:
-        x0 = rw - (x0 + fw)
-    box = np.clip(np.array([x0 / rw, y0 / rh, (x0 + fw) / rw, (y0 + fh) / rh]), 0, 1)
-    region = (round(float(box[0]), 3), round(float(box[1]), 3), round(float(box[2]), 3), round(float(box[3]), 3))
-    scale = round(fw / rw, 3)
-    return LayoutMatch(round(corr, 4), round(chroma, 2), scale, region, mirrored)
+    return lay is not None and varies(lay)
 
 
 def fingerprint_image(

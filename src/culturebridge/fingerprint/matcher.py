@@ -35,7 +35,6 @@ from datasketch import MinHashLSH
 from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
 from culturebridge.fingerprint.audio import AudioFingerprint, compare_audio
 from culturebridge.fingerprint.image import (
-    LAYOUT_CODE_SIZE,
     MIN_INLIERS,
     PDQ_MATCH_DISTANCE,
     PDQ_MIN_QUALITY,
@@ -43,13 +42,13 @@ from culturebridge.fingerprint.image import (
     ImageComparison,
     ImageFingerprint,
     compare_images,
-    layout_code,
     layout_varies,
     pdq_distance,
     with_layout,
 )
 from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.keypoints import KeypointIndex
+from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, layout_code
 from culturebridge.fingerprint.text import NUM_PERM, TextFingerprint, compare_texts, minhash_of
 from culturebridge.fingerprint.video import VideoFingerprint, compare_videos
 

@@ -1,0 +1,78 @@
+"""Colour layouts: smooth art found where it was cut, and not taken for its neighbour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from culturebridge.errors import MalformedFingerprint
+from culturebridge.fingerprint.image import (
+    ImageFingerprint,
+    compare_images,
+    fingerprint_array,
+    query_fingerprint_array,
+)
+from culturebridge.fingerprint.layout import LAYOUT_MAX_CHROMA, compare_layout
+
+from .conftest import smooth_art
+
+
+def test_layout_of_a_cropped_smooth_picture_is_found_where_it_was_cut() -> None:
+    art = smooth_art(3)
+    reference = fingerprint_array(np.asarray(art.crop((0, 0, 600, 600))))
+    assert reference.layout is not None and max(reference.layout.shape[:2]) == 48
+    query = query_fingerprint_array(np.asarray(art.crop((60, 0, 540, 480))))  # 20% off, shifted
+    assert query.layout is not None
+    found = compare_layout(query.layout, reference.layout)
+    assert found is not None and found.is_match
+    assert found.correlation >= 0.95 and not found.mirrored
+    # Soft colour fields correlate almost as well a few pixels (of 48) off: where is approximate.
+    assert found.scale == pytest.approx(0.8, abs=0.1)
+    x0, y0, x1, y1 = found.region
+    assert (x0, y0) == pytest.approx((0.1, 0.0), abs=0.12)
+    assert (x1, y1) == pytest.approx((0.9, 0.8), abs=0.12)
+    mirrored = compare_layout(np.ascontiguousarray(query.layout[:, ::-1]), reference.layout)
+    assert mirrored is not None and mirrored.is_match and mirrored.mirrored
+    turned = query_fingerprint_array(np.asarray(art.crop((60, 0, 540, 480)).rotate(4, resample=Image.Resampling.BICUBIC)))
+    assert turned.layout is not None
+    assert (got := compare_layout(turned.layout, reference.layout)) is not None and got.is_match
+
+
+def test_layout_does_not_take_another_region_or_another_colouring_for_a_copy() -> None:
+    art = smooth_art(3)
+    reference = fingerprint_array(np.asarray(art.crop((0, 0, 600, 600))))
+    assert reference.layout is not None
+    other_region = query_fingerprint_array(np.asarray(art.crop((600, 0, 1200, 600))))
+    assert other_region.layout is not None
+    got = compare_layout(other_region.layout, reference.layout)
+    assert got is None or not got.is_match
+    # Same shapes, other colours (channels swapped): correlated, but not the same picture.
+    recoloured = np.asarray(art.crop((0, 0, 600, 600)))[..., ::-1]
+    swapped = query_fingerprint_array(np.ascontiguousarray(recoloured))
+    assert swapped.layout is not None
+    got = compare_layout(swapped.layout, reference.layout)
+    assert got is not None and not got.is_match and got.chroma > LAYOUT_MAX_CHROMA
+
+
+def test_an_even_picture_has_no_layout_to_compare() -> None:
+    flat = query_fingerprint_array(np.full((300, 300, 3), 128, np.uint8))
+    reference = fingerprint_array(np.asarray(smooth_art(3).crop((0, 0, 600, 600))))
+    assert flat.layout is not None and reference.layout is not None
+    assert compare_layout(flat.layout, reference.layout) is None
+    assert not compare_images(flat, reference).is_match
+
+
+def test_layout_survives_the_byte_form_and_older_forms_still_load() -> None:
+    fp = fingerprint_array(np.asarray(smooth_art(5).crop((0, 0, 640, 400))))
+    assert fp.layout is not None and fp.layout.shape == (30, 48, 3)
+    data = fp.to_bytes()
+    assert data.startswith(b"CBIMG3")
+    back = ImageFingerprint.from_bytes(data)
+    assert back.layout is not None and np.array_equal(back.layout, fp.layout)
+    older = ImageFingerprint(fp.hashes, fp.views).to_bytes()  # as stored before layouts
+    assert older.startswith(b"CBIMG2") and ImageFingerprint.from_bytes(older).layout is None
+    with pytest.raises(MalformedFingerprint, match="colour layout"):
+        ImageFingerprint.from_bytes(data[: -(30 * 48 * 3) - 2] + bytes([30, 49]) + bytes(30 * 49 * 3))
+    with pytest.raises(MalformedFingerprint):
+        ImageFingerprint.from_bytes(data[:-1])
