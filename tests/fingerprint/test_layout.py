@@ -76,3 +76,14 @@ def test_layout_survives_the_byte_form_and_older_forms_still_load() -> None:
         ImageFingerprint.from_bytes(data[: -(30 * 48 * 3) - 2] + bytes([30, 49]) + bytes(30 * 49 * 3))
     with pytest.raises(MalformedFingerprint):
         ImageFingerprint.from_bytes(data[:-1])
+
+
+def test_a_stored_layout_too_small_to_compare_is_refused_not_compared() -> None:
+    fp = fingerprint_array(np.asarray(smooth_art(5).crop((0, 0, 640, 400))))
+    head = fp.to_bytes()[: -(30 * 48 * 3) - 2]
+    # 1 px wide: half its width is 0 px, which OpenCV's resize would fail on in every match.
+    with pytest.raises(MalformedFingerprint, match="colour layout"):
+        ImageFingerprint.from_bytes(head + bytes([30, 1]) + bytes(30 * 1 * 3))
+    assert fp.layout is not None and compare_layout(fp.layout, np.zeros((30, 1, 3), np.uint8)) is None
+    tiny = ImageFingerprint(fp.hashes, fp.views, np.zeros((8, 8, 3), np.uint8))
+    assert ImageFingerprint.from_bytes(tiny.to_bytes()).layout is not None  # the smallest written

@@ -28,6 +28,7 @@ from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.layout import (
     LAYOUT_MATCH,
+    LAYOUT_MIN_SIDE,
     LAYOUT_SIDE,
     LayoutMatch,
     colour_layout,
@@ -185,7 +186,7 @@ class ImageFingerprint:
                 raise MalformedFingerprint("image fingerprint is truncated")
             h, w = struct.unpack_from(">BB", data, pos)
             pos += 2
-            if not (0 < h <= LAYOUT_SIDE and 0 < w <= LAYOUT_SIDE) or len(data) < pos + h * w * 3:
+            if not (LAYOUT_MIN_SIDE <= min(h, w) and max(h, w) <= LAYOUT_SIDE) or len(data) < pos + h * w * 3:
                 raise MalformedFingerprint("image fingerprint's colour layout is truncated or misshapen")
             layout = np.frombuffer(data, np.uint8, h * w * 3, pos).reshape(h, w, 3).copy()
             pos += h * w * 3

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 LAYOUT_SIDE = 48  # longest side of the CIELAB thumbnail kept for the colour-layout comparison
+LAYOUT_MIN_SIDE = 8  # shortest side a thumbnail is given (a sliver's is stretched to it)
 # The query's centre (84% of each side) is what is looked for: a rotation's black corners, an
 # edge label or a caption strip fall outside it. A copy keeps at least 80% of each side (crop
 # <= 20%), so the centre spans 0.56-1.0 of the reference's side once rotations are allowed for.
@@ -59,10 +60,11 @@ class LayoutMatch:
 
 
 def colour_layout(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    """The picture as a CIELAB thumbnail, LAYOUT_SIDE px on its longest side (at least 8 px)."""
+    """The picture as a CIELAB thumbnail, LAYOUT_SIDE px on its longest side (at least
+    LAYOUT_MIN_SIDE on its shortest)."""
     h, w = rgb.shape[:2]
     k = LAYOUT_SIDE / max(h, w)
-    size = (min(LAYOUT_SIDE, max(8, round(w * k))), min(LAYOUT_SIDE, max(8, round(h * k))))
+    size = tuple(min(LAYOUT_SIDE, max(LAYOUT_MIN_SIDE, round(side * k))) for side in (w, h))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2LAB), np.uint8)
 
@@ -133,9 +135,9 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
     size, then L*, a*, b* at full size for the `_LAYOUT_REFINE` best (scale, mirror) pairs.
     """
     centre = _centre(query)
-    if centre is None:
-        return None
     rh, rw = reference.shape[:2]
+    if centre is None or min(rh, rw) < LAYOUT_MIN_SIDE:
+        return None
     full = (reference.astype(np.float32), np.ascontiguousarray(reference[:, ::-1]).astype(np.float32))
     half = tuple(cv2.resize(v[..., 0], (rw // 2, rh // 2), interpolation=cv2.INTER_AREA) for v in full)
     coarse: list[tuple[float, int, int]] = []  # corr of L* at half size, template number, mirrored
