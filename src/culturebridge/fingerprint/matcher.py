@@ -379,9 +379,14 @@ class Library:
             # Nothing matched by PDQ or keypoints: smooth art may still match by its colour
             # layout, against the references of the nearest layouts.
             for n in self._layout_candidates(query.layout):
-                if n not in compared and (ref := self._value(n, ImageFingerprint)) is not None:
+                if n not in compared:
+                    ref = self._value(n, ImageFingerprint)
+                    if ref is None:
+                        continue
                     compared[n] = ref, ImageComparison(pdq_distance(query, ref), 0)
-                if n in compared and (completed := with_layout(compared[n][1], query, compared[n][0])).is_match:
+                ref, result = compared[n]
+                completed = with_layout(result, query, ref)
+                if completed.is_match:
                     found[n] = completed
         return [self._match(n, r.score, evidence=image_evidence(r)) for n, r in sorted(found.items())]
 
