@@ -19,7 +19,8 @@ Sections:
   ingest       N images through the app into a local folder and into S3, by the web upload
                path (one file per request) and the bulk path (`assets add`), in alternating
                rounds; the median per-round time ratio (target <= 1.5x), CPU per file of the
-               app and of the S3 server.
+               app and of the S3 server. Twice: web pictures (34 KB) and camera photographs
+               (12 MP, 2.9 MB), as the fixed cost of one S3 request matters only for the first.
   jobs         the same N fingerprint-asset jobs drained by 1, then by 2 warmed-up worker
                processes on PostgreSQL with media in S3 (target >= 1.7x); CPU ms and database
                statements per job in the workers; `cpu_efficiency` = CPU per job with 1 worker
@@ -56,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -85,6 +87,16 @@ PASSWORD = "bench-password"
 
 def images(n: int, size: tuple[int, int] = (480, 360), seed: int = 0) -> list[bytes]:
     return [encode(procedural(seed + i, size), "JPEG", quality=85) for i in range(n)]
+
+
+def photos(n: int, size: tuple[int, int] = (4000, 3000), seed: int = 0) -> list[bytes]:
+    """Camera-sized JPEGs: a procedural picture with sensor-like grain, at a camera's quality 92."""
+    out = []
+    for i in range(n):
+        rng = np.random.default_rng(seed + i)
+        pixels = np.asarray(procedural(seed + i, size), dtype=np.int16) + rng.normal(0, 6, (size[1], size[0], 3))
+        out.append(encode(Image.fromarray(pixels.clip(0, 255).astype(np.uint8)), "JPEG", quality=92))
+    return out
 
 
 class Env:
@@ -171,14 +183,21 @@ def _ingest_bulk(platform: Platform, work_id: str, files: list[bytes], tag: str)
     return time.perf_counter() - start
 
 
-def bench_ingest(env: Env, n: int, rounds: int = 3) -> dict[str, Any]:
-    """The same `n` images ingested through the app into a local folder and into S3 (moto), by
+def bench_ingest(env: Env, n: int, n_photos: int) -> dict[str, Any]:
+    """Ingest through the app, S3 against the local folder, for two kinds of file: `n` web
+    pictures (800x600, ~34 KB) and `n_photos` camera photographs (12 MP, ~2.9 MB). The fixed
+    cost of an S3 request weighs on the first and hardly on the second."""
+    return {"web": _bench_ingest(env, images(n, (800, 600))), "camera": _bench_ingest(env, photos(n_photos))}
+
+
+def _bench_ingest(env: Env, files: list[bytes], rounds: int = 3) -> dict[str, Any]:
+    """The same `files` ingested through the app into a local folder and into S3 (moto), by
     the web upload path (one file per request) and by the bulk path (`assets add`), in
     alternating rounds (folder, S3, folder, S3 ...; a fresh work each round) so a change in
     the machine's load hits both stores alike; warm-up (imports, connections) excluded.
     Reports the median per-round time ratio and CPU time per file (this process, upload
     threads included; the S3 server's separately)."""
-    files = images(n, (800, 600))
+    n = len(files)
     out: dict[str, Any] = {"files": n, "rounds": rounds, "mean_kb": round(sum(map(len, files)) / n / 1024, 1),
                            "s3_server": SERVER_NAME,
                            "warm_up": "excluded (5 files per store and path first)"}
@@ -617,7 +636,7 @@ def bench_catch_up(env: Env, n: int) -> dict[str, Any]:
 
 
 SECTIONS: dict[str, Callable[[Env, argparse.Namespace], dict[str, Any]]] = {
-    "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300),
+    "ingest": lambda env, a: bench_ingest(env, 60 if a.quick else 300, 20 if a.quick else 60),
     "jobs": lambda env, a: bench_jobs(env, 40 if a.quick else 200, a.profile),
     "ray": lambda env, a: bench_ray(env, a.ray_files or (200 if a.quick else 600)),
     "web": lambda env, a: bench_web(env, a.rate, 10 if a.quick else 30),
