@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from culturebridge.errors import MalformedFingerprint
 from culturebridge.fingerprint.image import (
@@ -37,6 +37,24 @@ def test_layout_of_a_cropped_smooth_picture_is_found_where_it_was_cut() -> None:
     turned = query_fingerprint_array(np.asarray(art.crop((60, 0, 540, 480)).rotate(4, resample=Image.Resampling.BICUBIC)))
     assert turned.layout is not None
     assert (got := compare_layout(turned.layout, reference.layout)) is not None and got.is_match
+
+
+@pytest.mark.parametrize("strip", ["bottom", "top"])
+def test_layout_of_smooth_art_under_an_opaque_caption_strip_is_found_by_the_rest(strip: str) -> None:
+    art = smooth_art(2)  # no edge of it is even enough to be trimmed as a border: the frame is exact
+    reference = fingerprint_array(np.asarray(art.crop((0, 0, 600, 600))))
+    copy = art.crop((30, 30, 570, 570))  # 10% off
+    covered = 0.82 if strip == "bottom" else 0.0  # an opaque strip over 18% of the height, with text
+    box = (0, round(540 * covered), 540, round(540 * (covered + 0.18)))
+    draw = ImageDraw.Draw(copy)
+    draw.rectangle(box, fill=(20, 20, 20))
+    draw.text((box[0] + 20, box[1] + 30), "daily picks 每日推荐", fill="white", font_size=36)
+    query = query_fingerprint_array(np.asarray(copy))
+    assert query.layout is not None and reference.layout is not None
+    found = compare_layout(query.layout, reference.layout)
+    assert found is not None and found.is_match and not found.mirrored
+    x0, y0, x1, y1 = found.region  # the whole frame of the copy, strip included
+    assert (x0, y0, x1, y1) == pytest.approx((0.05, 0.05, 0.95, 0.95), abs=0.03)
 
 
 def test_layout_does_not_take_another_region_or_another_colouring_for_a_copy() -> None:

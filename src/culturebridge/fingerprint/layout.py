@@ -25,15 +25,20 @@ LAYOUT_MIN_SIDE = 8  # shortest side a thumbnail is given (a sliver's is stretch
 # <= 20%), so the centre spans 0.56-1.0 of the reference's side once rotations are allowed for.
 _LAYOUT_CENTRE = 0.84
 _LAYOUT_SCALES = tuple(round(0.56 + 0.03 * k, 2) for k in range(15))
-_LAYOUT_REFINE = 3  # (scale, mirror) pairs compared at full size after the half-size pass
+# Bands of the centre's rows looked for besides the whole centre: an opaque caption strip or a
+# title banner hides one edge band of a re-upload (up to ~30% of its height), and the rest of
+# the centre still fits.
+_LAYOUT_VIEWS = ((0.0, 1.0), (0.0, 0.72), (0.28, 1.0))
+_LAYOUT_REFINE = 3  # (scale, band, mirror) triples compared at full size after the half-size pass
 # Decision, fitted on the development part of the real-picture benchmark (`bench/fingerprint.py
 # --fit-layout`, every query against every registered tile): the centre must correlate
 # >= LAYOUT_MATCH with one window of the reference, differ from it by at most LAYOUT_MAX_CHROMA
 # in mean |a*| + |b*| (a gradient of the same shape in other colours is not a copy), and vary
 # enough (std of L* >= LAYOUT_MIN_STD) for a correlation to mean anything. With chroma <= 8,
-# 0.85 keeps false matches under 1% and 0.93 leaves none (the closest distinct regions of one
-# picture, wood grain, reach 0.927); 0.94 keeps a margin over that.
-LAYOUT_MATCH = 0.94
+# 0.91 keeps false matches under 1% and 0.95 leaves none: looking for bands of the centre as
+# well as the whole (`_LAYOUT_VIEWS`) lets distinct regions of one picture fit a little better
+# (the whole centre alone left none from 0.93).
+LAYOUT_MATCH = 0.95
 LAYOUT_MAX_CHROMA = 8.0
 LAYOUT_MIN_STD = 4.0
 
@@ -131,8 +136,9 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
 
     None when the query's centre is too even for a correlation to mean anything. The centre is
     resized to each scale in `_LAYOUT_SCALES` of the reference's side and slid over the
-    reference (`cv2.matchTemplate`, normalised correlation coefficient): first L* alone at half
-    size, then L*, a*, b* at full size for the `_LAYOUT_REFINE` best (scale, mirror) pairs.
+    reference (`cv2.matchTemplate`, normalised correlation coefficient), whole and as each band
+    of `_LAYOUT_VIEWS`: first L* alone at half size, then L*, a*, b* at full size for the
+    `_LAYOUT_REFINE` best (scale, band, mirror) triples.
     """
     centre = _centre(query)
     rh, rw = reference.shape[:2]
@@ -140,26 +146,30 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
         return None
     full = (reference.astype(np.float32), np.ascontiguousarray(reference[:, ::-1]).astype(np.float32))
     half = tuple(cv2.resize(v[..., 0], (rw // 2, rh // 2), interpolation=cv2.INTER_AREA) for v in full)
-    coarse: list[tuple[float, int, int]] = []  # corr of L* at half size, template number, mirrored
+    coarse: list[tuple[float, int, int, int]] = []  # corr of L* at half size, template, band, mirrored
     templates = _templates(centre.tobytes(), (centre.shape[0], centre.shape[1]), rw, rh)
     for k, (_, small) in enumerate(templates):
-        for mirrored, view in enumerate(half):
-            if small.shape[0] <= view.shape[0] and small.shape[1] <= view.shape[1]:
-                corr = float(cv2.matchTemplate(view, small, cv2.TM_CCOEFF_NORMED).max())
-                coarse.append((corr if np.isfinite(corr) else -1.0, k, mirrored))
-    best: tuple[float, int, int, npt.NDArray[np.float32], bool] | None = None  # corr, x, y, template, mirror
-    for _, k, mirrored in sorted(coarse, reverse=True)[:_LAYOUT_REFINE]:
+        for b, band in enumerate(_LAYOUT_VIEWS):
+            rows = _rows(small.shape[0], band)
+            for mirrored, view in enumerate(half):
+                if rows.stop - rows.start >= 4 and small.shape[0] <= view.shape[0] and small.shape[1] <= view.shape[1]:
+                    corr = float(cv2.matchTemplate(view, small[rows], cv2.TM_CCOEFF_NORMED).max())
+                    coarse.append((corr if np.isfinite(corr) else -1.0, k, b, mirrored))
+    best: tuple[float, int, int, npt.NDArray[np.float32], slice, bool] | None = None  # corr, x, y, template, rows, mirror
+    for _, k, b, mirrored in sorted(coarse, reverse=True)[:_LAYOUT_REFINE]:
         template = templates[k][0]
-        _, corr, _, (x, y) = cv2.minMaxLoc(cv2.matchTemplate(full[mirrored], template, cv2.TM_CCOEFF_NORMED))
+        rows = _rows(template.shape[0], _LAYOUT_VIEWS[b])
+        _, corr, _, (x, y) = cv2.minMaxLoc(cv2.matchTemplate(full[mirrored], template[rows], cv2.TM_CCOEFF_NORMED))
         if np.isfinite(corr) and (best is None or corr > best[0]):
-            best = (float(corr), x, y, template, bool(mirrored))
+            best = (float(corr), x, y, template, rows, bool(mirrored))
     if best is None:
         return None
-    corr, x, y, template, mirrored = best
+    corr, x, y, template, rows, mirrored = best
     h, w = template.shape[:2]
-    window = full[mirrored][y : y + h, x : x + w]
-    chroma = float(np.abs(window[..., 1:] - template[..., 1:]).sum(axis=2).mean())
+    window = full[mirrored][y : y + rows.stop - rows.start, x : x + w]
+    chroma = float(np.abs(window[..., 1:] - template[rows, :, 1:]).sum(axis=2).mean())
     # The query's whole frame around its centre, in the reference's coordinates.
+    y -= rows.start
     fw, fh = w / _LAYOUT_CENTRE, h / _LAYOUT_CENTRE
     x0, y0 = x - (fw - w) / 2, y - (fh - h) / 2
     if mirrored:
@@ -168,3 +178,8 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
     region = (round(float(box[0]), 3), round(float(box[1]), 3), round(float(box[2]), 3), round(float(box[3]), 3))
     scale = round(fw / rw, 3)
     return LayoutMatch(round(corr, 4), round(chroma, 2), scale, region, mirrored)
+
+
+def _rows(height: int, band: tuple[float, float]) -> slice:
+    """The rows of a template `height` rows high that a band (fractions of its height) spans."""
+    return slice(round(height * band[0]), round(height * band[1]))
