@@ -288,7 +288,8 @@ def fit_layout() -> None:
 
     def features(q: ImageFingerprint, ref: ImageFingerprint) -> tuple[float, ...]:
         base = compare_images(q, ref, layout=False)
-        lay = compare_layout(q.layout, ref.layout) if q.layout is not None and ref.layout is not None else None
+        looked_for = q.query_layout
+        lay = compare_layout(looked_for, ref.layout) if looked_for is not None and ref.layout is not None else None
         return (float(base.pdq_distance <= PDQ_MATCH_DISTANCE or base.inliers >= MIN_INLIERS),
                 lay.correlation if lay else -1.0, lay.chroma if lay else 999.0)  # fmt: skip
 

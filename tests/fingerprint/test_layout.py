@@ -19,7 +19,7 @@ from .conftest import smooth_art
 
 
 def test_layout_of_a_cropped_smooth_picture_is_found_where_it_was_cut() -> None:
-    art = smooth_art(3)
+    art = smooth_art(2)  # no edge even enough to be trimmed as a border: the frame is exact
     reference = fingerprint_array(np.asarray(art.crop((0, 0, 600, 600))))
     assert reference.layout is not None and max(reference.layout.shape[:2]) == 48
     query = query_fingerprint_array(np.asarray(art.crop((60, 0, 540, 480))))  # 20% off, shifted
@@ -57,6 +57,33 @@ def test_layout_of_smooth_art_under_an_opaque_caption_strip_is_found_by_the_rest
     assert (x0, y0, x1, y1) == pytest.approx((0.05, 0.05, 0.95, 0.95), abs=0.03)
 
 
+def test_smooth_art_on_a_plain_ground_is_found_turned_though_the_ground_looks_like_a_frame() -> None:
+    # A scroll's plain paper above and below the painting: a border trim takes it for a
+    # letterbox, but a copy turned 4° has black corners and keeps it.
+    art = np.asarray(smooth_art(2).crop((0, 0, 600, 360)))
+    scroll = np.empty((600, 600, 3), np.uint8)
+    scroll[:] = (226, 214, 188)
+    scroll[120:480] = art
+    reference = fingerprint_array(scroll)
+    assert reference.trimmed_layout is not None  # the paper was trimmed as a border ...
+    assert reference.layout is not None and reference.layout.shape[:2] == (48, 48)  # ... and kept
+    turned = fingerprint_array(np.asarray(Image.fromarray(scroll).rotate(4, resample=Image.Resampling.BICUBIC)))
+    assert turned.trimmed_layout is None  # black corners: nothing looks like a frame
+    assert compare_images(turned, reference).is_match
+    found = compare_images(turned, reference).layout
+    assert found is not None and found.is_match
+
+
+@pytest.mark.parametrize("bars", [((75, 75), (0, 0)), ((0, 0), (233, 233))], ids=["letterbox", "pillarbox"])
+def test_smooth_art_letterboxed_is_looked_for_without_its_bars(bars: tuple[tuple[int, int], ...]) -> None:
+    art = np.asarray(smooth_art(2).crop((0, 0, 600, 600)))
+    reference = fingerprint_array(art)
+    boxed = fingerprint_array(np.pad(art, (*bars, (0, 0))))
+    assert boxed.trimmed_layout is not None and boxed.query_layout is boxed.trimmed_layout
+    got = compare_images(boxed, reference)
+    assert got.is_match and got.layout is not None and got.layout.region == pytest.approx((0, 0, 1, 1), abs=0.08)
+
+
 def test_layout_does_not_take_another_region_or_another_colouring_for_a_copy() -> None:
     art = smooth_art(3)
     reference = fingerprint_array(np.asarray(art.crop((0, 0, 600, 600))))
@@ -82,12 +109,20 @@ def test_an_even_picture_has_no_layout_to_compare() -> None:
 
 
 def test_layout_survives_the_byte_form_and_older_forms_still_load() -> None:
-    fp = fingerprint_array(np.asarray(smooth_art(5).crop((0, 0, 640, 400))))
+    fp = fingerprint_array(np.asarray(smooth_art(2).crop((0, 0, 640, 400))))
+    assert fp.trimmed_layout is None  # nothing trimmed: one layout, the v3 form
     assert fp.layout is not None and fp.layout.shape == (30, 48, 3)
     data = fp.to_bytes()
     assert data.startswith(b"CBIMG3")
     back = ImageFingerprint.from_bytes(data)
     assert back.layout is not None and np.array_equal(back.layout, fp.layout)
+    framed = fingerprint_array(np.pad(np.asarray(smooth_art(5).crop((0, 0, 640, 400))), ((60, 60), (0, 0), (0, 0))))
+    assert framed.trimmed_layout is not None and framed.layout is not None
+    both = ImageFingerprint.from_bytes(framed.to_bytes())
+    assert framed.to_bytes().startswith(b"CBIMG4") and both.layout is not None and both.trimmed_layout is not None
+    assert np.array_equal(both.layout, framed.layout) and np.array_equal(both.trimmed_layout, framed.trimmed_layout)
+    with pytest.raises(MalformedFingerprint):
+        ImageFingerprint.from_bytes(framed.to_bytes()[:-1])
     older = ImageFingerprint(fp.hashes, fp.views).to_bytes()  # as stored before layouts
     assert older.startswith(b"CBIMG2") and ImageFingerprint.from_bytes(older).layout is None
     with pytest.raises(MalformedFingerprint, match="colour layout"):
@@ -97,7 +132,7 @@ def test_layout_survives_the_byte_form_and_older_forms_still_load() -> None:
 
 
 def test_a_stored_layout_too_small_to_compare_is_refused_not_compared() -> None:
-    fp = fingerprint_array(np.asarray(smooth_art(5).crop((0, 0, 640, 400))))
+    fp = fingerprint_array(np.asarray(smooth_art(2).crop((0, 0, 640, 400))))
     head = fp.to_bytes()[: -(30 * 48 * 3) - 2]
     # 1 px wide: half its width is 0 px, which OpenCV's resize would fail on in every match.
     with pytest.raises(MalformedFingerprint, match="colour layout"):

@@ -62,7 +62,8 @@ _MIN_SCALE, _MAX_SCALE = 0.25, 4.0  # a copy is not shrunk or blown up more than
 _MAX_ANGLE = 10.0  # degrees; copies are straightened or tilted by a few degrees at most
 _MAGIC = b"CBIMG1"  # v1: no frame sizes (still read)
 _MAGIC2 = b"CBIMG2"  # v2: no colour layout (still read; `fingerprint backfill --all` adds it)
-_MAGIC3 = b"CBIMG3"
+_MAGIC3 = b"CBIMG3"  # v3: one colour layout (still read; before v4 it was the border-trimmed picture's)
+_MAGIC4 = b"CBIMG4"  # v4: the whole picture's layout and the border-trimmed one's
 
 Rgb = npt.NDArray[np.uint8]
 
@@ -122,12 +123,24 @@ class Alignment:
 @dataclass(frozen=True, eq=False)
 class ImageFingerprint:
     """PDQ hashes (as is, border-trimmed, mirrored), ORB features of the image and its mirror,
-    and the colour layout (a CIELAB thumbnail of the border-trimmed image; None when stored
-    by a version that did not keep it)."""
+    and colour layouts (CIELAB thumbnails; None when stored by a version that did not keep them).
+
+    `layout` is the whole picture's: what a copy is looked for in. `trimmed_layout`, kept when
+    a border was trimmed, is the border-trimmed picture's: what the picture is looked for by,
+    so a letterbox's bars are not part of it. The two roles differ because a plain ground at an
+    edge (a scroll's paper, a sky) looks like a frame to the trim, while a copy turned or
+    captioned has other corners and keeps it: looked for in the whole picture, it still fits.
+    """
 
     hashes: tuple[PdqHash, ...]
     views: tuple[Features, ...]  # views[0] the image, views[1] (when present) its mirror
     layout: npt.NDArray[np.uint8] | None = None  # (h, w, 3) OpenCV 8-bit CIELAB
+    trimmed_layout: npt.NDArray[np.uint8] | None = None
+
+    @property
+    def query_layout(self) -> npt.NDArray[np.uint8] | None:
+        """The colour layout this picture is looked for by (`compare_layout`'s query)."""
+        return self.layout if self.trimmed_layout is None else self.trimmed_layout
 
     @property
     def quality(self) -> int:
@@ -135,9 +148,9 @@ class ImageFingerprint:
         return self.hashes[0].quality
 
     def to_bytes(self) -> bytes:
-        """Serialise to a compact versioned binary form (v3: each view's frame size and the
-        colour layout too; v2 when there is no layout)."""
-        magic = _MAGIC2 if self.layout is None else _MAGIC3
+        """Serialise to a compact versioned binary form (v4: each view's frame size and both
+        colour layouts; v3 with one layout when no border was trimmed; v2 without a layout)."""
+        magic = _MAGIC2 if self.layout is None else _MAGIC3 if self.trimmed_layout is None else _MAGIC4
         parts = [magic, struct.pack(">BB", len(self.hashes), len(self.views))]
         for h in self.hashes:
             parts.append(h.bits + bytes([h.quality]))
@@ -145,16 +158,18 @@ class ImageFingerprint:
             parts.append(struct.pack(">IHH", len(view.descriptors), *view.size))
             parts.append(view.points.astype(">f4").tobytes())
             parts.append(view.descriptors.astype(np.uint8).tobytes())
-        if self.layout is not None:
-            parts.append(struct.pack(">BB", *self.layout.shape[:2]))
-            parts.append(np.ascontiguousarray(self.layout, np.uint8).tobytes())
+        for layout in (self.layout, self.trimmed_layout if self.layout is not None else None):
+            if layout is not None:
+                parts.append(struct.pack(">BB", *layout.shape[:2]))
+                parts.append(np.ascontiguousarray(layout, np.uint8).tobytes())
         return b"".join(parts)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ImageFingerprint:
-        """Parse bytes written by `to_bytes` (this version, v2 without the layout, or v1, which
-        had no frame sizes either)."""
-        v3 = data.startswith(_MAGIC3)
+        """Parse bytes written by `to_bytes` (this version, v3 with one layout, v2 without a
+        layout, or v1, which had no frame sizes either)."""
+        v4 = data.startswith(_MAGIC4)
+        v3 = v4 or data.startswith(_MAGIC3)
         v2 = v3 or data.startswith(_MAGIC2)
         if not (v2 or data.startswith(_MAGIC)) or len(data) < len(_MAGIC) + 2:
             raise MalformedFingerprint("not an image fingerprint")
@@ -180,19 +195,23 @@ class ImageFingerprint:
             desc = np.frombuffer(data, np.uint8, nd * 32, pos).reshape(nd, 32).copy()
             pos += nd * 32
             views.append(Features(points, desc, (size[0], size[1]) if v2 else (0, 0)))
-        layout = None
-        if v3:
-            if len(data) < pos + 2:
-                raise MalformedFingerprint("image fingerprint is truncated")
-            h, w = struct.unpack_from(">BB", data, pos)
-            pos += 2
-            if not (LAYOUT_MIN_SIDE <= min(h, w) and max(h, w) <= LAYOUT_SIDE) or len(data) < pos + h * w * 3:
-                raise MalformedFingerprint("image fingerprint's colour layout is truncated or misshapen")
-            layout = np.frombuffer(data, np.uint8, h * w * 3, pos).reshape(h, w, 3).copy()
-            pos += h * w * 3
+        layouts: list[npt.NDArray[np.uint8] | None] = [None, None]
+        for k in range(2 if v4 else 1 if v3 else 0):
+            layouts[k], pos = _read_layout(data, pos)
         if pos != len(data):
             raise MalformedFingerprint("image fingerprint has trailing bytes")
-        return cls(tuple(hashes), tuple(views), layout)
+        return cls(tuple(hashes), tuple(views), *layouts)
+
+
+def _read_layout(data: bytes, pos: int) -> tuple[npt.NDArray[np.uint8], int]:
+    """A colour layout stored at `pos` (height, width, pixels), and the position after it."""
+    if len(data) < pos + 2:
+        raise MalformedFingerprint("image fingerprint is truncated")
+    h, w = struct.unpack_from(">BB", data, pos)
+    pos += 2
+    if not (LAYOUT_MIN_SIDE <= min(h, w) and max(h, w) <= LAYOUT_SIDE) or len(data) < pos + h * w * 3:
+        raise MalformedFingerprint("image fingerprint's colour layout is truncated or misshapen")
+    return np.frombuffer(data, np.uint8, h * w * 3, pos).reshape(h, w, 3).copy(), pos + h * w * 3
 
 
 def pack_features(features: Features) -> bytes:
@@ -338,7 +357,8 @@ def fingerprint_array(rgb: Rgb) -> ImageFingerprint:
         hashes.append(pdq_hash(trimmed))
     hashes.append(pdq_hash(np.ascontiguousarray(rgb[:, ::-1])))
     views = (orb_features(trimmed), orb_features(mirror))
-    return ImageFingerprint(tuple(hashes), views, colour_layout(trimmed))
+    whole = colour_layout(rgb)
+    return ImageFingerprint(tuple(hashes), views, whole, colour_layout(trimmed) if trimmed.shape != rgb.shape else None)
 
 
 def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
@@ -445,9 +465,10 @@ def compare_images(query: ImageFingerprint, reference: ImageFingerprint, *, layo
 
 def with_layout(result: ImageComparison, query: ImageFingerprint, reference: ImageFingerprint) -> ImageComparison:
     """A comparison that PDQ and keypoints did not decide, completed with the colour layouts'."""
-    if result.is_match or query.layout is None or reference.layout is None:
+    looked_for = query.query_layout
+    if result.is_match or looked_for is None or reference.layout is None:
         return result
-    return dataclasses.replace(result, layout=compare_layout(query.layout, reference.layout))
+    return dataclasses.replace(result, layout=compare_layout(looked_for, reference.layout))
 
 
 def counted_inliers(found: Alignment | None) -> int:

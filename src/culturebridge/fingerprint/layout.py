@@ -35,9 +35,10 @@ _LAYOUT_REFINE = 3  # (scale, band, mirror) triples compared at full size after 
 # >= LAYOUT_MATCH with one window of the reference, differ from it by at most LAYOUT_MAX_CHROMA
 # in mean |a*| + |b*| (a gradient of the same shape in other colours is not a copy), and vary
 # enough (std of L* >= LAYOUT_MIN_STD) for a correlation to mean anything. With chroma <= 8,
-# 0.91 keeps false matches under 1% and 0.95 leaves none: looking for bands of the centre as
+# 0.92 keeps false matches under 1% and 0.95 leaves none: looking for bands of the centre as
 # well as the whole (`_LAYOUT_VIEWS`) lets distinct regions of one picture fit a little better
-# (the whole centre alone left none from 0.93).
+# (the whole centre alone left none from 0.93). Queries are looked for by the border-trimmed
+# picture's layout in the whole picture's (`ImageFingerprint.query_layout`).
 LAYOUT_MATCH = 0.95
 LAYOUT_MAX_CHROMA = 8.0
 LAYOUT_MIN_STD = 4.0

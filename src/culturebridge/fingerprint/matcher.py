@@ -18,6 +18,7 @@ lookup structures are rebuilt from them:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import functools
 import json
@@ -364,7 +365,7 @@ class Library:
         hits.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
         if common.any():
             trimmed = Features(view.points[keep], view.descriptors[keep], view.size)
-            query = ImageFingerprint(query.hashes, (trimmed, *query.views[1:]), query.layout)
+            query = dataclasses.replace(query, views=(trimmed, *query.views[1:]))
         return sorted(hits), query
 
     def _match_image(self, query: ImageFingerprint) -> list[Match]:
@@ -375,10 +376,11 @@ class Library:
             if ref is not None:
                 compared[n] = ref, compare_images(query, ref, layout=False)
         found = {n: r for n, (_, r) in compared.items() if r.is_match}
-        if not found and query.layout is not None:
+        looked_for = query.query_layout
+        if not found and looked_for is not None:
             # Nothing matched by PDQ or keypoints: smooth art may still match by its colour
             # layout, against the references of the nearest layouts.
-            for n in self._layout_candidates(query.layout):
+            for n in self._layout_candidates(looked_for):
                 if n not in compared:
                     ref = self._value(n, ImageFingerprint)
                     if ref is None:
