@@ -94,3 +94,13 @@ def test_video_label_shows_for_two_seconds(media: dict[str, bytes]) -> None:
     assert explicit.find_video_label(media["fast.mp4"]) is None
     with pytest.raises(InvalidInput):
         explicit.label_video(media["fast.mp4"], "en", seconds=1.0)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1333, 2000)])
+def test_the_plate_detection_compares_is_the_plate_the_overlay_draws(size: tuple[int, int]) -> None:
+    for tier in explicit.TIERS:
+        for lang in explicit.SHORT:
+            lay = explicit.layout(*size, lang, tier=tier)
+            whole = explicit.render_overlay(*size, lang, tier=tier).crop(lay.box)
+            plate = explicit.render_plate(lay, size, lang, tier=tier)
+            assert plate.size == whole.size and plate.tobytes() == whole.tobytes(), (lang, tier)
