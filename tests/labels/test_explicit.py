@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,7 @@ from PIL import Image
 
 from culturebridge.errors import InvalidInput
 from culturebridge.labels import explicit
+from tests.fingerprint.test_decode_bound import _write_huge_png
 
 
 def test_text_notice_start_end_idempotent() -> None:
@@ -104,3 +108,40 @@ def test_the_plate_detection_compares_is_the_plate_the_overlay_draws(size: tuple
             whole = explicit.render_overlay(*size, lang, tier=tier).crop(lay.box)
             plate = explicit.render_plate(lay, size, lang, tier=tier)
             assert plate.size == whole.size and plate.tobytes() == whole.tobytes(), (lang, tier)
+
+
+def test_our_plate_is_found_on_a_large_picture_decoded_reduced() -> None:
+    rng = np.random.default_rng(3)
+    picture = Image.fromarray(rng.integers(0, 255, (300, 500, 3), dtype=np.uint8)).resize((5000, 3000))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    assert max(picture.size) > explicit.PLATE_SIDE  # compared at half size
+    assert explicit.find_image_label(explicit.label_image(out.getvalue(), "zh")) == "zh"
+    assert explicit.find_image_label(out.getvalue()) is None
+
+
+PLATE_CHILD = """
+import json, resource, sys
+from pathlib import Path
+from culturebridge.labels.explicit import find_image_label
+find_image_label(Path(sys.argv[2]).read_bytes())  # libraries loaded, buffers warm
+data = Path(sys.argv[1]).read_bytes()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+found = find_image_label(data)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"found": found, "grew_kib": after - before}))
+"""
+
+
+def test_our_plate_is_looked_for_in_a_huge_png_without_its_full_size_raster(tmp_path: Path) -> None:
+    """A 7999x7999 PNG of 1 MB decodes to 183 MiB of RGB (and as much again converted): the
+    plate check of every upload reads it reduced, as the fingerprint does."""
+    huge, warm = tmp_path / "huge.png", tmp_path / "warm.png"
+    _write_huge_png(huge, 7999)
+    _write_huge_png(warm, 1200)
+    done = subprocess.run([sys.executable, "-c", PLATE_CHILD, str(huge), str(warm)], capture_output=True, text=True,
+                          check=False, timeout=600, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["found"] is None
+    assert report["grew_kib"] < 80 * 1024, report

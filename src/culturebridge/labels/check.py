@@ -117,7 +117,7 @@ def _is_ai_type(source_type: str | None) -> bool:
     return bool(source_type) and "algorithmicmedia" in (source_type or "").lower()
 
 
-def _explicit(data: bytes, kind: MediaKind, with_video: bool) -> tuple[str | None, str]:
+def _explicit(data: bytes, kind: MediaKind, with_video: bool, max_whole_pixels: int) -> tuple[str | None, str]:
     """(language of our explicit label or None, what was checked) — never a guess."""
     try:
         if kind in (MediaKind.TEXT, MediaKind.HTML):
@@ -127,7 +127,7 @@ def _explicit(data: bytes, kind: MediaKind, with_video: bool) -> tuple[str | Non
             ), "our text notice at the start or end (exact match)"
         if kind in (MediaKind.PNG, MediaKind.JPEG, MediaKind.WEBP):
             return (
-                explicit.find_image_label(data),
+                explicit.find_image_label(data, max_whole_pixels=max_whole_pixels),
                 "our label plate at the bottom-left corner (labels drawn by others are not recognised)",
             )
         if kind == MediaKind.MP4 and with_video:
@@ -169,8 +169,8 @@ def check_bytes(
     max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS,
 ) -> Report:
     """Check one file's content: labels, integrity, C2PA, IPTC, explicit label, verdict.
-    The OCR of a picture that only decodes whole keeps to `max_whole_pixels` (the setting
-    `max_whole_decode_pixels`); one above it is not read."""
+    The OCR of a picture and the search for our plate keep to `max_whole_pixels` (the setting
+    `max_whole_decode_pixels`) for a picture that only decodes whole; one above it is not read."""
     kind = sniff(data)
     findings: list[str] = []
     suffix = Path(source).suffix.lower() if source != "<bytes>" else ""
@@ -220,7 +220,7 @@ def check_bytes(
     c2_ai = c2 is not None and any(_is_ai_type(t) for t in c2.digital_source_types)
     if not distinct and (c2_ai or _is_ai_type(iptc)):
         reasons.append("C2PA/IPTC declares AI content but the GB 45438 implicit label is missing")
-    lang, checked = _explicit(data, kind, check_video)
+    lang, checked = _explicit(data, kind, check_video, max_whole_pixels)
     other = _foreign(data, kind, check_video, ocr, max_whole_pixels) if lang is None else None
     if other is not None:
         findings.append(f"a visible AI notice by another party: '{other}'")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import (
     ConfigurationError,
     CorruptMedia,
@@ -217,6 +218,9 @@ def render_overlay(width: int, height: int, lang: str, font_path: Path = FONT, *
     return overlay
 
 
+PLATE_SIDE = 4096  # longest side our plate is looked for at; a larger picture is decoded reduced
+
+
 def render_plate(
     lay: Layout, size: tuple[int, int], lang: str, font_path: Path = FONT, *, tier: str = "1"
 ) -> Image.Image:
@@ -261,11 +265,19 @@ def label_image(data: bytes, lang: str, font_path: Path = FONT, *, tier: str = "
     return out.getvalue()
 
 
-def _match(rgb: Image.Image, lang: str, font_path: Path, tier: str = "1") -> float:
-    """Mean pixel difference between the RGB picture's label plate and our rendering (0 = identical)."""
-    lay = layout(rgb.width, rgb.height, lang, font_path, tier=tier)
-    plate = render_plate(lay, rgb.size, lang, font_path, tier=tier)
-    seen = np.asarray(rgb.crop(lay.box), dtype=np.float32)
+def _match(rgb: Image.Image, full: tuple[int, int], lang: str, font_path: Path, tier: str = "1") -> float:
+    """How far the RGB picture's label plate is from ours (0 = white glyphs on a dark plate).
+
+    `rgb` is the picture of size `full` as decoded, reduced by an integer factor when large:
+    the plate is laid out at full size and compared at the decoded one."""
+    lay = layout(*full, lang, font_path, tier=tier)
+    plate = render_plate(lay, full, lang, font_path, tier=tier)
+    box = lay.box
+    if rgb.size != full:
+        k = rgb.width / full[0]
+        box = (round(box[0] * k), round(box[1] * k), round(box[2] * k), round(box[3] * k))
+        plate = plate.resize((max(1, box[2] - box[0]), max(1, box[3] - box[1])), Image.Resampling.BOX)
+    seen = np.asarray(rgb.crop(box), dtype=np.float32)
     # Compare only where our text is fully opaque (white glyph pixels) against the plate.
     alpha = np.asarray(plate, dtype=np.float32)[..., 3]
     glyph = alpha >= 250
@@ -278,13 +290,25 @@ def _match(rgb: Image.Image, lang: str, font_path: Path, tier: str = "1") -> flo
     return max(0.0, 255.0 - inside) + max(0.0, behind - 90.0)
 
 
-def find_image_label(data: bytes, font_path: Path = FONT) -> str | None:
-    """The language of our own label found at our standard position, else None."""
-    rgb = _open_image(data).convert("RGB")  # once, not for every language and tier
+def find_image_label(
+    data: bytes, font_path: Path = FONT, *, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+) -> str | None:
+    """The language of our own label found at our standard position, else None.
+
+    A picture longer than PLATE_SIDE is decoded reduced (a huge PNG in strips, a JPEG by DCT
+    scaling), never at full size; one that only decodes whole (WebP) above `max_whole_pixels`
+    is refused (`PictureTooLargeToDecode`)."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            full = probe.size
+        # converted once, not for every language and tier
+        rgb = open_reduced(data, PLATE_SIDE, max_whole_pixels=max_whole_pixels).convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        raise CorruptMedia(f"image cannot be decoded: {exc}") from None
     best: tuple[float, str] | None = None
     for tier in TIERS:
         for lang in SHORT:
-            score = _match(rgb, lang, font_path, tier)
+            score = _match(rgb, full, lang, font_path, tier)
             if best is None or score < best[0]:
                 best = (score, lang)
     return best[1] if best is not None and best[0] < 60.0 else None
