@@ -101,7 +101,7 @@ def test_video_label_shows_for_two_seconds(media: dict[str, bytes]) -> None:
 
 
 @pytest.mark.parametrize("size", [(640, 360), (1333, 2000)])
-def test_the_plate_detection_compares_is_the_plate_the_overlay_draws(size: tuple[int, int]) -> None:
+def test_the_plate_looked_for_is_the_plate_the_overlay_draws(size: tuple[int, int]) -> None:
     for tier in explicit.TIERS:
         for lang in explicit.SHORT:
             lay = explicit.layout(*size, lang, tier=tier)

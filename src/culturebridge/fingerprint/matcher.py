@@ -18,8 +18,8 @@ lookup structures are rebuilt from them:
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
+import dataclasses
 import functools
 import json
 from collections import Counter, OrderedDict

@@ -231,9 +231,10 @@ def render_plate(
     overlay for every language and tier (a 24-MP photograph took seconds)."""
     x0, y0, x1, y1 = lay.box
     plate = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 170))
+    font = _font(lay.font_size, font_path)
     ImageDraw.Draw(plate).text((lay.origin[0] - x0, lay.origin[1] - y0), short_notice(lang, tier),
-              font=_font(lay.font_size, font_path), fill=(255, 255, 255, 255))  # fmt: skip
-    inside = Image.new("L", plate.size, 0)
+                               font=font, fill=(255, 255, 255, 255))  # fmt: skip
+    inside = Image.new("L", plate.size, 0)  # the part of the box on the picture
     ImageDraw.Draw(inside).rectangle((-x0, -y0, size[0] - x0 - 1, size[1] - y0 - 1), fill=255)
     return Image.composite(plate, Image.new("RGBA", plate.size, (0, 0, 0, 0)), inside)
 
