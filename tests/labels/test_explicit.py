@@ -115,7 +115,7 @@ def test_our_plate_is_found_on_a_large_picture_decoded_reduced() -> None:
     picture = Image.fromarray(rng.integers(0, 255, (300, 500, 3), dtype=np.uint8)).resize((5000, 3000))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=90)
-    assert max(picture.size) > explicit.PLATE_SIDE  # compared at half size
+    assert max(picture.size) > explicit.PLATE_SIDE  # compared at a third of its size
     assert explicit.find_image_label(explicit.label_image(out.getvalue(), "zh")) == "zh"
     assert explicit.find_image_label(out.getvalue()) is None
 
@@ -144,4 +144,5 @@ def test_our_plate_is_looked_for_in_a_huge_png_without_its_full_size_raster(tmp_
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["found"] is None
-    assert report["grew_kib"] < 80 * 1024, report
+    full_rgb_kib = 7999 * 7999 * 3 // 1024  # 183 MiB; the check grew by 567 MiB when it decoded whole
+    assert report["grew_kib"] < 128 * 1024 < full_rgb_kib, report

@@ -218,7 +218,9 @@ def render_overlay(width: int, height: int, lang: str, font_path: Path = FONT, *
     return overlay
 
 
-PLATE_SIDE = 4096  # longest side our plate is looked for at; a larger picture is decoded reduced
+# Longest side our plate is looked for at; a larger picture is decoded reduced. Its glyphs are at
+# least 5% of the shorter side (GB 45438 §5.2), so even reduced they span dozens of pixels.
+PLATE_SIDE = 2048
 
 
 def render_plate(
@@ -234,6 +236,8 @@ def render_plate(
     font = _font(lay.font_size, font_path)
     ImageDraw.Draw(plate).text((lay.origin[0] - x0, lay.origin[1] - y0), short_notice(lang, tier),
                                font=font, fill=(255, 255, 255, 255))  # fmt: skip
+    if x0 >= 0 and y0 >= 0 and x1 <= size[0] and y1 <= size[1]:
+        return plate
     inside = Image.new("L", plate.size, 0)  # the part of the box on the picture
     ImageDraw.Draw(inside).rectangle((-x0, -y0, size[0] - x0 - 1, size[1] - y0 - 1), fill=255)
     return Image.composite(plate, Image.new("RGBA", plate.size, (0, 0, 0, 0)), inside)
@@ -302,8 +306,8 @@ def find_image_label(
     try:
         with Image.open(io.BytesIO(data)) as probe:
             full = probe.size
-        # converted once, not for every language and tier
-        rgb = open_reduced(data, PLATE_SIDE, max_whole_pixels=max_whole_pixels).convert("RGB")
+        decoded = open_reduced(data, PLATE_SIDE, max_whole_pixels=max_whole_pixels)
+        rgb = decoded if decoded.mode == "RGB" else decoded.convert("RGB")  # once, not per language
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise CorruptMedia(f"image cannot be decoded: {exc}") from None
     best: tuple[float, str] | None = None
