@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -120,29 +121,79 @@ def test_our_plate_is_found_on_a_large_picture_decoded_reduced() -> None:
     assert explicit.find_image_label(out.getvalue()) is None
 
 
-PLATE_CHILD = """
+CHILD = """
 import json, resource, sys
 from pathlib import Path
-from culturebridge.labels.explicit import find_image_label
-find_image_label(Path(sys.argv[2]).read_bytes())  # libraries loaded, buffers warm
+from culturebridge.labels.explicit import find_image_label, label_image
+run = {"find": find_image_label, "label": lambda data: len(label_image(data, "zh"))}[sys.argv[3]]
+run(Path(sys.argv[2]).read_bytes())  # libraries loaded, buffers warm
 data = Path(sys.argv[1]).read_bytes()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-found = find_image_label(data)
+result = run(data)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"found": found, "grew_kib": after - before}))
+print(json.dumps({"result": result, "grew_kib": after - before}))
 """
+FULL_RGB_KIB = 7999 * 7999 * 3 // 1024  # 183 MiB: the picture below, decoded whole
 
 
-def test_our_plate_is_looked_for_in_a_huge_png_without_its_full_size_raster(tmp_path: Path) -> None:
-    """A 7999x7999 PNG of 1 MB decodes to 183 MiB of RGB (and as much again converted): the
-    plate check of every upload reads it reduced, as the fingerprint does."""
-    huge, warm = tmp_path / "huge.png", tmp_path / "warm.png"
-    _write_huge_png(huge, 7999)
-    _write_huge_png(warm, 1200)
-    done = subprocess.run([sys.executable, "-c", PLATE_CHILD, str(huge), str(warm)], capture_output=True, text=True,
+@pytest.fixture(scope="module")
+def huge_png(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A 7999x7999 PNG of 1 MB, and a small one to warm up with."""
+    folder = tmp_path_factory.mktemp("huge")
+    _write_huge_png(folder / "huge.png", 7999)
+    _write_huge_png(folder / "warm.png", 1200)
+    return folder / "huge.png", folder / "warm.png"
+
+
+def _grown(huge_png: tuple[Path, Path], what: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", CHILD, *map(str, huge_png), what], capture_output=True, text=True,
                           check=False, timeout=600, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["found"] is None
-    full_rgb_kib = 7999 * 7999 * 3 // 1024  # 183 MiB; the check grew by 567 MiB when it decoded whole
-    assert report["grew_kib"] < 128 * 1024 < full_rgb_kib, report
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_our_plate_is_looked_for_in_a_huge_png_without_its_full_size_raster(huge_png: tuple[Path, Path]) -> None:
+    """The plate check of every upload reads a huge picture reduced, as the fingerprint does
+    (it grew by 567 MiB when it decoded the picture whole)."""
+    report = _grown(huge_png, "find")
+    assert report["result"] is None
+    assert report["grew_kib"] < 128 * 1024 < FULL_RGB_KIB, report
+
+
+def test_labelling_a_huge_png_holds_the_picture_once(huge_png: tuple[Path, Path]) -> None:
+    """Labelling needs the full picture, but once: it grew by 1.1 GiB (four whole copies)."""
+    report = _grown(huge_png, "label")
+    assert report["result"] > 0
+    assert report["grew_kib"] < 2 * FULL_RGB_KIB, report
+
+
+def _labelled_over_the_whole(data: bytes, lang: str) -> bytes:
+    """Labelling as it was first written: our overlay composited over the whole picture."""
+    img = Image.open(io.BytesIO(data))
+    out_img = Image.alpha_composite(img.convert("RGBA"), explicit.render_overlay(img.width, img.height, lang))
+    out = io.BytesIO()
+    if img.format == "JPEG":
+        out_img.convert("RGB").save(out, "JPEG", quality=95)
+    elif img.format == "WEBP":
+        out_img.save(out, "WEBP", quality=95)
+    else:
+        keep_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+        out_img.convert("RGBA" if keep_alpha else "RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("size", "mode", "fmt"), [
+    ((640, 360), "RGB", "JPEG"), ((300, 500), "RGBA", "PNG"), ((200, 900), "P", "PNG"),
+    ((400, 300), "L", "PNG"), ((320, 240), "RGB", "WEBP"), ((24, 18), "RGB", "PNG"),
+])  # fmt: skip
+def test_labelling_composites_the_plate_region_only_with_the_same_pixels(
+    size: tuple[int, int], mode: str, fmt: str
+) -> None:
+    rng = np.random.default_rng(size[0])
+    picture = Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).convert(mode)
+    out = io.BytesIO()
+    picture.save(out, fmt, **({"transparency": 0} if mode == "P" else {}))
+    data = out.getvalue()
+    for lang in ("zh", "es"):  # a short notice and a long one, wider than the narrow pictures
+        assert explicit.label_image(data, lang) == _labelled_over_the_whole(data, lang), (lang, mode, fmt)
