@@ -51,7 +51,7 @@ from culturebridge.fingerprint.image import (
     query_fingerprint_array,
 )
 from culturebridge.fingerprint.index import HashIndex
-from culturebridge.fingerprint.layout import LAYOUT_MAX_CHROMA, compare_layout
+from culturebridge.fingerprint.layout import LAYOUT_MAX_CHROMA
 from culturebridge.fingerprint.matcher import Fingerprint, Library
 from culturebridge.fingerprint.video import compare_videos, fingerprint_video
 
@@ -287,10 +287,9 @@ def fit_layout() -> None:
     """
 
     def features(q: ImageFingerprint, ref: ImageFingerprint) -> tuple[float, ...]:
-        base = compare_images(q, ref, layout=False)
-        looked_for = q.query_layout
-        lay = compare_layout(looked_for, ref.layout) if looked_for is not None and ref.layout is not None else None
-        return (float(base.pdq_distance <= PDQ_MATCH_DISTANCE or base.inliers >= MIN_INLIERS),
+        c = compare_images(q, ref)  # the layout is compared when PDQ and keypoints do not match
+        lay = c.layout
+        return (float(c.pdq_distance <= PDQ_MATCH_DISTANCE or c.inliers >= MIN_INLIERS),
                 lay.correlation if lay else -1.0, lay.chroma if lay else 999.0)  # fmt: skip
 
     part, rows = _dev_pairs(features, styles=40)

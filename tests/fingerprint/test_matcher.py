@@ -17,6 +17,7 @@ from culturebridge.fingerprint.image import (
     fingerprint_image,
     query_fingerprint_array,
 )
+from culturebridge.fingerprint.layout import LAYOUT_MATCH
 from culturebridge.fingerprint.matcher import Fingerprint, Library
 from culturebridge.fingerprint.report import _why
 from culturebridge.fingerprint.text import fingerprint_text
@@ -68,7 +69,7 @@ def test_smooth_art_is_found_by_its_colour_layout_and_not_taken_for_its_neighbou
     assert [m.work_id for m in matches] == ["w-left"]
     evidence = matches[0].evidence
     assert evidence is not None and evidence.method == "layout"
-    assert evidence.correlation is not None and evidence.correlation >= 0.92
+    assert evidence.correlation is not None and evidence.correlation >= LAYOUT_MATCH
     assert evidence.region is not None and evidence.inliers is None
     assert "colour layout correlation" in _why(evidence)
     # Without the layout (a fingerprint stored before it was kept) the copy is not found.

@@ -150,18 +150,18 @@ class ImageFingerprint:
     def to_bytes(self) -> bytes:
         """Serialise to a compact versioned binary form (v4: each view's frame size and both
         colour layouts; v3 with one layout when no border was trimmed; v2 without a layout)."""
-        magic = _MAGIC2 if self.layout is None else _MAGIC3 if self.trimmed_layout is None else _MAGIC4
-        parts = [magic, struct.pack(">BB", len(self.hashes), len(self.views))]
+        # A trimmed layout is kept only beside the whole picture's.
+        layouts = [] if self.layout is None else [x for x in (self.layout, self.trimmed_layout) if x is not None]
+        parts = [(_MAGIC2, _MAGIC3, _MAGIC4)[len(layouts)], struct.pack(">BB", len(self.hashes), len(self.views))]
         for h in self.hashes:
             parts.append(h.bits + bytes([h.quality]))
         for view in self.views:
             parts.append(struct.pack(">IHH", len(view.descriptors), *view.size))
             parts.append(view.points.astype(">f4").tobytes())
             parts.append(view.descriptors.astype(np.uint8).tobytes())
-        for layout in (self.layout, self.trimmed_layout if self.layout is not None else None):
-            if layout is not None:
-                parts.append(struct.pack(">BB", *layout.shape[:2]))
-                parts.append(np.ascontiguousarray(layout, np.uint8).tobytes())
+        for layout in layouts:
+            parts.append(struct.pack(">BB", *layout.shape[:2]))
+            parts.append(np.ascontiguousarray(layout, np.uint8).tobytes())
         return b"".join(parts)
 
     @classmethod
@@ -357,8 +357,7 @@ def fingerprint_array(rgb: Rgb) -> ImageFingerprint:
         hashes.append(pdq_hash(trimmed))
     hashes.append(pdq_hash(np.ascontiguousarray(rgb[:, ::-1])))
     views = (orb_features(trimmed), orb_features(mirror))
-    whole = colour_layout(rgb)
-    return ImageFingerprint(tuple(hashes), views, whole, colour_layout(trimmed) if trimmed.shape != rgb.shape else None)
+    return ImageFingerprint(tuple(hashes), views, *_layouts(rgb, trimmed))
 
 
 def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
@@ -367,7 +366,12 @@ def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
     hashes = [pdq_hash(rgb)]
     if trimmed.shape != rgb.shape:
         hashes.append(pdq_hash(trimmed))
-    return ImageFingerprint(tuple(hashes), (orb_features(trimmed),), colour_layout(trimmed))
+    return ImageFingerprint(tuple(hashes), (orb_features(trimmed),), *_layouts(rgb, trimmed))
+
+
+def _layouts(rgb: Rgb, trimmed: Rgb) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None]:
+    """The whole picture's colour layout, and the border-trimmed one's when a border was trimmed."""
+    return colour_layout(rgb), colour_layout(trimmed) if trimmed.shape != rgb.shape else None
 
 
 def layout_varies(fingerprint: ImageFingerprint) -> bool:

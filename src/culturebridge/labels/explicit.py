@@ -211,11 +211,7 @@ def render_overlay(width: int, height: int, lang: str, font_path: Path = FONT, *
     """A transparent w x h RGBA picture holding only our label plate and text."""
     lay = layout(width, height, lang, font_path, tier=tier)
     overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
-    draw.rectangle(lay.box, fill=(0, 0, 0, 170))
-    draw.text(
-        lay.origin, short_notice(lang, tier), font=_font(lay.font_size, font_path), fill=(255, 255, 255, 255)
-    )
+    overlay.paste(_drawn_plate(lay, (width, height), lang, font_path, tier), lay.box[:2])
     return overlay
 
 
@@ -244,6 +240,13 @@ def render_plate(
     return Image.composite(plate, Image.new("RGBA", plate.size, (0, 0, 0, 0)), inside)
 
 
+def _drawn_plate(lay: Layout, size: tuple[int, int], lang: str, font_path: Path, tier: str) -> Image.Image:
+    """The plate as it is drawn on a picture: a row and a column wider than `lay.box` (the
+    rectangle ImageDraw fills takes in its far edges, and labels have always been drawn so)."""
+    x0, y0, x1, y1 = lay.box
+    return render_plate(dataclasses.replace(lay, box=(x0, y0, x1 + 1, y1 + 1)), size, lang, font_path, tier=tier)
+
+
 def _open_image(data: bytes) -> Image.Image:
     try:
         img = Image.open(io.BytesIO(data))
@@ -265,8 +268,7 @@ def label_image(data: bytes, lang: str, font_path: Path = FONT, *, tier: str = "
     out_img = img if img.mode == ("RGBA" if alpha else "RGB") else img.convert("RGBA" if alpha else "RGB")
     lay = layout(img.width, img.height, lang, font_path, tier=tier)
     x0, y0, x1, y1 = lay.box
-    # ImageDraw's rectangle (in `render_overlay`) covers its far edges too: one more row and column.
-    plate = render_plate(dataclasses.replace(lay, box=(x0, y0, x1 + 1, y1 + 1)), img.size, lang, font_path, tier=tier)
+    plate = _drawn_plate(lay, img.size, lang, font_path, tier)
     region = (max(x0, 0), max(y0, 0), min(x1 + 1, img.width), min(y1 + 1, img.height))
     if region[0] < region[2] and region[1] < region[3]:
         part = plate.crop((region[0] - x0, region[1] - y0, region[2] - x0, region[3] - y0))
