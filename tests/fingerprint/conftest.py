@@ -75,6 +75,16 @@ def dim_pan(img: Image.Image, n: int = 12) -> list[npt.NDArray[np.uint8]]:
     return frames
 
 
+def pan(img: Image.Image, n: int = 12, *, left: float = 0.0, width: float = 1.0) -> list[npt.NDArray[np.uint8]]:
+    """320x240 frames of a slow pan from left to right across the part of `img` between `left`
+    and `left + width` (fractions of its width): a window of 70% of that part, 80% of the height."""
+    w, h = img.size
+    x, span = int(left * w), int(width * w)
+    boxes = [(x + int(0.3 * span * k / (n - 1)), int(0.1 * h), x + int(0.3 * span * k / (n - 1)) + int(0.7 * span),
+              int(0.9 * h)) for k in range(n)]  # fmt: skip
+    return [np.asarray(img.crop(box).resize((320, 240))) for box in boxes]
+
+
 def run_ffmpeg(*args: str) -> None:
     """Run ffmpeg quietly, failing the test on error."""
     subprocess.run(["ffmpeg", "-y", "-loglevel", "error", *args], check=True, timeout=120)

@@ -18,12 +18,12 @@ from culturebridge.fingerprint.image import (
     query_fingerprint_array,
 )
 from culturebridge.fingerprint.layout import LAYOUT_MATCH
-from culturebridge.fingerprint.matcher import Fingerprint, Library
+from culturebridge.fingerprint.matcher import Fingerprint, Library, unmatchable_reason
 from culturebridge.fingerprint.report import _why
 from culturebridge.fingerprint.text import fingerprint_text
 from culturebridge.fingerprint.video import fingerprint_frames, fingerprint_video
 
-from .conftest import dim_pan, encode, photo, procedural, run_ffmpeg, smooth_art
+from .conftest import dim_pan, encode, pan, photo, procedural, run_ffmpeg, smooth_art
 from .test_text import ENGLISH, LEGEND
 
 
@@ -101,6 +101,27 @@ def test_a_dim_mirrored_clip_is_found_among_several_films() -> None:
     lib.add("w-dim", "a-dim", Fingerprint("video", fingerprint_frames(frames)))
     clip = fingerprint_frames([np.ascontiguousarray(f[12:228, 16:304, :][:, ::-1]) for f in frames[3:11]])
     assert [m.work_id for m in lib.match(Fingerprint("video", clip))] == ["w-dim"]
+
+
+def test_a_cropped_clip_of_smooth_art_is_found_among_several_films_by_its_layouts() -> None:
+    # No frame has a usable PDQ hash or keypoints: the frames' layout codes put the film forward.
+    frames = pan(smooth_art(3), width=0.6)
+    lib = Library()
+    for seed in (4, 5, 6, 7, 8):
+        lib.add(f"w-{seed}", f"a-{seed}", Fingerprint("video", fingerprint_frames(pan(smooth_art(seed)))))
+    lib.add("w-dim", "a-dim", Fingerprint("video", fingerprint_frames(dim_pan(photo("astronaut")))))
+    lib.add("w-smooth", "a-smooth", Fingerprint("video", fingerprint_frames(frames)))
+    clip = fingerprint_frames([np.ascontiguousarray(f[18:222, 24:296]) for f in frames[2:10]])
+    (match,) = lib.match(Fingerprint("video", clip))
+    assert match.work_id == "w-smooth"
+    assert match.span is not None and abs(match.span.reference_start - 2) <= 1
+
+
+def test_a_video_with_nothing_to_compare_is_unmatchable_and_smooth_art_is_not() -> None:
+    grey = [np.full((240, 320, 3), 90 + k, np.uint8) for k in range(6)]
+    reason = unmatchable_reason(Fingerprint("video", fingerprint_frames(grey)))
+    assert reason is not None and "featureless video" in reason and "colour layouts" in reason
+    assert unmatchable_reason(Fingerprint("video", fingerprint_frames(pan(smooth_art(3))))) is None
 
 
 def test_audio_excerpt_match_carries_its_time_span(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from culturebridge.errors import MalformedFingerprint, NoMediaContent, UndecodableMedia
-from culturebridge.fingerprint.image import PDQ_MIN_QUALITY
+from culturebridge.fingerprint.image import MIN_INLIERS, PDQ_MIN_QUALITY
 from culturebridge.fingerprint.video import (
     VideoFingerprint,
     compare_videos,
@@ -17,7 +17,7 @@ from culturebridge.fingerprint.video import (
     fingerprint_video,
 )
 
-from .conftest import dim_pan, make_video, photo, run_ffmpeg
+from .conftest import dim_pan, make_video, pan, photo, run_ffmpeg, smooth_art
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +73,43 @@ def test_a_dim_mirrored_cropped_clip_is_found_by_the_mirror_images_keypoints() -
     assert compare_videos(clip, other).query_fraction == 0
 
 
+def test_a_cropped_mirrored_clip_of_smooth_art_is_found_by_its_frames_colour_layouts() -> None:
+    frames = pan(smooth_art(3), left=0.0, width=0.6)
+    reference = fingerprint_frames(frames)
+    assert all(f.quality < PDQ_MIN_QUALITY for f in reference.frames)  # vPDQ alone counts no frame
+    assert all(len(k.descriptors) < MIN_INLIERS for k in reference.keypoints())  # nor do keypoints
+    clip = fingerprint_frames([np.ascontiguousarray(f[18:222, 24:296][:, ::-1]) for f in frames[3:11]])
+    result = compare_videos(clip, reference)
+    assert result.is_match
+    assert abs(result.offset_seconds - 3) <= 1
+    # Without the reference frames' layouts (a fingerprint of the format before) it is not found.
+    assert not compare_videos(clip, dataclasses.replace(reference, layouts=())).is_match
+    # Neither other smooth art nor another region of the same picture is taken for it.
+    for other in (pan(smooth_art(4)), pan(smooth_art(5)), pan(smooth_art(3), left=0.4, width=0.6)):
+        assert compare_videos(clip, fingerprint_frames(other)).query_fraction < 0.5
+
+
 def test_fingerprint_bytes_round_trip(reference: VideoFingerprint) -> None:
     assert reference.local_mirrored and len(reference.local_mirrored) == len(reference.frames)
-    assert VideoFingerprint.from_bytes(reference.to_bytes()) == reference
+    assert len(reference.layouts) == len(reference.frames)
+    again = VideoFingerprint.from_bytes(reference.to_bytes())
+    assert again == reference
+    assert all(np.array_equal(a, b) for a, b in zip(again.layouts, reference.layouts, strict=True))
     assert reference.duration == 40
-    earlier = dataclasses.replace(reference, local_mirrored=())  # written before mirror keypoints
-    assert VideoFingerprint.from_bytes(earlier.to_bytes()) == earlier
+    for earlier in (  # written before the frames' layouts, and before the mirror images' keypoints
+        dataclasses.replace(reference, layouts=()),
+        dataclasses.replace(reference, local_mirrored=(), layouts=()),
+    ):
+        assert VideoFingerprint.from_bytes(earlier.to_bytes()) == earlier
+        assert earlier != reference
     odd = dataclasses.replace(reference, local_mirrored=reference.local_mirrored[:3])
     with pytest.raises(MalformedFingerprint, match="keypoints for a different number of frames"):
         VideoFingerprint.from_bytes(odd.to_bytes())
+    odd = dataclasses.replace(reference, layouts=reference.layouts[:3])
+    with pytest.raises(MalformedFingerprint, match="layouts for a different number of frames"):
+        VideoFingerprint.from_bytes(odd.to_bytes())
+    with pytest.raises(MalformedFingerprint, match="colour layout is truncated"):
+        VideoFingerprint.from_bytes(reference.to_bytes()[:-5])
 
 
 def test_bad_video_files_are_clear_errors(tmp_path: Path) -> None:

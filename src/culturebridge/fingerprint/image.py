@@ -28,11 +28,11 @@ from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.layout import (
     LAYOUT_MATCH,
-    LAYOUT_MIN_SIDE,
-    LAYOUT_SIDE,
     LayoutMatch,
     colour_layout,
     compare_layout,
+    pack_layout,
+    read_layout,
     varies,
 )
 
@@ -159,9 +159,7 @@ class ImageFingerprint:
             parts.append(struct.pack(">IHH", len(view.descriptors), *view.size))
             parts.append(view.points.astype(">f4").tobytes())
             parts.append(view.descriptors.astype(np.uint8).tobytes())
-        for layout in layouts:
-            parts.append(struct.pack(">BB", *layout.shape[:2]))
-            parts.append(np.ascontiguousarray(layout, np.uint8).tobytes())
+        parts.extend(pack_layout(layout) for layout in layouts)
         return b"".join(parts)
 
     @classmethod
@@ -197,21 +195,10 @@ class ImageFingerprint:
             views.append(Features(points, desc, (size[0], size[1]) if v2 else (0, 0)))
         layouts: list[npt.NDArray[np.uint8] | None] = [None, None]
         for k in range(2 if v4 else 1 if v3 else 0):
-            layouts[k], pos = _read_layout(data, pos)
+            layouts[k], pos = read_layout(data, pos, "image fingerprint")
         if pos != len(data):
             raise MalformedFingerprint("image fingerprint has trailing bytes")
         return cls(tuple(hashes), tuple(views), *layouts)
-
-
-def _read_layout(data: bytes, pos: int) -> tuple[npt.NDArray[np.uint8], int]:
-    """A colour layout stored at `pos` (height, width, pixels), and the position after it."""
-    if len(data) < pos + 2:
-        raise MalformedFingerprint("image fingerprint is truncated")
-    h, w = struct.unpack_from(">BB", data, pos)
-    pos += 2
-    if not (LAYOUT_MIN_SIDE <= min(h, w) and max(h, w) <= LAYOUT_SIDE) or len(data) < pos + h * w * 3:
-        raise MalformedFingerprint("image fingerprint's colour layout is truncated or misshapen")
-    return np.frombuffer(data, np.uint8, h * w * 3, pos).reshape(h, w, 3).copy(), pos + h * w * 3
 
 
 def pack_features(features: Features) -> bytes:

@@ -12,11 +12,14 @@ that comparison.
 from __future__ import annotations
 
 import functools
+import struct
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from culturebridge.errors import MalformedFingerprint
 
 LAYOUT_SIDE = 48  # longest side of the CIELAB thumbnail kept for the colour-layout comparison
 LAYOUT_MIN_SIDE = 8  # shortest side a thumbnail is given (a sliver's is stretched to it)
@@ -73,6 +76,23 @@ def colour_layout(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     size = tuple(min(LAYOUT_SIDE, max(LAYOUT_MIN_SIDE, round(side * k))) for side in (w, h))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2LAB), np.uint8)
+
+
+def pack_layout(layout: npt.NDArray[np.uint8]) -> bytes:
+    """A colour layout's stored form: height and width (one byte each), then the pixels."""
+    return struct.pack(">BB", *layout.shape[:2]) + np.ascontiguousarray(layout, np.uint8).tobytes()
+
+
+def read_layout(data: bytes, pos: int, owner: str) -> tuple[npt.NDArray[np.uint8], int]:
+    """The colour layout `pack_layout` stored at `pos`, and the position after it; `owner`
+    names the fingerprint in the error raised when it is truncated or misshapen."""
+    if len(data) < pos + 2:
+        raise MalformedFingerprint(f"{owner} is truncated")
+    h, w = struct.unpack_from(">BB", data, pos)
+    pos += 2
+    if not (LAYOUT_MIN_SIDE <= min(h, w) and max(h, w) <= LAYOUT_SIDE) or len(data) < pos + h * w * 3:
+        raise MalformedFingerprint(f"{owner}'s colour layout is truncated or misshapen")
+    return np.frombuffer(data, np.uint8, h * w * 3, pos).reshape(h, w, 3).copy(), pos + h * w * 3
 
 
 LAYOUT_CODE_SIZE = 48  # floats in a layout's lookup code: 4 x 4 cells x (L*, a*, b*)

@@ -49,7 +49,7 @@ from culturebridge.fingerprint.image import (
 )
 from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.keypoints import KeypointIndex
-from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, layout_code
+from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, layout_code, varies
 from culturebridge.fingerprint.text import NUM_PERM, TextFingerprint, compare_texts, minhash_of
 from culturebridge.fingerprint.video import VideoFingerprint, compare_videos
 
@@ -115,6 +115,14 @@ def image_evidence(result: ImageComparison) -> Evidence:
                     a.angle, a.region, a.mirrored)  # fmt: skip
 
 
+def _smooth_frame_layouts(video: VideoFingerprint) -> list[npt.NDArray[np.uint8]]:
+    """The colour layouts of a video's frames that PDQ cannot hash (quality < 50) and that vary
+    enough to be compared: the frames only their layouts can find."""
+    if len(video.layouts) != len(video.frames):
+        return []
+    return [x for f, x in zip(video.frames, video.layouts, strict=True) if f.quality < PDQ_MIN_QUALITY and varies(x)]
+
+
 def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
     """Why a fingerprint can never match anything (a flat image, silent video ...), else None."""
     value = fingerprint.value
@@ -127,8 +135,13 @@ def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
                 f"{keypoints} keypoints (a match needs {MIN_INLIERS}) and an even colour layout"
             )
     elif isinstance(value, VideoFingerprint):
-        if not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames):
-            return f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY}"
+        keypoints = max((len(f.descriptors) for f in value.keypoints()), default=0)
+        if (not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames) and keypoints < MIN_INLIERS
+                and not any(varies(x) for x in value.layouts)):
+            return (
+                f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY}, at most "
+                f"{keypoints} keypoints in a frame (a match needs {MIN_INLIERS}) and even colour layouts"
+            )
     elif isinstance(value, TextFingerprint) and not value.winnowed and not value.passages:
         return "text too short to fingerprint"
     return None
@@ -227,6 +240,8 @@ class Library:
         self._work_numbers: dict[str, int] = {}  # work id -> small int, for common keypoints
         self._frames = HashIndex()  # video frame PDQ hashes (and mirrored); id = entry number
         self._frame_orb = KeypointIndex()  # video frames' ORB descriptors; owner = entry number
+        self._frame_layouts = faiss.IndexFlatL2(LAYOUT_CODE_SIZE)  # layout codes of video frames PDQ cannot hash
+        self._frame_layout_owner: list[int] = []  # frame layout index row -> entry number
         self._audio_values: dict[int, set[int]] = {}  # Chromaprint value -> entry numbers
         self._lsh = MinHashLSH(threshold=_LSH_THRESHOLD, num_perm=NUM_PERM, params=_lsh_bands())
         self._text_postings: dict[int, set[int]] = {}  # winnowed shingle hash -> entry numbers
@@ -291,6 +306,7 @@ class Library:
         total = self._pdq.resident_bytes() + self._frames.resident_bytes()
         total += self._orb.resident_bytes() + self._frame_orb.resident_bytes()
         total += self._layouts.ntotal * LAYOUT_CODE_SIZE * 4 + len(self._layout_owner) * 8
+        total += self._frame_layouts.ntotal * LAYOUT_CODE_SIZE * 4 + len(self._frame_layout_owner) * 8
         held = [e.held for e in self._entries if e.held is not None]
         return total + sum(_payload_bytes(fp) for fp in [*held, *self._cache.values()])
 
@@ -321,6 +337,11 @@ class Library:
             work = self._work_numbers.setdefault(work_id, len(self._work_numbers))
             for frame in value.keypoints() + value.mirrored_keypoints():
                 self._frame_orb.add(n, work, frame.descriptors)
+            smooth = _smooth_frame_layouts(value)
+            if smooth:  # their layouts and mirror images, as for images
+                codes = [layout_code(x) for lay in smooth for x in (lay, np.ascontiguousarray(lay[:, ::-1]))]
+                self._frame_layouts.add(np.stack(codes))
+                self._frame_layout_owner += [n] * len(codes)
         elif isinstance(value, AudioFingerprint):
             for v in set(value.frames):
                 self._audio_values.setdefault(v, set()).add(n)
@@ -410,6 +431,12 @@ class Library:
             owner, _ = self._frame_orb.search(descriptors)
             votes = Counter(owner[owner >= 0].tolist())
             candidates.update(n for n, _ in votes.most_common(_IMAGE_CANDIDATES))
+        smooth = _smooth_frame_layouts(query)
+        if smooth and self._frame_layouts.ntotal:
+            # Frames PDQ cannot hash: the films whose smooth frames have the nearest layouts.
+            _, rows = self._frame_layouts.search(np.stack([layout_code(x) for x in smooth]), 2)
+            votes = Counter(self._frame_layout_owner[r] for r in rows.ravel().tolist() if r >= 0)
+            candidates.update(n for n, _ in votes.most_common(_LAYOUT_CANDIDATES))
         out = []
         for n in sorted(candidates):
             ref = self._value(n, VideoFingerprint)

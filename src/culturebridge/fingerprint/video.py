@@ -10,7 +10,9 @@ also described the way images are: the clip's uniform borders (letterbox, pillar
 before hashing, each frame's mirror image is hashed too, and each frame keeps its ORB
 keypoints and those of its mirror image, so a cropped, overlaid or mirrored frame is
 recognised by the similarity transform its keypoints share with a reference frame
-(`image.align`). A frame matches when either holds.
+(`image.align`). Smooth frames (animation, gradients: weak PDQ, few corners) keep their colour
+layout too, located in the reference frames' as for images (`layout.compare_layout`). A frame
+matches when any of these holds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import struct
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,14 @@ from culturebridge.fingerprint.image import (
     pdq_hash,
     unpack_features,
 )
+from culturebridge.fingerprint.layout import (
+    colour_layout,
+    compare_layout,
+    layout_code,
+    pack_layout,
+    read_layout,
+    varies,
+)
 
 FRAME_RATE = 1.0  # vPDQ: frames at 1 fps
 VPDQ_MATCH_FRACTION = 0.8  # vPDQ: >= 80% of the query's frames match
@@ -55,16 +66,20 @@ _MIN_FRAME_KEYPOINTS = 6  # a frame with fewer ORB keypoints cannot be aligned
 _COUNTABLE_KEYPOINTS = 4 * MIN_INLIERS  # a frame of weak PDQ counts when it has this many
 _MAGIC = b"CBVID1"  # PDQ of frames only
 _MAGIC2 = b"CBVID2"  # + mirrored frames' PDQ and each frame's keypoints
+_MAGIC3 = b"CBVID3"  # + each frame's colour layout
+Layout = npt.NDArray[np.uint8]  # a frame's colour layout (`layout.colour_layout`)
+_LAYOUT_FRAME_CANDIDATES = 2  # reference frames of the nearest layout codes compared per query frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VideoFingerprint:
     """PDQ hash of each frame sampled at `fps` frames per second, in time order.
 
     `mirrored` holds the PDQ of each frame's mirror image, `local` each frame's packed ORB
     keypoints (`image.pack_features`) and `local_mirrored` those of each frame's mirror image
-    (ORB descriptors are not mirror-invariant). All three are empty for fingerprints of the
-    first format; `local_mirrored` is empty for those written before it was added.
+    (ORB descriptors are not mirror-invariant) and `layouts` each frame's colour layout (CIELAB
+    thumbnail, `layout.colour_layout`). Each is empty for fingerprints written before it was
+    added (`local_mirrored` and `layouts` by `fingerprint backfill --all`).
     """
 
     frames: tuple[PdqHash, ...]
@@ -72,6 +87,14 @@ class VideoFingerprint:
     mirrored: tuple[PdqHash, ...] = ()
     local: tuple[bytes, ...] = ()
     local_mirrored: tuple[bytes, ...] = ()
+    layouts: tuple[npt.NDArray[np.uint8], ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the stored forms are (the layouts are arrays, which `==` does not reduce)."""
+        return isinstance(other, VideoFingerprint) and self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
 
     @property
     def duration(self) -> float:
@@ -89,19 +112,24 @@ class VideoFingerprint:
     def to_bytes(self) -> bytes:
         """Serialise to a compact versioned binary form."""
         pdq = b"".join(f.bits + bytes([f.quality]) for f in self.frames)
-        if not self.mirrored and not self.local:
+        if not self.mirrored and not self.local and not self.layouts:
             return _MAGIC + struct.pack(">dI", self.fps, len(self.frames)) + pdq
         # The keypoint count covers both lists: twice the frames means mirror images follow.
         packed = self.local + self.local_mirrored
-        head = _MAGIC2 + struct.pack(">dIII", self.fps, len(self.frames), len(self.mirrored), len(packed))
+        magic = _MAGIC3 if self.layouts else _MAGIC2
+        head = magic + struct.pack(">dIII", self.fps, len(self.frames), len(self.mirrored), len(packed))
         mirrored = b"".join(f.bits + bytes([f.quality]) for f in self.mirrored)
         local = b"".join(struct.pack(">I", len(b)) + b for b in packed)
-        return head + pdq + mirrored + local
+        if not self.layouts:
+            return head + pdq + mirrored + local
+        layouts = struct.pack(">I", len(self.layouts)) + b"".join(pack_layout(x) for x in self.layouts)
+        return head + pdq + mirrored + local + layouts
 
     @classmethod
     def from_bytes(cls, data: bytes) -> VideoFingerprint:
-        """Parse bytes written by `to_bytes`."""
-        v2 = data.startswith(_MAGIC2)
+        """Parse bytes written by `to_bytes` (this version, or the two before it)."""
+        v3 = data.startswith(_MAGIC3)
+        v2 = v3 or data.startswith(_MAGIC2)
         pos = len(_MAGIC) + (20 if v2 else 12)
         if not (v2 or data.startswith(_MAGIC)) or len(data) < pos:
             raise MalformedFingerprint("not a video fingerprint")
@@ -123,11 +151,22 @@ class VideoFingerprint:
             (size,) = struct.unpack_from(">I", data, pos)
             local.append(data[pos + 4 : pos + 4 + size])
             pos += 4 + size
+        layouts = []
+        if v3:
+            if len(data) < pos + 4:
+                raise MalformedFingerprint("video fingerprint is truncated")
+            (count,) = struct.unpack_from(">I", data, pos)
+            pos += 4
+            if count != n:
+                raise MalformedFingerprint("video fingerprint has layouts for a different number of frames")
+            for _ in range(count):
+                layout, pos = read_layout(data, pos, "video fingerprint")
+                layouts.append(layout)
         if pos != len(data):
             raise MalformedFingerprint("video fingerprint has the wrong length")
         if nl not in (0, n, 2 * n):
             raise MalformedFingerprint("video fingerprint has keypoints for a different number of frames")
-        return cls(hashes[:n], fps, hashes[n:], tuple(local[:n]), tuple(local[n:]))
+        return cls(hashes[:n], fps, hashes[n:], tuple(local[:n]), tuple(local[n:]), tuple(layouts))
 
 
 @dataclass(frozen=True)
@@ -206,20 +245,53 @@ def local_matches(
     return out
 
 
+def layout_matches(
+    query: Sequence[Layout], reference: Sequence[Layout], rows: npt.NDArray[np.bool_], needed: int
+) -> npt.NDArray[np.bool_]:
+    """(query x reference frames): frames whose colour layouts agree (`layout.compare_layout`).
+
+    Each query frame that `rows` selects is compared with the `_LAYOUT_FRAME_CANDIDATES`
+    reference frames of the nearest layout codes (`layout.layout_code`, the mirror images'
+    included). The search stops once fewer frames are left to look at than the `needed` matches
+    still missing: the clip is decided without them.
+    """
+    out = np.zeros((len(query), len(reference)), bool)
+    chosen = [i for i in np.flatnonzero(rows).tolist() if varies(query[i])]
+    if not chosen or not reference or needed > len(chosen):
+        return out
+    codes = np.stack([layout_code(x) for x in reference])
+    mirrored = np.stack([layout_code(np.ascontiguousarray(x[:, ::-1])) for x in reference])
+    for k, i in enumerate(chosen):
+        if needed > len(chosen) - k:
+            break
+        code = layout_code(query[i])
+        near = np.minimum(np.linalg.norm(codes - code, axis=1), np.linalg.norm(mirrored - code, axis=1))
+        for j in np.argsort(near)[:_LAYOUT_FRAME_CANDIDATES].tolist():
+            fit = compare_layout(query[i], reference[j])
+            if fit is not None and fit.is_match:
+                out[i, j] = True
+                needed -= 1
+                break
+    return out
+
+
 def _countable(
-    frames: tuple[PdqHash, ...], keypoints: list[Features]
+    frames: tuple[PdqHash, ...], keypoints: list[Features], layouts: tuple[Layout, ...] = ()
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Frames vPDQ counts (a usable PDQ hash), and frames that can be matched at all (a usable
-    PDQ hash or enough keypoints).
+    PDQ hash, enough keypoints or a colour layout that varies).
 
-    A frame of weak texture (PDQ quality < 50: soft focus, dark, low contrast) may still hold
-    hundreds of ORB corners; vPDQ alone would leave it out, and with it a whole dim clip.
+    A frame of weak texture (PDQ quality < 50: soft focus, dark, low contrast, flat animation)
+    may still hold hundreds of ORB corners or a layout worth comparing; vPDQ alone would leave
+    it out, and with it a whole dim or smooth clip.
     """
     _, pdq = _usable_bits(frames)
-    if len(keypoints) != len(frames):
-        return pdq, pdq
-    rich = np.array([len(f.descriptors) >= _COUNTABLE_KEYPOINTS for f in keypoints], bool)
-    return pdq, pdq | rich
+    matchable = pdq.copy()
+    if len(keypoints) == len(frames):
+        matchable |= np.array([len(f.descriptors) >= _COUNTABLE_KEYPOINTS for f in keypoints], bool)
+    if len(layouts) == len(frames):
+        matchable |= np.array([varies(x) for x in layouts], bool)
+    return pdq, matchable
 
 
 def _share(hits: npt.NDArray[np.bool_], counted: npt.NDArray[np.bool_]) -> float:
@@ -232,13 +304,15 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     A query frame matches a reference frame when their PDQ hashes (either one mirrored) are
     within 31 bits, or, when PDQ leaves too many query frames unmatched, when their keypoints
     (or the query's and the mirror image's of the reference frame) agree on one similarity
-    transform (crops, overlays, mirrored copies). The query's share is the larger of vPDQ's
-    (over frames of usable PDQ) and the share over all frames that can be matched (`_countable`).
+    transform (crops, overlays, mirrored copies), or, when that still leaves too many, when their
+    colour layouts agree (smooth frames). The query's share is the larger of vPDQ's (over frames
+    of usable PDQ) and the share over all frames that can be matched (`_countable`).
     """
     if not query.frames or not reference.frames:
         return VideoComparison(0.0, 0.0, 0.0, 0.0)
     frames, r_frames = query.keypoints(), reference.keypoints()  # unpacked once per comparison
-    (q_pdq, q_ok), (_, r_ok) = _countable(query.frames, frames), _countable(reference.frames, r_frames)
+    q_pdq, q_ok = _countable(query.frames, frames, query.layouts)
+    _, r_ok = _countable(reference.frames, r_frames, reference.layouts)
     dist = _near(query.frames, reference.frames)
     for q_side, r_side in ((query.frames, reference.mirrored), (query.mirrored, reference.frames)):
         if q_side and r_side and len(q_side) == len(query.frames) and len(r_side) == len(reference.frames):
@@ -263,6 +337,12 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         local = local_matches(frames, side, rows=unmatched) & ~near
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
+    if fraction() < VPDQ_MATCH_FRACTION and query.layouts and reference.layouts:
+        unmatched = np.asarray(~near.any(axis=1) & q_ok, bool)
+        needed = int(np.ceil(VPDQ_MATCH_FRACTION * q_ok.sum())) - int((near.any(axis=1) & q_ok).sum())
+        local = layout_matches(query.layouts, reference.layouts, unmatched, needed)
+        near = near | local
+        weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 4, 0)
     r_frac = _share(np.asarray(near.any(axis=0), bool), r_ok)
     nq, nr = near.shape
     # Diagonal k holds pairs (i, i + k): the query starting k frames into the reference.
@@ -308,7 +388,7 @@ def fingerprint_frames(
     local = tuple(pack_features(orb_features(f, count=FRAME_KEYPOINTS)) for f in inner)
     flipped = tuple(pack_features(orb_features(np.ascontiguousarray(f[:, ::-1]), count=FRAME_KEYPOINTS))
                     for f in inner)  # fmt: skip
-    return VideoFingerprint(hashes, fps, mirrored, local, flipped)
+    return VideoFingerprint(hashes, fps, mirrored, local, flipped, tuple(colour_layout(f) for f in inner))
 
 
 def _probe_has_video(path: Path, timeout: float) -> tuple[int, int]:
