@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from culturebridge.fingerprint.image import (
     query_fingerprint_array,
 )
 from culturebridge.fingerprint.layout import LAYOUT_MATCH
-from culturebridge.fingerprint.matcher import Fingerprint, Library, unmatchable_reason
+from culturebridge.fingerprint.matcher import Evidence, Fingerprint, Library, unmatchable_reason
 from culturebridge.fingerprint.report import _why
 from culturebridge.fingerprint.text import fingerprint_text
 from culturebridge.fingerprint.video import fingerprint_frames, fingerprint_video
@@ -100,7 +101,10 @@ def test_a_dim_mirrored_clip_is_found_among_several_films() -> None:
         lib.add(f"w-{name}", f"a-{name}", Fingerprint("video", fingerprint_frames(dim_pan(photo(name)))))
     lib.add("w-dim", "a-dim", Fingerprint("video", fingerprint_frames(frames)))
     clip = fingerprint_frames([np.ascontiguousarray(f[12:228, 16:304, :][:, ::-1]) for f in frames[3:11]])
-    assert [m.work_id for m in lib.match(Fingerprint("video", clip))] == ["w-dim"]
+    (match,) = lib.match(Fingerprint("video", clip))
+    assert match.work_id == "w-dim"
+    assert match.evidence is not None and match.evidence.frames_by is not None
+    assert match.evidence.frames_by[:2] == (0, len(clip.frames))  # all by keypoints
 
 
 def test_a_cropped_clip_of_smooth_art_is_found_among_several_films_by_its_layouts() -> None:
@@ -115,6 +119,13 @@ def test_a_cropped_clip_of_smooth_art_is_found_among_several_films_by_its_layout
     (match,) = lib.match(Fingerprint("video", clip))
     assert match.work_id == "w-smooth"
     assert match.span is not None and abs(match.span.reference_start - 2) <= 1
+    # The match says it rests on the frames' layouts, and the JSON form keeps that.
+    evidence = match.evidence
+    assert evidence is not None and evidence.frames_by is not None
+    pdq, keypoints, layout = evidence.frames_by
+    assert pdq == keypoints == 0 and layout >= 0.8 * len(clip.frames)
+    assert "matched by colour layout" in _why(evidence)
+    assert Evidence.from_dict(json.loads(json.dumps(evidence.to_dict()))) == evidence
 
 
 def test_a_video_with_nothing_to_compare_is_unmatchable_and_smooth_art_is_not() -> None:

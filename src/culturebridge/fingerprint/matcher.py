@@ -164,9 +164,10 @@ class Evidence:
 
     `method` is "pdq" (global hash), "keypoints" (ORB + RANSAC similarity), "layout" (colour
     thumbnails, by normalised cross-correlation `correlation`), "frames" (video frames matched
-    by PDQ or keypoints), "chromaprint" or "shingles"; `region` is the query's frame inside the
-    reference as fractions (x0, y0, x1, y1); `mirrored` says the query is a mirror image of the
-    reference; `frames` the share of the query's frames that matched.
+    by PDQ, keypoints or colour layouts), "chromaprint" or "shingles"; `region` is the query's
+    frame inside the reference as fractions (x0, y0, x1, y1); `mirrored` says the query is a
+    mirror image of the reference; `frames` the share of the query's frames that matched and
+    `frames_by` how many matched by PDQ, by keypoints and by colour layout.
     """
 
     method: str
@@ -179,6 +180,7 @@ class Evidence:
     mirrored: bool | None = None
     frames: float | None = None
     correlation: float | None = None
+    frames_by: tuple[int, int, int] | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The measured fields only, for JSON."""
@@ -188,8 +190,9 @@ class Evidence:
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
         """Evidence from `to_dict`'s JSON (fields it does not know are left out)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if known.get("region") is not None:
-            known["region"] = tuple(known["region"])
+        for name in ("region", "frames_by"):  # JSON arrays back to tuples
+            if known.get(name) is not None:
+                known[name] = tuple(known[name])
         return cls(**known)
 
 
@@ -451,7 +454,7 @@ class Library:
                     r.offset_seconds + query.duration,
                     "seconds",
                 )
-                evidence = Evidence("frames", frames=round(r.query_fraction, 3))
+                evidence = Evidence("frames", frames=round(r.query_fraction, 3), frames_by=r.matched_by)
                 out.append(self._match(n, r.query_fraction, span, evidence))
         return out
 

@@ -63,6 +63,9 @@ def _why(evidence: Evidence | None) -> str:
         parts.append("mirrored")
     if evidence.frames is not None:
         parts.append(f"{evidence.frames:.0%} of frames")
+    if evidence.frames_by is not None:
+        named = zip(("PDQ", "keypoints", "colour layout"), evidence.frames_by, strict=True)
+        parts.append("matched by " + ", ".join(f"{how} {n}" for how, n in named if n))
     return ", ".join(parts)
 
 

@@ -177,6 +177,7 @@ class VideoComparison:
     reference_fraction: float  # share of usable reference frames near some query frame
     offset_seconds: float  # where the query starts in the reference (best alignment)
     aligned_fraction: float  # share of query frames matching at that offset
+    matched_by: tuple[int, int, int] = (0, 0, 0)  # query frames matched by PDQ, keypoints, colour layout
 
     @property
     def is_match(self) -> bool:
@@ -319,6 +320,7 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
             dist = np.minimum(dist, _near(q_side, r_side))
     near: npt.NDArray[np.bool_] = np.asarray(dist <= PDQ_MATCH_DISTANCE, bool)
     weight = np.where(near, PDQ_MATCH_DISTANCE + 1 - dist, 0)
+    by_pdq = int(near.any(axis=1).sum())
 
     def fraction() -> float:
         # vPDQ's share over frames of usable PDQ, or the share over all matchable frames: a
@@ -337,12 +339,14 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         local = local_matches(frames, side, rows=unmatched) & ~near
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
+    by_keypoints = int(near.any(axis=1).sum()) - by_pdq
     if fraction() < VPDQ_MATCH_FRACTION and query.layouts and reference.layouts:
         unmatched = np.asarray(~near.any(axis=1) & q_ok, bool)
         needed = int(np.ceil(VPDQ_MATCH_FRACTION * q_ok.sum())) - int((near.any(axis=1) & q_ok).sum())
         local = layout_matches(query.layouts, reference.layouts, unmatched, needed)
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 4, 0)
+    by_layout = int(near.any(axis=1).sum()) - by_pdq - by_keypoints
     r_frac = _share(np.asarray(near.any(axis=0), bool), r_ok)
     nq, nr = near.shape
     # Diagonal k holds pairs (i, i + k): the query starting k frames into the reference.
@@ -351,7 +355,8 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         w = int(np.trace(weight, offset=k))
         if w > best_w:
             best_k, best, best_w = k, int(np.trace(near & q_ok[:, None], offset=k)), w
-    return VideoComparison(fraction(), r_frac, best_k / reference.fps, best / max(1, int(q_ok.sum())))
+    aligned = best / max(1, int(q_ok.sum()))
+    return VideoComparison(fraction(), r_frac, best_k / reference.fps, aligned, (by_pdq, by_keypoints, by_layout))
 
 
 def content_box(frames: list[npt.NDArray[np.uint8]], *, tolerance: int = 12) -> tuple[int, int, int, int]:
