@@ -100,6 +100,22 @@ def test_layout_does_not_take_another_region_or_another_colouring_for_a_copy() -
     assert got is not None and not got.is_match and got.chroma > LAYOUT_MAX_CHROMA
 
 
+@pytest.mark.parametrize("gain", [0.6, 0.75])
+def test_a_darkened_copy_of_smooth_art_keeps_its_hues_once_the_lightness_change_is_allowed_for(
+    gain: float,
+) -> None:
+    # A gain on RGB scales L* + 16, a* and b* alike; darker colours have proportionally less
+    # chroma, which a plain |a*| + |b*| comparison takes for other hues.
+    for seed in (3, 4, 5, 11):
+        art = smooth_art(seed)
+        reference = fingerprint_array(np.asarray(art))
+        dark = (np.asarray(art.crop((60, 30, 1140, 570)), np.float32) * gain).round().astype(np.uint8)
+        query = query_fingerprint_array(dark)
+        assert reference.layout is not None and query.query_layout is not None
+        got = compare_layout(query.query_layout, reference.layout)
+        assert got is not None and got.is_match, (seed, got)
+
+
 def test_an_even_picture_has_no_layout_to_compare() -> None:
     flat = query_fingerprint_array(np.full((300, 300, 3), 128, np.uint8))
     reference = fingerprint_array(np.asarray(smooth_art(3).crop((0, 0, 600, 600))))

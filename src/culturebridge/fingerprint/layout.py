@@ -36,7 +36,8 @@ _LAYOUT_REFINE = 3  # (scale, band, mirror) triples compared at full size after 
 # Decision, fitted on the development part of the real-picture benchmark (`bench/fingerprint.py
 # --fit-layout`, every query against every registered tile): the centre must correlate
 # >= LAYOUT_MATCH with one window of the reference, differ from it by at most LAYOUT_MAX_CHROMA
-# in mean |a*| + |b*| (a gradient of the same shape in other colours is not a copy), and vary
+# in mean |a*| + |b*| once a change of brightness is allowed for (`_chroma_difference`: a
+# gradient of the same shape in other colours is not a copy, a darker one is), and vary
 # enough (std of L* >= LAYOUT_MIN_STD) for a correlation to mean anything. With chroma <= 8,
 # 0.92 keeps false matches under 1% and 0.95 leaves none: looking for bands of the centre as
 # well as the whole (`_LAYOUT_VIEWS`) lets distinct regions of one picture fit a little better
@@ -45,6 +46,7 @@ _LAYOUT_REFINE = 3  # (scale, band, mirror) triples compared at full size after 
 LAYOUT_MATCH = 0.95
 LAYOUT_MAX_CHROMA = 8.0
 LAYOUT_MIN_STD = 4.0
+_MAX_GAIN = 1.5  # largest change of lightness (L* + 16) the chroma comparison allows for
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
     corr, x, y, template, rows, mirrored = best
     h, w = template.shape[:2]
     window = full[mirrored][y : y + rows.stop - rows.start, x : x + w]
-    chroma = float(np.abs(window[..., 1:] - template[rows, :, 1:]).sum(axis=2).mean())
+    chroma = _chroma_difference(template[rows], window)
     # The query's whole frame around its centre, in the reference's coordinates.
     y -= rows.start
     fw, fh = w / _LAYOUT_CENTRE, h / _LAYOUT_CENTRE
@@ -199,6 +201,25 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
     region = (round(float(box[0]), 3), round(float(box[1]), 3), round(float(box[2]), 3), round(float(box[3]), 3))
     scale = round(fw / rw, 3)
     return LayoutMatch(round(corr, 4), round(chroma, 2), scale, region, mirrored)
+
+
+def _chroma_difference(query: npt.NDArray[np.float32], reference: npt.NDArray[np.float32]) -> float:
+    """Mean |a*| + |b*| difference of two CIELAB windows (OpenCV 8-bit), once the query's change
+    of brightness is allowed for.
+
+    A brightness gain k on the RGB values scales linear light, hence X, Y and Z, by about
+    k^2.2; L* + 16, a* and b* are differences and multiples of the cube roots of X, Y and Z
+    (CIE 1976 L*a*b*), so all three scale by one factor, about k^0.73. That factor is measured
+    on L* + 16 and applied to the reference's a* and b* before they are compared: a darkened copy
+    keeps its hues, while a gradient of the same shape in other hues still differs.
+    """
+    gain = float(np.clip(_lightness(query) / _lightness(reference), 1 / _MAX_GAIN, _MAX_GAIN))
+    return float(np.abs((query[..., 1:] - 128) - gain * (reference[..., 1:] - 128)).sum(axis=2).mean())
+
+
+def _lightness(lab: npt.NDArray[np.float32]) -> float:
+    """Mean L* + 16 of an OpenCV 8-bit CIELAB window (whose L channel is L* x 255 / 100)."""
+    return float(lab[..., 0].mean()) * 100 / 255 + 16
 
 
 def _rows(height: int, band: tuple[float, float]) -> slice:
