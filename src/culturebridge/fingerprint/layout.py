@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from culturebridge.errors import MalformedFingerprint
 
+Layout = npt.NDArray[np.uint8]  # a colour layout: (h, w, 3) OpenCV 8-bit CIELAB (`colour_layout`)
 LAYOUT_SIDE = 48  # longest side of the CIELAB thumbnail kept for the colour-layout comparison
 LAYOUT_MIN_SIDE = 8  # shortest side a thumbnail is given (a sliver's is stretched to it)
 # The query's centre (84% of each side) is what is looked for: a rotation's black corners, an

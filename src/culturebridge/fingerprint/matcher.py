@@ -49,7 +49,7 @@ from culturebridge.fingerprint.image import (
 )
 from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.keypoints import KeypointIndex
-from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, layout_code, varies
+from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, Layout, layout_code, varies
 from culturebridge.fingerprint.text import NUM_PERM, TextFingerprint, compare_texts, minhash_of
 from culturebridge.fingerprint.video import VideoFingerprint, compare_videos
 
@@ -115,7 +115,7 @@ def image_evidence(result: ImageComparison) -> Evidence:
                     a.angle, a.region, a.mirrored)  # fmt: skip
 
 
-def _smooth_frame_layouts(video: VideoFingerprint) -> list[npt.NDArray[np.uint8]]:
+def _smooth_frame_layouts(video: VideoFingerprint) -> list[Layout]:
     """The colour layouts of a video's frames that PDQ cannot hash (quality < 50) and that vary
     enough to be compared: the frames only their layouts can find."""
     if len(video.layouts) != len(video.frames):
@@ -416,7 +416,7 @@ class Library:
                     found[n] = completed
         return [self._match(n, r.score, evidence=image_evidence(r)) for n, r in sorted(found.items())]
 
-    def _layout_candidates(self, layout: npt.NDArray[np.uint8]) -> list[int]:
+    def _layout_candidates(self, layout: Layout) -> list[int]:
         """Entry numbers of the registered images whose colour layout codes are nearest."""
         if not self._layouts.ntotal:
             return []

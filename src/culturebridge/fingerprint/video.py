@@ -49,6 +49,7 @@ from culturebridge.fingerprint.image import (
     unpack_features,
 )
 from culturebridge.fingerprint.layout import (
+    Layout,
     colour_layout,
     compare_layout,
     layout_code,
@@ -67,7 +68,6 @@ _COUNTABLE_KEYPOINTS = 4 * MIN_INLIERS  # a frame of weak PDQ counts when it has
 _MAGIC = b"CBVID1"  # PDQ of frames only
 _MAGIC2 = b"CBVID2"  # + mirrored frames' PDQ and each frame's keypoints
 _MAGIC3 = b"CBVID3"  # + each frame's colour layout
-Layout = npt.NDArray[np.uint8]  # a frame's colour layout (`layout.colour_layout`)
 _LAYOUT_FRAME_CANDIDATES = 2  # reference frames of the nearest layout codes compared per query frame
 
 
@@ -87,7 +87,7 @@ class VideoFingerprint:
     mirrored: tuple[PdqHash, ...] = ()
     local: tuple[bytes, ...] = ()
     local_mirrored: tuple[bytes, ...] = ()
-    layouts: tuple[npt.NDArray[np.uint8], ...] = ()
+    layouts: tuple[Layout, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         """Equal when the stored forms are (the layouts are arrays, which `==` does not reduce)."""
