@@ -21,14 +21,15 @@ Speed is the ratio of the per-review time of current to baseline and to rules, o
 Targets (held-out, each language): >= 90% of violations not passed, >= 80% of rejects
 rejected, <= 5% of acceptable retellings rejected; speed ratio <= 1.5.
 
-Usage: python bench/review.py [-v] [--no-heldout] [--no-speed | --speed-only]
-(-v lists misses on the development sets only; --speed-only reads no held-out case.)
+Usage: python bench/review.py [-v] [--no-heldout] [--no-speed | --speed-only] [--quick]
+(-v lists misses on the development sets only; --speed-only reads no held-out case; --quick
+is --no-heldout --no-speed. An unknown option stops the run before any set is read.)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -182,7 +183,20 @@ def per_review_ms(policy: Policy, cards: Any, items: list[ReviewItem]) -> float:
 
 def main() -> None:
     """Run the benchmark and print its figures."""
-    verbose = "-v" in sys.argv
+    parser = argparse.ArgumentParser(description="Benchmark of the review stage (development and held-out sets).")
+    parser.add_argument("-v", action="store_true", help="list misses on the development sets")
+    parser.add_argument("--no-heldout", action="store_true", help="leave the held-out set out")
+    speed = parser.add_mutually_exclusive_group()
+    speed.add_argument("--no-speed", action="store_true", help="skip the speed comparison")
+    speed.add_argument("--speed-only", action="store_true", help="only the speed comparison (reads no held-out case)")
+    parser.add_argument("--quick", action="store_true",
+                        help="development sets only, no speed comparison (what `make bench` runs)")
+    # An option it does not know stops the run here, before any set is read: the held-out
+    # set is never run by a mistyped or unknown option.
+    args = parser.parse_args()
+    verbose = args.v
+    if args.quick:
+        args.no_heldout = args.no_speed = True
     cards = load_canon_dir(default_canon_dir())
     policies = {"baseline": baseline_policy(), "rules": baseline_policy(RULES_OFF, "rules"), "current": load_policy(POLICY)}
     sets: list[tuple[str, list[Row], bool]] = []
@@ -193,10 +207,10 @@ def main() -> None:
     writers = [r for path in sorted(WRITERS.glob("w*.jsonl")) for r in load(path)]
     if writers:
         sets.append(("review/writers (development: the learned signal is fitted on them)", writers, True))
-    if "--no-heldout" not in sys.argv and "--speed-only" not in sys.argv and HELDOUT.exists():
+    if not args.no_heldout and not args.speed_only and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
     models = load_models(frames=False)
-    speed_only = "--speed-only" in sys.argv
+    speed_only = args.speed_only
     for label, policy in [] if speed_only else list(policies.items()):
         reviewer = Reviewer(policy, cards, models=models)
         for name, rows, dev in sets:
@@ -210,7 +224,7 @@ def main() -> None:
     same = sum(full.review(i).decision == rules_only.review(i).decision for i in every)
     if every:
         print(f"\nrules-only agrees with full models on {same}/{len(every)} development decisions")
-    if "--no-speed" not in sys.argv:
+    if not args.no_speed:
         speed_items = [item_of(r) for r in first] + [item_of(r) for r in load(DEV)]
         # Alternate the two three times (the machine is shared: load drifts) and take medians.
         runs = [tuple(per_review_ms(policies[k], cards, speed_items) for k in ("baseline", "rules", "current"))
