@@ -89,6 +89,18 @@ def test_a_cropped_mirrored_clip_of_smooth_art_is_found_by_its_frames_colour_lay
         assert compare_videos(clip, fingerprint_frames(other)).query_fraction < 0.5
 
 
+def test_against_a_fingerprint_stored_before_layouts_a_clip_is_judged_as_before() -> None:
+    # Eight dim frames (matched by keypoints) then four smooth ones (only a layout to compare).
+    frames = dim_pan(photo("astronaut"))[:8] + pan(smooth_art(3), n=4)
+    earlier = dataclasses.replace(fingerprint_frames(frames), layouts=())
+    clip = fingerprint_frames([np.ascontiguousarray(f[12:228, 16:304]) for f in frames])
+    result = compare_videos(clip, earlier)
+    # The smooth frames cannot be compared with the earlier form, so they do not count against
+    # the clip: 8 of 8 matchable frames, as before layouts were kept.
+    assert result.is_match and result.matched_by == (0, 8, 0)
+    assert result == compare_videos(dataclasses.replace(clip, layouts=()), earlier)
+
+
 def test_fingerprint_bytes_round_trip(reference: VideoFingerprint) -> None:
     assert reference.local_mirrored and len(reference.local_mirrored) == len(reference.frames)
     assert len(reference.layouts) == len(reference.frames)

@@ -312,8 +312,11 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     if not query.frames or not reference.frames:
         return VideoComparison(0.0, 0.0, 0.0, 0.0)
     frames, r_frames = query.keypoints(), reference.keypoints()  # unpacked once per comparison
-    q_pdq, q_ok = _countable(query.frames, frames, query.layouts)
-    _, r_ok = _countable(reference.frames, r_frames, reference.layouts)
+    # Layouts count only when both sides keep them: against a fingerprint stored before them,
+    # a clip is judged exactly as it was then.
+    layouts = bool(query.layouts and reference.layouts)
+    q_pdq, q_ok = _countable(query.frames, frames, query.layouts if layouts else ())
+    _, r_ok = _countable(reference.frames, r_frames, reference.layouts if layouts else ())
     dist = _near(query.frames, reference.frames)
     for q_side, r_side in ((query.frames, reference.mirrored), (query.mirrored, reference.frames)):
         if q_side and r_side and len(q_side) == len(query.frames) and len(r_side) == len(reference.frames):
@@ -340,7 +343,7 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
     by_keypoints = int(near.any(axis=1).sum()) - by_pdq
-    if fraction() < VPDQ_MATCH_FRACTION and query.layouts and reference.layouts:
+    if layouts and fraction() < VPDQ_MATCH_FRACTION:
         unmatched = np.asarray(~near.any(axis=1) & q_ok, bool)
         needed = int(np.ceil(VPDQ_MATCH_FRACTION * q_ok.sum())) - int((near.any(axis=1) & q_ok).sum())
         local = layout_matches(query.layouts, reference.layouts, unmatched, needed)
