@@ -85,6 +85,18 @@ def pan(img: Image.Image, n: int = 12, *, left: float = 0.0, width: float = 1.0)
     return [np.asarray(img.crop(box).resize((320, 240))) for box in boxes]
 
 
+def write_video(path: Path, frames: list[npt.NDArray[np.uint8]], seconds_each: int = 1, rate: int = 10) -> Path:
+    """An H.264 video showing each RGB frame (all of one size) for `seconds_each` seconds."""
+    h, w = frames[0].shape[:2]
+    raw = b"".join(f.tobytes() * (seconds_each * rate) for f in frames)
+    subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
+         "-r", str(rate), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        input=raw, check=True, timeout=120,
+    )  # fmt: skip
+    return path
+
+
 def run_ffmpeg(*args: str) -> None:
     """Run ffmpeg quietly, failing the test on error."""
     subprocess.run(["ffmpeg", "-y", "-loglevel", "error", *args], check=True, timeout=120)

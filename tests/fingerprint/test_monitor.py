@@ -35,7 +35,7 @@ from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.factories import fan_out, make_work
 
-from .conftest import encode, photo, procedural
+from .conftest import encode, pan, photo, procedural, run_ffmpeg, smooth_art, write_video
 
 PASSWORD = "password-for-tests"
 
@@ -263,6 +263,28 @@ def test_a_conflict_keeps_why_it_matched(fp_platform: Platform) -> None:
     x0, y0, x1, y1 = evidence["region"]
     assert x1 - x0 < 0.95 and y1 - y0 < 0.95  # the copy shows part of the original
     assert conflict.to_dict()["evidence"] == evidence
+
+
+def test_a_cropped_captioned_copy_of_an_animated_film_raises_a_conflict(fp_platform: Platform, tmp_path: Path) -> None:
+    # Smooth animation: no frame has a usable PDQ hash or keypoints. Such a film used to be
+    # recorded as unmatchable and left out of the library, so not even an exact copy was found.
+    film = write_video(tmp_path / "film.mp4", pan(smooth_art(3), width=0.6))
+    copy = tmp_path / "copy.mp4"
+    run_ffmpeg("-i", str(film), "-vf", "crop=iw*0.9:ih*0.9:iw*0.05:ih*0.02,"
+               "drawbox=x=0:y=ih*0.84:w=iw:h=ih*0.16:color=black@0.85:t=fill", str(copy))  # fmt: skip
+    original = _work(fp_platform, "mei", "动画原作")
+    other = _work(fp_platform, "bo", "搬运")
+    src = _upload(fp_platform, original, film.read_bytes(), "film.mp4", "mei")
+    cut = _upload(fp_platform, other, copy.read_bytes(), "copy.mp4", "bo")
+    _run(fp_platform)
+    with fp_platform.db.read() as conn:
+        rows = {s.asset_id: s for w in (original, other) for s in stored_fingerprints(conn, w.id)}
+        (conflict,) = list_conflicts(conn)
+    assert rows[src.id].status == "ok" and rows[cut.id].status == "ok"
+    assert (conflict.asset_id, conflict.matched_asset_id, conflict.kind) == (cut.id, src.id, "video")
+    evidence = conflict.evidence
+    assert evidence is not None and evidence["method"] == "frames"
+    assert evidence["frames_by"][2] > 0, evidence  # found by the frames' colour layouts
 
 
 def test_another_processs_copy_catches_up_without_the_every_row_check(
