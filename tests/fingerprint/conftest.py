@@ -85,14 +85,14 @@ def pan(img: Image.Image, n: int = 12, *, left: float = 0.0, width: float = 1.0)
     return [np.asarray(img.crop(box).resize((320, 240))) for box in boxes]
 
 
-def write_video(path: Path, frames: list[npt.NDArray[np.uint8]], seconds_each: int = 1, rate: int = 10) -> Path:
-    """An H.264 video showing each RGB frame (all of one size) for `seconds_each` seconds."""
+def write_video(path: Path, frames: list[npt.NDArray[np.uint8]], rate: int = 10, repeat: int = 1) -> Path:
+    """An H.264 video of RGB frames (all of one size) at `rate` frames per second, each shown
+    `repeat` times."""
     h, w = frames[0].shape[:2]
-    raw = b"".join(f.tobytes() * (seconds_each * rate) for f in frames)
     subprocess.run(
         ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
          "-r", str(rate), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
-        input=raw, check=True, timeout=120,
+        input=b"".join(f.tobytes() * repeat for f in frames), check=True, timeout=120,
     )  # fmt: skip
     return path
 
@@ -119,14 +119,8 @@ def make_video(path: Path, seconds: int, seed: int, rate: int = 10) -> Path:
         ch, cw = int(300 / zoom), int(400 / zoom)
         y0, x0 = (300 - ch) // 2, (400 - cw) // 2
         crop = Image.fromarray(shot[y0 : y0 + ch, x0 : x0 + cw]).resize((w, h))
-        frames.append(np.asarray(crop).tobytes())
-    subprocess.run(
-        ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-         "-s", "320x240", "-r", str(rate), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast",
-         "-pix_fmt", "yuv420p", str(path)],
-        input=b"".join(frames), check=True, timeout=120,
-    )  # fmt: skip
-    return path
+        frames.append(np.asarray(crop))
+    return write_video(path, frames, rate)
 
 
 @pytest.fixture(scope="session")

@@ -268,7 +268,7 @@ def test_a_conflict_keeps_why_it_matched(fp_platform: Platform) -> None:
 def test_a_cropped_captioned_copy_of_an_animated_film_raises_a_conflict(fp_platform: Platform, tmp_path: Path) -> None:
     # Smooth animation: no frame has a usable PDQ hash or keypoints. Such a film used to be
     # recorded as unmatchable and left out of the library, so not even an exact copy was found.
-    film = write_video(tmp_path / "film.mp4", pan(smooth_art(3), width=0.6))
+    film = write_video(tmp_path / "film.mp4", pan(smooth_art(3), width=0.6), repeat=10)  # 1 s a frame
     copy = tmp_path / "copy.mp4"
     run_ffmpeg("-i", str(film), "-vf", "crop=iw*0.9:ih*0.9:iw*0.05:ih*0.02,"
                "drawbox=x=0:y=ih*0.84:w=iw:h=ih*0.16:color=black@0.85:t=fill", str(copy))  # fmt: skip
