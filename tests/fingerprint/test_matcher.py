@@ -13,6 +13,7 @@ from PIL import ImageOps
 from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
 from culturebridge.fingerprint.audio import fingerprint_audio
 from culturebridge.fingerprint.image import (
+    MIN_INLIERS,
     ImageFingerprint,
     fingerprint_array,
     fingerprint_image,
@@ -133,6 +134,22 @@ def test_a_video_with_nothing_to_compare_is_unmatchable_and_smooth_art_is_not() 
     reason = unmatchable_reason(Fingerprint("video", fingerprint_frames(grey)))
     assert reason is not None and "featureless video" in reason and "colour layouts" in reason
     assert unmatchable_reason(Fingerprint("video", fingerprint_frames(pan(smooth_art(3))))) is None
+
+
+def test_a_video_whose_frames_comparison_would_never_count_is_unmatchable() -> None:
+    # Two small squares on grey: a weak PDQ hash, an even layout, and 30-odd ORB corners per
+    # frame, too few for `compare_videos` to count the frame. No share can ever be measured,
+    # so the video is said to be unmatchable rather than registered as one that can match.
+    frames = []
+    for k in range(6):
+        f = np.full((240, 320, 3), 120, np.uint8)
+        f[100:105, 100 + 5 * k : 105 + 5 * k] = 200
+        f[60 + 5 * k : 65 + 5 * k, 200:205] = 200
+        frames.append(f)
+    video = fingerprint_frames(frames)
+    assert all(MIN_INLIERS <= len(k.descriptors) for k in video.keypoints())  # enough to align
+    reason = unmatchable_reason(Fingerprint("video", video))
+    assert reason is not None and "featureless video" in reason
 
 
 def test_audio_excerpt_match_carries_its_time_span(

@@ -30,7 +30,6 @@ from typing import Any, Literal, TypeVar, cast, get_args
 
 import faiss
 import numpy as np
-import numpy.typing as npt
 from datasketch import MinHashLSH
 
 from culturebridge.errors import InvalidInput, MalformedFingerprint, NotFound
@@ -51,7 +50,12 @@ from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.keypoints import KeypointIndex
 from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, Layout, layout_code, varies
 from culturebridge.fingerprint.text import NUM_PERM, TextFingerprint, compare_texts, minhash_of
-from culturebridge.fingerprint.video import VideoFingerprint, compare_videos
+from culturebridge.fingerprint.video import (
+    COUNTABLE_KEYPOINTS,
+    VideoFingerprint,
+    compare_videos,
+    matchable_frames,
+)
 
 Kind = Literal["image", "video", "audio", "text"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -135,12 +139,10 @@ def unmatchable_reason(fingerprint: Fingerprint) -> str | None:
                 f"{keypoints} keypoints (a match needs {MIN_INLIERS}) and an even colour layout"
             )
     elif isinstance(value, VideoFingerprint):
-        keypoints = max((len(f.descriptors) for f in value.keypoints()), default=0)
-        if (not any(f.quality >= PDQ_MIN_QUALITY for f in value.frames) and keypoints < MIN_INLIERS
-                and not any(varies(x) for x in value.layouts)):
+        if not matchable_frames(value).any():
             return (
-                f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY}, at most "
-                f"{keypoints} keypoints in a frame (a match needs {MIN_INLIERS}) and even colour layouts"
+                f"featureless video: no frame with PDQ quality >= {PDQ_MIN_QUALITY} or "
+                f">= {COUNTABLE_KEYPOINTS} keypoints, and even colour layouts"
             )
     elif isinstance(value, TextFingerprint) and not value.winnowed and not value.passages:
         return "text too short to fingerprint"

@@ -64,7 +64,7 @@ FRAME_KEYPOINTS = 200  # ORB keypoints kept per sampled frame
 _SIDE = 320  # frames are decoded at this longest side
 _FRAME_CANDIDATES = 2  # reference frames checked with RANSAC per query frame
 _MIN_FRAME_KEYPOINTS = 6  # a frame with fewer ORB keypoints cannot be aligned
-_COUNTABLE_KEYPOINTS = 4 * MIN_INLIERS  # a frame of weak PDQ counts when it has this many
+COUNTABLE_KEYPOINTS = 4 * MIN_INLIERS  # a frame of weak PDQ counts when it has this many
 _MAGIC = b"CBVID1"  # PDQ of frames only
 _MAGIC2 = b"CBVID2"  # + mirrored frames' PDQ and each frame's keypoints
 _MAGIC3 = b"CBVID3"  # + each frame's colour layout
@@ -289,10 +289,16 @@ def _countable(
     _, pdq = _usable_bits(frames)
     matchable = pdq.copy()
     if len(keypoints) == len(frames):
-        matchable |= np.array([len(f.descriptors) >= _COUNTABLE_KEYPOINTS for f in keypoints], bool)
+        matchable |= np.array([len(f.descriptors) >= COUNTABLE_KEYPOINTS for f in keypoints], bool)
     if len(layouts) == len(frames):
         matchable |= np.array([varies(x) for x in layouts], bool)
     return pdq, matchable
+
+
+def matchable_frames(video: VideoFingerprint) -> npt.NDArray[np.bool_]:
+    """The frames `compare_videos` can count for this video (`_countable`): when there is none,
+    the video can never match anything."""
+    return _countable(video.frames, video.keypoints(), video.layouts)[1]
 
 
 def _share(hits: npt.NDArray[np.bool_], counted: npt.NDArray[np.bool_]) -> float:
