@@ -116,6 +116,12 @@ def layout_code(layout: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return np.asarray(cells, np.float32).reshape(LAYOUT_CODE_SIZE)
 
 
+def layout_codes(layout: Layout) -> npt.NDArray[np.float32]:
+    """The lookup codes of a layout and of its mirror image, as two rows: `compare_layout`
+    looks in the mirror image too, so a mirrored copy is put forward by the second."""
+    return np.stack([layout_code(layout), layout_code(np.ascontiguousarray(layout[:, ::-1]))])
+
+
 def varies(layout: npt.NDArray[np.uint8]) -> bool:
     """Whether a layout's centre varies enough to be looked for (`compare_layout`)."""
     return _centre(layout) is not None

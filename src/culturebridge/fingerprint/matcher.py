@@ -48,7 +48,13 @@ from culturebridge.fingerprint.image import (
 )
 from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.keypoints import KeypointIndex
-from culturebridge.fingerprint.layout import LAYOUT_CODE_SIZE, Layout, layout_code, varies
+from culturebridge.fingerprint.layout import (
+    LAYOUT_CODE_SIZE,
+    Layout,
+    layout_code,
+    layout_codes,
+    varies,
+)
 from culturebridge.fingerprint.text import NUM_PERM, TextFingerprint, compare_texts, minhash_of
 from culturebridge.fingerprint.video import (
     COUNTABLE_KEYPOINTS,
@@ -330,8 +336,7 @@ class Library:
             for view in value.views:
                 self._orb.add(n, work, view.descriptors)
             if value.layout is not None:  # the layout and its mirror image, as for keypoints
-                mirror = np.ascontiguousarray(value.layout[:, ::-1])
-                self._layouts.add(np.stack([layout_code(value.layout), layout_code(mirror)]))
+                self._layouts.add(layout_codes(value.layout))
                 self._layout_owner += [n, n]
         elif isinstance(value, VideoFingerprint):
             usable = [f.bits for f in value.frames + value.mirrored if f.quality >= PDQ_MIN_QUALITY]
@@ -344,9 +349,8 @@ class Library:
                 self._frame_orb.add(n, work, frame.descriptors)
             smooth = _smooth_frame_layouts(value)
             if smooth:  # their layouts and mirror images, as for images
-                codes = [layout_code(x) for lay in smooth for x in (lay, np.ascontiguousarray(lay[:, ::-1]))]
-                self._frame_layouts.add(np.stack(codes))
-                self._frame_layout_owner += [n] * len(codes)
+                self._frame_layouts.add(np.concatenate([layout_codes(x) for x in smooth]))
+                self._frame_layout_owner += [n] * (2 * len(smooth))
         elif isinstance(value, AudioFingerprint):
             for v in set(value.frames):
                 self._audio_values.setdefault(v, set()).add(n)

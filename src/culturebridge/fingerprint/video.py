@@ -53,6 +53,7 @@ from culturebridge.fingerprint.layout import (
     colour_layout,
     compare_layout,
     layout_code,
+    layout_codes,
     pack_layout,
     read_layout,
     varies,
@@ -260,13 +261,11 @@ def layout_matches(
     chosen = [i for i in np.flatnonzero(rows).tolist() if varies(query[i])]
     if not chosen or not reference or needed > len(chosen):
         return out
-    codes = np.stack([layout_code(x) for x in reference])
-    mirrored = np.stack([layout_code(np.ascontiguousarray(x[:, ::-1])) for x in reference])
+    codes = np.stack([layout_codes(x) for x in reference])  # (frames, layout and mirror image, code)
     for k, i in enumerate(chosen):
         if needed > len(chosen) - k:
             break
-        code = layout_code(query[i])
-        near = np.minimum(np.linalg.norm(codes - code, axis=1), np.linalg.norm(mirrored - code, axis=1))
+        near = np.linalg.norm(codes - layout_code(query[i]), axis=2).min(axis=1)
         for j in np.argsort(near)[:_LAYOUT_FRAME_CANDIDATES].tolist():
             fit = compare_layout(query[i], reference[j])
             if fit is not None and fit.is_match:
