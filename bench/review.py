@@ -189,8 +189,8 @@ def main() -> None:
     speed = parser.add_mutually_exclusive_group()
     speed.add_argument("--no-speed", action="store_true", help="skip the speed comparison")
     speed.add_argument("--speed-only", action="store_true", help="only the speed comparison (reads no held-out case)")
-    parser.add_argument("--quick", action="store_true",
-                        help="development sets only, no speed comparison (what `make bench` runs)")
+    speed.add_argument("--quick", action="store_true",
+                       help="development sets only, no speed comparison (what `make bench` runs)")
     # An option it does not know stops the run here, before any set is read: the held-out
     # set is never run by a mistyped or unknown option.
     args = parser.parse_args()
