@@ -2,32 +2,40 @@
 
 Data: every development set — the first set's `dev` split (`data/review_set.jsonl`),
 `data/review/dev.jsonl` (both written by the people who wrote the rules) and
-`data/review/writers/w*.jsonl` (fourteen writers who never saw the rules, word lists or the
+`data/review/writers/w*.jsonl` (twenty writers who never saw the rules, word lists or the
 held-out set, each briefed with a different register: short-video captions, literary
 synopses, streaming loglines, fan forums, AI-video shot lists, English readers' reviews,
 overseas and Hong Kong code-switching, a moderation trainer's indirect cases; then museum
 texts, web-novel summaries, game-card copy, news reports about adaptations, micro-drama
-outlines, learners' and machine-translated prose). The held-out set is never
-read here. Label: a violation (`expected` review or reject) vs an acceptable retelling.
+outlines, learners' and machine-translated prose; then (w15-w20) parents' and teachers'
+letters, screen-industry beat sheets and coverage, Taiwanese forum posts, speech-to-text
+captions of livestreams and podcasts, academic and appeal prose, overseas marketing and
+localization tickets). The held-out set is never read here. Labels: a violation
+(`expected` review or reject) vs an acceptable retelling for the referral model; a violation
+to reject vs the rest for the reject model (from v3).
 
 Cross-validation leaves one writer out, so each fold measures the signal on wordings of a
-hand the fit never saw — the question the held-out set asks. The decision threshold is
+hand the fit never saw — the question the held-out set asks. The referral threshold is
 chosen inside each training part by an inner leave-one-writer-out, for at most `DESK_TARGET` (20%) of
 the acceptable retellings referred (rules and signal together), then applied to the
-left-out writer. Figures are for the decision the pack makes: the rules' decision, and a
-referral by the signal where the rules pass, and a reject by the signal where it scores at
-or above its reject threshold (chosen the same way, for at most `REJECT_BUDGET` of the
-acceptable retellings) and the rules did not reject. "signal alone" is the share of items
-the signal refers by itself. The n-gram variant's LogisticRegression sees the character
-n-grams' TF-IDF and the wording-free features standardised and scaled by `DENSE_WEIGHT`.
+left-out writer. Figures are for the decision the pack makes: the rules' decision; a
+referral by the signal where the rules pass; a reject by the signal where the reject model
+scores at or above its reject threshold (chosen the same way, so that the signal alone
+rejects at most `REJECT_BUDGET` of the acceptable retellings) and the rules did not reject;
+and, with the pack's `doubt`, a rule's reject the referral model scores below its threshold
+sent to the desk. "signal alone" is the share of items the signal refers by itself. The
+n-gram variants' LogisticRegression sees the character n-grams' TF-IDF and the wording-free
+features standardised and scaled by `DENSE_WEIGHT`.
 
 Usage:
   python bench/review_learned.py            # leave-one-writer-out CV, per language, category and writer
+                                            # (-v: also the earlier variants v1 and v2, and their details)
   python bench/review_learned.py --features=/tmp/f.npz ...   # keep the feature vectors between runs
   python bench/review_learned.py --write    # fit the chosen variant on all development data and
                                             # write src/culturebridge/review/data/learned-referral.json
   python bench/review_learned.py --reject-budget=0.01 ...   # another share of acceptable retellings the
-                                            # signal alone may reject (default 1%)
+                                            # signal alone may reject (default 3%)
+  python bench/review_learned.py --no-doubt ...   # figures without the pack's doubt (rule rejects stand)
   python bench/review_learned.py --shipped=w9,w10   # the bundled weights, as shipped, on writers
                                             # added after they were fitted (before a refit)
 """
@@ -37,6 +45,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -66,17 +75,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from review import DEV, FIRST_SET, WRITERS, item_of, load
 
 SEED = 17
-VERSION = "2"
+VERSION = "3"
 DESK_TARGET = 0.20  # acceptable retellings referred, chosen inside training folds
 NGRAMS = (1, 4)  # character n-gram lengths
 MIN_DF = 2  # an n-gram must occur in at least two development texts
 C_NGRAMS = 10.0
-REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--reject-budget=")), 0.01))
+REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--reject-budget=")), 0.03))
 # ^ acceptable retellings the signal alone may reject, chosen inside training folds
+DOUBT = "--no-doubt" not in sys.argv  # the pack's `doubt: true`: the signal sends rule rejects it reads as acceptable to the desk
 DENSE_WEIGHT = 0.05  # the standardised wording-free features' scale beside the unit-length TF-IDF
 RULE_FEATURES = ("rule_high", "rule_medium", "fidelity_flag", "safety_flag", "misplacement_flag", "declared_setting")
 WORDING_FREE = tuple(f for f in FEATURES if f not in RULE_FEATURES)
-CHOSEN = "wording-free + n-grams"
+CHOSEN = "wording-free + n-grams, with a reject model (v3)"
 Row = dict[str, Any]
 
 
@@ -153,8 +163,9 @@ class Fitted:
         return np.asarray(self.lr.predict_proba(self._x(texts, dense))[:, 1], dtype=np.float64)
 
     def model(self, features: tuple[str, ...], threshold: float, reject_threshold: float,
-              fitted: dict[str, Any]) -> LearnedModel:
-        """The weights in the review stage's format (dense coefficients carry the scale)."""
+              fitted: dict[str, Any], reject: Fitted | None = None) -> LearnedModel:
+        """The weights in the review stage's format (dense coefficients carry the scale), with
+        `reject` (fitted on the same texts and features) as the reject model."""
         coef = self.lr.coef_[0].astype(np.float64)
         ngrams = None
         if self.vectorizer is not None:
@@ -163,8 +174,13 @@ class Fitted:
             ngrams = NgramWeights(NGRAMS[0], NGRAMS[1], {g: float(idf[i]) for g, i in vocabulary.items()},
                                   {g: float(coef[i]) for g, i in vocabulary.items()})
             coef = coef[len(vocabulary):]
-        return LearnedModel(VERSION, features, self.mean, self.scale, self.weight * coef, float(self.lr.intercept_[0]),
-                            threshold, fitted, ngrams, reject_threshold)
+        model = LearnedModel(VERSION, features, self.mean, self.scale, self.weight * coef, float(self.lr.intercept_[0]),
+                             threshold, fitted, ngrams, reject_threshold)
+        if reject is None:
+            return model
+        assert reject.vectorizer is None or (self.vectorizer is not None
+                                             and reject.vectorizer.vocabulary_ == self.vectorizer.vocabulary_)
+        return replace(model, reject_model=reject.model(features, reject_threshold, reject_threshold, {}))
 
 
 Fitter = Callable[[Sequence[int]], Callable[[Sequence[int]], NDArray[np.float64]]]
@@ -191,35 +207,60 @@ def choose_threshold(p: NDArray[np.float64], y: NDArray[np.int64], rules_pass: N
     return best
 
 
-def choose_reject_threshold(p: NDArray[np.float64], y: NDArray[np.int64], budget: float) -> float:
-    """The lowest threshold (in steps of 0.01, at least 0.5) at which at most `budget` of the
-    acceptable items score that high."""
-    ok = p[y == 0]
+def choose_reject_threshold(p: NDArray[np.float64], y: NDArray[np.int64], rules_reject: NDArray[np.bool_],
+                            budget: float) -> float:
+    """The lowest threshold (in steps of 0.01, at least 0.5) at which the signal alone would reject
+    at most `budget` of the acceptable items: those scoring that high that no rule rejected."""
+    ok = y == 0
     for t in np.arange(0.5, 1.0, 0.01):
-        if float(np.mean(ok >= t)) <= budget:
+        if float(np.mean((p[ok] >= t) & ~rules_reject[ok])) <= budget:
             return float(round(t, 2))
     return 0.99
 
 
-def grouped_oof(y: NDArray[np.int64], groups: Sequence[str], rules_pass: NDArray[np.bool_], fitter: Fitter,
-                desk: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def leave_one_group_out(y: NDArray[np.int64], groups: NDArray[np.str_], rows: NDArray[np.int64],
+                        fitter: Fitter) -> NDArray[np.float64]:
+    """Each of `rows` scored by a fit on the others of `rows` that are not of its group."""
+    out = np.zeros(len(rows))
+    for held in sorted(set(groups[rows])):
+        a, b = groups[rows] != held, groups[rows] == held
+        if len(set(y[rows][a])) == 2:
+            out[b] = fitter(rows[a].tolist())(rows[b].tolist())
+    return out
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Leave-one-group-out probabilities of both models, with each fold's thresholds."""
+
+    probs: NDArray[np.float64]  # P(violation)
+    thresholds: NDArray[np.float64]  # referral, on probs
+    reject_probs: NDArray[np.float64]  # the reject model's P(reject), or probs without one
+    reject_at: NDArray[np.float64]  # on reject_probs
+
+
+def grouped_oof(y: NDArray[np.int64], y_reject: NDArray[np.int64], groups: Sequence[str],
+                rules_pass: NDArray[np.bool_], rules_reject: NDArray[np.bool_], fitter: Fitter,
+                reject_fitter: Fitter | None, desk: float) -> OutOfFold:
     """Leave-one-group-out probabilities and, per outer fold, the referral and reject thresholds
-    chosen by an inner leave-one-group-out."""
+    chosen by an inner leave-one-group-out (the reject threshold on the reject model's inner
+    probabilities, where there is one)."""
     g = np.array(groups)
     probs, thresholds, rejects = np.zeros(len(y)), np.zeros(len(y)), np.zeros(len(y))
+    reject_probs = np.zeros(len(y))
     for held in sorted(set(groups)):
         train = np.flatnonzero(g != held)
         test = np.flatnonzero(g == held)
-        inner = np.zeros(len(train))
-        for inner_held in sorted(set(g[train])):
-            a, b = g[train] != inner_held, g[train] == inner_held
-            if len(set(y[train][a])) < 2:
-                continue
-            inner[b] = fitter(train[a].tolist())(train[b].tolist())
+        inner = leave_one_group_out(y, g, train, fitter)
         thresholds[test] = choose_threshold(inner, y[train], rules_pass[train], desk)
-        rejects[test] = choose_reject_threshold(inner, y[train], REJECT_BUDGET)
         probs[test] = fitter(train.tolist())(test.tolist())
-    return probs, thresholds, rejects
+        if reject_fitter is not None:
+            inner = leave_one_group_out(y_reject, g, train, reject_fitter)
+            reject_probs[test] = reject_fitter(train.tolist())(test.tolist())
+        else:
+            reject_probs[test] = probs[test]
+        rejects[test] = choose_reject_threshold(inner, y[train], rules_reject[train], REJECT_BUDGET)
+    return OutOfFold(probs, thresholds, reject_probs, rejects)
 
 
 def pct(k: int, n: int) -> str:
@@ -228,9 +269,13 @@ def pct(k: int, n: int) -> str:
 
 def combined(rules: Sequence[str], flagged: NDArray[np.bool_], rejected: NDArray[np.bool_]) -> list[str]:
     """The pack's decision: the signal rejects where it is sure and the rules did not reject,
-    refers where the rules passed, and otherwise the rules decide."""
-    return ["reject" if r != "reject" and x else r if r != "pass" else ("review" if f else "pass")
-            for r, f, x in zip(rules, flagged, rejected)]
+    refers where the rules passed, and otherwise the rules decide; with `DOUBT` (pack 2026.5's
+    `doubt: true`), a rule's reject the signal scores below its referral threshold goes to the desk."""
+    def one(rule: str, flag: bool, sure: bool) -> str:
+        if rule == "reject":
+            return "review" if DOUBT and not flag else "reject"
+        return "reject" if sure else rule if rule != "pass" else ("review" if flag else "pass")
+    return [one(r, bool(f), bool(x)) for r, f, x in zip(rules, flagged, rejected)]
 
 
 def figures(rows: Sequence[Row], rules: Sequence[str], flagged: NDArray[np.bool_],
@@ -271,15 +316,18 @@ def category(r: Row) -> str:
     return "acceptable" if r["expected"] == "pass" else str(r["kind"])
 
 
-def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], rules_pass: NDArray[np.bool_]) -> None:
+def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], y_reject: NDArray[np.int64],
+          rules_pass: NDArray[np.bool_], rules_reject: NDArray[np.bool_]) -> None:
     """Fit the chosen variant on every development case and write the bundled weights file."""
     texts = [str(r["text"]) for r in rows]
     dense = full[:, [FEATURES.index(f) for f in WORDING_FREE]]
-    writers = [str(r["writer"]) for r in rows]
-    inner = grouped_oof(y, writers, rules_pass, fitter_for(texts, dense, y, ngrams=True, c=C_NGRAMS), DESK_TARGET)[0]
+    writers, everything = np.array([str(r["writer"]) for r in rows]), np.arange(len(rows))
+    inner = leave_one_group_out(y, writers, everything, fitter_for(texts, dense, y, ngrams=True, c=C_NGRAMS))
     threshold = choose_threshold(inner, y, rules_pass, DESK_TARGET)
-    reject_threshold = choose_reject_threshold(inner, y, REJECT_BUDGET)
+    inner = leave_one_group_out(y_reject, writers, everything, fitter_for(texts, dense, y_reject, ngrams=True, c=C_NGRAMS))
+    reject_threshold = choose_reject_threshold(inner, y, rules_reject, REJECT_BUDGET)
     fitted = Fitted(texts, dense, y, ngrams=True, c=C_NGRAMS)
+    reject = Fitted(texts, dense, y_reject, ngrams=True, c=C_NGRAMS)
     model = fitted.model(WORDING_FREE, threshold, reject_threshold, {
         "script": "bench/review_learned.py --write", "seed": SEED,
         "classifier": f"LogisticRegression(C={C_NGRAMS}, balanced) over char {NGRAMS[0]}-{NGRAMS[1]}-gram TF-IDF "
@@ -287,12 +335,15 @@ def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], 
         "sets": ["review_set.jsonl split=dev", "review/dev.jsonl", *sorted({w for w in writers if w.startswith("w")})],
         "n": len(rows), "violations": int(y.sum()),
         "threshold": f"leave-one-writer-out on development data, acceptable referred <= {DESK_TARGET:.0%}",
-        "reject_threshold": f"leave-one-writer-out on development data, acceptable rejected by the signal <= "
-                            f"{REJECT_BUDGET:.1%}"})
+        "reject_model": "the same classifier and inputs, fitted to tell the violations to reject from the rest",
+        "reject_threshold": f"on the reject model, leave-one-writer-out on development data, acceptable rejected "
+                            f"by the signal alone <= {REJECT_BUDGET:.1%}"}, reject)
     # The review stage recomputes the probability from the file alone: it must agree with scikit-learn.
     again = model_from_dict(json.loads(json.dumps(model.to_dict())))
     mine = np.array([again.probability(full[i], texts[i]) for i in range(len(rows))])
-    gap = float(np.max(np.abs(mine - fitted.predict(texts, dense))))
+    mine_reject = np.array([again.reject_probability(full[i], texts[i]) for i in range(len(rows))])
+    gap = max(float(np.max(np.abs(mine - fitted.predict(texts, dense)))),
+              float(np.max(np.abs(mine_reject - reject.predict(texts, dense)))))
     assert gap < 1e-6, f"the weights file disagrees with scikit-learn by {gap}"
     out = bundled_model_path()
     out.write_text(json.dumps(model.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
@@ -312,7 +363,8 @@ def shipped(rows: Sequence[Row], full: NDArray[np.float64], rules: Sequence[str]
     sub, sub_rules = [rows[i] for i in idx], [rules[i] for i in idx]
     probs = np.array([model.probability(full[i], str(rows[i]["text"])) for i in idx])
     flagged = probs >= model.threshold
-    rejected = probs >= (model.reject_threshold if model.reject_threshold is not None else np.inf)
+    sure = np.array([model.reject_probability(full[i], str(rows[i]["text"])) for i in idx])
+    rejected = sure >= (model.reject_threshold if model.reject_threshold is not None else np.inf)
     print(f"the bundled weights as shipped (threshold {model.threshold:.3f}, reject at {model.reject_threshold}) "
           f"on {', '.join(sorted(names))}: {len(idx)} cases they were not fitted on")
     table("all", sub, sub_rules, flagged, rejected, lambda r: "all")
@@ -334,8 +386,10 @@ def main() -> None:
             np.savez(cache, full=full, rules=np.array(rules))
     y = np.array([0 if r["expected"] == "pass" else 1 for r in rows], dtype=np.int64)
     rules_pass = np.array([d == "pass" for d in rules])
+    rules_reject = np.array([d == "reject" for d in rules])
+    y_reject = np.array([int(r["expected"] == "reject") for r in rows], dtype=np.int64)
     if "--write" in sys.argv:
-        write(rows, full, y, rules_pass)
+        write(rows, full, y, y_reject, rules_pass, rules_reject)
         return
     named = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--shipped=")), None)
     if named is not None:
@@ -346,14 +400,19 @@ def main() -> None:
     dense = full[:, [FEATURES.index(f) for f in WORDING_FREE]]
     print(f"development cases: {len(rows)} ({int(y.sum())} violations), writers: {', '.join(sorted(set(writers)))}; "
           f"leave-one-writer-out, threshold by inner leave-one-writer-out for acceptable to desk <= {DESK_TARGET:.0%}")
-    variants: dict[str, Fitter] = {
-        "wording-free (v1)": fitter_for(texts, dense, y, ngrams=False, c=0.3),
-        CHOSEN: fitter_for(texts, dense, y, ngrams=True, c=C_NGRAMS),
+    variants: dict[str, tuple[Fitter, Fitter | None]] = {
+        "wording-free (v1)": (fitter_for(texts, dense, y, ngrams=False, c=0.3), None),
+        "wording-free + n-grams, one model (v2)": (fitter_for(texts, dense, y, ngrams=True, c=C_NGRAMS), None),
+        CHOSEN: (fitter_for(texts, dense, y, ngrams=True, c=C_NGRAMS),
+                 fitter_for(texts, dense, y_reject, ngrams=True, c=C_NGRAMS)),
     }
-    for name, fitter in variants.items():
-        probs, thresholds, reject_at = grouped_oof(y, writers, rules_pass, fitter, DESK_TARGET)
-        flagged = probs >= thresholds
-        rejected = probs >= reject_at
+    for name, (fitter, reject_fitter) in variants.items():
+        if name != CHOSEN and "-v" not in sys.argv:
+            continue
+        oof = grouped_oof(y, y_reject, writers, rules_pass, rules_reject, fitter, reject_fitter, DESK_TARGET)
+        flagged = oof.probs >= oof.thresholds
+        rejected = oof.reject_probs >= oof.reject_at
+        reject_at = oof.reject_at
         print(f"\n[{name}] (reject thresholds per fold: {', '.join(f'{t:.2f}' for t in sorted(set(reject_at)))})")
         table("all", rows, rules, flagged, rejected, lambda r: "all")
         table("by writer (held out)", rows, rules, flagged, rejected, lambda r: str(r["writer"]))

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from culturebridge.review import Evidence, Finding, decide, load_policy
+from culturebridge.review.findings import DOUBT
 
 
-def finding(check: str, severity: str, clause: str, fix: str | None = None) -> Finding:
-    return Finding(check, "k", severity, Evidence("text", 0, 1, "x"), "because", clause=clause, fix=fix)  # type: ignore[arg-type]
+def finding(check: str, severity: str, clause: str, fix: str | None = None, kind: str = "k",
+            field: str = "text") -> Finding:
+    evidence = Evidence(field, 0, 1, "x", frame_time_s=1.0 if field == "frame" else None)  # type: ignore[arg-type]
+    return Finding(check, kind, severity, evidence, "because", clause=clause, fix=fix)  # type: ignore[arg-type]
 
 
 def test_worst_finding_decides_and_reasons_cite_clauses() -> None:
@@ -12,7 +15,7 @@ def test_worst_finding_decides_and_reasons_cite_clauses() -> None:
     d = decide([finding("misplacement", "medium", "nrta-3"), finding("fidelity", "high", "nrta-1")], policy, item_id="i1")
     assert d.decision == "reject"
     assert d.automated is True
-    assert d.policy_version == "2026.4"
+    assert d.policy_version == "2026.5"
     assert [r.clause for r in d.reasons] == ["nrta-1", "nrta-3"]
     assert d.reasons[0].clause_text.startswith("Seriously departs")
     assert d.to_dict()["decision"] == "reject"
@@ -35,3 +38,24 @@ def test_a_fix_the_policy_does_not_allow_sends_to_review() -> None:
 
 def test_no_findings_is_pass() -> None:
     assert decide([], load_policy("generic-safety")).decision == "pass"
+
+
+def test_a_doubt_sends_earlier_text_rejects_to_the_desk_and_says_why() -> None:
+    policy = load_policy("cn-nrta-ai-alteration")
+    doubt = finding("learned", "low", "nrta-1", kind=DOUBT)
+    d = decide([finding("fidelity", "high", "nrta-1"), finding("misplacement", "medium", "nrta-3"), doubt], policy)
+    assert d.decision == "review"
+    assert [(r.clause, r.outcome) for r in d.reasons] == [("nrta-1", "review"), ("nrta-3", "review")]
+    assert d.reasons[0].explanation == "because; to the desk, not rejected: because"
+    assert decide([finding("fidelity", "high", "nrta-1")], policy).decision == "reject"
+
+
+def test_a_doubt_leaves_frame_rejects_judges_and_later_checks_alone() -> None:
+    policy = load_policy("cn-nrta-ai-alteration")
+    doubt = finding("learned", "low", "nrta-1", kind=DOUBT)
+    assert decide([finding("safety", "high", "nrta-2", field="frame"), doubt], policy).decision == "reject"
+    assert decide([finding("llm-judge", "high", "nrta-1"), doubt], policy).decision == "reject"
+    assert decide([finding("ai-label", "high", "ai-label"), doubt], policy).decision == "reject"
+    # A doubt from a check outside the policy doubts nothing.
+    assert decide([finding("fidelity", "high", "nrta-1"), finding("other", "low", "", kind=DOUBT)],
+                  policy).decision == "reject"

@@ -13,8 +13,9 @@ from culturebridge.errors import LearnedModelInvalid, PolicyInvalid
 from culturebridge.review import Models, Reviewer, ReviewItem, load_policy, policy_from_dict
 from culturebridge.review._matching import PhraseIndex, fold
 from culturebridge.review.check import CheckContext
-from culturebridge.review.findings import Evidence, Finding, Severity
+from culturebridge.review.findings import DOUBT, Evidence, Finding, Severity
 from culturebridge.review.learned import (
+    DOUBT_MAX_SENTENCES,
     FORMAT,
     LearnedCheck,
     bundled_model_path,
@@ -282,6 +283,98 @@ def test_a_sure_signal_escalates_a_referral_but_not_a_reject(cards: dict[str, Ca
 def test_the_bundled_weights_carry_ngrams_and_a_reject_threshold_above_the_referral_one() -> None:
     model = load_model_file(bundled_model_path())
     assert model.ngrams is not None and len(model.ngrams.idf) > 1000
-    assert model.reject_threshold is not None and model.threshold <= model.reject_threshold < 1
+    assert model.reject_threshold is not None and 0 < model.reject_threshold < 1
     rule = load_policy("cn-nrta-ai-alteration").rule("learned")
     assert rule is not None and isinstance(rule.check, LearnedCheck) and rule.check.reject
+
+
+def _doubting(threshold: float, doubt: bool = True) -> LearnedCheck:
+    check = LearnedCheck({"refer": True, "reject": True, "doubt": doubt})
+    assert check.model is not None
+    check.model = replace(check.model, threshold=threshold, reject_threshold=max(threshold, 0.5))
+    return check
+
+
+def test_with_doubt_on_a_rule_reject_the_signal_reads_as_acceptable_is_doubted(
+        cards: dict[str, CanonCard], models: Models) -> None:
+    item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
+    evidence = Evidence(field="text", start=0, end=2, quote="赵明")
+
+    def run(check: LearnedCheck) -> list[tuple[str, str]]:
+        context = CheckContext.build(item, cards["river-oath"], models, {})
+        context.earlier.append(Finding("fidelity", "trait-inversion", "high", evidence, "x"))
+        return [(f.kind, f.severity) for f in check.run(context)]
+
+    assert run(_doubting(1.0 - 1e-12)) == [(DOUBT, "low")]  # scored below the referral threshold
+    assert run(_doubting(1e-9)) == []  # the signal agrees it is a violation: the reject stands
+    assert run(_doubting(1.0 - 1e-12, doubt=False)) == []
+
+
+def test_a_doubted_rule_reject_goes_to_the_desk_with_both_reasons(cards: dict[str, CanonCard], models: Models) -> None:
+    pack = load_policy("cn-nrta-ai-alteration")
+    rule = pack.rule("learned")
+    assert rule is not None and isinstance(rule.check, LearnedCheck) and rule.check.doubt
+    text = "赵明为了金子出卖了兄长。"
+    reviewer = Reviewer(pack, cards, models=models)
+    rule.check.model = replace(rule.check.model, threshold=1e-9)  # type: ignore[arg-type]
+    before = reviewer.review(ReviewItem(ip="river-oath", text=text))
+    assert before.decision == "reject" and not any(f.kind == DOUBT for f in before.findings)
+    rule.check.model = replace(rule.check.model, threshold=1.0 - 1e-12, reject_threshold=1.0 - 1e-12)  # type: ignore[arg-type]
+    after = reviewer.review(ReviewItem(ip="river-oath", text=text))
+    assert after.decision == "review"
+    assert [f.kind for f in after.findings if f.check == "learned"] == [DOUBT]
+    assert all("to the desk, not rejected: the learned signal" in r.explanation for r in after.reasons)
+
+
+def test_a_rule_reject_in_a_text_longer_than_the_development_texts_is_not_doubted(
+        cards: dict[str, CanonCard], models: Models) -> None:
+    evidence = Evidence(field="text", start=0, end=2, quote="赵明")
+
+    def run(text: str) -> list[str]:
+        context = CheckContext.build(ReviewItem(ip="river-oath", text=text), cards["river-oath"], models, {})
+        context.earlier.append(Finding("fidelity", "trait-inversion", "high", evidence, "x"))
+        return [f.kind for f in _doubting(1.0 - 1e-12).run(context)]
+
+    assert run("赵明守城。" * DOUBT_MAX_SENTENCES + "赵明为了金子出卖了兄长。") == []
+    assert run("赵明守城。" * (DOUBT_MAX_SENTENCES - 1) + "赵明为了金子出卖了兄长。") == [DOUBT]
+
+
+REJECT_MODEL = {"coef": [-1.0, 4.0], "intercept": 0.5, "ngrams": {"背叛": 1.0}}
+
+
+def test_a_reject_model_scores_the_reject_threshold_with_its_own_weights() -> None:
+    model = model_from_dict(weights(ngrams=NGRAMS, reject_threshold=0.3, reject_model=REJECT_MODEL))
+    assert model_from_dict(model.to_dict()).to_dict() == model.to_dict()
+    assert model.reject_model is not None and model.reject_threshold == 0.3  # may sit below the referral threshold
+    full = np.zeros(len(FEATURES))
+    full[FEATURES.index("gore_margin")] = 1.0
+    # Referral: 2*0 + 1*1 - 1 = 0 plus n-grams; reject: -1*0 + 4*1 + 0.5 plus its one n-gram weight.
+    assert model.probability(full, "守城") == pytest.approx(0.5)
+    assert model.reject_probability(full, "守城") == pytest.approx(1 / (1 + np.exp(-4.5)))
+    unit = 3.0 / np.sqrt(2.0**2 + 3.0**2 + 1.5**2)  # 背叛's share of the unit-length vector of "背叛"
+    assert model.reject_probability(full, "背叛") == pytest.approx(1 / (1 + np.exp(-(4.5 + unit))))
+    one = model_from_dict(weights(reject_threshold=0.9))
+    assert one.reject_probability(full) == one.probability(full)  # without a reject model, the same reading
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"reject_model": REJECT_MODEL}, "needs a 'reject_threshold'"),
+        ({"reject_model": [1.0], "reject_threshold": 0.5}, "'reject_model' must be a mapping"),
+        ({"reject_model": {**REJECT_MODEL, "coef": [1.0]}, "reject_threshold": 0.5}, "'coef' must be a list of 2"),
+        ({"reject_model": {**REJECT_MODEL, "intercept": "x"}, "reject_threshold": 0.5}, "'reject_model.intercept'"),
+        ({"reject_model": {**REJECT_MODEL, "ngrams": {"守": 1.0}}, "reject_threshold": 0.5}, "n-grams of 'ngrams'"),
+        ({"reject_model": REJECT_MODEL, "reject_threshold": 0.0}, "'reject_threshold' must be"),
+    ],
+)
+def test_a_bad_reject_model_is_refused_naming_the_problem(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(LearnedModelInvalid, match=message):
+        model_from_dict(weights(ngrams=NGRAMS, **change))
+
+
+def test_the_bundled_weights_carry_a_reject_model_over_the_same_ngrams() -> None:
+    model = load_model_file(bundled_model_path())
+    assert model.reject_model is not None and model.reject_model.ngrams is not None and model.ngrams is not None
+    assert set(model.reject_model.ngrams.coef) <= set(model.ngrams.idf)
+    assert model.reject_model.features == model.features

@@ -39,7 +39,9 @@ def test_a_sound_alike_is_referred_not_rejected(nrta: Reviewer) -> None:
     # 见人 sounds like 贱人: a person decides. The literal word still rejects.
     assert safety(nrta, "沙比。") == [("vulgarity", "medium")]
     assert ("vulgarity", "high") in safety(nrta, "魏澜骂道：傻逼！")
-    assert nrta.review(ReviewItem(ip="river-oath", text="魏澜骂道：沙比！")).decision == "review"
+    # The rule refers; whether the item is rejected is then the learned signal's call.
+    decision = nrta.review(ReviewItem(ip="river-oath", text="魏澜骂道：沙比！"))
+    assert [r.outcome for r in decision.reasons if r.check == "safety"] == ["review"]
 
 
 def test_a_two_character_term_must_be_a_word_of_the_text(nrta: Reviewer) -> None:

@@ -14,7 +14,7 @@ from culturebridge.pipeline import job_handlers
 from culturebridge.platform import Platform
 from culturebridge.review import Models
 from culturebridge.web import create_app
-from tests.review.desk_helpers import REVIEW, adaptation, add_demo_ip
+from tests.review.desk_helpers import adaptation, add_demo_ip
 from tests.web.conftest import PASSWORD, client, csrf_of, login, platform  # noqa: F401  (fixtures)
 
 
@@ -33,7 +33,10 @@ def test_desk_flow_claim_decide_appeal_to_another_reviewer(platform: Platform, m
     with platform.db.write() as conn:
         add_demo_ip(conn, get_user_by_name(conn, "admin"))
         create_user(conn, "ria", PASSWORD, "reviewer")
-        work = adaptation(conn, get_user_by_name(conn, "mei"), REVIEW, en="Monkey draws a pistol on Flower-Fruit Mountain to scare the demons.")
+        # With the models on, the learned signal rejects desk_helpers.REVIEW (a pistol);
+        # a bottle of cola it leaves at the desk.
+        work = adaptation(conn, get_user_by_name(conn, "mei"), "孙悟空在花果山上喝了一瓶可乐。",
+                          en="Monkey drinks a bottle of cola on Flower-Fruit Mountain.")
     mei, mei_csrf = _as(platform, "mei")
     assert mei.post(f"/studio/works/{work.id}/review/submit", data={"csrf": mei_csrf},
                     follow_redirects=False).status_code == 303
@@ -51,19 +54,19 @@ def test_desk_flow_claim_decide_appeal_to_another_reviewer(platform: Platform, m
     assert where.startswith("/review/items/")
     item_id = where.rsplit("/", 1)[1]
     item_page = rita.get(where).text
-    assert "<mark" in item_page and "手枪</mark>" in item_page and 'id="decide-form"' in item_page
+    assert "<mark" in item_page and "可乐</mark>" in item_page and 'id="decide-form"' in item_page
     assert _claim(ria, ria_csrf) == "/review?empty=1"  # the only item is rita's
     assert "decide-form" not in ria.get(where).text
 
     assert rita.post(f"{where}/decide", data={"decision": "reject", "clause": "nrta-3"}).status_code == 403  # no CSRF
-    response = rita.post(f"{where}/decide", data={"decision": "reject", "clause": "nrta-3", "note": "gun in Tang times",
+    response = rita.post(f"{where}/decide", data={"decision": "reject", "clause": "nrta-3", "note": "cola in Tang times",
                                                   "csrf": rita_csrf}, follow_redirects=False)
     assert response.status_code == 303
 
     page = mei.get(f"/studio/works/{work.id}").text
     assert 'id="review-appeal"' in page
     response = mei.post(f"/studio/works/{work.id}/review/appeal", follow_redirects=False,
-                        data={"csrf": mei_csrf, "item_id": item_id, "reason": "The pistol is a declared dream sequence."})
+                        data={"csrf": mei_csrf, "item_id": item_id, "reason": "The cola is a declared dream sequence."})
     assert response.status_code == 303
     assert "review-appeal" not in mei.get(f"/studio/works/{work.id}").text  # one appeal only
 

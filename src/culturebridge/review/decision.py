@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from culturebridge.review.findings import Finding, severity_rank
+from culturebridge.review.findings import DOUBT, Finding, severity_rank
 from culturebridge.review.policy import Policy
 
 Outcome = Literal["pass", "review", "reject"]
@@ -70,22 +70,41 @@ def outcome_of(finding: Finding, policy: Policy) -> Outcome:
     return "reject" if rank >= reject_at else "review" if rank >= review_at else "pass"
 
 
+def _doubted(findings: Sequence[Finding], policy: Policy) -> tuple[Finding | None, frozenset[str]]:
+    """The first doubt finding and the checks it doubts: those the policy runs before its own."""
+    doubt = next((f for f in findings if f.kind == DOUBT), None)
+    if doubt is None:
+        return None, frozenset()
+    order = [r.check.name for r in policy.rules]
+    before = order[:order.index(doubt.check)] if doubt.check in order else []
+    return doubt, frozenset(before)
+
+
 def decide(findings: Sequence[Finding], policy: Policy, *, item_id: str = "", ip: str = "") -> Decision:
-    """Combine clause-tagged findings into a decision under the policy."""
+    """Combine clause-tagged findings into a decision under the policy.
+
+    A doubt finding (`findings.DOUBT`) sends the rejects of the checks before it to the desk
+    when they rest on the text: a reject on a key frame, or from a judge outside the
+    policy's checks, stands.
+    """
     worst = 0
     reasons: list[Reason] = []
     fixes: list[str] = []
+    doubt, doubted = _doubted(findings, policy)
     for f in findings:
         outcome = outcome_of(f, policy)
         if outcome == "pass":
             continue
+        explanation = f.explanation
+        if doubt is not None and outcome == "reject" and f.check in doubted and f.evidence.field != "frame":
+            outcome, explanation = "review", f"{explanation}; to the desk, not rejected: {doubt.explanation}"
         if f.fix and f.fix in policy.auto_fixes:
             if f.fix not in fixes:
                 fixes.append(f.fix)
             continue
         worst = max(worst, OUTCOMES.index(outcome))
         clause = policy.clauses.get(f.clause, {})
-        reasons.append(Reason(f.clause, clause.get("en") or clause.get("zh", ""), f.check, outcome, f.explanation))
+        reasons.append(Reason(f.clause, clause.get("en") or clause.get("zh", ""), f.check, outcome, explanation))
     reasons.sort(key=lambda r: -OUTCOMES.index(r.outcome))
     return Decision(
         item_id=item_id,

@@ -12,6 +12,10 @@ from typing import Any, Literal
 from culturebridge.errors import ReviewTextInvalid
 
 Severity = Literal["low", "medium", "high"]
+# The kind of a finding that doubts the checks before it: their rejects on the text go to the
+# human desk instead (`decision.decide`). The learned signal emits it when it reads a text a
+# rule rejected as acceptable.
+DOUBT = "doubt"
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 Field = Literal["title", "text", "frame"]
 
