@@ -316,10 +316,12 @@ def test_a_doubted_rule_reject_goes_to_the_desk_with_both_reasons(cards: dict[st
     assert rule is not None and isinstance(rule.check, LearnedCheck) and rule.check.doubt
     text = "赵明为了金子出卖了兄长。"
     reviewer = Reviewer(pack, cards, models=models)
-    rule.check.model = replace(rule.check.model, threshold=1e-9)  # type: ignore[arg-type]
+    shipped = rule.check.model
+    assert shipped is not None
+    rule.check.model = replace(shipped, threshold=1e-9)
     before = reviewer.review(ReviewItem(ip="river-oath", text=text))
     assert before.decision == "reject" and not any(f.kind == DOUBT for f in before.findings)
-    rule.check.model = replace(rule.check.model, threshold=1.0 - 1e-12, reject_threshold=1.0 - 1e-12)  # type: ignore[arg-type]
+    rule.check.model = replace(shipped, threshold=1.0 - 1e-12, reject_threshold=1.0 - 1e-12)
     after = reviewer.review(ReviewItem(ip="river-oath", text=text))
     assert after.decision == "review"
     assert [f.kind for f in after.findings if f.check == "learned"] == [DOUBT]
