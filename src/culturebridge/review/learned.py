@@ -8,11 +8,14 @@ weights format 2, the text's character n-grams (`learned_text.py`). The weights 
 versioned JSON file (`data/learned-referral.json`) fitted by `bench/review_learned.py`
 with a fixed seed on the development sets only. Above the file's threshold the item is
 referred to the human desk (severity medium). Where the policy allows it (`reject: true`),
-at or above the file's reject threshold — chosen so the signal alone rejects at most a set
-share of acceptable development retellings (the fit's reject budget, 3% for the bundled
-weights), leaving one writer out — the finding is high and
-the policy rejects. The finding's kind names the clause family whose features pushed the
-score most, and its explanation quotes the words whose n-grams did.
+at or above the file's reject threshold — on the probability of a second regression fitted
+to tell violations to reject from the rest (weights version 3), chosen so the signal alone
+rejects at most a set share of acceptable development retellings (the fit's reject budget,
+3% for the bundled weights), leaving one writer out — the finding is high and the policy
+rejects. With `doubt: true`, a rule's reject on a text the signal scores below its
+referral threshold goes to the desk (`findings.DOUBT`). The finding's kind names the clause
+family whose features pushed the score most, and its explanation quotes the words whose
+n-grams did.
 """
 
 from __future__ import annotations
