@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from culturebridge.review import Evidence, Finding, decide, load_policy
 from culturebridge.review.findings import DOUBT
 
@@ -29,8 +31,6 @@ def test_low_findings_pass_and_allowed_fixes_do_not_escalate() -> None:
 
 
 def test_a_fix_the_policy_does_not_allow_sends_to_review() -> None:
-    from dataclasses import replace
-
     policy = replace(load_policy("cn-nrta-ai-alteration"), auto_fixes=frozenset())
     d = decide([finding("ai-label", "medium", "ai-label", fix="apply-ai-label")], policy)
     assert (d.decision, d.fixes) == ("review", ())
@@ -59,3 +59,20 @@ def test_a_doubt_leaves_frame_rejects_judges_and_later_checks_alone() -> None:
     # A doubt from a check outside the policy doubts nothing.
     assert decide([finding("fidelity", "high", "nrta-1"), finding("other", "low", "", kind=DOUBT)],
                   policy).decision == "reject"
+
+
+def test_a_doubt_covers_only_the_text_it_read() -> None:
+    # A work is reviewed per language and decided once: the signal's doubt about the zh synopsis
+    # says nothing about the en one, nor about a title it did not read.
+    policy = load_policy("cn-nrta-ai-alteration")
+
+    def tagged(f: Finding, lang: str) -> Finding:
+        return replace(f, extra={"lang": lang})
+
+    zh_doubt = tagged(finding("learned", "low", "nrta-1", kind=DOUBT), "zh")
+    zh_reject, en_reject = (tagged(finding("fidelity", "high", "nrta-1"), lang) for lang in ("zh", "en"))
+    assert decide([zh_reject, zh_doubt], policy).decision == "review"
+    d = decide([zh_reject, zh_doubt, en_reject], policy)
+    assert d.decision == "reject" and [r.outcome for r in d.reasons] == ["reject", "review"]
+    title = finding("fidelity", "high", "nrta-1", field="title")
+    assert decide([title, finding("learned", "low", "nrta-1", kind=DOUBT)], policy).decision == "reject"

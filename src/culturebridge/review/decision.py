@@ -70,33 +70,36 @@ def outcome_of(finding: Finding, policy: Policy) -> Outcome:
     return "reject" if rank >= reject_at else "review" if rank >= review_at else "pass"
 
 
-def _doubted(findings: Sequence[Finding], policy: Policy) -> tuple[Finding | None, frozenset[str]]:
-    """The first doubt finding and the checks it doubts: those the policy runs before its own."""
-    doubt = next((f for f in findings if f.kind == DOUBT), None)
-    if doubt is None:
-        return None, frozenset()
+def _doubt_of(finding: Finding, doubts: dict[str, Finding], policy: Policy) -> Finding | None:
+    """The doubt that covers a finding: one about the same text (`extra["lang"]` tells a work's
+    synopses apart; '' for a single item) by a check the policy runs after the finding's."""
+    doubt = doubts.get(finding.extra.get("lang", ""))
+    if doubt is None or finding.evidence.field != "text":
+        return None
     order = [r.check.name for r in policy.rules]
-    before = order[:order.index(doubt.check)] if doubt.check in order else []
-    return doubt, frozenset(before)
+    if doubt.check not in order or finding.check not in order[:order.index(doubt.check)]:
+        return None
+    return doubt
 
 
 def decide(findings: Sequence[Finding], policy: Policy, *, item_id: str = "", ip: str = "") -> Decision:
     """Combine clause-tagged findings into a decision under the policy.
 
     A doubt finding (`findings.DOUBT`) sends the rejects of the checks before it to the desk
-    when they rest on the text: a reject on a key frame, or from a judge outside the
-    policy's checks, stands.
+    when they rest on the text it read: a reject on a title, a key frame or another language's
+    synopsis, or from a judge outside the policy's checks, stands.
     """
     worst = 0
     reasons: list[Reason] = []
     fixes: list[str] = []
-    doubt, doubted = _doubted(findings, policy)
+    doubts = {f.extra.get("lang", ""): f for f in findings if f.kind == DOUBT}
     for f in findings:
         outcome = outcome_of(f, policy)
         if outcome == "pass":
             continue
         explanation = f.explanation
-        if doubt is not None and outcome == "reject" and f.check in doubted and f.evidence.field != "frame":
+        doubt = _doubt_of(f, doubts, policy) if outcome == "reject" and doubts else None
+        if doubt is not None:
             outcome, explanation = "review", f"{explanation}; to the desk, not rejected: {doubt.explanation}"
         if f.fix and f.fix in policy.auto_fixes:
             if f.fix not in fixes:
