@@ -375,6 +375,13 @@ def test_a_bad_reject_model_is_refused_naming_the_problem(change: dict[str, Any]
         model_from_dict(weights(ngrams=NGRAMS, **change))
 
 
+def test_reject_model_ngrams_without_an_ngram_block_are_refused() -> None:
+    with pytest.raises(LearnedModelInvalid, match="'reject_model.ngrams' needs an 'ngrams' block"):
+        model_from_dict(weights(reject_threshold=0.5, reject_model=REJECT_MODEL))
+    plain = {k: v for k, v in REJECT_MODEL.items() if k != "ngrams"}
+    assert model_from_dict(weights(reject_threshold=0.5, reject_model=plain)).reject_model is not None
+
+
 def test_the_bundled_weights_carry_a_reject_model_over_the_same_ngrams() -> None:
     model = load_model_file(bundled_model_path())
     assert model.reject_model is not None and model.reject_model.ngrams is not None and model.ngrams is not None

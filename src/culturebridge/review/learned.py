@@ -179,6 +179,8 @@ def _reject_model(source: str, raw: Any, model: LearnedModel) -> LearnedModel:
     if not isinstance(intercept, (int, float)) or not _finite(intercept):
         raise _bad(source, "'reject_model.intercept' must be a finite number")
     ngrams = None
+    if model.ngrams is None and "ngrams" in raw:
+        raise _bad(source, "'reject_model.ngrams' needs an 'ngrams' block for their idf")
     if model.ngrams is not None:
         grams = raw.get("ngrams")
         if not (isinstance(grams, Mapping) and set(grams) <= set(model.ngrams.idf)
