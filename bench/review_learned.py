@@ -254,12 +254,12 @@ def grouped_oof(y: NDArray[np.int64], y_reject: NDArray[np.int64], groups: Seque
         inner = leave_one_group_out(y, g, train, fitter)
         thresholds[test] = choose_threshold(inner, y[train], rules_pass[train], desk)
         probs[test] = fitter(train.tolist())(test.tolist())
-        if reject_fitter is not None:
-            inner = leave_one_group_out(y_reject, g, train, reject_fitter)
-            reject_probs[test] = reject_fitter(train.tolist())(test.tolist())
+        if reject_fitter is None:  # one model: the reject threshold is on its probability too
+            inner_reject, reject_probs[test] = inner, probs[test]
         else:
-            reject_probs[test] = probs[test]
-        rejects[test] = choose_reject_threshold(inner, y[train], rules_reject[train], REJECT_BUDGET)
+            inner_reject = leave_one_group_out(y_reject, g, train, reject_fitter)
+            reject_probs[test] = reject_fitter(train.tolist())(test.tolist())
+        rejects[test] = choose_reject_threshold(inner_reject, y[train], rules_reject[train], REJECT_BUDGET)
     return OutOfFold(probs, thresholds, reject_probs, rejects)
 
 

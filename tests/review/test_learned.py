@@ -387,3 +387,17 @@ def test_the_bundled_weights_carry_a_reject_model_over_the_same_ngrams() -> None
     assert model.reject_model is not None and model.reject_model.ngrams is not None and model.ngrams is not None
     assert set(model.reject_model.ngrams.coef) <= set(model.ngrams.idf)
     assert model.reject_model.features == model.features
+
+
+def test_the_check_rejects_on_the_reject_models_reading_and_refers_on_the_other(
+        cards: dict[str, CanonCard], models: Models) -> None:
+    item = ReviewItem(ip="river-oath", text="赵明为了金子出卖了兄长。")
+
+    def run(reject_intercept: float) -> list[str]:
+        check = LearnedCheck({"refer": True, "reject": True})
+        check.model = replace(model_from_dict(weights(threshold=1e-6, reject_threshold=0.5, reject_model={
+            "coef": [0.0, 0.0], "intercept": reject_intercept})), intercept=20.0)  # the referral model is sure
+        return [f.severity for f in check.run(CheckContext.build(item, cards["river-oath"], models, {}))]
+
+    assert run(-20.0) == ["medium"]  # the reject model says no: a referral, not a reject
+    assert run(20.0) == ["high"]

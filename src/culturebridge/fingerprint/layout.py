@@ -81,12 +81,12 @@ def colour_layout(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2LAB), np.uint8)
 
 
-def pack_layout(layout: npt.NDArray[np.uint8]) -> bytes:
+def pack_layout(layout: Layout) -> bytes:
     """A colour layout's stored form: height and width (one byte each), then the pixels."""
     return struct.pack(">BB", *layout.shape[:2]) + np.ascontiguousarray(layout, np.uint8).tobytes()
 
 
-def read_layout(data: bytes, pos: int, owner: str) -> tuple[npt.NDArray[np.uint8], int]:
+def read_layout(data: bytes, pos: int, owner: str) -> tuple[Layout, int]:
     """The colour layout `pack_layout` stored at `pos`, and the position after it; `owner`
     names the fingerprint in the error raised when it is truncated or misshapen."""
     if len(data) < pos + 2:
