@@ -70,6 +70,7 @@ from culturebridge.review.learned import (
 from culturebridge.review.learned_features import FEATURES
 from culturebridge.review.learned_text import NgramWeights, char_ngrams
 from culturebridge.review.policy import Policy, policy_from_dict
+from culturebridge.review.stance import StanceCheck
 
 sys.path.insert(0, str(Path(__file__).parent))
 from review import DEV, FIRST_SET, WRITERS, item_of, load
@@ -91,12 +92,14 @@ Row = dict[str, Any]
 
 
 def development_rows() -> list[Row]:
-    """Every development case, each with the `writer` who wrote it; never the held-out set."""
+    """Every development case, each with the `writer` who wrote it and whether it carries a
+    stance marker (`marked`); never the held-out set."""
     rows = [{**r, "writer": "first"} for r in load(FIRST_SET) if r["split"] == "dev"]
     rows += [{**r, "writer": "dev"} for r in load(DEV)]
     for path in sorted(WRITERS.glob("w*.jsonl")):
         rows += [{**r, "writer": path.stem} for r in load(path)]
-    return rows
+    stance = StanceCheck({})
+    return [{**r, "marked": stance.marker(str(r["text"])) is not None} for r in rows]
 
 
 def policy_without_signal() -> Policy:
@@ -267,21 +270,27 @@ def pct(k: int, n: int) -> str:
     return f"{k}/{n}={k / n:.0%}" if n else "-"
 
 
-def combined(rules: Sequence[str], flagged: NDArray[np.bool_], rejected: NDArray[np.bool_]) -> list[str]:
+def combined(rules: Sequence[str], flagged: NDArray[np.bool_], rejected: NDArray[np.bool_],
+             marked: Sequence[bool] | None = None) -> list[str]:
     """The pack's decision: the signal rejects where it is sure and the rules did not reject,
     refers where the rules passed, and otherwise the rules decide; with `DOUBT` (pack 2026.5's
-    `doubt: true`), a rule's reject the signal scores below its referral threshold goes to the desk."""
-    def one(rule: str, flag: bool, sure: bool) -> str:
+    `doubt: true`), a rule's reject the signal scores below its referral threshold goes to the desk.
+    The rules' decisions already carry the stance check's doubt (pack 2026.6); `marked` (the
+    texts with a stance marker) sends the signal's own rejects of those texts to the desk too."""
+    def one(rule: str, flag: bool, sure: bool, mark: bool) -> str:
         if rule == "reject":
             return "review" if DOUBT and not flag else "reject"
-        return "reject" if sure else rule if rule != "pass" else ("review" if flag else "pass")
-    return [one(r, bool(f), bool(x)) for r, f, x in zip(rules, flagged, rejected)]
+        if sure:
+            return "review" if mark else "reject"
+        return rule if rule != "pass" else ("review" if flag else "pass")
+    marks = marked if marked is not None else [False] * len(rules)
+    return [one(r, bool(f), bool(x), m) for r, f, x, m in zip(rules, flagged, rejected, marks)]
 
 
 def figures(rows: Sequence[Row], rules: Sequence[str], flagged: NDArray[np.bool_],
             rejected: NDArray[np.bool_]) -> dict[str, str]:
     """Figures of the combined decision, with the rules' and the signal's own shares."""
-    final = combined(rules, flagged, rejected)
+    final = combined(rules, flagged, rejected, [bool(r["marked"]) for r in rows])
     exp = [r["expected"] for r in rows]
     viol = [i for i, e in enumerate(exp) if e != "pass"]
     ok = [i for i, e in enumerate(exp) if e == "pass"]

@@ -17,7 +17,7 @@ def test_worst_finding_decides_and_reasons_cite_clauses() -> None:
     d = decide([finding("misplacement", "medium", "nrta-3"), finding("fidelity", "high", "nrta-1")], policy, item_id="i1")
     assert d.decision == "reject"
     assert d.automated is True
-    assert d.policy_version == "2026.5"
+    assert d.policy_version == "2026.6"
     assert [r.clause for r in d.reasons] == ["nrta-1", "nrta-3"]
     assert d.reasons[0].clause_text.startswith("Seriously departs")
     assert d.to_dict()["decision"] == "reject"
@@ -76,3 +76,17 @@ def test_a_doubt_covers_only_the_text_it_read() -> None:
     assert d.decision == "reject" and [r.outcome for r in d.reasons] == ["reject", "review"]
     title = finding("fidelity", "high", "nrta-1", field="title")
     assert decide([title, finding("learned", "low", "nrta-1", kind=DOUBT)], policy).decision == "reject"
+
+
+def test_each_doubt_covers_the_checks_before_it() -> None:
+    # The learned signal's doubt covers the rules before it; the stance check's, after it,
+    # covers the learned signal's own reject too. A reject is sent to the desk once.
+    policy = load_policy("cn-nrta-ai-alteration")
+    learned_reject = finding("learned", "high", "nrta-1")
+    learned_doubt = finding("learned", "low", "nrta-1", kind=DOUBT)
+    stance_doubt = replace(finding("stance", "low", "nrta-1", kind=DOUBT), explanation="it says so")
+    assert decide([learned_reject, learned_doubt], policy).decision == "reject"
+    d = decide([finding("fidelity", "high", "nrta-1"), learned_reject, learned_doubt, stance_doubt], policy)
+    assert d.decision == "review"
+    assert [r.explanation for r in d.reasons] == ["because; to the desk, not rejected: because",
+                                                  "because; to the desk, not rejected: it says so"]

@@ -50,3 +50,17 @@ def test_later_dynasty_is_flagged_but_not_authorship(nrta: Reviewer) -> None:
 
 def test_ordinary_period_objects_pass(nrta: Reviewer, cards: dict[str, CanonCard]) -> None:
     assert found(nrta, "赵明骑马持枪，带着弓箭和长矛守城。") == []
+
+
+def test_a_leading_label_names_the_medium_not_the_story(nrta: Reviewer) -> None:
+    # "App Store blurb:" says where the text runs; the story after the colon is the Han's.
+    assert found(nrta, "App Store blurb, SEA market: Zhao Ming holds the ford for three days.") == [("anachronism", "low")]
+    assert found(nrta, "海外短视频文案：赵明守城三日。") == [("anachronism", "low")]
+    # The same word in the story, or a label that names a character, is the story's.
+    assert ("anachronism", "high") in found(nrta, "Zhao Ming opens an app to call for help.")
+    assert ("anachronism", "high") in found(nrta, "Zhao Ming takes out his smartphone: the ford has fallen.")
+    # A label that is the whole text, or a colon past the opening, is no label.
+    assert ("anachronism", "high") in found(nrta, "Zhao Ming's smartphone:")
+    long_opening = "Before dawn the riders leave camp and the scouts bring news of the enemy army, then someone opens an app: the ford."
+    assert long_opening.index(":") > 80
+    assert ("anachronism", "high") in found(nrta, long_opening)

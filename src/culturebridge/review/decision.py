@@ -70,16 +70,16 @@ def outcome_of(finding: Finding, policy: Policy) -> Outcome:
     return "reject" if rank >= reject_at else "review" if rank >= review_at else "pass"
 
 
-def _doubt_of(finding: Finding, doubts: dict[str, Finding], policy: Policy) -> Finding | None:
-    """The doubt that covers a finding: one about the same text (`extra["lang"]` tells a work's
-    synopses apart; '' for a single item) by a check the policy runs after the finding's."""
-    doubt = doubts.get(finding.extra.get("lang", ""))
-    if doubt is None or finding.evidence.field != "text":
+def _doubt_of(finding: Finding, doubts: dict[str, list[Finding]], policy: Policy) -> Finding | None:
+    """The first doubt that covers a finding: one about the same text (`extra["lang"]` tells a
+    work's synopses apart; '' for a single item) by a check the policy runs after the finding's."""
+    if finding.evidence.field != "text":
         return None
     order = [r.check.name for r in policy.rules]
-    if doubt.check not in order or finding.check not in order[:order.index(doubt.check)]:
-        return None
-    return doubt
+    for doubt in doubts.get(finding.extra.get("lang", ""), []):
+        if doubt.check in order and finding.check in order[:order.index(doubt.check)]:
+            return doubt
+    return None
 
 
 def decide(findings: Sequence[Finding], policy: Policy, *, item_id: str = "", ip: str = "") -> Decision:
@@ -92,7 +92,10 @@ def decide(findings: Sequence[Finding], policy: Policy, *, item_id: str = "", ip
     worst = 0
     reasons: list[Reason] = []
     fixes: list[str] = []
-    doubts = {f.extra.get("lang", ""): f for f in findings if f.kind == DOUBT}
+    doubts: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.kind == DOUBT:
+            doubts.setdefault(f.extra.get("lang", ""), []).append(f)
     for f in findings:
         outcome = outcome_of(f, policy)
         if outcome == "pass":

@@ -14,7 +14,8 @@ from culturebridge.errors import ReviewTextInvalid
 Severity = Literal["low", "medium", "high"]
 # The kind of a finding that doubts the checks before it: their rejects on the text go to the
 # human desk instead (`decision.decide`). The learned signal emits it when it reads a text a
-# rule rejected as acceptable.
+# rule rejected as acceptable; the stance check when the text says the scene is the original's
+# or refutes the claim it reports.
 DOUBT = "doubt"
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 Field = Literal["title", "text", "frame"]

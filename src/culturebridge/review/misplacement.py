@@ -26,6 +26,10 @@ _REPLACE = PhraseIndex(
 )
 _TIME_TRAVEL = ("穿越", "时空穿越", "穿越时空", "time travel", "time-travel", "time-travels", "time traveller", "time machine", "时光机")
 _AUTHORSHIP = re.compile(r"written|novel|author|小说|作者|成书|写于|ming-era|clay")
+# A leading label before a colon ("App-store description, SEA market:", "To the parents who
+# emailed:", "海外短视频文案：") names the text's medium or audience, not its story.
+_HEADING = re.compile(r"[:：]")
+_HEADING_MAX = 80
 
 
 class MisplacementCheck:
@@ -75,6 +79,7 @@ class MisplacementCheck:
         base: Severity = "low" if declared else "medium" if card.era.mythic else "high"
         findings: list[Finding] = []
         for name, original, folded in context.fields():
+            heading = self._heading_end(context, folded) if name == "text" else 0
             if era_end is not None:
                 late = [
                     m for m in self._items.find(folded)
@@ -87,11 +92,15 @@ class MisplacementCheck:
                         # Not excused by a declared setting or a mythic canon; only a lone
                         # mention inside a declared modern retelling goes to a human.
                         item_severity = "medium" if declared and not self._polity_pair(m, late, folded) else "high"
+                    if m.end <= heading:
+                        item_severity = "low"
                     findings.append(Finding(
                         NAME, "anachronism", item_severity, span_evidence(context.item, name, m.start, m.end),
                         f"'{original[m.start:m.end]}' ({item_id}, from {year}) is out of place in "
                         f"{card.era.label.get('en') or next(iter(card.era.label.values()))} (to {era_end})"
-                        + ("; the adaptation declares a transposed setting" if declared else ""),
+                        + ("; the adaptation declares a transposed setting" if declared else "")
+                        + ("; it is in the text's heading (its medium or audience), not its story"
+                           if m.end <= heading else ""),
                         extra={"item": item_id},
                     ))
                 for start, end in sentences(folded):
@@ -121,6 +130,19 @@ class MisplacementCheck:
                         + (" put in place of a Chinese one" if replacing else ""),
                     ))
         return findings
+
+    def _heading_end(self, context: CheckContext, folded: str) -> int:
+        """Where a leading label ends: the text before a first colon within `_HEADING_MAX`
+        characters, when it names no character of the card and text follows; 0 otherwise."""
+        colon = _HEADING.search(folded, 0, _HEADING_MAX)
+        if colon is None or not folded[colon.end():].strip() or context.card is None:
+            return 0
+        key = f"{NAME}:names:{context.card.name}"
+        names = context.cache.get(key)
+        if not isinstance(names, PhraseIndex):
+            names = PhraseIndex((n, c.id) for c in context.card.characters for n in c.all_names())
+            context.cache[key] = names
+        return 0 if names.find(folded[:colon.start()]) else colon.start()
 
     def _polity_pair(self, m: Match[tuple[str, int]], late: list[Match[tuple[str, int]]], folded: str) -> bool:
         """True if another modern polity item of a different kind shares m's sentence."""

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from culturebridge.errors import PolicyInvalid, PolicyNotFound
-from culturebridge.review import ai_label, fidelity, learned, misplacement, safety
+from culturebridge.review import ai_label, fidelity, learned, misplacement, safety, stance
 from culturebridge.review.check import Check, CheckFactory
 from culturebridge.review.findings import SEVERITIES, Severity
 
@@ -29,6 +29,7 @@ CHECKS: dict[str, CheckFactory] = {
     misplacement.NAME: misplacement.build,
     ai_label.NAME: ai_label.build,
     learned.NAME: learned.build,
+    stance.NAME: stance.build,
 }
 KNOWN_FIXES = frozenset({ai_label.FIX})
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
