@@ -10,6 +10,10 @@ Sets:
   a few rule mends (homophones, declared frames, negated terms, verbs of hearing) were fitted on them.
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
   tuned on it and this script prints only aggregate figures for it, never a case.
+- `data/review/heldout2/h*.jsonl`: a second held-out set, 520 cases by four writers who saw
+  only the canon cards, written after pack 2026.5 was committed and in registers no other set
+  uses (group chats, the adaptation's own dialogue and subtitles, Q&A answers and pupils'
+  book reports, Hong Kong press and merchandise listings). Aggregates only, as above.
 
 Each set is decided three times in one process: under `baseline` (the policy with the
 signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
@@ -51,6 +55,7 @@ HERE = Path(__file__).parent / "data"
 FIRST_SET = HERE / "review_set.jsonl"
 DEV = HERE / "review" / "dev.jsonl"
 HELDOUT = HERE / "review" / "heldout.jsonl"
+HELDOUT2 = HERE / "review" / "heldout2"
 WRITERS = HERE / "review" / "writers"
 POLICY = "cn-nrta-ai-alteration"
 # The signals added in this round, switched off to measure "before" in the same process.
@@ -155,6 +160,9 @@ def report(name: str, rows: list[Row], decisions: list[Decision], *, verbose: bo
     table("all", {"all": pairs})
     table("by category", by(pairs, lambda r: str(r["kind"])))
     table("by language", by(pairs, lambda r: str(r["lang"])))
+    writers = by(pairs, lambda r: str(r["id"]).split("-")[0])
+    if len(writers) > 1:
+        table("by writer", writers)
     print(f"  per clause (items): {clause_rates(pairs)}")
     if verbose:
         for r, d in pairs:
@@ -209,6 +217,9 @@ def main() -> None:
         sets.append(("review/writers (development: the learned signal is fitted on them)", writers, True))
     if not args.no_heldout and not args.speed_only and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
+    fresh = [r for path in sorted(HELDOUT2.glob("h*.jsonl")) for r in load(path)]
+    if not args.no_heldout and not args.speed_only and fresh:
+        sets.append(("review/heldout2 (HELD OUT, written after pack 2026.5; aggregates only)", fresh, False))
     models = load_models(frames=False)
     speed_only = args.speed_only
     for label, policy in [] if speed_only else list(policies.items()):
