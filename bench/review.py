@@ -5,7 +5,7 @@ Sets:
 - `data/review/dev.jsonl`: development cases written while adjusting the rules (all seven
   IPs; zh, en, traditional characters, code-switching, homophones, paraphrases of one
   violation, faithful retellings that use strong words).
-- `data/review/writers/w*.jsonl`: fourteen more writers who never saw the rules or the
+- `data/review/writers/w*.jsonl`: twenty-five more writers who never saw the rules or the
   held-out set, each in another register; development data since the learned signal and
   a few rule mends (homophones, declared frames, negated terms, verbs of hearing) were fitted on them.
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
@@ -14,6 +14,10 @@ Sets:
   only the canon cards, written after pack 2026.5 was committed and in registers no other set
   uses (group chats, the adaptation's own dialogue and subtitles, Q&A answers and pupils'
   book reports, Hong Kong press and merchandise listings). Aggregates only, as above.
+- `data/review/heldout3/h*.jsonl`: a third held-out set, 390 cases by three more such writers,
+  written while pack 2026.6 was fitted and first read by the run after it was committed
+  (older readers' letters and trending-topic blurbs, heritage tourism and live games built on
+  the IPs, creators' prompts to AI generators). Aggregates only.
 
 Each set is decided three times in one process: under `baseline` (the policy with the
 signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
@@ -56,6 +60,7 @@ FIRST_SET = HERE / "review_set.jsonl"
 DEV = HERE / "review" / "dev.jsonl"
 HELDOUT = HERE / "review" / "heldout.jsonl"
 HELDOUT2 = HERE / "review" / "heldout2"
+HELDOUT3 = HERE / "review" / "heldout3"
 WRITERS = HERE / "review" / "writers"
 POLICY = "cn-nrta-ai-alteration"
 # The signals added in this round, switched off to measure "before" in the same process.
@@ -153,6 +158,21 @@ def clause_rates(pairs: Sequence[tuple[Row, Decision]]) -> str:
     return ", ".join(f"{k}: reject {v[0]} / desk {v[1]}" for k, v in sorted(counts.items())) or "none"
 
 
+# The clause each labelled kind of violation falls under in the NRTA pack.
+CLAUSE_OF_KIND = {"trait-inversion": "nrta-1", "fidelity": "nrta-1", "violence": "nrta-2", "vulgarity": "nrta-2",
+                  "sexual": "nrta-2", "values": "nrta-2", "anachronism": "nrta-3", "history": "nrta-3",
+                  "childrens": "nrta-children", "children": "nrta-children"}
+
+
+def clause_cited(pairs: Sequence[tuple[Row, Decision]]) -> str:
+    """Of the violations not passed: how many decisions cite the clause of the labelled kind
+    among the reasons that decided them (the reasons with the decision's outcome)."""
+    caught = [(r, d) for r, d in pairs if r["expected"] != "pass" and d.decision != "pass"]
+    right = sum(CLAUSE_OF_KIND.get(str(r["kind"])) in {x.clause for x in d.reasons if x.outcome == d.decision}
+                for r, d in caught)
+    return f"{right}/{len(caught)}" + (f"={right / len(caught):.0%}" if caught else "")
+
+
 def report(name: str, rows: list[Row], decisions: list[Decision], *, verbose: bool) -> None:
     """Print the figures of one set under one policy; misses only when verbose (dev sets)."""
     pairs = list(zip(rows, decisions))
@@ -163,7 +183,7 @@ def report(name: str, rows: list[Row], decisions: list[Decision], *, verbose: bo
     writers = by(pairs, lambda r: str(r["id"]).split("-")[0])
     if len(writers) > 1:
         table("by writer", writers)
-    print(f"  per clause (items): {clause_rates(pairs)}")
+    print(f"  per clause (items): {clause_rates(pairs)}; the labelled kind's clause cited: {clause_cited(pairs)}")
     if verbose:
         for r, d in pairs:
             if d.decision != r["expected"]:
@@ -220,6 +240,9 @@ def main() -> None:
     fresh = [r for path in sorted(HELDOUT2.glob("h*.jsonl")) for r in load(path)]
     if not args.no_heldout and not args.speed_only and fresh:
         sets.append(("review/heldout2 (HELD OUT, written after pack 2026.5; aggregates only)", fresh, False))
+    fresher = [r for path in sorted(HELDOUT3.glob("h*.jsonl")) for r in load(path)]
+    if not args.no_heldout and not args.speed_only and fresher:
+        sets.append(("review/heldout3 (HELD OUT, first read after pack 2026.6; aggregates only)", fresher, False))
     models = load_models(frames=False)
     speed_only = args.speed_only
     for label, policy in [] if speed_only else list(policies.items()):

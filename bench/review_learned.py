@@ -2,7 +2,7 @@
 
 Data: every development set — the first set's `dev` split (`data/review_set.jsonl`),
 `data/review/dev.jsonl` (both written by the people who wrote the rules) and
-`data/review/writers/w*.jsonl` (twenty writers who never saw the rules, word lists or the
+`data/review/writers/w*.jsonl` (twenty-five writers who never saw the rules, word lists or the
 held-out set, each briefed with a different register: short-video captions, literary
 synopses, streaming loglines, fan forums, AI-video shot lists, English readers' reviews,
 overseas and Hong Kong code-switching, a moderation trainer's indirect cases; then museum
@@ -10,9 +10,12 @@ texts, web-novel summaries, game-card copy, news reports about adaptations, micr
 outlines, learners' and machine-translated prose; then (w15-w20) parents' and teachers'
 letters, screen-industry beat sheets and coverage, Taiwanese forum posts, speech-to-text
 captions of livestreams and podcasts, academic and appeal prose, overseas marketing and
-localization tickets). The held-out set is never read here. Labels: a violation
+localization tickets; then (w21-w25) the adaptation's own scripts, live bullet comments,
+ratings and compliance paperwork, fan-fiction listings with tags, studios' publicity). The
+held-out sets are never read here. Labels: a violation
 (`expected` review or reject) vs an acceptable retelling for the referral model; a violation
-to reject vs the rest for the reject model (from v3).
+to reject vs the rest for the reject model (from v3); the kind of each violation (fidelity,
+violence, era, children's) for the kind models (from v4), which name a learned finding's clause.
 
 Cross-validation leaves one writer out, so each fold measures the signal on wordings of a
 hand the fit never saw — the question the held-out set asks. The referral threshold is
@@ -76,7 +79,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from review import DEV, FIRST_SET, WRITERS, item_of, load
 
 SEED = 17
-VERSION = "3"
+VERSION = "4"
 DESK_TARGET = 0.20  # acceptable retellings referred, chosen inside training folds
 NGRAMS = (1, 4)  # character n-gram lengths
 MIN_DF = 2  # an n-gram must occur in at least two development texts
@@ -85,6 +88,10 @@ REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith
 # ^ acceptable retellings the signal alone may reject, chosen inside training folds
 DOUBT = "--no-doubt" not in sys.argv  # the pack's `doubt: true`: the signal sends rule rejects it reads as acceptable to the desk
 DENSE_WEIGHT = 0.05  # the standardised wording-free features' scale beside the unit-length TF-IDF
+# The kind of violation each development label names: the clause family a learned finding cites.
+KIND_OF = {"trait-inversion": "fidelity", "fidelity": "fidelity", "violence": "violence", "vulgarity": "violence",
+           "sexual": "violence", "values": "violence", "anachronism": "era", "history": "era",
+           "childrens": "childrens", "children": "childrens"}
 RULE_FEATURES = ("rule_high", "rule_medium", "fidelity_flag", "safety_flag", "misplacement_flag", "declared_setting")
 WORDING_FREE = tuple(f for f in FEATURES if f not in RULE_FEATURES)
 CHOSEN = "wording-free + n-grams, with a reject model (v3)"
@@ -166,10 +173,27 @@ class Fitted:
         return np.asarray(self.lr.predict_proba(self._x(texts, dense))[:, 1], dtype=np.float64)
 
     def model(self, features: tuple[str, ...], threshold: float, reject_threshold: float,
-              fitted: dict[str, Any], reject: Fitted | None = None) -> LearnedModel:
+              fitted: dict[str, Any], reject: Fitted | None = None,
+              kinds: LogisticRegression | None = None) -> LearnedModel:
         """The weights in the review stage's format (dense coefficients carry the scale), with
-        `reject` (fitted on the same texts and features) as the reject model."""
-        coef = self.lr.coef_[0].astype(np.float64)
+        `reject` (fitted on the same texts and features) as the reject model and `kinds` (a
+        multinomial regression over this fit's inputs, `fit_kinds`) as the kind models."""
+        model = self.as_model(self.lr.coef_[0], float(self.lr.intercept_[0]), features, threshold, reject_threshold,
+                              fitted)
+        if reject is not None:
+            assert reject.vectorizer is None or (self.vectorizer is not None
+                                                 and reject.vectorizer.vocabulary_ == self.vectorizer.vocabulary_)
+            model = replace(model, reject_model=reject.model(features, reject_threshold, reject_threshold, {}))
+        if kinds is not None:
+            model = replace(model, kind_models={
+                str(k): self.as_model(kinds.coef_[i], float(kinds.intercept_[i]), features, threshold, reject_threshold, {})
+                for i, k in enumerate(kinds.classes_)})
+        return model
+
+    def as_model(self, row: NDArray[np.float64], intercept: float, features: tuple[str, ...], threshold: float,
+                 reject_threshold: float, fitted: dict[str, Any]) -> LearnedModel:
+        """One row of coefficients over this fit's inputs (n-grams first, then the dense features)."""
+        coef = np.asarray(row, dtype=np.float64)
         ngrams = None
         if self.vectorizer is not None:
             vocabulary: dict[str, int] = self.vectorizer.vocabulary_
@@ -177,13 +201,14 @@ class Fitted:
             ngrams = NgramWeights(NGRAMS[0], NGRAMS[1], {g: float(idf[i]) for g, i in vocabulary.items()},
                                   {g: float(coef[i]) for g, i in vocabulary.items()})
             coef = coef[len(vocabulary):]
-        model = LearnedModel(VERSION, features, self.mean, self.scale, self.weight * coef, float(self.lr.intercept_[0]),
-                             threshold, fitted, ngrams, reject_threshold)
-        if reject is None:
-            return model
-        assert reject.vectorizer is None or (self.vectorizer is not None
-                                             and reject.vectorizer.vocabulary_ == self.vectorizer.vocabulary_)
-        return replace(model, reject_model=reject.model(features, reject_threshold, reject_threshold, {}))
+        return LearnedModel(VERSION, features, self.mean, self.scale, self.weight * coef, intercept,
+                            threshold, fitted, ngrams, reject_threshold)
+
+    def fit_kinds(self, texts: Sequence[str], dense: NDArray[np.float64], kinds: Sequence[str]) -> LogisticRegression:
+        """A multinomial regression over this fit's inputs (its vocabulary and standardisation),
+        telling the kinds of violation apart."""
+        lr = LogisticRegression(C=C_NGRAMS, class_weight="balanced", max_iter=5000, random_state=SEED)
+        return lr.fit(self._x(texts, dense), list(kinds))
 
 
 Fitter = Callable[[Sequence[int]], Callable[[Sequence[int]], NDArray[np.float64]]]
@@ -266,6 +291,25 @@ def grouped_oof(y: NDArray[np.int64], y_reject: NDArray[np.int64], groups: Seque
     return OutOfFold(probs, thresholds, reject_probs, rejects)
 
 
+def kinds_left_out(rows: Sequence[Row], texts: Sequence[str], dense: NDArray[np.float64],
+                   y: NDArray[np.int64]) -> list[str]:
+    """Each development violation's kind as named by kind models fitted without its writer
+    (each fold's vocabulary and standardisation from the fold's texts, as `--write` does)."""
+    groups = np.array([str(r["writer"]) for r in rows])
+    named: dict[int, str] = {}
+    for held in sorted(set(groups)):
+        train = np.flatnonzero(groups != held)
+        test = [int(i) for i in np.flatnonzero(groups == held) if y[i]]
+        if not test:
+            continue
+        fit = Fitted([texts[int(i)] for i in train], dense[train], y[train], ngrams=True, c=C_NGRAMS)
+        viol = [int(i) for i in train if y[i]]
+        kinds = fit.fit_kinds([texts[i] for i in viol], dense[viol], [KIND_OF[str(rows[i]["kind"])] for i in viol])
+        for i, k in zip(test, kinds.predict(fit._x([texts[i] for i in test], dense[test]))):
+            named[int(i)] = str(k)
+    return [named[i] for i in sorted(named)]
+
+
 def pct(k: int, n: int) -> str:
     return f"{k}/{n}={k / n:.0%}" if n else "-"
 
@@ -337,6 +381,9 @@ def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], 
     reject_threshold = choose_reject_threshold(inner, y, rules_reject, REJECT_BUDGET)
     fitted = Fitted(texts, dense, y, ngrams=True, c=C_NGRAMS)
     reject = Fitted(texts, dense, y_reject, ngrams=True, c=C_NGRAMS)
+    violations = [i for i in range(len(rows)) if y[i]]
+    kinds = fitted.fit_kinds([texts[i] for i in violations], dense[violations],
+                             [KIND_OF[str(rows[i]["kind"])] for i in violations])
     model = fitted.model(WORDING_FREE, threshold, reject_threshold, {
         "script": "bench/review_learned.py --write", "seed": SEED,
         "classifier": f"LogisticRegression(C={C_NGRAMS}, balanced) over char {NGRAMS[0]}-{NGRAMS[1]}-gram TF-IDF "
@@ -346,7 +393,9 @@ def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], 
         "threshold": f"leave-one-writer-out on development data, acceptable referred <= {DESK_TARGET:.0%}",
         "reject_model": "the same classifier and inputs, fitted to tell the violations to reject from the rest",
         "reject_threshold": f"on the reject model, leave-one-writer-out on development data, acceptable rejected "
-                            f"by the signal alone <= {REJECT_BUDGET:.1%}"}, reject)
+                            f"by the signal alone <= {REJECT_BUDGET:.1%}",
+        "kind_model": "a multinomial LogisticRegression over the same inputs, fitted on the violations to tell "
+                      "their kinds (fidelity, violence, era, children's) apart"}, reject, kinds)
     # The review stage recomputes the probability from the file alone: it must agree with scikit-learn.
     again = model_from_dict(json.loads(json.dumps(model.to_dict())))
     mine = np.array([again.probability(full[i], texts[i]) for i in range(len(rows))])
@@ -354,6 +403,11 @@ def write(rows: Sequence[Row], full: NDArray[np.float64], y: NDArray[np.int64], 
     gap = max(float(np.max(np.abs(mine - fitted.predict(texts, dense)))),
               float(np.max(np.abs(mine_reject - reject.predict(texts, dense)))))
     assert gap < 1e-6, f"the weights file disagrees with scikit-learn by {gap}"
+    # The kind models are stored to six significant digits: the file must still name the kind
+    # scikit-learn names for every development violation.
+    named = [again.kind(full[i], texts[i]) for i in violations]
+    theirs = kinds.predict(fitted._x([texts[i] for i in violations], dense[violations]))
+    assert named == [str(k) for k in theirs], "the weights file's kinds disagree with scikit-learn"
     out = bundled_model_path()
     out.write_text(json.dumps(model.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     assert json.loads(out.read_text(encoding="utf-8"))["format"] == FORMAT
@@ -432,6 +486,14 @@ def main() -> None:
             table("all of them", sub, sub_rules, flagged[unseen], rejected[unseen], lambda r: "all")
             table("by language", sub, sub_rules, flagged[unseen], rejected[unseen], lambda r: str(r["lang"]))
             table("by category", sub, sub_rules, flagged[unseen], rejected[unseen], category)
+    violations = [i for i in range(len(rows)) if y[i]]
+    left_out = kinds_left_out(rows, texts, dense, y)
+    truth = [KIND_OF[str(rows[i]["kind"])] for i in violations]
+    print("\nkind models (the clause a learned finding cites), leave-one-writer-out: the labelled kind named for "
+          f"{pct(sum(a == b for a, b in zip(left_out, truth)), len(truth))} of the development violations")
+    for kind in sorted(set(truth)):
+        these = [a == b for a, b in zip(left_out, truth) if b == kind]
+        print(f"  {kind:<10} {pct(sum(these), len(these))}")
 
 
 if __name__ == "__main__":

@@ -401,3 +401,55 @@ def test_the_check_rejects_on_the_reject_models_reading_and_refers_on_the_other(
 
     assert run(-20.0) == ["medium"]  # the reject model says no: a referral, not a reject
     assert run(20.0) == ["high"]
+
+
+KIND_MODEL = {"fidelity": {"coef": [1.0, 0.0], "intercept": 0.0, "ngrams": {"背叛": 3.0}},
+              "violence": {"coef": [0.0, 1.0], "intercept": 0.0, "ngrams": {}},
+              "childrens": {"coef": [0.0, 2.0], "intercept": 0.0, "ngrams": {}}}
+
+
+def test_kind_models_name_the_kind_with_the_highest_logit() -> None:
+    model = model_from_dict(weights(ngrams=NGRAMS, kind_model=KIND_MODEL))
+    assert model_from_dict(model.to_dict()).to_dict() == model.to_dict()
+    full = np.zeros(len(FEATURES))
+    full[FEATURES.index("gore_margin")] = 1.0  # violence 1, children's 2, fidelity 0 plus its n-gram
+    assert model.kind(full, "守城") == "childrens"
+    assert model.kind(full, "守城", ("fidelity", "violence", "era")) == "violence"
+    assert model.kind(full, "背叛", ("fidelity", "violence", "era")) == "fidelity"  # 3 x 0.83 of the unit vector
+    assert model_from_dict(weights()).kind(full, "背叛") is None  # no kind models: the caller decides
+
+
+@pytest.mark.parametrize(
+    ("kinds", "message"),
+    [
+        ({"fidelity": KIND_MODEL["fidelity"]}, "two or more of fidelity, violence, era, childrens"),
+        ({**KIND_MODEL, "weather": KIND_MODEL["violence"]}, "two or more of"),
+        ([1.0], "two or more of"),
+        ({**KIND_MODEL, "era": [1.0]}, "'kind_model.era' must be a mapping"),
+        ({**KIND_MODEL, "era": {"coef": [1.0], "intercept": 0.0, "ngrams": {}}}, "'coef' must be a list of 2"),
+        ({**KIND_MODEL, "era": {"coef": [1.0, 1.0], "intercept": None, "ngrams": {}}}, "'kind_model.era.intercept'"),
+        ({**KIND_MODEL, "era": {"coef": [1.0, 1.0], "intercept": 0.0, "ngrams": {"城": 1.0}}},
+         "'kind_model.era.ngrams' must map n-grams of 'ngrams'"),
+    ],
+)
+def test_bad_kind_models_are_refused_naming_the_kind(kinds: Any, message: str) -> None:
+    with pytest.raises(LearnedModelInvalid, match=message):
+        model_from_dict(weights(ngrams=NGRAMS, kind_model=kinds))
+
+
+def test_the_finding_cites_the_clause_of_the_kind_models_reading(cards: dict[str, CanonCard], models: Models) -> None:
+    def kind_of(ip: str, text: str, kinds: dict[str, Any]) -> str:
+        check = LearnedCheck({"refer": True})
+        check.model = replace(model_from_dict(weights(threshold=1e-6, kind_model=kinds)), intercept=20.0)
+        item = ReviewItem(ip=ip, text=text)
+        [finding] = check.run(CheckContext.build(item, cards[ip], models, {}))
+        return finding.kind
+
+    era = {"era": {"coef": [0.0, 0.0], "intercept": 5.0}, "fidelity": {"coef": [0.0, 0.0], "intercept": 0.0},
+           "childrens": {"coef": [0.0, 0.0], "intercept": 9.0}}
+    # The children's kind is not for a classic: the next highest is named.
+    assert kind_of("river-oath", "赵明为了金子出卖了兄长。", era) == "learned-era"
+    assert kind_of("paper-kite", "The kite girl's lantern goes dark.", era) == "learned-childrens"
+    violence = {**era, "violence": {"coef": [0.0, 0.0], "intercept": 20.0}}
+    assert kind_of("paper-kite", "The kite girl's lantern goes dark.", violence) == "learned-childrens"
+    assert kind_of("river-oath", "赵明为了金子出卖了兄长。", violence) == "learned-violence"
