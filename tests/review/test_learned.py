@@ -416,6 +416,11 @@ def test_kind_models_name_the_kind_with_the_highest_logit() -> None:
     assert model.kind(full, "守城") == "childrens"
     assert model.kind(full, "守城", ("fidelity", "violence", "era")) == "violence"
     assert model.kind(full, "背叛", ("fidelity", "violence", "era")) == "fidelity"  # 3 x 0.83 of the unit vector
+    # The check reads the text's n-grams once and hands them to every model: the same readings.
+    terms = model.terms("背叛")
+    assert model.kind(full, "背叛", ("fidelity", "violence", "era"), terms) == "fidelity"
+    assert model.probability(full, "背叛", terms) == model.probability(full, "背叛")
+    assert model.kind_models["fidelity"].logit(full, "背叛", terms) == model.kind_models["fidelity"].logit(full, "背叛")
     assert model_from_dict(weights()).kind(full, "背叛") is None  # no kind models: the caller decides
 
 

@@ -90,25 +90,34 @@ class LearnedModel:
         z = (full[self.columns()] - self.mean) / self.scale
         return np.asarray(self.coef * z, dtype=np.float64)
 
-    def logit(self, full: NDArray[np.float64], text: str = "") -> float:
-        """The regression's logit for a full `FEATURES` vector and the text (read when the model has n-grams)."""
+    def logit(self, full: NDArray[np.float64], text: str = "", terms: Mapping[str, float] | None = None) -> float:
+        """The regression's logit for a full `FEATURES` vector and the text (read when the model
+        has n-grams; `terms`, the text's `ngrams.terms`, saves reading it again: the reject and
+        kind models share this model's vocabulary)."""
         logit = float(np.sum(self.contributions(full))) + self.intercept
         if self.ngrams is not None:
-            logit += self.ngrams.logit(text)
+            logit += self.ngrams.logit(text, terms)
         return logit
 
-    def probability(self, full: NDArray[np.float64], text: str = "") -> float:
-        """P(violation) for a full `FEATURES` vector and the text."""
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(full, text)))))
+    def terms(self, text: str) -> Mapping[str, float] | None:
+        """The text's TF-IDF vector over the n-gram vocabulary this model and its reject and
+        kind models share (None without n-grams)."""
+        return self.ngrams.terms(text) if self.ngrams is not None else None
 
-    def kind(self, full: NDArray[np.float64], text: str, allowed: tuple[str, ...] = KINDS) -> str | None:
+    def probability(self, full: NDArray[np.float64], text: str = "", terms: Mapping[str, float] | None = None) -> float:
+        """P(violation) for a full `FEATURES` vector and the text."""
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(full, text, terms)))))
+
+    def kind(self, full: NDArray[np.float64], text: str, allowed: tuple[str, ...] = KINDS,
+             terms: Mapping[str, float] | None = None) -> str | None:
         """The kind of violation the kind models score highest among `allowed`; None without them."""
-        scores = {k: m.logit(full, text) for k, m in self.kind_models.items() if k in allowed}
+        scores = {k: m.logit(full, text, terms) for k, m in self.kind_models.items() if k in allowed}
         return max(sorted(scores), key=lambda k: scores[k]) if scores else None
 
-    def reject_probability(self, full: NDArray[np.float64], text: str = "") -> float:
+    def reject_probability(self, full: NDArray[np.float64], text: str = "",
+                           terms: Mapping[str, float] | None = None) -> float:
         """The probability the reject threshold applies to: the reject model's, where there is one."""
-        return (self.reject_model or self).probability(full, text)
+        return (self.reject_model or self).probability(full, text, terms)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the weights file."""
@@ -323,14 +332,15 @@ class LearnedCheck:
         if full is None:
             return []
         text = context.item.text
-        probability = self.model.probability(full, text)
+        terms = self.model.terms(text)  # read once: every model here shares the vocabulary
+        probability = self.model.probability(full, text, terms)
         threshold = self.threshold or self.model.threshold
         if "high" in escalated:
             return [] if probability >= threshold else [Finding(
                 NAME, DOUBT, "low", span_evidence(context.item, "text", 0, len(text)),
                 f"the learned signal (v{self.model.version}) reads the text as acceptable "
                 f"(p={probability:.2f} < {threshold:.2f}); a human should decide", score=probability)]
-        sure_p = self.model.reject_probability(full, text) if reject_at is not None else 0.0
+        sure_p = self.model.reject_probability(full, text, terms) if reject_at is not None else 0.0
         sure = reject_at is not None and sure_p >= reject_at
         if not sure and (escalated or probability < threshold):
             return []  # a referral adds nothing to an item already at the desk
@@ -338,7 +348,7 @@ class LearnedCheck:
         contributions = why.contributions(full)
         childrens = context.card is not None and context.card.protection == "childrens"
         # Only a children's IP has a children's clause; there, violence is judged by it too.
-        group = self.model.kind(full, text, KINDS if childrens else tuple(k for k in KINDS if k != "childrens"))
+        group = self.model.kind(full, text, KINDS if childrens else tuple(k for k in KINDS if k != "childrens"), terms)
         if group is None:
             by_group: dict[str, float] = {}
             for name, c in zip(why.features, contributions):
@@ -351,7 +361,7 @@ class LearnedCheck:
         top = sorted(zip(why.features, contributions), key=lambda t: -t[1])[:3]
         wording = ""
         if why.ngrams is not None:
-            words = sorted(((w, c) for w, c in why.ngrams.word_contributions(text).items() if c > 0),
+            words = sorted(((w, c) for w, c in why.ngrams.word_contributions(text, terms).items() if c > 0),
                            key=lambda t: -t[1])
             wording = "; wording: " + ", ".join(f"'{w}' {c:+.2f}" for w, c in words[:5]) if words else ""
         reading = (f"a violation to reject (p={sure_p:.2f} >= {reject_at:.2f}, its reject threshold"

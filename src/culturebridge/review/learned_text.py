@@ -54,21 +54,22 @@ class NgramWeights:
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {g: v / norm for g, v in raw.items()} if norm > 0 else {}
 
-    def contributions(self, text: str) -> dict[str, float]:
-        """Each n-gram's term in the logit."""
-        return {g: v * self.coef.get(g, 0.0) for g, v in self.terms(text).items()}
+    def contributions(self, text: str, terms: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Each n-gram's term in the logit; `terms`, when given, is the text's `terms` (models
+        that share this vocabulary and idf share it, so it is computed once per text)."""
+        return {g: v * self.coef.get(g, 0.0) for g, v in (self.terms(text) if terms is None else terms).items()}
 
-    def logit(self, text: str) -> float:
+    def logit(self, text: str, terms: Mapping[str, float] | None = None) -> float:
         """The n-grams' share of the logit."""
-        return sum(self.contributions(text).values())
+        return sum(self.contributions(text, terms).values())
 
-    def word_contributions(self, text: str) -> dict[str, float]:
+    def word_contributions(self, text: str, terms: Mapping[str, float] | None = None) -> dict[str, float]:
         """The n-grams' logit shared out over the words of the normalised text (jieba's words,
         which are whole words in English too): each occurrence of an n-gram gives its share
         to the words it overlaps, in proportion to the overlap. What a reviewer can read,
         where the n-grams themselves are often word fragments."""
         t = normalise(text)
-        weights = self.contributions(text)
+        weights = self.contributions(text, terms)
         counts = Counter(g for g in char_ngrams(text, self.low, self.high) if g in weights)
         per_char = [0.0] * len(t)
         for n in range(self.low, self.high + 1):
