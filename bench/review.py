@@ -158,22 +158,27 @@ def clause_rates(pairs: Sequence[tuple[Row, Decision]]) -> str:
     return ", ".join(f"{k}: reject {v[0]} / desk {v[1]}" for k, v in sorted(counts.items())) or "none"
 
 
-# The clause each labelled kind of violation falls under in the NRTA pack.
-CLAUSE_OF_KIND = {"trait-inversion": "nrta-1", "fidelity": "nrta-1", "violence": "nrta-2", "vulgarity": "nrta-2",
-                  "sexual": "nrta-2", "values": "nrta-2", "anachronism": "nrta-3", "history": "nrta-3",
-                  "childrens": "nrta-children", "children": "nrta-children"}
+# The kind of violation (the learned signal's `learned-<kind>`) each set's labels name; the
+# pack ties each kind to its clause.
+KIND_OF = {"trait-inversion": "fidelity", "fidelity": "fidelity", "violence": "violence", "vulgarity": "violence",
+           "sexual": "violence", "values": "violence", "anachronism": "era", "history": "era",
+           "childrens": "childrens", "children": "childrens"}
 
 
-def clause_cited(pairs: Sequence[tuple[Row, Decision]]) -> str:
+def clause_cited(pairs: Sequence[tuple[Row, Decision]], policy: Policy) -> str:
     """Of the violations not passed: how many decisions cite the clause of the labelled kind
-    among the reasons that decided them (the reasons with the decision's outcome)."""
+    (the one the policy ties `learned-<kind>` to) among the reasons that decided them (the
+    reasons with the decision's outcome)."""
+    learned = policy.rule("learned")
+    if learned is None:
+        return "-"
     caught = [(r, d) for r, d in pairs if r["expected"] != "pass" and d.decision != "pass"]
-    right = sum(CLAUSE_OF_KIND.get(str(r["kind"])) in {x.clause for x in d.reasons if x.outcome == d.decision}
-                for r, d in caught)
+    right = sum(learned.clause_for(f"learned-{KIND_OF[str(r['kind'])]}")
+                in {x.clause for x in d.reasons if x.outcome == d.decision} for r, d in caught)
     return f"{right}/{len(caught)}" + (f"={right / len(caught):.0%}" if caught else "")
 
 
-def report(name: str, rows: list[Row], decisions: list[Decision], *, verbose: bool) -> None:
+def report(name: str, rows: list[Row], decisions: list[Decision], policy: Policy, *, verbose: bool) -> None:
     """Print the figures of one set under one policy; misses only when verbose (dev sets)."""
     pairs = list(zip(rows, decisions))
     print(f"\n[{name}]")
@@ -183,7 +188,7 @@ def report(name: str, rows: list[Row], decisions: list[Decision], *, verbose: bo
     writers = by(pairs, lambda r: str(r["id"]).split("-")[0])
     if len(writers) > 1:
         table("by writer", writers)
-    print(f"  per clause (items): {clause_rates(pairs)}; the labelled kind's clause cited: {clause_cited(pairs)}")
+    print(f"  per clause (items): {clause_rates(pairs)}; the labelled kind's clause cited: {clause_cited(pairs, policy)}")
     if verbose:
         for r, d in pairs:
             if d.decision != r["expected"]:
@@ -237,19 +242,17 @@ def main() -> None:
         sets.append(("review/writers (development: the learned signal is fitted on them)", writers, True))
     if not args.no_heldout and not args.speed_only and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
-    fresh = [r for path in sorted(HELDOUT2.glob("h*.jsonl")) for r in load(path)]
-    if not args.no_heldout and not args.speed_only and fresh:
-        sets.append(("review/heldout2 (HELD OUT, written after pack 2026.5; aggregates only)", fresh, False))
-    fresher = [r for path in sorted(HELDOUT3.glob("h*.jsonl")) for r in load(path)]
-    if not args.no_heldout and not args.speed_only and fresher:
-        sets.append(("review/heldout3 (HELD OUT, first read after pack 2026.6; aggregates only)", fresher, False))
+    for folder, when in ((HELDOUT2, "written after pack 2026.5"), (HELDOUT3, "first read after pack 2026.6")):
+        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)]
+        if not args.no_heldout and not args.speed_only and fresh:
+            sets.append((f"review/{folder.name} (HELD OUT, {when}; aggregates only)", fresh, False))
     models = load_models(frames=False)
     speed_only = args.speed_only
     for label, policy in [] if speed_only else list(policies.items()):
         reviewer = Reviewer(policy, cards, models=models)
         for name, rows, dev in sets:
             decisions = [reviewer.review(item_of(r)) for r in rows]
-            report(f"{label}: {name}", rows, decisions, verbose=verbose and dev and label == "current")
+            report(f"{label}: {name}", rows, decisions, policy, verbose=verbose and dev and label == "current")
     if speed_only:
         sets.clear()
     rules_only = Reviewer(policies["current"], cards, models=Models.none())

@@ -234,7 +234,7 @@ def changes(run: SetRun) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
 
 
-def print_run(name: str, run: SetRun) -> None:
+def print_run(name: str, run: SetRun, policy: Policy) -> None:
     """Aggregate figures of one set: the judge alone, then the pack without and with it."""
     pairs = list(zip(run.rows, run.calls))
     print(f"\n=== {name} ===")
@@ -242,8 +242,8 @@ def print_run(name: str, run: SetRun) -> None:
     judge_table("all", {"all": pairs})
     judge_table("by language", by_language(pairs))
     print(f"  failures: {failures(run.calls)}")
-    report(f"pack without judge: {name}", run.rows, run.without, verbose=False)
-    report(f"pack with judge: {name}", run.rows, run.with_judge, verbose=False)
+    report(f"pack without judge: {name}", run.rows, run.without, policy, verbose=False)
+    report(f"pack with judge: {name}", run.rows, run.with_judge, policy, verbose=False)
     print(f"  decisions changed by the judge: {changes(run)}")
 
 
@@ -292,7 +292,7 @@ def main() -> None:
     for name, rows in sets:
         started = time.perf_counter()
         run = run_set(stratified(rows, args.limit), plain, judged, recorder)
-        print_run(name, run)
+        print_run(name, run, policy)
         print(f"  wall time {time.perf_counter() - started:.0f}s")
         if "HELD OUT" not in name:
             development.append(run)

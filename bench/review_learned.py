@@ -76,7 +76,7 @@ from culturebridge.review.policy import Policy, policy_from_dict
 from culturebridge.review.stance import StanceCheck
 
 sys.path.insert(0, str(Path(__file__).parent))
-from review import DEV, FIRST_SET, WRITERS, item_of, load
+from review import DEV, FIRST_SET, KIND_OF, WRITERS, item_of, load
 
 SEED = 17
 VERSION = "4"
@@ -88,10 +88,6 @@ REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith
 # ^ acceptable retellings the signal alone may reject, chosen inside training folds
 DOUBT = "--no-doubt" not in sys.argv  # the pack's `doubt: true`: the signal sends rule rejects it reads as acceptable to the desk
 DENSE_WEIGHT = 0.05  # the standardised wording-free features' scale beside the unit-length TF-IDF
-# The kind of violation each development label names: the clause family a learned finding cites.
-KIND_OF = {"trait-inversion": "fidelity", "fidelity": "fidelity", "violence": "violence", "vulgarity": "violence",
-           "sexual": "violence", "values": "violence", "anachronism": "era", "history": "era",
-           "childrens": "childrens", "children": "childrens"}
 RULE_FEATURES = ("rule_high", "rule_medium", "fidelity_flag", "safety_flag", "misplacement_flag", "declared_setting")
 WORDING_FREE = tuple(f for f in FEATURES if f not in RULE_FEATURES)
 CHOSEN = "wording-free + n-grams, with a reject model (v3)"
@@ -436,7 +432,13 @@ def shipped(rows: Sequence[Row], full: NDArray[np.float64], rules: Sequence[str]
     table("by category", sub, sub_rules, flagged, rejected, category)
 
 
+OPTIONS = ("-v", "--write", "--no-doubt", "--features=", "--shipped=", "--reject-budget=")
+
+
 def main() -> None:
+    unknown = [a for a in sys.argv[1:] if not any(a == o or (o.endswith("=") and a.startswith(o)) for o in OPTIONS)]
+    if unknown:  # stop before any fit: a mistyped option would otherwise start a long run
+        sys.exit(f"unknown option(s) {' '.join(unknown)}; usage:\n{__doc__.split('Usage:', 1)[1]}")
     rows = development_rows()
     cache = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--features=")), None)
     if cache is not None and cache.exists():
