@@ -18,6 +18,12 @@ Sets:
   written while pack 2026.6 was fitted and first read by the run after it was committed
   (older readers' letters and trending-topic blurbs, heritage tourism and live games built on
   the IPs, creators' prompts to AI generators). Aggregates only.
+- `data/review/heldout4/h*.jsonl`: a fourth held-out set, 390 cases by three more such writers,
+  mostly English and code-switched (the languages whose rejects fell short on the second and
+  third sets), written after pack 2026.6 was committed: English-speaking viewers' threads,
+  reviews and comments abroad; Singaporean and Malaysian code-switching in chats and blogs;
+  English reference writing (wiki recaps, trope entries, newsletters, game codex text).
+  Aggregates only.
 
 Each set is decided three times in one process: under `baseline` (the policy with the
 signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
@@ -29,9 +35,11 @@ Speed is the ratio of the per-review time of current to baseline and to rules, o
 Targets (held-out, each language): >= 90% of violations not passed, >= 80% of rejects
 rejected, <= 5% of acceptable retellings rejected; speed ratio <= 1.5.
 
-Usage: python bench/review.py [-v] [--no-heldout] [--no-speed | --speed-only] [--quick]
-(-v lists misses on the development sets only; --speed-only reads no held-out case; --quick
-is --no-heldout --no-speed. An unknown option stops the run before any set is read.)
+Usage: python bench/review.py [-v] [--no-heldout | --heldout NAMES] [--no-speed | --speed-only] [--quick]
+(-v lists misses on the development sets only; --heldout heldout4 (or a comma-separated list of
+heldout, heldout2, heldout3, heldout4) reads only those held-out sets, so a run for a new set
+does not read the others once more; --speed-only reads no held-out case; --quick is
+--no-heldout --no-speed. An unknown option or set name stops the run before any set is read.)
 """
 
 from __future__ import annotations
@@ -61,6 +69,10 @@ DEV = HERE / "review" / "dev.jsonl"
 HELDOUT = HERE / "review" / "heldout.jsonl"
 HELDOUT2 = HERE / "review" / "heldout2"
 HELDOUT3 = HERE / "review" / "heldout3"
+HELDOUT4 = HERE / "review" / "heldout4"
+FRESH = ((HELDOUT2, "written after pack 2026.5"), (HELDOUT3, "first read after pack 2026.6"),
+         (HELDOUT4, "written after pack 2026.6"))
+HELDOUT_NAMES = ("heldout", *(folder.name for folder, _ in FRESH))
 WRITERS = HERE / "review" / "writers"
 POLICY = "cn-nrta-ai-alteration"
 # The signals added in this round, switched off to measure "before" in the same process.
@@ -218,7 +230,10 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description="Benchmark of the review stage (development and held-out sets).")
     parser.add_argument("-v", action="store_true", help="list misses on the development sets")
-    parser.add_argument("--no-heldout", action="store_true", help="leave the held-out set out")
+    held = parser.add_mutually_exclusive_group()
+    held.add_argument("--no-heldout", action="store_true", help="leave the held-out sets out")
+    held.add_argument("--heldout", default=",".join(HELDOUT_NAMES),
+                      help=f"the held-out sets to read, comma-separated (default: all of {', '.join(HELDOUT_NAMES)})")
     speed = parser.add_mutually_exclusive_group()
     speed.add_argument("--no-speed", action="store_true", help="skip the speed comparison")
     speed.add_argument("--speed-only", action="store_true", help="only the speed comparison (reads no held-out case)")
@@ -227,6 +242,10 @@ def main() -> None:
     # An option it does not know stops the run here, before any set is read: the held-out
     # set is never run by a mistyped or unknown option.
     args = parser.parse_args()
+    chosen = set(args.heldout.split(","))
+    if chosen - set(HELDOUT_NAMES):
+        parser.error(f"unknown held-out set(s) {', '.join(sorted(chosen - set(HELDOUT_NAMES)))}; "
+                     f"known: {', '.join(HELDOUT_NAMES)}")
     verbose = args.v
     if args.quick:
         args.no_heldout = args.no_speed = True
@@ -240,11 +259,12 @@ def main() -> None:
     writers = [r for path in sorted(WRITERS.glob("w*.jsonl")) for r in load(path)]
     if writers:
         sets.append(("review/writers (development: the learned signal is fitted on them)", writers, True))
-    if not args.no_heldout and not args.speed_only and HELDOUT.exists():
+    reading = not args.no_heldout and not args.speed_only
+    if reading and "heldout" in chosen and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
-    for folder, when in ((HELDOUT2, "written after pack 2026.5"), (HELDOUT3, "first read after pack 2026.6")):
-        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)]
-        if not args.no_heldout and not args.speed_only and fresh:
+    for folder, when in FRESH:
+        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)] if folder.name in chosen else []
+        if reading and fresh:
             sets.append((f"review/{folder.name} (HELD OUT, {when}; aggregates only)", fresh, False))
     models = load_models(frames=False)
     speed_only = args.speed_only
