@@ -24,6 +24,11 @@ Sets:
   reviews and comments abroad; Singaporean and Malaysian code-switching in chats and blogs;
   English reference writing (wiki recaps, trope entries, newsletters, game codex text).
   Aggregates only.
+- `data/review/heldout5/h*.jsonl`: a fifth held-out set, 390 cases by three more such writers,
+  written after pack 2026.6 was committed: the creator economy (crowdfunding pages, supporters'
+  posts, sponsorship pitches); North American diaspora community writing, mostly in traditional
+  characters and code-switched; fact-checks and moderators' verdicts that confirm or debunk
+  claims about an adaptation. Aggregates only.
 
 Each set is decided three times in one process: under `baseline` (the policy with the
 signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
@@ -37,7 +42,7 @@ rejected, <= 5% of acceptable retellings rejected; speed ratio <= 1.5.
 
 Usage: python bench/review.py [-v] [--no-heldout | --heldout NAMES] [--no-speed | --speed-only] [--quick]
 (-v lists misses on the development sets only; --heldout heldout4 (or a comma-separated list of
-heldout, heldout2, heldout3, heldout4) reads only those held-out sets, so a run for a new set
+heldout, heldout2 ... heldout5) reads only those held-out sets, so a run for a new set
 does not read the others once more; --speed-only reads no held-out case; --quick is
 --no-heldout --no-speed. An unknown option or set name stops the run before any set is read.)
 """
@@ -70,8 +75,9 @@ HELDOUT = HERE / "review" / "heldout.jsonl"
 HELDOUT2 = HERE / "review" / "heldout2"
 HELDOUT3 = HERE / "review" / "heldout3"
 HELDOUT4 = HERE / "review" / "heldout4"
+HELDOUT5 = HERE / "review" / "heldout5"
 FRESH = ((HELDOUT2, "written after pack 2026.5"), (HELDOUT3, "first read after pack 2026.6"),
-         (HELDOUT4, "written after pack 2026.6"))
+         (HELDOUT4, "written after pack 2026.6"), (HELDOUT5, "written after pack 2026.6"))
 HELDOUT_NAMES = ("heldout", *(folder.name for folder, _ in FRESH))
 WRITERS = HERE / "review" / "writers"
 POLICY = "cn-nrta-ai-alteration"
