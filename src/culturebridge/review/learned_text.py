@@ -49,8 +49,11 @@ class NgramWeights:
 
     def terms(self, text: str) -> dict[str, float]:
         """The text's unit-length TF-IDF vector over the known n-grams."""
-        counts = Counter(g for g in char_ngrams(text, self.low, self.high) if g in self.idf)
-        raw = {g: (1.0 + math.log(c)) * self.idf[g] for g, c in counts.items()}
+        idf = self.idf
+        # Count every n-gram (Counter's C loop), then keep the known ones: cheaper than testing
+        # each occurrence, as most n-grams of a text occur once.
+        counts = Counter(char_ngrams(text, self.low, self.high))
+        raw = {g: (1.0 + math.log(c)) * idf[g] if c > 1 else idf[g] for g, c in counts.items() if g in idf}
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {g: v / norm for g, v in raw.items()} if norm > 0 else {}
 
@@ -60,8 +63,9 @@ class NgramWeights:
         return {g: v * self.coef.get(g, 0.0) for g, v in (self.terms(text) if terms is None else terms).items()}
 
     def logit(self, text: str, terms: Mapping[str, float] | None = None) -> float:
-        """The n-grams' share of the logit."""
-        return sum(self.contributions(text, terms).values())
+        """The n-grams' share of the logit (the sum of `contributions`)."""
+        coef = self.coef
+        return sum(v * coef.get(g, 0.0) for g, v in (self.terms(text) if terms is None else terms).items())
 
     def word_contributions(self, text: str, terms: Mapping[str, float] | None = None) -> dict[str, float]:
         """The n-grams' logit shared out over the words of the normalised text (jieba's words,
