@@ -21,6 +21,21 @@ def test_declared_modern_setting_only_notes_anachronisms(nrta: Reviewer, nrta_ru
     assert nrta_rules.review(ReviewItem(ip="river-oath", text="现代都市版：赵明用手机和兄弟们联络。")).decision == "pass"
 
 
+def test_a_denied_or_complained_of_modern_setting_excuses_nothing(nrta: Reviewer) -> None:
+    # The words of a declaration, negated or as a complaint, declare nothing: the text says
+    # the setting is NOT modern, or that the scene is too modern for its setting.
+    for text in ("Ep 20 has Zhao Ming booking a train to the ford. This is the classic storyline, "
+                 "not a declared modern version.",
+                 "Zhao Ming rides a motorcycle to the ford. It isn't a modern-day retelling at all.",
+                 "赵明在渡口用手机发短信求援，这也太现代了。",
+                 "赵明用手机联络兄弟们。这不是现代版，是正剧。"):
+        assert ("anachronism", "high") in found(nrta, text), text
+    # A declaration that stands beside a denial of another still declares.
+    assert found(nrta, "Not the Han story you know: a modern-day retelling where Zhao Ming rides a motorcycle.") == [
+        ("anachronism", "low")]
+    assert found(nrta, "不是原著那种写法，而是现代都市版：赵明用手机和兄弟们联络。") == [("anachronism", "low")]
+
+
 def test_an_english_marker_is_not_found_inside_a_longer_word(nrta: Reviewer) -> None:
     assert found(nrta, "Card: Zhao Ming, the river general. Skill: holds the ford.") == []
     assert ("anachronism", "high") in found(nrta, "Zhao Ming drives a car to the ford.")

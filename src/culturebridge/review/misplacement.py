@@ -30,6 +30,15 @@ _AUTHORSHIP = re.compile(r"written|novel|author|小说|作者|成书|写于|ming
 # emailed:", "海外短视频文案：") names the text's medium or audience, not its story.
 _HEADING = re.compile(r"[:：]")
 _HEADING_MAX = 80
+# The words of a declaration that the text denies ("not a declared modern version", "isn't a
+# modern-day retelling", 不是现代版, 并非穿越) or complains of ("too modern", 也太现代了)
+# declare nothing: a complaint about an anachronism often names the modern setting it lacks.
+# A negation reaches across a few determiners and qualifiers, not across other words.
+_EN_DENIED = re.compile(r"(?:\b(?:not|no|never|without|nor|hardly)|n't)\s+"
+                        r"(?:(?:a|an|the|any|really|actually|officially|clearly|even|declared|announced|labell?ed)\s+){0,3}$")
+_EN_DEGREE = re.compile(r"\b(?:too|so|overly)\s+$")
+_ZH_DENIED = re.compile(r"(?:不是|并非|并不是|没有|没|非|无|不算|不属于)(?:什么|一个|个|所谓的?|真正的?|官方的?)?$")
+_ZH_DEGREE = re.compile(r"(?:太|过于|这么|那么)$")
 
 
 class MisplacementCheck:
@@ -70,7 +79,7 @@ class MisplacementCheck:
             return []
         era_end = card.era.end_year if card.era.end_year is not None else card.era.start_year
         folded_all = " ".join(f for _, _, f in context.fields())
-        declared = bool(self._declared.find(folded_all)) or bool(
+        declared = any(not _disowned(folded_all, m.start) for m in self._declared.find(folded_all)) or bool(
             era_end is not None and any(int(y) > era_end + self.tolerance_years for y in _YEAR.findall(folded_all))
         )
         # Time travel moves the characters into the present: its modern states and
@@ -162,3 +171,9 @@ def _sentence_of(folded: str, at: int) -> tuple[int, int]:
 def build(raw: Mapping[str, Any]) -> MisplacementCheck:
     """The misplacement check from policy parameters."""
     return MisplacementCheck(raw)
+
+
+def _disowned(folded: str, start: int) -> bool:
+    """True if the declaration cue at `start` is denied or complained of by the words before it."""
+    before = folded[max(0, start - 40):start]
+    return any(p.search(before) for p in (_EN_DENIED, _EN_DEGREE, _ZH_DENIED, _ZH_DEGREE))
