@@ -24,8 +24,7 @@ def test_declared_modern_setting_only_notes_anachronisms(nrta: Reviewer, nrta_ru
 def test_a_denied_or_complained_of_modern_setting_excuses_nothing(nrta: Reviewer) -> None:
     # The words of a declaration, negated or as a complaint, declare nothing: the text says
     # the setting is NOT modern, or that the scene is too modern for its setting.
-    for text in ("Ep 20 has Zhao Ming booking a train to the ford. This is the classic storyline, "
-                 "not a declared modern version.",
+    for text in ("Ep 20: Zhao Ming takes a train to the ford. The classic story, not a declared modern version.",
                  "Zhao Ming rides a motorcycle to the ford. It isn't a modern-day retelling at all.",
                  "赵明在渡口用手机发短信求援，这也太现代了。",
                  "赵明用手机联络兄弟们。这不是现代版，是正剧。"):
