@@ -4,10 +4,11 @@ The wording-free features of `learned_features.py` measure distances to the cano
 they cannot tell "sells out his sworn brother" from "stands by his sworn brother" when the
 encoder puts the two sentences close together. This part reads the wording itself: the
 text, folded (NFKC, traditional to simplified, lowercase), cut into character n-grams
-(one to six characters for the bundled weights; the weights file says which), weighted by sublinear TF-IDF and scaled to unit length, as
-scikit-learn's `TfidfVectorizer(sublinear_tf=True)` does, then dotted with the weights
-fitted together with the other features by `bench/review_learned.py`. Character n-grams
-need no word segmentation, so Chinese, English and code-switched text share one model.
+(one to six characters for the bundled weights; the weights file says which), weighted by
+sublinear TF-IDF and scaled to unit length, as scikit-learn's
+`TfidfVectorizer(sublinear_tf=True)` does, then dotted with the weights fitted together with
+the other features by `bench/review_learned.py`. Character n-grams need no word
+segmentation, so Chinese, English and code-switched text share one model.
 
 The weights were fitted on development cases from several independent writers; its
 figures are measured leaving one writer out (see the weights file's `fitted` entry).

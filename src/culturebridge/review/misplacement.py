@@ -35,7 +35,8 @@ _HEADING_MAX = 80
 # declare nothing: a complaint about an anachronism often names the modern setting it lacks.
 # A negation reaches across a few determiners and qualifiers, not across other words.
 _EN_DENIED = re.compile(r"(?:\b(?:not|no|never|without|nor|hardly)|n't)\s+"
-                        r"(?:(?:a|an|the|any|really|actually|officially|clearly|even|declared|announced|labell?ed)\s+){0,3}$")
+                        r"(?:(?:a|an|the|any|really|actually|officially|clearly|even"
+                        r"|declared|announced|labell?ed)\s+){0,3}$")
 _EN_DEGREE = re.compile(r"\b(?:too|so|overly)\s+$")
 _ZH_DENIED = re.compile(r"(?:不是|并非|并不是|没有|没|非|无|不算|不属于)(?:什么|一个|个|所谓的?|真正的?|官方的?)?$")
 _ZH_DEGREE = re.compile(r"(?:太|过于|这么|那么)$")
