@@ -269,8 +269,9 @@ def main() -> None:
     if reading and "heldout" in chosen and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
     for folder, when in FRESH:
-        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)] if folder.name in chosen else []
-        if reading and fresh:
+        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)] \
+            if reading and folder.name in chosen else []
+        if fresh:
             sets.append((f"review/{folder.name} (HELD OUT, {when}; aggregates only)", fresh, False))
     models = load_models(frames=False)
     speed_only = args.speed_only

@@ -27,6 +27,9 @@ _CLAUSE_END = re.compile(r"[，,、：:。！？!?；;\n]|\.(?=\s|$)")
 _LATIN = re.compile(r"[a-z0-9]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z][a-z'\-]*")
+# An English negator as a regex fragment ("not", "no", "never", "without", "nor", "-n't"),
+# shared by the rules that look for a negation right before a phrase (safety, misplacement).
+EN_NEGATOR = r"(?:\b(?:not|no|never|without|nor)|n't)"
 
 _EN_STOP = frozenset(
     ["a", "an", "the", "his", "her", "their", "its", "of", "to", "and", "or", "in", "on", "at", "by", "with", "for", "from", "is", "are", "was", "were", "be", "been", "he", "she", "they", "it", "him", "them", "this", "that", "as", "into", "who", "whom", "which"]

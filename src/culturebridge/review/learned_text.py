@@ -54,19 +54,22 @@ class NgramWeights:
         # Count every n-gram (Counter's C loop), then keep the known ones: cheaper than testing
         # each occurrence, as most n-grams of a text occur once.
         counts = Counter(char_ngrams(text, self.low, self.high))
-        raw = {g: (1.0 + math.log(c)) * idf[g] if c > 1 else idf[g] for g, c in counts.items() if g in idf}
+        raw = {g: (1.0 + math.log(c)) * idf[g] for g, c in counts.items() if g in idf}
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {g: v / norm for g, v in raw.items()} if norm > 0 else {}
 
+    def _read(self, text: str, terms: Mapping[str, float] | None) -> Mapping[str, float]:
+        """`terms` when given (models that share this vocabulary and idf read a text once), else the text's."""
+        return self.terms(text) if terms is None else terms
+
     def contributions(self, text: str, terms: Mapping[str, float] | None = None) -> dict[str, float]:
-        """Each n-gram's term in the logit; `terms`, when given, is the text's `terms` (models
-        that share this vocabulary and idf share it, so it is computed once per text)."""
-        return {g: v * self.coef.get(g, 0.0) for g, v in (self.terms(text) if terms is None else terms).items()}
+        """Each n-gram's term in the logit; `terms`, when given, is the text's `terms`."""
+        return {g: v * self.coef.get(g, 0.0) for g, v in self._read(text, terms).items()}
 
     def logit(self, text: str, terms: Mapping[str, float] | None = None) -> float:
-        """The n-grams' share of the logit (the sum of `contributions`)."""
+        """The n-grams' share of the logit (the sum of `contributions`, without building it)."""
         coef = self.coef
-        return sum(v * coef.get(g, 0.0) for g, v in (self.terms(text) if terms is None else terms).items())
+        return sum(v * coef.get(g, 0.0) for g, v in self._read(text, terms).items())
 
     def word_contributions(self, text: str, terms: Mapping[str, float] | None = None) -> dict[str, float]:
         """The n-grams' logit shared out over the words of the normalised text (jieba's words,

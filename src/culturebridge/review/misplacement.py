@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from culturebridge.review._matching import Match, PhraseIndex, sentences
+from culturebridge.review._matching import EN_NEGATOR, Match, PhraseIndex, sentences
 from culturebridge.review.check import CheckContext, Params
 from culturebridge.review.findings import Finding, Severity, span_evidence
 from culturebridge.review.wordlists import era_table
@@ -34,7 +34,7 @@ _HEADING_MAX = 80
 # modern-day retelling", 不是现代版, 并非穿越) or complains of ("too modern", 也太现代了)
 # declare nothing: a complaint about an anachronism often names the modern setting it lacks.
 # A negation reaches across a few determiners and qualifiers, not across other words.
-_EN_DENIED = re.compile(r"(?:\b(?:not|no|never|without|nor|hardly)|n't)\s+"
+_EN_DENIED = re.compile(r"(?:" + EN_NEGATOR + r"|\bhardly)\s+"
                         r"(?:(?:a|an|the|any|really|actually|officially|clearly|even"
                         r"|declared|announced|labell?ed)\s+){0,3}$")
 _EN_DEGREE = re.compile(r"\b(?:too|so|overly)\s+$")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from culturebridge.review._matching import (
+    EN_NEGATOR,
     HomophoneIndex,
     PhraseIndex,
     fold,
@@ -208,7 +209,7 @@ def _latin_sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in sentences(text) if is_latin(text[s:e]) and any(c.isalpha() for c in text[s:e])][:500]
 
 
-_EN_NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor)|n't)\s+(?:too\s+|very\s+|overly\s+)?$")
+_EN_NEGATION = re.compile(EN_NEGATOR + r"\s+(?:too\s+|very\s+|overly\s+)?$")
 _ZH_NEGATION = ("不", "没", "没有", "无", "毫无", "并不", "绝不", "不要", "别")
 
 
