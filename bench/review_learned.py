@@ -2,7 +2,7 @@
 
 Data: every development set — the first set's `dev` split (`data/review_set.jsonl`),
 `data/review/dev.jsonl` (both written by the people who wrote the rules) and
-`data/review/writers/w*.jsonl` (twenty-five writers who never saw the rules, word lists or the
+`data/review/writers/w*.jsonl` (twenty-nine writers who never saw the rules, word lists or the
 held-out set, each briefed with a different register: short-video captions, literary
 synopses, streaming loglines, fan forums, AI-video shot lists, English readers' reviews,
 overseas and Hong Kong code-switching, a moderation trainer's indirect cases; then museum
@@ -11,7 +11,9 @@ outlines, learners' and machine-translated prose; then (w15-w20) parents' and te
 letters, screen-industry beat sheets and coverage, Taiwanese forum posts, speech-to-text
 captions of livestreams and podcasts, academic and appeal prose, overseas marketing and
 localization tickets; then (w21-w25) the adaptation's own scripts, live bullet comments,
-ratings and compliance paperwork, fan-fiction listings with tags, studios' publicity). The
+ratings and compliance paperwork, fan-fiction listings with tags, studios' publicity; then
+(w26-w29, mostly English and code-switched) young mainland users' lifestyle notes with English
+words inside Chinese, gaming communities, bilingual classrooms, music and fandom posts). The
 held-out sets are never read here. Labels: a violation
 (`expected` review or reject) vs an acceptable retelling for the referral model; a violation
 to reject vs the rest for the reject model (from v3); the kind of each violation (fidelity,
@@ -33,11 +35,15 @@ features standardised and scaled by `DENSE_WEIGHT`.
 Usage:
   python bench/review_learned.py            # leave-one-writer-out CV, per language, category and writer
                                             # (-v: also the earlier variants v1 and v2, and their details)
+  python bench/review_learned.py --approx ...   # thresholds from the other writers' left-out scores
+                                            # instead of an inner leave-one-writer-out (see approx_oof)
   python bench/review_learned.py --features=/tmp/f.npz ...   # keep the feature vectors between runs
   python bench/review_learned.py --write    # fit the chosen variant on all development data and
                                             # write src/culturebridge/review/data/learned-referral.json
   python bench/review_learned.py --reject-budget=0.01 ...   # another share of acceptable retellings the
                                             # signal alone may reject (default 3%)
+  python bench/review_learned.py --jobs=2 ...   # the leave-one-writer-out fits in two processes
+                                            # (the same figures, in about half the time on two cores)
   python bench/review_learned.py --no-doubt ...   # figures without the pack's doubt (rule rejects stand)
   python bench/review_learned.py --shipped=w9,w10   # the bundled weights, as shipped, on writers
                                             # added after they were fitted (before a refit)
@@ -56,6 +62,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import yaml
+from joblib import Parallel, delayed
 from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -90,6 +97,7 @@ MIN_DF = 3  # an n-gram must occur in at least three development texts (89k n-gr
 C_NGRAMS = 10.0
 REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--reject-budget=")), 0.03))
 # ^ acceptable retellings the signal alone may reject, chosen inside training folds
+JOBS = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--jobs=")), 1))  # processes for the fits
 DOUBT = "--no-doubt" not in sys.argv  # the pack's `doubt: true`: the signal sends rule rejects it reads as acceptable to the desk
 DENSE_WEIGHT = 0.05  # the standardised wording-free features' scale beside the unit-length TF-IDF
 RULE_FEATURES = ("rule_high", "rule_medium", "fidelity_flag", "safety_flag", "misplacement_flag", "declared_setting")
@@ -248,12 +256,17 @@ def choose_reject_threshold(p: NDArray[np.float64], y: NDArray[np.int64], rules_
 
 def leave_one_group_out(y: NDArray[np.int64], groups: NDArray[np.str_], rows: NDArray[np.int64],
                         fitter: Fitter) -> NDArray[np.float64]:
-    """Each of `rows` scored by a fit on the others of `rows` that are not of its group."""
-    out = np.zeros(len(rows))
-    for held in sorted(set(groups[rows])):
+    """Each of `rows` scored by a fit on the others of `rows` that are not of its group (the
+    groups' fits run in `JOBS` processes; each fit is deterministic, so the scores do not
+    depend on how many)."""
+    def one(held: str) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
         a, b = groups[rows] != held, groups[rows] == held
-        if len(set(y[rows][a])) == 2:
-            out[b] = fitter(rows[a].tolist())(rows[b].tolist())
+        return b, fitter(rows[a].tolist())(rows[b].tolist())
+
+    out = np.zeros(len(rows))
+    fits = [h for h in sorted(set(groups[rows])) if len(set(y[rows][groups[rows] != h])) == 2]
+    for b, scores in Parallel(n_jobs=JOBS)(delayed(one)(h) for h in fits):
+        out[b] = scores
     return out
 
 
@@ -288,6 +301,25 @@ def grouped_oof(y: NDArray[np.int64], y_reject: NDArray[np.int64], groups: Seque
             inner_reject = leave_one_group_out(y_reject, g, train, reject_fitter)
             reject_probs[test] = reject_fitter(train.tolist())(test.tolist())
         rejects[test] = choose_reject_threshold(inner_reject, y[train], rules_reject[train], REJECT_BUDGET)
+    return OutOfFold(probs, thresholds, reject_probs, rejects)
+
+
+def approx_oof(y: NDArray[np.int64], y_reject: NDArray[np.int64], groups: Sequence[str],
+               rules_pass: NDArray[np.bool_], rules_reject: NDArray[np.bool_], fitter: Fitter,
+               reject_fitter: Fitter | None, desk: float) -> OutOfFold:
+    """A faster stand-in for `grouped_oof` (`--approx`): one leave-one-group-out pass per model,
+    and each group's thresholds chosen on the other groups' left-out scores. Those scores come
+    from fits that saw the group itself, a slight leak into the choice of its thresholds (not
+    into its scores); about a thirtieth of the fits."""
+    g = np.array(groups)
+    everything = np.arange(len(y))
+    probs = leave_one_group_out(y, g, everything, fitter)
+    reject_probs = probs if reject_fitter is None else leave_one_group_out(y_reject, g, everything, reject_fitter)
+    thresholds, rejects = np.zeros(len(y)), np.zeros(len(y))
+    for held in sorted(set(groups)):
+        train, test = np.flatnonzero(g != held), np.flatnonzero(g == held)
+        thresholds[test] = choose_threshold(probs[train], y[train], rules_pass[train], desk)
+        rejects[test] = choose_reject_threshold(reject_probs[train], y[train], rules_reject[train], REJECT_BUDGET)
     return OutOfFold(probs, thresholds, reject_probs, rejects)
 
 
@@ -436,7 +468,7 @@ def shipped(rows: Sequence[Row], full: NDArray[np.float64], rules: Sequence[str]
     table("by category", sub, sub_rules, flagged, rejected, category)
 
 
-OPTIONS = ("-v", "--write", "--no-doubt", "--features=", "--shipped=", "--reject-budget=")
+OPTIONS = ("-v", "--approx", "--write", "--no-doubt", "--features=", "--shipped=", "--reject-budget=", "--jobs=")
 
 
 def main() -> None:
@@ -478,7 +510,8 @@ def main() -> None:
     for name, (fitter, reject_fitter) in variants.items():
         if name != CHOSEN and "-v" not in sys.argv:
             continue
-        oof = grouped_oof(y, y_reject, writers, rules_pass, rules_reject, fitter, reject_fitter, DESK_TARGET)
+        cross_validate = approx_oof if "--approx" in sys.argv else grouped_oof
+        oof = cross_validate(y, y_reject, writers, rules_pass, rules_reject, fitter, reject_fitter, DESK_TARGET)
         flagged = oof.probs >= oof.thresholds
         rejected = oof.reject_probs >= oof.reject_at
         reject_at = oof.reject_at
