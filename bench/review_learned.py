@@ -2,7 +2,7 @@
 
 Data: every development set — the first set's `dev` split (`data/review_set.jsonl`),
 `data/review/dev.jsonl` (both written by the people who wrote the rules) and
-`data/review/writers/w*.jsonl` (twenty-nine writers who never saw the rules, word lists or the
+`data/review/writers/w*.jsonl` (thirty-three writers who never saw the rules, word lists or the
 held-out set, each briefed with a different register: short-video captions, literary
 synopses, streaming loglines, fan forums, AI-video shot lists, English readers' reviews,
 overseas and Hong Kong code-switching, a moderation trainer's indirect cases; then museum
@@ -13,7 +13,9 @@ captions of livestreams and podcasts, academic and appeal prose, overseas market
 localization tickets; then (w21-w25) the adaptation's own scripts, live bullet comments,
 ratings and compliance paperwork, fan-fiction listings with tags, studios' publicity; then
 (w26-w29, mostly English and code-switched) young mainland users' lifestyle notes with English
-words inside Chinese, gaming communities, bilingual classrooms, music and fandom posts). The
+words inside Chinese, gaming communities, bilingual classrooms, music and fandom posts; then
+(w30-w33) Hong Kong Cantonese-English posts, English video essays and podcasts, Chinese students
+abroad, tabletop role-play logs). The
 held-out sets are never read here. Labels: a violation
 (`expected` review or reject) vs an acceptable retelling for the referral model; a violation
 to reject vs the rest for the reject model (from v3); the kind of each violation (fidelity,
