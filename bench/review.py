@@ -5,7 +5,7 @@ Sets:
 - `data/review/dev.jsonl`: development cases written while adjusting the rules (all seven
   IPs; zh, en, traditional characters, code-switching, homophones, paraphrases of one
   violation, faithful retellings that use strong words).
-- `data/review/writers/w*.jsonl`: thirty-three more writers who never saw the rules or the
+- `data/review/writers/w*.jsonl`: thirty-seven more writers who never saw the rules or the
   held-out set, each in another register; development data since the learned signal and
   a few rule mends (homophones, declared frames, negated terms, verbs of hearing) were fitted on them.
 - `data/review/heldout.jsonl`: written by someone who never saw the rules; nothing is
@@ -37,6 +37,10 @@ Sets:
   written after pack 2026.8 was committed, 150 of them code-switched: Malaysian and Indonesian
   Chinese community posts and letters; tech and AI-industry writing about AI video tools;
   language learners' posts and native speakers' replies. Aggregates only.
+- `data/review/heldout8/h*.jsonl`: an eighth held-out set, 390 cases by three more such writers,
+  written after pack 2026.9 was committed, all short and plain (one or two sentences of 30-120
+  characters, most naming the work as AI-made): archive and catalogue records, audio
+  description, voice assistants' summaries. Aggregates only.
 
 Each set is decided three times in one process: under `baseline` (the policy with the
 signals of issue 17 switched off: clause-level inversions with pronoun resolution, card
@@ -50,7 +54,7 @@ rejected, <= 5% of acceptable retellings rejected; speed ratio <= 1.5.
 
 Usage: python bench/review.py [-v] [--no-heldout | --heldout NAMES] [--no-speed | --speed-only] [--quick]
 (-v lists misses on the development sets only; --heldout heldout4 (or a comma-separated list of
-heldout, heldout2 ... heldout7) reads only those held-out sets, so a run for a new set
+heldout, heldout2 ... heldout8) reads only those held-out sets, so a run for a new set
 does not read the others once more; --speed-only reads no held-out case; --quick is
 --no-heldout --no-speed. An unknown option or set name stops the run before any set is read.)
 """
@@ -86,9 +90,11 @@ HELDOUT4 = HERE / "review" / "heldout4"
 HELDOUT5 = HERE / "review" / "heldout5"
 HELDOUT6 = HERE / "review" / "heldout6"
 HELDOUT7 = HERE / "review" / "heldout7"
+HELDOUT8 = HERE / "review" / "heldout8"
 FRESH = ((HELDOUT2, "written after pack 2026.5"), (HELDOUT3, "first read after pack 2026.6"),
          (HELDOUT4, "written after pack 2026.6"), (HELDOUT5, "written after pack 2026.6"),
-         (HELDOUT6, "written after pack 2026.7"), (HELDOUT7, "written after pack 2026.8"))
+         (HELDOUT6, "written after pack 2026.7"), (HELDOUT7, "written after pack 2026.8"),
+         (HELDOUT8, "written after pack 2026.9"))
 HELDOUT_NAMES = ("heldout", *(folder.name for folder, _ in FRESH))
 WRITERS = HERE / "review" / "writers"
 POLICY = "cn-nrta-ai-alteration"

@@ -2,7 +2,7 @@
 
 Data: every development set — the first set's `dev` split (`data/review_set.jsonl`),
 `data/review/dev.jsonl` (both written by the people who wrote the rules) and
-`data/review/writers/w*.jsonl` (thirty-three writers who never saw the rules, word lists or the
+`data/review/writers/w*.jsonl` (thirty-seven writers who never saw the rules, word lists or the
 held-out set, each briefed with a different register: short-video captions, literary
 synopses, streaming loglines, fan forums, AI-video shot lists, English readers' reviews,
 overseas and Hong Kong code-switching, a moderation trainer's indirect cases; then museum
@@ -15,7 +15,8 @@ ratings and compliance paperwork, fan-fiction listings with tags, studios' publi
 (w26-w29, mostly English and code-switched) young mainland users' lifestyle notes with English
 words inside Chinese, gaming communities, bilingual classrooms, music and fandom posts; then
 (w30-w33) Hong Kong Cantonese-English posts, English video essays and podcasts, Chinese students
-abroad, tabletop role-play logs). The
+abroad, tabletop role-play logs; then (w34-w37) short plain lines naming the work as AI-made:
+catalogue loglines, captions and alt text, annotators' summaries, push notifications). The
 held-out sets are never read here. Labels: a violation
 (`expected` review or reject) vs an acceptable retelling for the referral model; a violation
 to reject vs the rest for the reject model (from v3); the kind of each violation (fidelity,
