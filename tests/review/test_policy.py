@@ -23,7 +23,7 @@ def minimal() -> dict[str, Any]:
 def test_bundled_packs_load_with_versions_and_nrta_clauses() -> None:
     assert {"cn-nrta-ai-alteration", "generic-safety"} <= set(bundled_policies())
     nrta = load_policy("cn-nrta-ai-alteration")
-    assert nrta.ref == "cn-nrta-ai-alteration@2026.10"
+    assert nrta.ref == "cn-nrta-ai-alteration@2026.11"
     assert {"nrta-1", "nrta-2", "nrta-3", "nrta-children", "ai-label"} <= set(nrta.clauses)
     assert [r.check.name for r in nrta.rules] == ["fidelity", "safety", "misplacement", "learned", "stance", "ai-label"]
     assert "apply-ai-label" in nrta.auto_fixes

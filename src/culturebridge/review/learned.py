@@ -11,7 +11,7 @@ referred to the human desk (severity medium). Where the policy allows it (`rejec
 at or above the file's reject threshold — on the probability of a second regression fitted
 to tell violations to reject from the rest (weights version 3), chosen so the signal alone
 rejects at most a set share of acceptable development retellings (the fit's reject budget,
-3% for the bundled weights), leaving one writer out — the finding is high and the policy
+1.5% for the bundled weights), leaving one writer out — the finding is high and the policy
 rejects. With `doubt: true`, a rule's reject on a text the signal scores below its
 referral threshold goes to the desk (`findings.DOUBT`). The finding's kind names the clause:
 from weights version 4, by a third regression (`kind_model`, one set of weights per kind:
