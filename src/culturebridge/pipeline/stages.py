@@ -10,9 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from culturebridge import feed, fingerprint, insight, labels, localize, review, rights
-from culturebridge import create, feed, fingerprint, labels, localize, review, rights
-from culturebridge import audit, feed, fingerprint, labels, localize, review, rights
+from culturebridge import (
+    audit,
+    create,
+    feed,
+    fingerprint,
+    insight,
+    labels,
+    localize,
+    review,
+    rights,
+)
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import ASSET_ADDED, Handler, Progress, enqueue
 from culturebridge.pipeline import automation
