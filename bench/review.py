@@ -286,8 +286,9 @@ def main() -> None:
     if reading and "heldout" in chosen and HELDOUT.exists():
         sets.append(("review/heldout.jsonl (HELD OUT, aggregates only)", load(HELDOUT), False))
     for folder, when in FRESH:
-        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)] \
-            if reading and folder.name in chosen else []
+        if not (reading and folder.name in chosen):
+            continue
+        fresh = [r for path in sorted(folder.glob("h*.jsonl")) for r in load(path)]
         if fresh:
             sets.append((f"review/{folder.name} (HELD OUT, {when}; aggregates only)", fresh, False))
     models = load_models(frames=False)

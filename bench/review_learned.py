@@ -98,11 +98,26 @@ DESK_TARGET = 0.20  # acceptable retellings referred, chosen inside training fol
 NGRAMS = (1, 6)
 MIN_DF = 3  # an n-gram must occur in at least three development texts (119k n-grams; 70k of 1-4)
 C_NGRAMS = 10.0
-REJECT_BUDGET = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--reject-budget=")), 0.015))
+def _number_option(name: str, default: float, kind: Callable[[str], float], low: float, high: float) -> float:
+    """`--name=VALUE` from the command line, or `default`; a value that is not a number of `kind`
+    within [low, high] stops the run before anything is read or fitted."""
+    raw = next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), None)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        sys.exit(f"--{name}={raw}: not a number")
+    if not low <= value <= high:
+        sys.exit(f"--{name}={raw}: must be between {low:g} and {high:g}")
+    return value
+
+
+REJECT_BUDGET = _number_option("reject-budget", 0.015, float, 0.0, 1.0)
 # ^ acceptable retellings the signal alone may reject, chosen inside training folds. 1.5% from
 # pack 2026.11 (3% before): at 3% the writers of short plain lines had 7-21% of their acceptable
 # lines rejected when left out; at 1.5%, 3-11%, for 91 -> 86% of the other writers' rejects.
-JOBS = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--jobs=")), 1))  # processes for the fits
+JOBS = int(_number_option("jobs", 1, int, 1, 64))  # processes for the fits
 DOUBT = "--no-doubt" not in sys.argv  # the pack's `doubt: true`: the signal sends rule rejects it reads as acceptable to the desk
 DENSE_WEIGHT = 0.05  # the standardised wording-free features' scale beside the unit-length TF-IDF
 RULE_FEATURES = ("rule_high", "rule_medium", "fidelity_flag", "safety_flag", "misplacement_flag", "declared_setting")

@@ -13,7 +13,7 @@ from culturebridge.catalog import add_ip
 from culturebridge.cli import app
 from culturebridge.errors import CanonCardNotFound, PolicyInvalid
 from culturebridge.pipeline import init_platform
-from culturebridge.review import load_canon_dir
+from culturebridge.review import load_canon_dir, load_policy
 from culturebridge.review.policy import bundled_policies
 from culturebridge.settings import Settings
 from tests.review.desk_helpers import REJECT, REVIEW, adaptation, add_demo_ip
@@ -86,13 +86,15 @@ def test_shadow_reports_what_a_candidate_version_would_change(data_dir: Path, tm
     assert '"changed": 0' in _run(data_dir, "shadow", "--policy", "cn-nrta-ai-alteration", "--no-models", "--json")
     assert "cn-nrta-ai-alteration" in bundled_policies()
     source = Path(__file__).parents[2] / "src/culturebridge/review/policies/cn-nrta-ai-alteration.yaml"
-    stricter = source.read_text(encoding="utf-8").replace('version: "2026.11"', 'version: "2026.12"').replace(
+    current = load_policy("cn-nrta-ai-alteration").version
+    version = f"{current}.1"  # the next version, whatever the bundled pack's is
+    stricter = source.read_text(encoding="utf-8").replace(f'version: "{current}"', f'version: "{version}"').replace(
         "clause: nrta-3\n    review_at: medium\n    reject_at: high", "clause: nrta-3\n    review_at: medium\n    reject_at: medium")
-    assert "2026.12" in stricter and "reject_at: medium" in stricter
+    assert version in stricter and "reject_at: medium" in stricter
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(stricter, encoding="utf-8")
-    report = json.loads(_run(data_dir, "shadow", "--policy", str(candidate), "--version", "2026.12", "--no-models", "--json"))
-    assert (report["candidate_version"], report["total"], report["changed"]) == ("2026.12", 1, 1)
+    report = json.loads(_run(data_dir, "shadow", "--policy", str(candidate), "--version", version, "--no-models", "--json"))
+    assert (report["candidate_version"], report["total"], report["changed"]) == (version, 1, 1)
     assert report["transitions"] == {"review->reject": 1}
     assert report["changes"][0]["reasons"][0].startswith("nrta-3")
     with pytest.raises(PolicyInvalid):

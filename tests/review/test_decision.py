@@ -17,7 +17,7 @@ def test_worst_finding_decides_and_reasons_cite_clauses() -> None:
     d = decide([finding("misplacement", "medium", "nrta-3"), finding("fidelity", "high", "nrta-1")], policy, item_id="i1")
     assert d.decision == "reject"
     assert d.automated is True
-    assert d.policy_version == "2026.11"
+    assert d.policy_version == policy.version
     assert [r.clause for r in d.reasons] == ["nrta-1", "nrta-3"]
     assert d.reasons[0].clause_text.startswith("Seriously departs")
     assert d.to_dict()["decision"] == "reject"

@@ -48,7 +48,7 @@ def test_automated_decisions_close_or_queue_the_item(database: Database, tmp_pat
         assert {s.stage: s for s in statuses(conn, queued.work_id)}["review"].state == "running"
         assert [i.id for i in desk.list_items(conn, states=("queued",))] == [queued.id]
         entries = list_audit(conn, item_id=rejected.id)
-    assert [(e.action, e.automated, e.policy_version) for e in entries] == [("automated-decision", True, "2026.11")]
+    assert [(e.action, e.automated, e.policy_version) for e in entries] == [("automated-decision", True, load_policy("cn-nrta-ai-alteration").version)]
 
 
 def test_claims_are_oldest_first_and_never_shared(database: Database, tmp_path: Path) -> None:
