@@ -324,13 +324,13 @@ def fit_layout() -> None:
         print(f"  >= {corr:.2f}: false {false}/{len(rows)}; below 100%: {per or 'none'}")
 
 
-def bench_real_images(quick: bool, names: tuple[str, ...] = ("dev", "held-out")) -> None:
+def bench_real_images(quick: bool, names: tuple[str, ...] = data.PARTS) -> None:
     """Recall per transformation and false matches on both parts, old method beside the new."""
     missing = data.missing_packages()
     if missing:
         print(f"\nreal images: Debian packages missing ({' '.join(missing)}): fewer pictures; "
               "install them with scripts/setup.sh for the full benchmark")  # fmt: skip
-    parts = data.split(data.pictures())
+    parts = data.parts(names)
     styles = [procedural(7_000 + i) for i in range(8 if quick else 40)]
     transforms = data.TRANSFORMS
     if quick:
@@ -585,14 +585,14 @@ def _footage(path: Path, shots: list[Image.Image], seconds_per_shot: int = 10, r
     return path
 
 
-def bench_real_video(quick: bool, tmp: Path, part_names: tuple[str, ...] = ("dev", "held-out"),
+def bench_real_video(quick: bool, tmp: Path, part_names: tuple[str, ...] = data.PARTS,
                      films: int | None = None) -> None:  # fmt: skip
     """Copies of films made from real pictures: 10-s clips under each disguise, with offsets.
 
     Two sets per part: films of textured pictures, and films of which at least one shot is of
     smooth art (low texture: weak PDQ and few keypoints, found by the frames' colour layouts).
     """
-    parts = data.split(data.pictures())
+    parts = data.parts(part_names)
     for name in part_names:
         pics = [p for p in parts[name] if len(p.tiles) >= 4]
         classes = {id(p): [data.texture_class(t) for t in p.tiles[:4]] for p in pics}
@@ -667,7 +667,8 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="fit the image thresholds on the dev part")
     parser.add_argument("--fit-layout", action="store_true", help="fit the colour-layout decision on the dev part")
     parser.add_argument("--only", choices=("images", "video"), help="run one section only")
-    parser.add_argument("--part", choices=("dev", "held-out"), help="one part only (images, video)")
+    parser.add_argument("--part", choices=data.PARTS,
+                        help="one part only (images, video); dev2 and held-out2 are the second round")
     parser.add_argument("--films", type=int, help="video: at most this many films per part")
     args = parser.parse_args()
     if args.fit:
@@ -689,10 +690,10 @@ def main() -> None:
     t0 = time.perf_counter()
     if args.only == "video":
         with tempfile.TemporaryDirectory() as tmp:
-            parts = (args.part,) if args.part else ("dev", "held-out")
+            parts = (args.part,) if args.part else data.PARTS
             bench_real_video(quick, Path(tmp), parts, args.films)
         return
-    bench_real_images(quick, (args.part,) if args.part else ("dev", "held-out"))
+    bench_real_images(quick, (args.part,) if args.part else data.PARTS)
     if args.only == "images":
         return
     bench_index(100_000 if quick else 1_000_000)

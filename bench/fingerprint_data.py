@@ -10,6 +10,14 @@ Sources (all offline, none written for this project):
 - scikit-image's bundled sample images (`skimage.data`: photographs, micrographs, a
   screenshot-like text page; public domain / CC0 / BSD, see skimage/data/README.txt).
 
+A second round, added after every threshold was fitted on the first and read first by the
+code as it then stood, has its own split (parts `dev2` and `held-out2`):
+
+- Debian `plasma-workspace-wallpapers` — KDE's photographs and abstract art, much of it smooth
+  gradients and soft shapes (GPL-2+ / CC-BY-SA-3.0);
+- Debian `gnome-backgrounds` — GNOME's abstract art, patterns and textures (CC-BY-SA-3.0);
+  the light variant of each.
+
 Each picture is scaled and cut into non-overlapping 900-px square tiles (up to four): the
 tiles of one picture are DISTINCT regions of the same photograph, the hardest negatives a
 copy detector meets. Pictures are split once, by series (photographer or theme, so a series
@@ -32,6 +40,8 @@ CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 BACKGROUNDS = Path("/usr/share/backgrounds")
 DEBIAN_PACKAGES = ("lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "ukui-wallpapers",
                    "mate-backgrounds")  # fmt: skip
+ROUND2_PACKAGES = ("plasma-workspace-wallpapers", "gnome-backgrounds")
+WALLPAPERS = Path("/usr/share/wallpapers")  # KDE's layout: <name>/contents/images/<w>x<h>.<ext>
 TILE = 900
 # skimage.data pictures used (the rest are tiny, binary or duplicates)
 SKIMAGE = ("astronaut", "brick", "camera", "chelsea", "clock", "coffee", "coins", "grass",
@@ -120,7 +130,38 @@ def _tiles(img: Image.Image) -> tuple[Image.Image, ...]:
 def missing_packages() -> list[str]:
     """Debian picture packages the benchmark wants and does not find."""
     docs = Path("/usr/share/doc")
-    return [p for p in DEBIAN_PACKAGES if not (docs / p / "copyright").is_file()]
+    return [p for p in DEBIAN_PACKAGES + ROUND2_PACKAGES if not (docs / p / "copyright").is_file()]
+
+
+def _package_files(package: str) -> list[Path]:
+    """The files a Debian package installed (empty when it is not installed)."""
+    listing = Path("/var/lib/dpkg/info") / f"{package}.list"
+    return [Path(line) for line in listing.read_text().splitlines()] if listing.is_file() else []
+
+
+def _largest_landscape(folder: Path) -> Path:
+    """The biggest landscape picture among a KDE wallpaper's sizes (named <w>x<h>)."""
+
+    def rank(path: Path) -> tuple[bool, int]:
+        w, h = (int(v) for v in path.stem.split("x"))
+        return w >= h, w * h
+
+    return max((p for p in folder.iterdir() if p.suffix in (".jpg", ".png")), key=rank)
+
+
+def pictures_round2() -> list[Picture]:
+    """The second round's pictures: KDE's and GNOME's wallpapers, one picture per design."""
+    designs = sorted({p.relative_to(WALLPAPERS).parts[0] for p in _package_files("plasma-workspace-wallpapers")
+                      if p.is_relative_to(WALLPAPERS) and len(p.relative_to(WALLPAPERS).parts) > 1})  # fmt: skip
+    sources = [(name, _largest_landscape(WALLPAPERS / name / "contents" / "images"),
+                "GPL-2+/CC-BY-SA-3.0 (plasma-workspace-wallpapers)") for name in designs]  # fmt: skip
+    sources += [(p.stem.removesuffix("-l"), p, "CC-BY-SA-3.0 (gnome-backgrounds)")
+                for p in sorted(_package_files("gnome-backgrounds")) if p.name.endswith("-l.webp")]  # fmt: skip
+    out = []
+    for name, path, licence in sources:
+        with Image.open(path) as img:
+            out.append(Picture(name, name, licence, _tiles(img.convert("RGB"))))
+    return out
 
 
 def pictures() -> list[Picture]:
@@ -155,6 +196,19 @@ def split(pics: list[Picture]) -> dict[str, list[Picture]]:
                                    hashlib.sha256(s.encode()).hexdigest()))  # fmt: skip
     part = {s: ("dev", "held-out")[i % 2] for i, s in enumerate(series)}
     return {name: [p for p in pics if part[p.series] == name] for name in ("dev", "held-out")}
+
+
+PARTS = ("dev", "held-out", "dev2", "held-out2")
+
+
+def parts(names: tuple[str, ...] = PARTS) -> dict[str, list[Picture]]:
+    """The pictures of each named part: the first round's split and the second round's."""
+    out: dict[str, list[Picture]] = {}
+    if {"dev", "held-out"} & set(names):
+        out.update(split(pictures()))
+    if {"dev2", "held-out2"} & set(names):
+        out.update({f"{k}2": v for k, v in split(pictures_round2()).items()})
+    return {name: out[name] for name in names}
 
 
 # --- transformations ------------------------------------------------------------------------
