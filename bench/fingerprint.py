@@ -137,6 +137,7 @@ class Tally:
 
     found: dict[tuple[str, str], list[bool]] = field(default_factory=dict)  # (transform, class)
     wrong_work: int = 0  # copies also matched to another registered work
+    false_pairs: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # query, matched, why
     positives: int = 0
     negatives_matched: dict[str, list[bool]] = field(default_factory=dict)  # kind -> matched?
     seconds: float = 0.0
@@ -144,23 +145,24 @@ class Tally:
 
 
 def _run(part: Part, transforms: dict[str, data.Transform], styles: list[Image.Image],
-         register: Callable[[str, bytes], None], match: Callable[[bytes], list[str]]) -> Tally:  # fmt: skip
+         register: Callable[[str, bytes], None], match: Callable[[bytes], list[tuple[str, str]]]) -> Tally:  # fmt: skip
     for work, tile, _ in part.registered:
         register(work, _encode(tile, 90))
     tally = Tally()
     rng = np.random.default_rng(17)
 
-    def query(img: Image.Image) -> list[str]:
+    def query(img: Image.Image, truth: str) -> list[str]:
         payload = _encode(img)
         t0 = time.perf_counter()
-        works = match(payload)
+        found = match(payload)
         tally.seconds += time.perf_counter() - t0
         tally.queries += 1
-        return works
+        tally.false_pairs.update((truth, w, why) for w, why in found if w != truth)
+        return [w for w, _ in found]
 
     for tname, apply in transforms.items():
         for work, tile, tclass in part.registered:
-            works = query(apply(tile, rng))
+            works = query(apply(tile, rng), work)
             tally.found.setdefault((tname, tclass), []).append(work in works)
             tally.wrong_work += any(w != work for w in works)
             tally.positives += 1
@@ -170,33 +172,37 @@ def _run(part: Part, transforms: dict[str, data.Transform], styles: list[Image.I
         negative_transforms = [t for t in NEGATIVE_TRANSFORMS if t in transforms or t == "as is"]
         for tname in negative_transforms if kind != "one style" else ("as is",):
             apply = transforms.get(tname, lambda im, r: im)
-            for _, tile in items:
-                tally.negatives_matched.setdefault(kind, []).append(bool(query(apply(tile, rng))))
+            for name, tile in items:
+                tally.negatives_matched.setdefault(kind, []).append(bool(query(apply(tile, rng), name)))
     return tally
 
 
-def _new_method() -> tuple[Callable[[str, bytes], None], Callable[[bytes], list[str]]]:
+Method = tuple[Callable[[str, bytes], None], Callable[[bytes], list[tuple[str, str]]]]
+
+
+def _new_method() -> Method:
     library = Library()
 
     def register(work: str, payload: bytes) -> None:
         library.add(work, work, Fingerprint("image", fingerprint_image(payload)))
 
-    def match(payload: bytes) -> list[str]:
+    def match(payload: bytes) -> list[tuple[str, str]]:
         query = query_fingerprint_array(decode_image(payload))
-        return [m.work_id for m in library.match(Fingerprint("image", query))]
+        return [(m.work_id, m.evidence.method if m.evidence else "?")
+                for m in library.match(Fingerprint("image", query))]  # fmt: skip
 
     return register, match
 
 
-def _old_method() -> tuple[Callable[[str, bytes], None], Callable[[bytes], list[str]]]:
+def _old_method() -> Method:
     library = legacy.LegacyImageLibrary()
 
     def register(work: str, payload: bytes) -> None:
         library.add(work, legacy.fingerprint_image(payload))
 
-    def match(payload: bytes) -> list[str]:
+    def match(payload: bytes) -> list[tuple[str, str]]:
         query = legacy.query_fingerprint_array(legacy.decode_image(payload))
-        return [w for w, _ in library.match(query)]
+        return [(w, "legacy") for w, _ in library.match(query)]
 
     return register, match
 
@@ -355,6 +361,8 @@ def bench_real_images(quick: bool, names: tuple[str, ...] = data.PARTS) -> None:
         kinds = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in new.negatives_matched.items())
         print(f"false matches: {matched}/{total} = {matched / total:.2%} (copies also matched to "
               f"another work {new.wrong_work}/{new.positives}; negatives matched: {kinds})")  # fmt: skip
+        for (truth, other, why), n in sorted(new.false_pairs.items()):
+            print(f"  {truth} matched {other} by {why}: {n} queries")
         if name == "dev":
             speed_ratio(part, 12 if quick else 60)
 
