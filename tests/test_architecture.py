@@ -59,7 +59,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 def allowed_stage_edges() -> set[tuple[str, str]]:
     """The stage -> stage imports docs/architecture.md allows (lines like "- `review` → `labels`")."""
     text = DOC.read_text(encoding="utf-8")
-    return {(a, b) for a, b in re.findall(r"^- `(\w+)` → `(\w+)`", text, re.M)}
+    return {(a, b) for a, b in re.findall(r"^- `(\w+)` → `(\w+)`", text, re.MULTILINE)}
 
 
 def violations(src: Path = SRC, allowed: set[tuple[str, str]] | None = None) -> list[str]:

@@ -15,13 +15,13 @@ from tests.audit.conftest import FAST, subset
 from tests.web.conftest import client, csrf_of, login, platform  # noqa: F401  (fixtures)
 
 
-def _run(platform: Platform) -> str:  # noqa: F811
+def _run(platform: Platform) -> str:
     with scripted_server(Script(prefer=0.8)) as (u1, _), scripted_server(Script(refuse={"en": 1.0})) as (u2, _):
         config = RunConfig((parse_endpoint(f"open={u1}@m"), parse_endpoint(f"shy={u2}@m")), ("en", "zh-Hant"), 2)
         return run_audit(platform.db, subset("dragon-boat-origin", "mid-autumn-food"), config, limits=FAST)
 
 
-def test_reviewer_lists_runs_and_opens_a_report(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_reviewer_lists_runs_and_opens_a_report(client: TestClient, platform: Platform) -> None:
     run_id = _run(platform)
     login(client, "rita")
     runs = client.get("/studio/audit")
@@ -35,7 +35,7 @@ def test_reviewer_lists_runs_and_opens_a_report(client: TestClient, platform: Pl
     assert "并排对照" in client.get(f"/studio/audit/{run_id}").text
 
 
-def test_creators_are_refused_and_handoff_needs_csrf(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_creators_are_refused_and_handoff_needs_csrf(client: TestClient, platform: Platform) -> None:
     run_id = _run(platform)
     with platform.db.write() as conn:
         catalog.add_ip(conn, get_user_by_name(conn, "admin"), CanonCard.from_dict(

@@ -118,11 +118,10 @@ def test_a_failed_transaction_leaves_only_a_blob_that_sweep_removes(seeded: Data
     class Crash(Exception):
         pass
 
-    with pytest.raises(Crash):
-        with seeded.write() as conn:
-            work = catalog.list_works(conn)[0]
-            catalog.add_asset(conn, store, get_user_by_name(conn, "maker"), work.id, io.BytesIO(png_bytes()), "a.png", LIMITS)
-            raise Crash()
+    with pytest.raises(Crash), seeded.write() as conn:
+        work = catalog.list_works(conn)[0]
+        catalog.add_asset(conn, store, get_user_by_name(conn, "maker"), work.id, io.BytesIO(png_bytes()), "a.png", LIMITS)
+        raise Crash()
     assert _count(seeded) == 0
     with seeded.read() as conn:
         removed = store.sweep(catalog.referenced_keys(conn))
@@ -145,7 +144,7 @@ def test_same_file_in_two_works_is_stored_once(seeded: Database, store: LocalMed
     with seeded.write() as conn:
         owner = get_user_by_name(conn, "maker")
         second = make_work(conn, owner, "皮影戏")
-        first = [w for w in catalog.list_works(conn) if w.id != second.id][0]
+        first = next(w for w in catalog.list_works(conn) if w.id != second.id)
         a = catalog.add_asset(conn, store, owner, first.id, io.BytesIO(data), "x.png", LIMITS)
         b = catalog.add_asset(conn, store, owner, second.id, io.BytesIO(data), "x.png", LIMITS)
         assert {x.id for x in catalog.find_assets_by_hash(conn, a.sha256)} == {a.id, b.id}

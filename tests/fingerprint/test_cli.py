@@ -92,9 +92,9 @@ def test_errors_reach_the_caller_as_culturebridge_errors(
 def test_platform_scan_report_conflicts_and_decide(files: dict[str, Path], tmp_path: Path) -> None:
     import io
 
+    from culturebridge import fingerprint
     from culturebridge.accounts.users import create_user
     from culturebridge.cli import app as root_app
-    from culturebridge import fingerprint
     from culturebridge.fingerprint import shared_library
     from culturebridge.jobs import ingest, run_one
     from culturebridge.pipeline import init_platform

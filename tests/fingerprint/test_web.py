@@ -22,7 +22,7 @@ from .conftest import encode, photo
 
 
 @pytest.fixture
-def copied(platform: Platform) -> Iterator[tuple[Work, Work]]:  # noqa: F811
+def copied(platform: Platform) -> Iterator[tuple[Work, Work]]:
     """mei's work holds a photo; bo's work holds a mirrored, shrunk JPEG of it; jobs ran."""
     with platform.db.write() as conn:
         original = make_work(conn, get_user_by_name(conn, "mei"), "原作", kind="image")
@@ -39,8 +39,7 @@ def copied(platform: Platform) -> Iterator[tuple[Work, Work]]:  # noqa: F811
     shared_library._loaded.clear()
 
 
-def test_rights_holder_marks_a_conflict_from_the_queue(client: TestClient, platform: Platform, copied: tuple[Work, Work]) -> None:  # noqa: F811
-    original, other = copied
+def test_rights_holder_marks_a_conflict_from_the_queue(client: TestClient, platform: Platform, copied: tuple[Work, Work]) -> None:
     csrf = login(client, "mei")
     page = client.get("/studio/conflicts")
     assert page.status_code == 200 and "拷贝" in page.text and 'value="infringing"' in page.text
@@ -56,7 +55,7 @@ def test_rights_holder_marks_a_conflict_from_the_queue(client: TestClient, platf
 
 
 def test_copier_sees_the_conflict_but_cannot_decide(client: TestClient, copied: tuple[Work, Work]) -> None:
-    original, other = copied
+    original = copied[0]
     csrf = login(client, "bo")
     page = client.get("/studio/conflicts")
     assert "data-conflict" in page.text and 'value="infringing"' not in page.text

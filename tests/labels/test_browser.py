@@ -19,9 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_panel_fits_a_phone_and_shows_the_notice(
-    server: str,  # noqa: F811
-    browser: object,  # noqa: F811
-    platform: Platform,  # noqa: F811
+    server: str,
+    browser: object,
+    platform: Platform,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import Browser, expect

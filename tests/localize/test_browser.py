@@ -15,7 +15,7 @@ from tests.web.conftest import PASSWORD, platform  # noqa: F401  (fixture)
 pytestmark = pytest.mark.browser
 
 
-def test_workbench_on_a_phone(server: str, browser: object, platform: Platform) -> None:  # noqa: F811
+def test_workbench_on_a_phone(server: str, browser: object, platform: Platform) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)

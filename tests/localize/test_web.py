@@ -18,7 +18,7 @@ from tests.localize.conftest import CARD
 from tests.web.conftest import client, csrf_of, login, platform  # noqa: F401  (fixtures)
 
 
-def _work(platform: Platform) -> str:  # noqa: F811
+def _work(platform: Platform) -> str:
     with platform.db.write() as conn:
         catalog.add_ip(conn, get_user_by_name(conn, "admin"), CanonCard.from_dict(CARD))
         work = catalog.create_work(conn, get_user_by_name(conn, "mei"), NewWork(
@@ -27,7 +27,7 @@ def _work(platform: Platform) -> str:  # noqa: F811
     return work.id
 
 
-def test_human_localization_flow(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_human_localization_flow(client: TestClient, platform: Platform) -> None:
     work_id = _work(platform)
     csrf = login(client, "mei")
     page = client.get(f"/studio/works/{work_id}")
@@ -61,7 +61,7 @@ def test_human_localization_flow(client: TestClient, platform: Platform) -> None
     assert api["done"] == 2 and api["derived_work"] and [s["state"] for s in api["segment_list"]][:2] == ["edited", "edited"]
 
 
-def test_edits_need_the_owner_and_a_real_segment(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_edits_need_the_owner_and_a_real_segment(client: TestClient, platform: Platform) -> None:
     work_id = _work(platform)
     csrf = login(client, "mei")
     client.post(f"/studio/works/{work_id}/localize", data={"locale": "en", "engine": "human", "csrf": csrf})
@@ -77,7 +77,7 @@ def test_edits_need_the_owner_and_a_real_segment(client: TestClient, platform: P
     assert client.get(f"/studio/works/{work_id}/localize/de").status_code == 404
 
 
-def test_glossary_page_seed_and_tbx(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_glossary_page_seed_and_tbx(client: TestClient, platform: Platform) -> None:
     _work(platform)
     csrf = login(client, "rita")
     page = client.get("/studio/ips/journey-to-the-west/glossary")
@@ -93,7 +93,7 @@ def test_glossary_page_seed_and_tbx(client: TestClient, platform: Platform) -> N
     assert client.get("/studio/ips/nope/glossary").status_code == 404
 
 
-def test_xliff_round_trip_and_rerun(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_xliff_round_trip_and_rerun(client: TestClient, platform: Platform) -> None:
     work_id = _work(platform)
     csrf = login(client, "mei")
     client.post(f"/studio/works/{work_id}/localize", data={"locale": "en", "engine": "human", "csrf": csrf})

@@ -23,7 +23,7 @@ from tests.review.desk_helpers import REVIEW, adaptation, add_demo_ip
 from tests.web.conftest import platform  # noqa: F401  (an initialised platform with mei, bo and rita)
 
 
-def test_timeline_merges_stages_newest_first_and_narrows_by_actor(platform: Platform) -> None:  # noqa: F811
+def test_timeline_merges_stages_newest_first_and_narrows_by_actor(platform: Platform) -> None:
     with platform.db.write() as conn:
         admin, mei, bo = (get_user_by_name(conn, n) for n in ("admin", "mei", "bo"))
         add_demo_ip(conn, admin)
@@ -50,7 +50,7 @@ def test_timeline_merges_stages_newest_first_and_narrows_by_actor(platform: Plat
     assert {a.action for a in automated} >= {"automated-decision"} and {a.actor_id for a in automated} == {None}
 
 
-def test_pages_never_split_an_instant_and_reach_the_end(platform: Platform) -> None:  # noqa: F811
+def test_pages_never_split_an_instant_and_reach_the_end(platform: Platform) -> None:
     with platform.db.write() as conn:
         mei = get_user_by_name(conn, "mei")
         made = [make_work(conn, mei, f"作品{i}") for i in range(7)]
@@ -73,7 +73,7 @@ def test_pages_never_split_an_instant_and_reach_the_end(platform: Platform) -> N
     assert page.next_before is None
 
 
-def test_bad_queries_are_named(platform: Platform) -> None:  # noqa: F811
+def test_bad_queries_are_named(platform: Platform) -> None:
     with platform.db.read() as conn:
         with pytest.raises(InvalidInput, match="unknown stage 'payroll'"):
             timeline(conn, ActivityQuery(), ["payroll"])

@@ -11,7 +11,14 @@ import pytest
 from culturebridge.accounts import get_user_by_name
 from culturebridge.errors import InvalidInput
 from culturebridge.jobs import ASSET_ADDED, ingest, list_jobs, run_one
-from culturebridge.pipeline import KEY_MAKERS, PER_ASSET_JOBS, STAGES, init_platform, job_handlers, statuses
+from culturebridge.pipeline import (
+    KEY_MAKERS,
+    PER_ASSET_JOBS,
+    STAGES,
+    init_platform,
+    job_handlers,
+    statuses,
+)
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.factories import make_user, make_work, png_bytes

@@ -29,7 +29,7 @@ def _claim(c: TestClient, csrf: str) -> str:
     return str(response.headers["location"])
 
 
-def test_desk_flow_claim_decide_appeal_to_another_reviewer(platform: Platform, models: Models) -> None:  # noqa: F811
+def test_desk_flow_claim_decide_appeal_to_another_reviewer(platform: Platform, models: Models) -> None:
     with platform.db.write() as conn:
         add_demo_ip(conn, get_user_by_name(conn, "admin"))
         create_user(conn, "ria", PASSWORD, "reviewer")

@@ -25,7 +25,7 @@ def _mp4(tmp_path: Path) -> bytes:
     return out.read_bytes()
 
 
-def test_key_frames_come_from_images_and_videos(platform: Platform, tmp_path: Path) -> None:  # noqa: F811
+def test_key_frames_come_from_images_and_videos(platform: Platform, tmp_path: Path) -> None:
     with platform.db.write() as conn:
         mei = get_user_by_name(conn, "mei")
         work = catalog.create_work(conn, mei, NewWork("video", "zh", {"zh": "灯会"}, {"zh": "元宵灯会的一夜。"}))
@@ -38,7 +38,7 @@ def test_key_frames_come_from_images_and_videos(platform: Platform, tmp_path: Pa
     assert all(f.image.startswith(b"\x89PNG") for f in frames)
 
 
-def test_a_work_without_ip_gets_generic_safety_and_all_languages(platform: Platform) -> None:  # noqa: F811
+def test_a_work_without_ip_gets_generic_safety_and_all_languages(platform: Platform) -> None:
     with platform.db.write() as conn:
         bo = get_user_by_name(conn, "bo")
         work = catalog.create_work(conn, bo, NewWork(
@@ -50,7 +50,7 @@ def test_a_work_without_ip_gets_generic_safety_and_all_languages(platform: Platf
     assert item.decision in ("review", "reject") and {f["lang"] for f in item.findings} == {"en"}
 
 
-def test_a_failing_job_marks_the_stage_failed(platform: Platform) -> None:  # noqa: F811
+def test_a_failing_job_marks_the_stage_failed(platform: Platform) -> None:
     with platform.db.write() as conn:
         work = catalog.create_work(conn, get_user_by_name(conn, "bo"), NewWork("image", "zh", {"zh": "剪纸"}, {}))
         assert texts_of(work) == [{"lang": "zh", "title": "剪纸", "text": ""}]

@@ -16,7 +16,7 @@ from tests.factories import make_work, png_bytes
 from tests.web.conftest import client, csrf_of, login, platform  # noqa: F401  (fixtures)
 
 
-def _work(platform: Platform, owner: str, title: str, seed: int) -> tuple[str, bytes]:  # noqa: F811
+def _work(platform: Platform, owner: str, title: str, seed: int) -> tuple[str, bytes]:
     data = png_bytes(seed=seed)
     with platform.db.write() as conn:
         user = get_user_by_name(conn, owner)
@@ -25,7 +25,7 @@ def _work(platform: Platform, owner: str, title: str, seed: int) -> tuple[str, b
     return work.id, data
 
 
-def _register(client: TestClient, work_id: str, csrf: str, licence: str = "CC-BY-4.0") -> Any:  # noqa: F811
+def _register(client: TestClient, work_id: str, csrf: str, licence: str = "CC-BY-4.0") -> Any:
     return client.post(
         f"/studio/works/{work_id}/rights/register",
         data={"licence": licence, "terms": "", "csrf": csrf},
@@ -33,7 +33,7 @@ def _register(client: TestClient, work_id: str, csrf: str, licence: str = "CC-BY
     )
 
 
-def test_work_panel_registers_and_serves_the_bundle(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_work_panel_registers_and_serves_the_bundle(client: TestClient, platform: Platform) -> None:
     work_id, _image = _work(platform, "mei", "剪纸", 1)
     csrf = login(client, "mei")
     page = client.get(f"/studio/works/{work_id}")
@@ -63,7 +63,7 @@ def test_work_panel_registers_and_serves_the_bundle(client: TestClient, platform
     assert _register(rita, work_id, rita_csrf, "CC0-1.0").status_code == 403
 
 
-def test_verify_page_is_public_and_names_the_failed_check(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_verify_page_is_public_and_names_the_failed_check(client: TestClient, platform: Platform) -> None:
     first, _ = _work(platform, "mei", "剪纸", 2)
     second, image = _work(platform, "mei", "皮影", 3)
     csrf = login(client, "mei")
@@ -115,7 +115,7 @@ def test_verify_page_is_public_and_names_the_failed_check(client: TestClient, pl
     assert api.status_code == 422 and api.json()["report"]["failed_check"] == "inclusion"  # as the form
 
 
-def test_log_endpoints_are_public(client: TestClient, platform: Platform) -> None:  # noqa: F811
+def test_log_endpoints_are_public(client: TestClient, platform: Platform) -> None:
     anon = TestClient(create_app(platform))
     assert anon.get("/log/checkpoint").status_code == 404  # nothing signed yet: a clear 404
     for seed, title in ((4, "年画"), (5, "昆曲")):

@@ -113,9 +113,10 @@ def fuzz_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     ids = {"work_id": source.id, "asset_id": asset.id, "rule_id": rule.id, "locale": "en", "name": ip.name,
            "experiment_id": experiment.id, "attempt_id": attempt.id}
     with platform.db.read() as conn:
-        ids.update({"conflict_id": c.id for c in list_conflicts(conn, viewer=admin)})
-        ids.update({"job_id": j.id for j in list_jobs(conn, for_owner=mei.id)})
-        ids.update({"draft_id": d.id for d in drafts_of_source(conn, source.id)})
+        listed = {"conflict_id": [c.id for c in list_conflicts(conn, viewer=admin)],
+                  "job_id": [j.id for j in list_jobs(conn, for_owner=mei.id)],
+                  "draft_id": [d.id for d in drafts_of_source(conn, source.id)]}
+    ids.update({key: found[-1] for key, found in listed.items() if found})
     yield Fixture(platform, tokens, ids)
     platform.close()
 

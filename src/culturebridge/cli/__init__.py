@@ -13,8 +13,8 @@ from pathlib import Path
 import typer
 
 from culturebridge.cli import accounts as accounts_cli
-from culturebridge.cli import automation as automation_cli
 from culturebridge.cli import audit as audit_cli
+from culturebridge.cli import automation as automation_cli
 from culturebridge.cli import backup as backup_cli
 from culturebridge.cli import catalog as catalog_cli
 from culturebridge.cli import create as create_cli

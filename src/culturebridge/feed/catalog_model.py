@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class BuildConfig:
     min_cf_viewers: int = 20
     factors: int = 32
     iterations: int = 15
-    serve: ServeConfig = ServeConfig()
+    serve: ServeConfig = field(default_factory=ServeConfig)
 
 
 def load_market(conn: Connection, market: str) -> MarketCatalog:

@@ -38,7 +38,13 @@ from culturebridge.pipeline.rules import (
     set_enabled,
 )
 from culturebridge.pipeline.setup import init_platform
-from culturebridge.pipeline.stages import EVENT_HOOKS, KEY_MAKERS, PER_ASSET_JOBS, STAGES, job_handlers
+from culturebridge.pipeline.stages import (
+    EVENT_HOOKS,
+    KEY_MAKERS,
+    PER_ASSET_JOBS,
+    STAGES,
+    job_handlers,
+)
 from culturebridge.storage import metadata
 
 

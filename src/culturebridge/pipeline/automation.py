@@ -19,7 +19,15 @@ from culturebridge.catalog import get_work
 from culturebridge.errors import ConfigurationError, Error, InvalidInput
 from culturebridge.jobs import Handler, Progress, enqueue
 from culturebridge.pipeline._tables import automation_rules
-from culturebridge.pipeline.rules import Rule, facts_of, has_run, last_run, list_rules, matches, record_run
+from culturebridge.pipeline.rules import (
+    Rule,
+    facts_of,
+    has_run,
+    last_run,
+    list_rules,
+    matches,
+    record_run,
+)
 from culturebridge.platform import Platform
 
 AUTOMATION_JOB = "automation-run"

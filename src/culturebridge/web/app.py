@@ -20,7 +20,17 @@ from culturebridge import __version__
 from culturebridge.errors import Error
 from culturebridge.platform import Platform
 from culturebridge.storage.ratelimit import SharedRateLimiter
-from culturebridge.web import account_log, accounts_api, activity, api, home, pages, studio, tokens, users
+from culturebridge.web import (
+    account_log,
+    accounts_api,
+    activity,
+    api,
+    home,
+    pages,
+    studio,
+    tokens,
+    users,
+)
 from culturebridge.web.auth import ANON_CSRF_COOKIE, RecordTokenUse
 from culturebridge.web.bodylimit import BodyLimits, limit_body
 from culturebridge.web.clients import is_https
@@ -79,8 +89,8 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Referrer-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
     ("Content-Security-Policy",
-     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
-     "script-src 'self'; frame-ancestors 'none'"),
+     ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; "
+      "script-src 'self'; frame-ancestors 'none'")),
 )
 
 

@@ -60,11 +60,11 @@ def lineage_svg(graph: Lineage, lang: str) -> str:
     width = PAD * 2 + cols * NODE_W + (cols - 1) * GAP_X
     height = PAD * 2 + rows * NODE_H + (rows - 1) * GAP_Y
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="group" viewBox="0 0 {width} {height}" '
-        # a group, not an image: its nodes are links (WCAG 4.1.2, axe nested-interactive)
-        f'width="{width}" height="{height}" aria-label="{"衍生关系图" if lang == "zh" else "lineage graph"}">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a5a2b"/></marker></defs>',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" role="group" viewBox="0 0 {width} {height}" '
+         # a group, not an image: its nodes are links (WCAG 4.1.2, axe nested-interactive)
+         f'width="{width}" height="{height}" aria-label="{"衍生关系图" if lang == "zh" else "lineage graph"}">'),
+        ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a5a2b"/></marker></defs>'),
     ]
     for edge in graph.edges:
         if edge.source_id not in placed or edge.derived_id not in placed:

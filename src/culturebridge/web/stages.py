@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from culturebridge.web import audit as audit_web
 from culturebridge.web import automation as automation_web
 from culturebridge.web import create as create_web
-from culturebridge.web import audit as audit_web
 from culturebridge.web import feed as feed_web
 from culturebridge.web import fingerprint as fingerprint_web
 from culturebridge.web import insight as insight_web
