@@ -12,7 +12,9 @@ keypoints and those of its mirror image, so a cropped, overlaid or mirrored fram
 recognised by the similarity transform its keypoints share with a reference frame
 (`image.align`). Smooth frames (animation, gradients: weak PDQ, few corners) keep their colour
 layout too, located in the reference frames' as for images (`layout.compare_layout`). A frame
-matches when any of these holds.
+matches when any of these holds, or, when they leave too many unmatched, when its keypoints
+agree weakly with the reference frame where the clip's matched frames put it, placed as they
+are (`guided`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from culturebridge.errors import (
     NoMediaContent,
     UndecodableMedia,
 )
+from culturebridge.fingerprint.guided import guided_matches
 from culturebridge.fingerprint.image import (
     DESCRIPTOR_MATCH,
     MIN_INLIERS,
@@ -311,7 +314,9 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     within 31 bits, or, when PDQ leaves too many query frames unmatched, when their keypoints
     (or the query's and the mirror image's of the reference frame) agree on one similarity
     transform (crops, overlays, mirrored copies), or, when that still leaves too many, when their
-    colour layouts agree (smooth frames). The query's share is the larger of vPDQ's (over frames
+    colour layouts agree (smooth frames), or, when that still leaves too many, when its keypoints
+    agree weakly with the reference frame where the matched frames put it, placed as they are
+    (`guided.guided_matches`; counted with the keypoints' frames). The query's share is the larger of vPDQ's (over frames
     of usable PDQ) and the share over all frames that can be matched (`_countable`).
     """
     if not query.frames or not reference.frames:
@@ -355,6 +360,13 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 4, 0)
     by_layout = int(near.any(axis=1).sum()) - by_pdq - by_keypoints
+    if frames and fraction() < VPDQ_MATCH_FRACTION:
+        # Weak keypoint agreements where the matched frames' offset and placement vouch for them.
+        sides = [s for s in (r_frames, reference.mirrored_keypoints()) if len(s) == len(reference.frames)]
+        guided = guided_matches(frames, sides, near, np.asarray(~near.any(axis=1) & q_ok, bool))
+        near = near | guided
+        weight = weight + np.where(guided, PDQ_MATCH_DISTANCE // 4, 0)
+        by_keypoints += int(guided.any(axis=1).sum())
     r_frac = _share(np.asarray(near.any(axis=0), bool), r_ok)
     nq, nr = near.shape
     # Diagonal k holds pairs (i, i + k): the query starting k frames into the reference.

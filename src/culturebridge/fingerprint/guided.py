@@ -1,0 +1,101 @@
+"""Guided frame matching: weak keypoint agreements a clip's confirmed frames vouch for.
+
+A frame of smooth art (gradients, soft shapes, thin line icons on a plain ground) holds few
+corners that survive re-encoding, so its keypoints agree with the right reference frame on
+6-9 inliers: too few to call a copy on their own (`image.MIN_INLIERS`), since two regions of
+one texture reach that by chance. A copied clip, however, is the reference's frames at one
+time offset under one spatial transform (the same crop, scale and mirroring throughout), and
+the frames already matched say which. This is guided matching (Hartley & Zisserman, *Multiple
+View Geometry*, 2nd ed., §11.3): once a transform is known from the confident matches, a
+weaker agreement is accepted where it agrees with it. Here a frame left unmatched is aligned
+with the reference frames within two seconds of where the offset puts it, and counts when at
+least `GUIDED_MIN_INLIERS` inliers place it where the confirmed frames are placed: the same
+region of the reference frame (within 5% of its sides) at the same scale (within 10%).
+Another region of the same texture is placed elsewhere, and a chance agreement rarely lands
+on the anchors' placement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from culturebridge.fingerprint.image import (
+    MIN_INLIER_EXTENT,
+    MIN_INLIERS,
+    Alignment,
+    Features,
+    align,
+)
+
+GUIDED_MIN_INLIERS = 6  # a frame at the clip's offset, placed as its anchors are
+GUIDED_ANCHORS = 3  # confirmed frames on one offset before any frame is guided
+_ANCHOR_ALIGNED = 2  # anchors whose keypoints align (>= MIN_INLIERS), to know the placement
+_WINDOW = 2  # reference frames either side of where the offset puts a query frame
+_REGION_TOLERANCE = 0.05  # placement agreement, as a share of the reference frame's sides
+_SCALE_TOLERANCE = 0.10
+_MIN_KEYPOINTS = 6
+
+
+def best_offset(near: npt.NDArray[np.bool_]) -> tuple[int, int]:
+    """(k, n): the offset (query frame i against reference frame i + k) that the most query
+    frames match within one frame of, and how many do."""
+    nq, nr = near.shape
+    best_k, best = 0, 0
+    for k in range(-(nq - 1), nr):
+        count = 0
+        for i in range(nq):
+            lo, hi = max(0, i + k - 1), min(nr, i + k + 2)
+            count += lo < hi and bool(near[i, lo:hi].any())
+        if count > best:
+            best_k, best = k, count
+    return best_k, best
+
+
+def _placement(found: Alignment) -> npt.NDArray[np.float64]:
+    return np.array([*found.region, found.scale], np.float64)
+
+
+def _agrees(found: Alignment | None, placement: npt.NDArray[np.float64]) -> bool:
+    if found is None or found.inliers < GUIDED_MIN_INLIERS or found.extent < MIN_INLIER_EXTENT:
+        return False
+    region_off = np.abs(np.array(found.region) - placement[:4]).max()
+    return bool(region_off <= _REGION_TOLERANCE and abs(found.scale / placement[4] - 1) <= _SCALE_TOLERANCE)
+
+
+def guided_matches(
+    query: Sequence[Features],
+    sides: Sequence[Sequence[Features]],
+    near: npt.NDArray[np.bool_],
+    rows: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.bool_]:
+    """(query x reference frames): frames of `rows` (unmatched, countable) that agree, with at
+    least GUIDED_MIN_INLIERS inliers, with the offset and placement of the frames `near` already
+    matched. `sides` are the reference frames' keypoints and, when kept, their mirror images'.
+    Nothing when fewer than GUIDED_ANCHORS frames lie on one offset or their keypoints do not
+    say where they sit."""
+    out = np.zeros(near.shape, bool)
+    nq, nr = near.shape
+    k, anchors = best_offset(near)
+    if anchors < GUIDED_ANCHORS or not sides:
+        return out
+    placements = []
+    for i in range(nq):
+        matched = [j for j in np.flatnonzero(near[i]).tolist() if abs(j - (i + k)) <= 1][:1]
+        for j in matched:
+            aligned = [a for side in sides if (a := align(query[i], side[j])) is not None and a.inliers >= MIN_INLIERS]
+            if aligned:
+                placements.append(_placement(max(aligned, key=lambda a: a.inliers)))
+    if len(placements) < _ANCHOR_ALIGNED:
+        return out
+    placement = np.median(np.stack(placements), axis=0)
+    for i in np.flatnonzero(rows).tolist():
+        if len(query[i].descriptors) < _MIN_KEYPOINTS:
+            continue
+        window = range(max(0, i + k - _WINDOW), min(nr, i + k + _WINDOW + 1))
+        found = next((j for j in window for side in sides if _agrees(align(query[i], side[j]), placement)), None)
+        if found is not None:
+            out[i, found] = True
+    return out
