@@ -43,15 +43,14 @@ def best_offset(near: npt.NDArray[np.bool_]) -> tuple[int, int]:
     """(k, n): the offset (query frame i against reference frame i + k) that the most query
     frames match within one frame of, and how many do."""
     nq, nr = near.shape
-    best_k, best = 0, 0
-    for k in range(-(nq - 1), nr):
-        count = 0
-        for i in range(nq):
-            lo, hi = max(0, i + k - 1), min(nr, i + k + 2)
-            count += lo < hi and bool(near[i, lo:hi].any())
-        if count > best:
-            best_k, best = k, count
-    return best_k, best
+    # Column c + 1 of `band` says whether query frame i matches reference frame c - 1, c or
+    # c + 1 (one column of padding each side), so diagonal k + 1 counts offset k.
+    band = np.zeros((nq, nr + 2), bool)
+    for shift in range(3):
+        band[:, shift:shift + nr] |= near
+    counts = [int(np.trace(band, offset=k + 1)) for k in range(-(nq - 1), nr)]
+    best = int(np.argmax(counts)) if counts else 0
+    return (best - (nq - 1), counts[best]) if counts and counts[best] else (0, 0)
 
 
 def _placement(found: Alignment) -> npt.NDArray[np.float64]:
@@ -78,16 +77,19 @@ def guided_matches(
     say where they sit."""
     out = np.zeros(near.shape, bool)
     nq, nr = near.shape
+    if not sides or int(near.any(axis=1).sum()) < GUIDED_ANCHORS:
+        return out  # too few matched frames to be anchors on any offset
     k, anchors = best_offset(near)
-    if anchors < GUIDED_ANCHORS or not sides:
+    if anchors < GUIDED_ANCHORS:
         return out
     placements = []
     for i in range(nq):
-        matched = [j for j in np.flatnonzero(near[i]).tolist() if abs(j - (i + k)) <= 1][:1]
-        for j in matched:
-            aligned = [a for side in sides if (a := align(query[i], side[j])) is not None and a.inliers >= MIN_INLIERS]
-            if aligned:
-                placements.append(_placement(max(aligned, key=lambda a: a.inliers)))
+        j = next((j for j in np.flatnonzero(near[i]).tolist() if abs(j - (i + k)) <= 1), None)
+        if j is None:
+            continue
+        aligned = [a for side in sides if (a := align(query[i], side[j])) is not None and a.inliers >= MIN_INLIERS]
+        if aligned:
+            placements.append(_placement(max(aligned, key=lambda a: a.inliers)))
     if len(placements) < _ANCHOR_ALIGNED:
         return out
     placement = np.median(np.stack(placements), axis=0)

@@ -342,12 +342,14 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         return max(_share(hits, q_pdq), _share(hits, q_ok))
 
     # The reference frames' keypoints, then (only if still needed) their mirror images'.
+    sides: list[list[Features]] = []  # the keypoint sides compared, kept for the guided pass
     for mirrored in (False, True):
         if fraction() >= VPDQ_MATCH_FRACTION or not frames:
             break
         side = reference.mirrored_keypoints() if mirrored else r_frames
         if not side:
             break
+        sides.append(side)
         unmatched = np.asarray(~near.any(axis=1), bool)
         local = local_matches(frames, side, rows=unmatched) & ~near
         near = near | local
@@ -360,10 +362,11 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 4, 0)
     by_layout = int(near.any(axis=1).sum()) - by_pdq - by_keypoints
-    if frames and fraction() < VPDQ_MATCH_FRACTION:
+    if sides and fraction() < VPDQ_MATCH_FRACTION:
         # Weak keypoint agreements where the matched frames' offset and placement vouch for them.
-        sides = [s for s in (r_frames, reference.mirrored_keypoints()) if len(s) == len(reference.frames)]
-        guided = guided_matches(frames, sides, near, np.asarray(~near.any(axis=1) & q_ok, bool))
+        # Both sides were compared above whenever the clip is still short here.
+        whole = [side for side in sides if len(side) == len(reference.frames)]
+        guided = guided_matches(frames, whole, near, np.asarray(~near.any(axis=1) & q_ok, bool))
         near = near | guided
         weight = weight + np.where(guided, PDQ_MATCH_DISTANCE // 4, 0)
         by_keypoints += int(guided.any(axis=1).sum())
