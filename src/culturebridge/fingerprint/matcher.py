@@ -122,7 +122,7 @@ def image_evidence(result: ImageComparison) -> Evidence:
     if a is None:
         return Evidence("pdq", pdq_distance=pdq)
     return Evidence("keypoints" if by_keypoints else "pdq", pdq, a.inliers, a.extent, a.scale,
-                    a.angle, a.region, a.mirrored)  # fmt: skip
+                    a.angle, a.region, a.mirrored, agreement=result.agreement)  # fmt: skip
 
 
 def _smooth_frame_layouts(video: VideoFingerprint) -> list[Layout]:
@@ -175,7 +175,9 @@ class Evidence:
     by PDQ, keypoints or colour layouts), "chromaprint" or "shingles"; `region` is the query's
     frame inside the reference as fractions (x0, y0, x1, y1); `mirrored` says the query is a
     mirror image of the reference; `frames` the share of the query's frames that matched and
-    `frames_by` how many matched by PDQ, by keypoints and by colour layout.
+    `frames_by` how many matched by PDQ, by keypoints and by colour layout; `agreement` the
+    share of a keypoint match's overlap whose colours agree under its alignment (measured when
+    the inliers alone are not conclusive).
     """
 
     method: str
@@ -189,6 +191,7 @@ class Evidence:
     frames: float | None = None
     correlation: float | None = None
     frames_by: tuple[int, int, int] | None = None
+    agreement: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The measured fields only, for JSON."""

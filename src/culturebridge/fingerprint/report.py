@@ -52,6 +52,8 @@ def _why(evidence: Evidence | None) -> str:
         parts.append(f"PDQ distance {evidence.pdq_distance}")
     if evidence.inliers is not None:
         parts.append(f"{evidence.inliers} inliers")
+    if evidence.agreement is not None:
+        parts.append(f"colours agree over {evidence.agreement:.0%} of the overlap")
     if evidence.correlation is not None:
         parts.append(f"colour layout correlation {evidence.correlation:.2f}")
     if evidence.region is not None:

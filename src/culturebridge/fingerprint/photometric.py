@@ -1,0 +1,99 @@
+"""Photometric verification: does the reference look like the query where the keypoints put it?
+
+A keypoint alignment is a geometric claim: the query is the reference's region seen through
+one similarity transform. Its inliers can be chance agreements. Two regions of one repeating
+pattern (tiles, a wood grain, soft abstract swirls) hold look-alike corners at a consistent
+offset, so RANSAC finds 10-20 inliers between regions that were never the same pixels. The
+test geometry cannot make is photometric, the step that follows geometric verification in
+copy detection (Douze et al., "Evaluation of GIST descriptors for web-scale image search",
+CIVR 2009; Philbin et al., CVPR 2007): warp the reference by the alignment and compare it with
+the query, pixel by pixel. Both fingerprints already keep a 48-px CIELAB thumbnail (`layout`),
+so the comparison needs no pixels the library does not hold.
+
+A copy is allowed one change of brightness and contrast (L* = g L*_ref + o) and one change of
+saturation (a*, b* scaled by s), fitted by least squares on the best-agreeing 70% of the
+overlap, twice, so that a caption strip, a logo or clipped highlights do not bend the fit. The
+agreement is the share of the overlap whose colour difference after that fit is under
+`AGREE_DELTA_E` (CIE 1976 ΔE*ab). A copy agrees over most of its frame; a pattern's other
+region, placed where its corners happen to fit, agrees only where the pattern's colours repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from culturebridge.fingerprint.layout import Layout
+
+AGREE_DELTA_E = 12.0  # ΔE*ab under which a thumbnail pixel agrees, once the fits are applied
+_FIT_KEEP = 0.7  # share of the overlap each refit keeps: a caption strip hides up to ~30%
+_FIT_ROUNDS = 2
+_MIN_OVERLAP = 16  # thumbnail pixels of overlap below which nothing is said
+
+
+def agreement(
+    query: Layout,
+    reference: Layout,
+    matrix: Sequence[float],
+    query_frame: tuple[float, float],
+    reference_frame: tuple[float, float],
+    *,
+    mirrored: bool = False,
+) -> float | None:
+    """Share of the query's thumbnail whose colours agree with the reference's warped onto it.
+
+    `matrix` is the alignment's 2x3 similarity transform (row by row) from the query's keypoint
+    frame to the reference's (`query_frame`, `reference_frame`: their widths and heights); with
+    `mirrored` it maps to the reference's mirror image. None when the two overlap too little
+    for a share to mean anything.
+    """
+    if mirrored:
+        reference = np.ascontiguousarray(reference[:, ::-1])
+    qh, qw = query.shape[:2]
+    rh, rw = reference.shape[:2]
+    to_reference = np.vstack([np.asarray(matrix, np.float64).reshape(2, 3), [0.0, 0.0, 1.0]])
+    # Query thumbnail pixels -> query frame -> reference frame -> reference thumbnail pixels.
+    transform = (
+        np.diag([rw / reference_frame[0], rh / reference_frame[1], 1.0])
+        @ to_reference
+        @ np.diag([query_frame[0] / qw, query_frame[1] / qh, 1.0])
+    )
+    warped = cv2.warpAffine(
+        reference.astype(np.float32), transform[:2], (qw, qh),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=(-1, -1, -1),
+    )  # fmt: skip
+    inside = (warped[..., 0] >= 0).astype(np.uint8)
+    overlap = cv2.erode(inside, np.ones((3, 3), np.uint8)).astype(bool)  # no pixel blended with the border
+    if int(overlap.sum()) < _MIN_OVERLAP:
+        return None
+    q = _lab(query.astype(np.float32)[overlap])
+    r = _lab(warped[overlap])
+    lightness = _fit(r[:, 0], q[:, 0], offset=True)
+    chroma = _fit(r[:, 1:].ravel(), q[:, 1:].ravel(), offset=False).reshape(-1, 2)
+    delta_e = np.sqrt((q[:, 0] - lightness) ** 2 + ((q[:, 1:] - chroma) ** 2).sum(axis=1))
+    return round(float((delta_e < AGREE_DELTA_E).mean()), 4)
+
+
+def _lab(pixels: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """OpenCV 8-bit CIELAB (L* x 255/100, a* + 128, b* + 128) to L*, a*, b*."""
+    out = pixels.copy()
+    out[:, 0] *= 100 / 255
+    out[:, 1:] -= 128
+    return out
+
+
+def _fit(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], *, offset: bool) -> npt.NDArray[np.float64]:
+    """y predicted from x by least squares (y = g x [+ o]), refitted on the best-fitting share."""
+    xs, ys = x.astype(np.float64), y.astype(np.float64)
+    keep = np.ones(len(xs), bool)
+    predicted = xs
+    for _ in range(_FIT_ROUNDS):
+        columns = [xs[keep], np.ones(int(keep.sum()))] if offset else [xs[keep]]
+        coef, *_ = np.linalg.lstsq(np.stack(columns, axis=1), ys[keep], rcond=None)
+        predicted = coef[0] * xs + (coef[1] if offset else 0.0)
+        residual = np.abs(ys - predicted)
+        keep = residual <= np.quantile(residual, _FIT_KEEP)
+    return predicted
