@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
+from culturebridge.fingerprint import photometric
 from culturebridge.fingerprint.image import (
     AGREE_MIN,
     MIN_INLIERS,
@@ -117,3 +118,19 @@ def test_a_patterns_other_region_is_aligned_by_keypoints_but_not_matched(seed: i
     assert result.alignment.extent >= 0.15
     assert result.agreement is not None and result.agreement < AGREE_MIN
     assert result.inliers == 0 and not result.is_match
+
+
+def test_a_brightened_copy_agrees_although_its_highlights_clip_and_change_hue() -> None:
+    coffee = photo("coffee")
+    reference = fingerprint_array(np.asarray(coffee))
+    query = query_fingerprint_array(np.asarray(ImageEnhance.Brightness(coffee).enhance(1.8)))
+    share = _agreement(query, reference)
+    assert share is not None and share >= AGREE_MIN + 0.15
+    # One lightness and one saturation change alone do not follow the clipped channels.
+    found = align(query.views[0], reference.views[0])
+    assert found is not None and query.query_layout is not None and reference.query_layout is not None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(photometric, "_rgb_model", lambda q, r: np.full(len(q), np.inf))
+        lab_only = agreement(query.query_layout, reference.query_layout, found.matrix, query.views[0].frame(),
+                             reference.views[0].frame())  # fmt: skip
+    assert lab_only is not None and lab_only < AGREE_MIN

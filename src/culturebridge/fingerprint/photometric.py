@@ -10,10 +10,14 @@ CIVR 2009; Philbin et al., CVPR 2007): warp the reference by the alignment and c
 the query, pixel by pixel. Both fingerprints already keep a 48-px CIELAB thumbnail (`layout`),
 so the comparison needs no pixels the library does not hold.
 
-A copy is allowed one change of brightness and contrast (L* = g L*_ref + o) and one change of
-saturation (a*, b* scaled by s), fitted by least squares on the best-agreeing 70% of the
-overlap, twice, so that a caption strip, a logo or clipped highlights do not bend the fit. The
-agreement is the share of the overlap whose colour difference after that fit is under
+A copy is allowed a change of its colours under either of two models, each fitted by least
+squares on the best-agreeing 70% of the overlap, refitted, so that a caption strip or a logo
+does not bend the fit:
+- in CIELAB, one change of brightness and contrast (L* = g L*_ref + o) and one of saturation
+  (a*, b* scaled by s): a contrast or colour-saturation edit;
+- in RGB, one gain and offset on all three channels, clipped to 0-255: a brightened copy, whose
+  highlights clip channel by channel and so change hue, which the first model cannot follow.
+The agreement is the larger share of the overlap whose colour difference under a model is under
 `AGREE_DELTA_E` (CIE 1976 ΔE*ab). A copy agrees over most of its frame; a pattern's other
 region, placed where its corners happen to fit, agrees only where the pattern's colours repeat.
 """
@@ -69,12 +73,37 @@ def agreement(
     overlap = cv2.erode(inside, np.ones((3, 3), np.uint8)).astype(bool)  # no pixel blended with the border
     if int(overlap.sum()) < _MIN_OVERLAP:
         return None
-    q = _lab(query.astype(np.float32)[overlap])
-    r = _lab(warped[overlap])
+    q8, r8 = query.astype(np.float32)[overlap], warped[overlap]
+    q = _lab(q8)
+    shares = (float((_lab_model(q, _lab(r8)) < AGREE_DELTA_E).mean()), float((_rgb_model(q, r8) < AGREE_DELTA_E).mean()))
+    return round(max(shares), 4)
+
+
+def _lab_model(q: npt.NDArray[np.float32], r: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """ΔE*ab of each query pixel from the reference's under one L* gain and offset and one chroma gain."""
     lightness = _fit(r[:, 0], q[:, 0], offset=True)
     chroma = _fit(r[:, 1:].ravel(), q[:, 1:].ravel(), offset=False).reshape(-1, 2)
-    delta_e = np.sqrt((q[:, 0] - lightness) ** 2 + ((q[:, 1:] - chroma) ** 2).sum(axis=1))
-    return round(float((delta_e < AGREE_DELTA_E).mean()), 4)
+    squared = (q[:, 0] - lightness) ** 2 + ((q[:, 1:] - chroma) ** 2).sum(axis=1)
+    return np.asarray(np.sqrt(squared), np.float64)
+
+
+def _rgb_model(q: npt.NDArray[np.float32], r8: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """ΔE*ab of each query pixel (`q`, L*a*b*) from the reference's (`r8`, OpenCV 8-bit CIELAB)
+    under one gain and offset on R, G and B, clipped as a brightened picture is."""
+    query_rgb = _rgb(_to_8bit(q))
+    reference_rgb = _rgb(r8)
+    unclipped = (query_rgb.max(axis=1) < 254) & (query_rgb.min(axis=1) > 1)  # clipped pixels say nothing of g, o
+    keep = np.ones(len(q), bool)
+    delta_e = np.zeros(len(q))
+    for _ in range(_FIT_ROUNDS):
+        use = keep & unclipped if int((keep & unclipped).sum()) >= _MIN_OVERLAP else keep
+        x, y = reference_rgb[use].ravel(), query_rgb[use].ravel()
+        (gain, offset), *_ = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)
+        predicted = np.clip(gain * reference_rgb + offset, 0, 255)
+        lab = _lab(cv2.cvtColor(predicted.astype(np.uint8)[None], cv2.COLOR_RGB2Lab)[0].astype(np.float32))
+        delta_e = np.sqrt(((q - lab) ** 2).sum(axis=1).astype(np.float64))
+        keep = delta_e <= np.quantile(delta_e, _FIT_KEEP)
+    return delta_e
 
 
 def _lab(pixels: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -83,6 +112,20 @@ def _lab(pixels: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     out[:, 0] *= 100 / 255
     out[:, 1:] -= 128
     return out
+
+
+def _to_8bit(lab: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """L*, a*, b* back to OpenCV 8-bit CIELAB (`_lab`'s inverse)."""
+    out = lab.copy()
+    out[:, 0] *= 255 / 100
+    out[:, 1:] += 128
+    return out
+
+
+def _rgb(lab8: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """OpenCV 8-bit CIELAB pixels (n, 3) as RGB 0-255."""
+    pixels = np.clip(np.rint(lab8), 0, 255).astype(np.uint8)[None]
+    return np.asarray(cv2.cvtColor(pixels, cv2.COLOR_Lab2RGB)[0], np.float64)
 
 
 def _fit(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], *, offset: bool) -> npt.NDArray[np.float64]:
