@@ -28,6 +28,7 @@ from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.layout import (
     LAYOUT_MATCH,
+    Layout,
     LayoutMatch,
     colour_layout,
     compare_layout,
@@ -467,25 +468,39 @@ def compare_images(query: ImageFingerprint, reference: ImageFingerprint, *, layo
         found = align(q, view, mirrored=k == 1)
         if found is not None and (best is None or found.strength > best.strength):
             best = found
-    inliers = counted_inliers(best)
-    agrees = None
-    if best is not None and MIN_INLIERS <= inliers < STRONG_INLIERS:
-        agrees = _agreement(query, reference, best)
-        if agrees is not None and agrees < AGREE_MIN:
-            inliers = 0  # geometry without the colours: a pattern's other region, not a copy
+    view = reference.views[1 if best is not None and best.mirrored and len(reference.views) > 1 else 0]
+    # Both layouts are of the border-trimmed pictures, the frames the keypoints were found in.
+    inliers, agrees = verified_inliers(best, q, view, query.query_layout, reference.query_layout)
     result = ImageComparison(pdq_distance(query, reference), inliers, best, agreement=agrees)
     return with_layout(result, query, reference) if layout else result
 
 
-def _agreement(query: ImageFingerprint, reference: ImageFingerprint, found: Alignment) -> float | None:
-    """How far the reference's colours, warped by `found`, agree with the query's (None when a
-    fingerprint keeps no colour layout). Both layouts are of the border-trimmed pictures, the
-    frames the keypoints were found in."""
-    looked_for, looked_in = query.query_layout, reference.query_layout
-    if looked_for is None or looked_in is None or not found.matrix:
-        return None
-    view = reference.views[1 if found.mirrored and len(reference.views) > 1 else 0]
-    return agreement(looked_for, looked_in, found.matrix, query.views[0].frame(), view.frame(), mirrored=found.mirrored)
+def verified_inliers(
+    found: Alignment | None,
+    query: Features,
+    reference: Features,
+    looked_for: Layout | None,
+    looked_in: Layout | None,
+    *,
+    mirrored: bool | None = None,
+) -> tuple[int, float | None]:
+    """The inliers that count as evidence (`counted_inliers`) once an alignment short of
+    STRONG_INLIERS has been verified photometrically, and the agreement measured (or None).
+
+    `looked_for` and `looked_in` are the colour layouts of the pictures whose keypoints `query`
+    and `reference` are (None when a fingerprint keeps none: the inliers then count as before);
+    `mirrored` says `reference` is a mirror image of `looked_in` (by default `found.mirrored`).
+    An alignment whose colours disagree counts no inliers: geometry without the colours is a
+    pattern's other region, not a copy.
+    """
+    inliers = counted_inliers(found)
+    if found is None or not MIN_INLIERS <= inliers < STRONG_INLIERS or not found.matrix:
+        return inliers, None
+    if looked_for is None or looked_in is None:
+        return inliers, None
+    flipped = found.mirrored if mirrored is None else mirrored
+    agrees = agreement(looked_for, looked_in, found.matrix, query.frame(), reference.frame(), mirrored=flipped)
+    return (0 if agrees is not None and agrees < AGREE_MIN else inliers), agrees
 
 
 def with_layout(result: ImageComparison, query: ImageFingerprint, reference: ImageFingerprint) -> ImageComparison:
