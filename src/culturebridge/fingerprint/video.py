@@ -50,6 +50,7 @@ from culturebridge.fingerprint.image import (
     pack_features,
     pdq_hash,
     unpack_features,
+    verified_inliers,
 )
 from culturebridge.fingerprint.layout import (
     Layout,
@@ -216,14 +217,21 @@ def _near(query: tuple[PdqHash, ...], reference: tuple[PdqHash, ...]) -> npt.NDA
 
 
 def local_matches(
-    query: list[Features], reference: list[Features], rows: npt.NDArray[np.bool_] | None = None
+    query: list[Features],
+    reference: list[Features],
+    rows: npt.NDArray[np.bool_] | None = None,
+    *,
+    layouts: tuple[Sequence[Layout], Sequence[Layout]] | None = None,
+    mirrored: bool = False,
 ) -> npt.NDArray[np.bool_]:
     """(query x reference frames): frames whose keypoints agree on one similarity transform.
 
     Each query frame's descriptors (only the frames `rows` selects, when given) are matched
     against all reference frames' at once; the `_FRAME_CANDIDATES` reference frames with the
     most nearest neighbours are verified with RANSAC (`image.align`), with the same inlier and
-    extent bounds as images.
+    extent bounds as images and, given the frames' colour `layouts` (query's, reference's), the
+    same photometric verification (`image.verified_inliers`; `mirrored`: `reference` holds the
+    keypoints of the reference frames' mirror images).
     """
     out = np.zeros((len(query), len(reference)), bool)
     sizes = [len(f.descriptors) for f in reference]
@@ -245,7 +253,12 @@ def local_matches(
             if votes[j] < 6:
                 break
             found = align(query[i], reference[int(j)])
-            if counted_inliers(found) >= MIN_INLIERS:
+            if layouts is None:
+                counted = counted_inliers(found)
+            else:
+                counted, _ = verified_inliers(found, query[i], reference[int(j)], layouts[0][i], layouts[1][int(j)],
+                                              mirrored=mirrored)  # fmt: skip
+            if counted >= MIN_INLIERS:
                 out[i, int(j)] = True
     return out
 
@@ -351,7 +364,9 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
             break
         sides.append(side)
         unmatched = np.asarray(~near.any(axis=1), bool)
-        local = local_matches(frames, side, rows=unmatched) & ~near
+        same_frames = len(query.layouts) == len(frames) and len(reference.layouts) == len(side)
+        local = local_matches(frames, side, rows=unmatched, mirrored=mirrored,
+                              layouts=(query.layouts, reference.layouts) if same_frames else None) & ~near  # fmt: skip
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
     by_keypoints = int(near.any(axis=1).sum()) - by_pdq
