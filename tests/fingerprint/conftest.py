@@ -55,6 +55,27 @@ def smooth_art(seed: int, size: tuple[int, int] = (1200, 600)) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
+def truchet(seed: int, size: tuple[int, int] = (2400, 600), cell: int = 50) -> Image.Image:
+    """Truchet tiles (quarter arcs, each cell turned at random) under a colour ramp: any two
+    regions share look-alike corners, and differ in colour."""
+    rng = np.random.default_rng(seed)
+    img = Image.new("L", size, 200)
+    draw = ImageDraw.Draw(img)
+    half = cell // 2
+    for y in range(0, size[1], cell):
+        for x in range(0, size[0], cell):
+            if rng.random() < 0.5:
+                draw.arc((x - half, y - half, x + half, y + half), 0, 90, fill=40, width=8)
+                draw.arc((x + half, y + half, x + 3 * half, y + 3 * half), 180, 270, fill=40, width=8)
+            else:
+                draw.arc((x + half, y - half, x + 3 * half, y + half), 90, 180, fill=40, width=8)
+                draw.arc((x - half, y + half, x + half, y + 3 * half), 270, 360, fill=40, width=8)
+    grey = np.asarray(img, np.float32)
+    ramp = np.linspace(0, 1, size[0], dtype=np.float32)[None, :]
+    rgb = np.stack([grey * (0.3 + 0.7 * ramp), grey * 0.8, grey * (1.0 - 0.7 * ramp)], axis=-1)
+    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
+
+
 def encode(img: Image.Image, fmt: str = "PNG", **opts: int) -> bytes:
     """Image bytes in a given format."""
     buf = io.BytesIO()

@@ -6,18 +6,22 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from culturebridge.errors import MalformedFingerprint, NoMediaContent, UndecodableMedia
-from culturebridge.fingerprint.image import MIN_INLIERS, PDQ_MIN_QUALITY
+from culturebridge.fingerprint.image import MIN_INLIERS, PDQ_MIN_QUALITY, Features, orb_features
+from culturebridge.fingerprint.layout import Layout, colour_layout
 from culturebridge.fingerprint.video import (
+    FRAME_KEYPOINTS,
     VideoFingerprint,
     compare_videos,
     fingerprint_frames,
     fingerprint_video,
+    local_matches,
 )
 
-from .conftest import dim_pan, make_video, pan, photo, run_ffmpeg, smooth_art
+from .conftest import dim_pan, make_video, pan, photo, run_ffmpeg, smooth_art, truchet
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +144,27 @@ def test_bad_video_files_are_clear_errors(tmp_path: Path) -> None:
     header_only.write_bytes(full.read_bytes()[:1200])
     with pytest.raises(NoMediaContent, match="no decodable frames"):
         fingerprint_video(header_only)
+
+
+def test_frames_of_a_patterns_other_region_are_not_matched_by_keypoints_alone() -> None:
+    pattern = truchet(3)
+    here = [np.asarray(pattern.crop((600 + 10 * k, 0, 1200 + 10 * k, 600))) for k in range(4)]
+    there = [np.asarray(pattern.crop((1800 + 10 * k, 0, 2400 + 10 * k, 600))) for k in range(4)]
+
+    def frames(pictures: list[npt.NDArray[np.uint8]]) -> tuple[list[Features], list[Layout]]:
+        return [orb_features(p, count=FRAME_KEYPOINTS) for p in pictures], [colour_layout(p) for p in pictures]
+
+    reference, reference_layouts = frames(here)
+    other, other_layouts = frames(there)
+    # The corners alone align some of the other region's frames with the reference's.
+    assert local_matches(other, reference).any()
+    assert not local_matches(other, reference, layouts=(other_layouts, reference_layouts)).any()
+    # A copy's frames (cropped, and mirrored against the mirror side) still match, with their colours.
+    shots = pan(photo("astronaut"), 4)
+    source, source_layouts = frames(shots)
+    cropped, cropped_layouts = frames([np.ascontiguousarray(f[20:-20, 30:-30]) for f in shots])
+    assert local_matches(cropped, source, layouts=(cropped_layouts, source_layouts)).any(axis=1).all()
+    flipped, flipped_layouts = frames([np.ascontiguousarray(f[20:-20, 30:-30][:, ::-1]) for f in shots])
+    mirror_side = [orb_features(np.ascontiguousarray(f[:, ::-1]), count=FRAME_KEYPOINTS) for f in shots]
+    found = local_matches(flipped, mirror_side, layouts=(flipped_layouts, source_layouts), mirrored=True)
+    assert found.any(axis=1).all()
