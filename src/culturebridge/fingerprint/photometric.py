@@ -75,7 +75,7 @@ def agreement(
         return None
     q8, r8 = query.astype(np.float32)[overlap], warped[overlap]
     q = _lab(q8)
-    shares = (float((_lab_model(q, _lab(r8)) < AGREE_DELTA_E).mean()), float((_rgb_model(q, r8) < AGREE_DELTA_E).mean()))
+    shares = (float((_lab_model(q, _lab(r8)) < AGREE_DELTA_E).mean()), float((_rgb_model(q, q8, r8) < AGREE_DELTA_E).mean()))
     return round(max(shares), 4)
 
 
@@ -87,22 +87,20 @@ def _lab_model(q: npt.NDArray[np.float32], r: npt.NDArray[np.float32]) -> npt.ND
     return np.asarray(np.sqrt(squared), np.float64)
 
 
-def _rgb_model(q: npt.NDArray[np.float32], r8: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """ΔE*ab of each query pixel (`q`, L*a*b*) from the reference's (`r8`, OpenCV 8-bit CIELAB)
-    under one gain and offset on R, G and B, clipped as a brightened picture is."""
-    query_rgb = _rgb(_to_8bit(q))
-    reference_rgb = _rgb(r8)
+def _rgb_model(q: npt.NDArray[np.float32], q8: npt.NDArray[np.float32], r8: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """ΔE*ab of each query pixel (`q` L*a*b*, `q8` OpenCV 8-bit CIELAB) from the reference's
+    (`r8`) under one gain and offset on R, G and B, clipped as a brightened picture is."""
+    query_rgb, reference_rgb = _rgb(q8), _rgb(r8)
     unclipped = (query_rgb.max(axis=1) < 254) & (query_rgb.min(axis=1) > 1)  # clipped pixels say nothing of g, o
     keep = np.ones(len(q), bool)
     delta_e = np.zeros(len(q))
     for _ in range(_FIT_ROUNDS):
         use = keep & unclipped if int((keep & unclipped).sum()) >= _MIN_OVERLAP else keep
-        x, y = reference_rgb[use].ravel(), query_rgb[use].ravel()
-        (gain, offset), *_ = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)
-        predicted = np.clip(gain * reference_rgb + offset, 0, 255)
-        lab = _lab(cv2.cvtColor(predicted.astype(np.uint8)[None], cv2.COLOR_RGB2Lab)[0].astype(np.float32))
+        gain, offset = _line(reference_rgb[use].ravel(), query_rgb[use].ravel(), offset=True)
+        predicted = np.clip(gain * reference_rgb + offset, 0, 255).astype(np.uint8)
+        lab = _lab(cv2.cvtColor(predicted[None], cv2.COLOR_RGB2Lab)[0].astype(np.float32))
         delta_e = np.sqrt(((q - lab) ** 2).sum(axis=1).astype(np.float64))
-        keep = delta_e <= np.quantile(delta_e, _FIT_KEEP)
+        keep = _best(delta_e)
     return delta_e
 
 
@@ -111,14 +109,6 @@ def _lab(pixels: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     out = pixels.copy()
     out[:, 0] *= 100 / 255
     out[:, 1:] -= 128
-    return out
-
-
-def _to_8bit(lab: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """L*, a*, b* back to OpenCV 8-bit CIELAB (`_lab`'s inverse)."""
-    out = lab.copy()
-    out[:, 0] *= 255 / 100
-    out[:, 1:] += 128
     return out
 
 
@@ -134,9 +124,24 @@ def _fit(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], *, offset: bool
     keep = np.ones(len(xs), bool)
     predicted = xs
     for _ in range(_FIT_ROUNDS):
-        columns = [xs[keep], np.ones(int(keep.sum()))] if offset else [xs[keep]]
-        coef, *_ = np.linalg.lstsq(np.stack(columns, axis=1), ys[keep], rcond=None)
-        predicted = coef[0] * xs + (coef[1] if offset else 0.0)
-        residual = np.abs(ys - predicted)
-        keep = residual <= np.quantile(residual, _FIT_KEEP)
+        gain, shift = _line(xs[keep], ys[keep], offset=offset)
+        predicted = gain * xs + shift
+        keep = _best(np.abs(ys - predicted))
     return predicted
+
+
+def _line(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], *, offset: bool) -> tuple[float, float]:
+    """Least-squares gain and offset of y = g x + o (o = 0 unless `offset`), in closed form."""
+    if offset:
+        dx = x - x.mean()
+        spread = float(dx @ dx)
+        gain = float(dx @ (y - y.mean())) / spread if spread > 0 else 1.0
+        return gain, float(y.mean()) - gain * float(x.mean())
+    power = float(x @ x)
+    return (float(x @ y) / power if power > 0 else 1.0), 0.0
+
+
+def _best(residual: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """The pixels whose residual is within the best `_FIT_KEEP` share."""
+    k = min(len(residual) - 1, int(_FIT_KEEP * (len(residual) - 1)))
+    return np.asarray(residual <= np.partition(residual, k)[k], bool)
