@@ -109,7 +109,7 @@ def test_a_brightened_copy_agrees_although_its_highlights_clip_and_change_hue() 
     found = align(query.views[0], reference.views[0])
     assert found is not None and query.query_layout is not None and reference.query_layout is not None
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(photometric, "_rgb_model", lambda q, r: np.full(len(q), np.inf))
+        patch.setattr(photometric, "_rgb_model", lambda q, q8, r8: np.full(len(q), np.inf))
         lab_only = agreement(query.query_layout, reference.query_layout, found.matrix, query.views[0].frame(),
                              reference.views[0].frame())  # fmt: skip
     assert lab_only is not None and lab_only < AGREE_MIN
