@@ -35,7 +35,7 @@ def _setup(anchors: int, box: tuple[float, float, float, float] = (0.05, 0.05, 0
     near = np.zeros((len(clip), len(reference)), bool)
     for i in range(anchors):
         near[i, i + OFFSET] = True
-    return clip, reference, near, ~near.any(axis=1)
+    return clip, reference, near, np.asarray(~near.any(axis=1), bool)
 
 
 def test_best_offset_counts_frames_within_one_of_a_diagonal() -> None:
