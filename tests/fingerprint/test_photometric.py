@@ -113,3 +113,26 @@ def test_a_brightened_copy_agrees_although_its_highlights_clip_and_change_hue() 
         lab_only = agreement(query.query_layout, reference.query_layout, found.matrix, query.views[0].frame(),
                              reference.views[0].frame())  # fmt: skip
     assert lab_only is not None and lab_only < AGREE_MIN
+
+
+def test_odd_layouts_and_transforms_get_an_answer_not_a_crash() -> None:
+    rng = np.random.default_rng(4)
+    flat = np.full((36, 48, 3), (128, 128, 128), np.uint8)
+    sliver = rng.integers(0, 256, (8, 48, 3), dtype=np.uint8)
+    tall = rng.integers(0, 256, (48, 8, 3), dtype=np.uint8)
+    noise = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    transforms = [
+        (1.0, 0.0, 0.0, 0.0, 1.0, 0.0),
+        (4.0, 0.0, -900.0, 0.0, 4.0, -900.0),  # blown up 4x, mostly outside
+        (0.25, 0.0, 0.0, 0.0, 0.25, 0.0),
+        (1.0, 0.0, 1e6, 0.0, 1.0, 1e6),  # nowhere near
+        (0.98, -0.17, 40.0, 0.17, 0.98, -30.0),  # turned 10 degrees
+    ]
+    for query in (flat, sliver, tall, noise):
+        for reference in (flat, sliver, tall, noise):
+            for matrix in transforms:
+                for mirrored in (False, True):
+                    share = agreement(query, reference, matrix, (512.0, 384.0), (512.0, 85.0), mirrored=mirrored)
+                    assert share is None or 0.0 <= share <= 1.0
+    # Even colours agree with even colours: a flat pair says "agree", and the inliers decide.
+    assert agreement(flat, flat, transforms[0], (512.0, 384.0), (512.0, 384.0)) == 1.0
