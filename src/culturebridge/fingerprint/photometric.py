@@ -3,12 +3,13 @@
 A keypoint alignment is a geometric claim: the query is the reference's region seen through
 one similarity transform. Its inliers can be chance agreements. Two regions of one repeating
 pattern (tiles, a wood grain, soft abstract swirls) hold look-alike corners at a consistent
-offset, so RANSAC finds 10-20 inliers between regions that were never the same pixels. The
-test geometry cannot make is photometric, the step that follows geometric verification in
-copy detection (Douze et al., "Evaluation of GIST descriptors for web-scale image search",
-CIVR 2009; Philbin et al., CVPR 2007): warp the reference by the alignment and compare it with
-the query, pixel by pixel. Both fingerprints already keep a 48-px CIELAB thumbnail (`layout`),
-so the comparison needs no pixels the library does not hold.
+offset, so RANSAC finds 10-25 inliers between regions that were never the same pixels. The
+test geometry cannot make is photometric: warp the reference by the alignment and compare it
+with the query pixel by pixel, as direct (pixel-based) image alignment does, with a robust
+error metric and a bias-and-gain model for exposure differences (R. Szeliski, *Computer
+Vision: Algorithms and Applications*, the chapter on image alignment: pixel-based alignment).
+Both fingerprints already keep a 48-px CIELAB thumbnail (`layout`), so the comparison needs no
+pixels the library does not hold.
 
 A copy is allowed a change of its colours under either of two models, each fitted by least
 squares on the best-agreeing 70% of the overlap, refitted, so that a caption strip or a logo
