@@ -495,9 +495,9 @@ def verified_inliers(
     """
     inliers = counted_inliers(found)
     if found is None or not MIN_INLIERS <= inliers < STRONG_INLIERS or not found.matrix:
-        return inliers, None
+        return inliers, None  # conclusive either way, or an alignment that kept no transform
     if looked_for is None or looked_in is None:
-        return inliers, None
+        return inliers, None  # a fingerprint stored before colour layouts: counted as before
     flipped = found.mirrored if mirrored is None else mirrored
     agrees = agreement(looked_for, looked_in, found.matrix, query.frame(), reference.frame(), mirrored=flipped)
     return (0 if agrees is not None and agrees < AGREE_MIN else inliers), agrees
