@@ -355,18 +355,19 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
         return max(_share(hits, q_pdq), _share(hits, q_ok))
 
     # The reference frames' keypoints, then (only if still needed) their mirror images'.
-    sides: list[list[Features]] = []  # the keypoint sides compared, kept for the guided pass
+    sides: list[tuple[list[Features], bool]] = []  # the keypoint sides compared, for the guided pass
+    same_frames = len(query.layouts) == len(frames) and len(reference.layouts) == len(reference.frames)
+    frame_layouts = (query.layouts, reference.layouts) if same_frames else None
     for mirrored in (False, True):
         if fraction() >= VPDQ_MATCH_FRACTION or not frames:
             break
         side = reference.mirrored_keypoints() if mirrored else r_frames
         if not side:
             break
-        sides.append(side)
+        sides.append((side, mirrored))
         unmatched = np.asarray(~near.any(axis=1), bool)
-        same_frames = len(query.layouts) == len(frames) and len(reference.layouts) == len(side)
         local = local_matches(frames, side, rows=unmatched, mirrored=mirrored,
-                              layouts=(query.layouts, reference.layouts) if same_frames else None) & ~near  # fmt: skip
+                              layouts=frame_layouts if len(side) == len(reference.frames) else None) & ~near  # fmt: skip
         near = near | local
         weight = weight + np.where(local, PDQ_MATCH_DISTANCE // 2, 0)
     by_keypoints = int(near.any(axis=1).sum()) - by_pdq
@@ -380,8 +381,8 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     if sides and fraction() < VPDQ_MATCH_FRACTION:
         # Weak keypoint agreements where the matched frames' offset and placement vouch for them.
         # Both sides were compared above whenever the clip is still short here.
-        whole = [side for side in sides if len(side) == len(reference.frames)]
-        guided = guided_matches(frames, whole, near, np.asarray(~near.any(axis=1) & q_ok, bool))
+        whole = [side for side in sides if len(side[0]) == len(reference.frames)]
+        guided = guided_matches(frames, whole, near, np.asarray(~near.any(axis=1) & q_ok, bool), layouts=frame_layouts)
         near = near | guided
         weight = weight + np.where(guided, PDQ_MATCH_DISTANCE // 4, 0)
         by_keypoints += int(guided.any(axis=1).sum())
