@@ -18,6 +18,20 @@ code as it then stood, has its own split (parts `dev2` and `held-out2`):
 - Debian `gnome-backgrounds` — GNOME's abstract art, patterns and textures (CC-BY-SA-3.0);
   the light variant of each.
 
+A third round, added after photometric verification was committed and first read by the code
+as it then stood, has its own split (parts `dev3` and `held-out3`); its pictures are unlike
+the wallpapers of the first two:
+
+- Debian `stellarium-data` — astrophotographs of nebulae, galaxies and clusters (Grasslands
+  Observatory, Vasey and other observers: star fields alike in style, the hardest negatives of
+  one kind), constellation art of eleven sky cultures copied from manuscripts, globes and
+  carvings (the Leiden Aratea, al-Sufi's *Book of Fixed Stars*, the Dendera zodiac, the
+  Farnese Atlas, MUL.APIN tablets and others: several pictures of one style each), and
+  panoramas and maps of the Moon, Mars and the Milky Way; licences in
+  /usr/share/doc/stellarium-data/copyright (GPL-2+, Free Art License, CC-BY-SA, public domain
+  NASA imagery and observers' permissions). Transparent art is laid on black, as the program
+  shows it on the sky.
+
 Each picture is scaled and cut into non-overlapping 900-px square tiles (up to four): the
 tiles of one picture are DISTINCT regions of the same photograph, the hardest negatives a
 copy detector meets. Pictures are split once, by series (photographer or theme, so a series
@@ -41,6 +55,11 @@ BACKGROUNDS = Path("/usr/share/backgrounds")
 DEBIAN_PACKAGES = ("lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "ukui-wallpapers",
                    "mate-backgrounds")  # fmt: skip
 ROUND2_PACKAGES = ("plasma-workspace-wallpapers", "gnome-backgrounds")
+ROUND3_PACKAGES = ("stellarium-data",)
+STELLARIUM = Path("/usr/share/stellarium")
+# Stellarium pictures left out: a synthetic test grid, and two drawings that are another's
+# second version (PDQ distance 46 and 26 to it): the first of each is kept
+_SKIP3 = ("Square100m_bump", "Oph1", "Gawaargaynl")
 WALLPAPERS = Path("/usr/share/wallpapers")  # KDE's layout: <name>/contents/images/<w>x<h>.<ext>
 TILE = 900
 # skimage.data pictures used (the rest are tiny, binary or duplicates)
@@ -130,7 +149,7 @@ def _tiles(img: Image.Image) -> tuple[Image.Image, ...]:
 def missing_packages() -> list[str]:
     """Debian picture packages the benchmark wants and does not find."""
     docs = Path("/usr/share/doc")
-    return [p for p in DEBIAN_PACKAGES + ROUND2_PACKAGES if not (docs / p / "copyright").is_file()]
+    return [p for p in DEBIAN_PACKAGES + ROUND2_PACKAGES + ROUND3_PACKAGES if not (docs / p / "copyright").is_file()]
 
 
 def _package_files(package: str) -> list[Path]:
@@ -161,6 +180,43 @@ def pictures_round2() -> list[Picture]:
     for name, path, licence in sources:
         with Image.open(path) as img:
             out.append(Picture(name, name, licence, _tiles(img.convert("RGB"))))
+    return out
+
+
+def _on_black(img: Image.Image) -> Image.Image:
+    """An RGB picture; a transparent one laid on black."""
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(black, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def _stellarium_series(path: Path) -> str:
+    """A sky culture's drawings are one series; a mosaic's panels (smc29-1 ... -4) are one."""
+    rel = path.relative_to(STELLARIUM)
+    if rel.parts[0] == "skycultures":
+        return f"skyculture-{rel.parts[1]}"
+    stem = path.stem
+    return stem.rsplit("-", 1)[0] if stem[-1].isdigit() and "-" in stem and stem.rsplit("-", 1)[1].isdigit() else stem
+
+
+def pictures_round3() -> list[Picture]:
+    """The third round's pictures: Stellarium's photographs, constellation art and maps at least
+    900 px on the short side (no upscaling)."""
+    folders = ("nebulae/default", "skycultures", "landscapes", "textures")
+    files = sorted(p for p in _package_files("stellarium-data")
+                   if p.suffix.lower() in (".png", ".jpg") and p.is_relative_to(STELLARIUM)
+                   and any(p.relative_to(STELLARIUM).as_posix().startswith(f + "/") for f in folders)
+                   and p.stem not in _SKIP3)  # fmt: skip
+    out = []
+    for path in files:
+        with Image.open(path) as img:
+            if min(img.size) < TILE:
+                continue
+            rgb = _on_black(img)
+        out.append(Picture(f"stellarium-{path.stem}", _stellarium_series(path),
+                           "see /usr/share/doc/stellarium-data/copyright", _tiles(rgb)))  # fmt: skip
     return out
 
 
@@ -198,7 +254,7 @@ def split(pics: list[Picture]) -> dict[str, list[Picture]]:
     return {name: [p for p in pics if part[p.series] == name] for name in ("dev", "held-out")}
 
 
-PARTS = ("dev", "held-out", "dev2", "held-out2")
+PARTS = ("dev", "held-out", "dev2", "held-out2", "dev3", "held-out3")
 
 
 def parts(names: tuple[str, ...] = PARTS) -> dict[str, list[Picture]]:
@@ -208,6 +264,8 @@ def parts(names: tuple[str, ...] = PARTS) -> dict[str, list[Picture]]:
         out.update(split(pictures()))
     if {"dev2", "held-out2"} & set(names):
         out.update({f"{k}2": v for k, v in split(pictures_round2()).items()})
+    if {"dev3", "held-out3"} & set(names):
+        out.update({f"{k}3": v for k, v in split(pictures_round3()).items()})
     return {name: out[name] for name in names}
 
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk fonts-thai-tlwg-ttf libimage-exiftool-perl libchromaprint-tools espeak-ng
   tesseract-ocr tesseract-ocr-chi-sim postgresql postgresql-client
   lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 ukui-wallpapers mate-backgrounds
-  plasma-workspace-wallpapers gnome-backgrounds)  # the last six: real pictures for bench/fingerprint.py
+  plasma-workspace-wallpapers gnome-backgrounds stellarium-data)  # the last seven: real pictures for bench/fingerprint.py
 # postgresql-client: pg_dump/pg_restore for `culturebridge backup` (tests/cli/test_backup.py); Debian's
 # metapackages give the same major version as the server .ci/run starts (the newest installed).
 
