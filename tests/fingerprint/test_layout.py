@@ -124,6 +124,28 @@ def test_an_even_picture_has_no_layout_to_compare() -> None:
     assert not compare_images(flat, reference).is_match
 
 
+def _dark_layout() -> np.ndarray:
+    """A CIELAB layout (OpenCV 8-bit) of a black picture: L* 0, neutral a* and b*."""
+    layout = np.zeros((48, 48, 3), np.uint8)
+    layout[..., 1:] = 128
+    return layout
+
+
+def test_a_dark_picture_under_a_caption_is_not_matched_by_its_even_part() -> None:
+    # A star field under a caption strip: the strip makes the centre vary, and the band above it
+    # holds one faint star. That band's single level of noise correlates perfectly with a window
+    # of another dark picture holding one star there; a band so even is not compared.
+    query = _dark_layout()
+    query[40:, :, 0] = 16  # the caption strip, with its text
+    query[42:46, 4:30, 0] = 200
+    query[14, 20, 0] = 6  # one faint star above it
+    other = _dark_layout()
+    for y, x in ((5, 7), (20, 30), (33, 12), (12, 40)):
+        other[y, x, 0] = 90  # another star field
+    found = compare_layout(query, other)
+    assert found is None or found.correlation < 0.5
+
+
 def test_layout_survives_the_byte_form_and_older_forms_still_load() -> None:
     fp = fingerprint_array(np.asarray(smooth_art(2).crop((0, 0, 640, 400))))
     assert fp.trimmed_layout is None  # nothing trimmed: one layout, the v3 form

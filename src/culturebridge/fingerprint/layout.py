@@ -167,20 +167,24 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
     None when the query's centre is too even for a correlation to mean anything. The centre is
     resized to each scale in `_LAYOUT_SCALES` of the reference's side and slid over the
     reference (`cv2.matchTemplate`, normalised correlation coefficient), whole and as each band
-    of `_LAYOUT_VIEWS`: first L* alone at half size, then L*, a*, b* at full size for the
-    `_LAYOUT_REFINE` best (scale, band, mirror) triples.
+    of `_LAYOUT_VIEWS` that is not too even itself: first L* alone at half size, then L*, a*, b*
+    at full size for the `_LAYOUT_REFINE` best (scale, band, mirror) triples. (A dark picture
+    under a caption strip varies only in the strip; the band without it is near-constant, and
+    its few levels of noise correlate perfectly with the noise of any other dark picture.)
     """
     centre = _centre(query)
     rh, rw = reference.shape[:2]
     if centre is None or min(rh, rw) < LAYOUT_MIN_SIDE:
         return None
+    bands = [b for b, band in enumerate(_LAYOUT_VIEWS)
+             if float(centre[_rows(centre.shape[0], band)][..., 0].std()) >= LAYOUT_MIN_STD]  # fmt: skip
     full = (reference.astype(np.float32), np.ascontiguousarray(reference[:, ::-1]).astype(np.float32))
     half = tuple(cv2.resize(v[..., 0], (rw // 2, rh // 2), interpolation=cv2.INTER_AREA) for v in full)
     coarse: list[tuple[float, int, int, int]] = []  # corr of L* at half size, template, band, mirrored
     templates = _templates(centre.tobytes(), (centre.shape[0], centre.shape[1]), rw, rh)
     for k, (_, small) in enumerate(templates):
-        for b, band in enumerate(_LAYOUT_VIEWS):
-            rows = _rows(small.shape[0], band)
+        for b in bands:
+            rows = _rows(small.shape[0], _LAYOUT_VIEWS[b])
             for mirrored, view in enumerate(half):
                 if rows.stop - rows.start >= 4 and small.shape[0] <= view.shape[0] and small.shape[1] <= view.shape[1]:
                     corr = float(cv2.matchTemplate(view, small[rows], cv2.TM_CCOEFF_NORMED).max())
