@@ -47,6 +47,10 @@ _LAYOUT_REFINE = 3  # (scale, band, mirror) triples compared at full size after 
 LAYOUT_MATCH = 0.95
 LAYOUT_MAX_CHROMA = 8.0
 LAYOUT_MIN_STD = 4.0
+# A band of the centre whose L* varies by less than one 8-bit level is constant but for noise or
+# a speck: its correlation is the noise's (a black sky above a caption, std 0.0 on the third
+# round's development part), while a soft gradient's band is still worth comparing (2.3 there).
+_BAND_MIN_STD = 1.0
 _MAX_GAIN = 1.5  # largest change of lightness (L* + 16) the chroma comparison allows for
 
 
@@ -167,17 +171,18 @@ def compare_layout(query: npt.NDArray[np.uint8], reference: npt.NDArray[np.uint8
     None when the query's centre is too even for a correlation to mean anything. The centre is
     resized to each scale in `_LAYOUT_SCALES` of the reference's side and slid over the
     reference (`cv2.matchTemplate`, normalised correlation coefficient), whole and as each band
-    of `_LAYOUT_VIEWS` that is not too even itself: first L* alone at half size, then L*, a*, b*
-    at full size for the `_LAYOUT_REFINE` best (scale, band, mirror) triples. (A dark picture
-    under a caption strip varies only in the strip; the band without it is near-constant, and
-    its few levels of noise correlate perfectly with the noise of any other dark picture.)
+    of `_LAYOUT_VIEWS` that is not constant but for noise (`_BAND_MIN_STD`): first L* alone at
+    half size, then L*, a*, b* at full size for the `_LAYOUT_REFINE` best (scale, band, mirror)
+    triples. (A dark picture under a caption strip varies only in the strip; the band without
+    it is constant but for a speck, which correlates perfectly with a speck of any other dark
+    picture.)
     """
     centre = _centre(query)
     rh, rw = reference.shape[:2]
     if centre is None or min(rh, rw) < LAYOUT_MIN_SIDE:
         return None
     bands = [b for b, band in enumerate(_LAYOUT_VIEWS)
-             if float(centre[_rows(centre.shape[0], band)][..., 0].std()) >= LAYOUT_MIN_STD]  # fmt: skip
+             if float(centre[_rows(centre.shape[0], band)][..., 0].std()) >= _BAND_MIN_STD]  # fmt: skip
     full = (reference.astype(np.float32), np.ascontiguousarray(reference[:, ::-1]).astype(np.float32))
     half = tuple(cv2.resize(v[..., 0], (rw // 2, rh // 2), interpolation=cv2.INTER_AREA) for v in full)
     coarse: list[tuple[float, int, int, int]] = []  # corr of L* at half size, template, band, mirrored
