@@ -615,6 +615,9 @@ def bench_real_video(quick: bool, tmp: Path, part_names: tuple[str, ...] = data.
 def _film_copies(name: str, kind: str, pics: list[data.Picture], tmp: Path, *, seed: int) -> None:
     """Register a 20-s film of two tiles per picture, then look up disguised 10-s clips of it and
     clips of the same pictures' other two tiles (hard negatives)."""
+    if not pics:
+        print(f"\nvideo, {name} part: no picture of {kind} has the four tiles a film and its negatives need")
+        return
     library = Library()
     registered = []
     t_ref, stored, seconds = 0.0, 0, 0.0
