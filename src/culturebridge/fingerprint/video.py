@@ -13,8 +13,8 @@ recognised by the similarity transform its keypoints share with a reference fram
 (`image.align`). Smooth frames (animation, gradients: weak PDQ, few corners) keep their colour
 layout too, located in the reference frames' as for images (`layout.compare_layout`). A frame
 matches when any of these holds, or, when they leave too many unmatched, when its keypoints
-agree weakly with the reference frame where the clip's matched frames put it, placed as they
-are (`guided`).
+agree with a reference frame near where the clip's matched frames put it: weakly and placed as
+they are, or as strongly as any frame must on its own (`guided`).
 """
 
 from __future__ import annotations
@@ -328,9 +328,10 @@ def compare_videos(query: VideoFingerprint, reference: VideoFingerprint) -> Vide
     (or the query's and the mirror image's of the reference frame) agree on one similarity
     transform (crops, overlays, mirrored copies), or, when that still leaves too many, when their
     colour layouts agree (smooth frames), or, when that still leaves too many, when its keypoints
-    agree weakly with the reference frame where the matched frames put it, placed as they are
-    (`guided.guided_matches`; counted with the keypoints' frames). The query's share is the larger of vPDQ's (over frames
-    of usable PDQ) and the share over all frames that can be matched (`_countable`).
+    agree with a reference frame near where the matched frames put it, weakly and placed as they
+    are, or as strongly as on their own (`guided.guided_matches`; counted with the keypoints'
+    frames). The query's share is the larger of vPDQ's (over frames of usable PDQ) and the
+    share over all frames that can be matched (`_countable`).
     """
     if not query.frames or not reference.frames:
         return VideoComparison(0.0, 0.0, 0.0, 0.0)
