@@ -193,12 +193,13 @@ def _on_black(img: Image.Image) -> Image.Image:
 
 
 def _stellarium_series(path: Path) -> str:
-    """A sky culture's drawings are one series; a mosaic's panels (smc29-1 ... -4) are one."""
+    """A sky culture's drawings are one series; so are pictures named alike but for a number
+    after the last dash (a mosaic's panels, smc29-1 ... -4; Sharpless objects, sh2-240, sh2-264)."""
     rel = path.relative_to(STELLARIUM)
     if rel.parts[0] == "skycultures":
         return f"skyculture-{rel.parts[1]}"
-    stem = path.stem
-    return stem.rsplit("-", 1)[0] if stem[-1].isdigit() and "-" in stem and stem.rsplit("-", 1)[1].isdigit() else stem
+    base, dash, number = path.stem.rpartition("-")
+    return base if dash and number.isdigit() else path.stem
 
 
 def pictures_round3() -> list[Picture]:

@@ -35,7 +35,6 @@ from culturebridge.fingerprint.image import (
     Alignment,
     Features,
     align,
-    counted_inliers,
     verified_inliers,
 )
 from culturebridge.fingerprint.layout import Layout
@@ -114,11 +113,9 @@ def guided_matches(
     placement = np.median(np.stack(placements), axis=0)
 
     def counts(i: int, j: int, side: Sequence[Features], mirrored: bool) -> bool:
+        looked_for, looked_in = (layouts[0][i], layouts[1][j]) if layouts else (None, None)
         found = align(query[i], side[j])
-        if layouts is None:
-            alone = counted_inliers(found)
-        else:
-            alone, _ = verified_inliers(found, query[i], side[j], layouts[0][i], layouts[1][j], mirrored=mirrored)
+        alone, _ = verified_inliers(found, query[i], side[j], looked_for, looked_in, mirrored=mirrored)
         return alone >= MIN_INLIERS or _agrees(found, placement)
 
     for i in np.flatnonzero(rows).tolist():

@@ -45,7 +45,6 @@ from culturebridge.fingerprint.image import (
     Features,
     PdqHash,
     align,
-    counted_inliers,
     orb_features,
     pack_features,
     pdq_hash,
@@ -252,12 +251,9 @@ def local_matches(
         for j in np.argsort(-votes)[:_FRAME_CANDIDATES]:
             if votes[j] < 6:
                 break
+            looked_for, looked_in = (layouts[0][i], layouts[1][int(j)]) if layouts else (None, None)
             found = align(query[i], reference[int(j)])
-            if layouts is None:
-                counted = counted_inliers(found)
-            else:
-                counted, _ = verified_inliers(found, query[i], reference[int(j)], layouts[0][i], layouts[1][int(j)],
-                                              mirrored=mirrored)  # fmt: skip
+            counted, _ = verified_inliers(found, query[i], reference[int(j)], looked_for, looked_in, mirrored=mirrored)
             if counted >= MIN_INLIERS:
                 out[i, int(j)] = True
     return out
