@@ -54,6 +54,7 @@ from culturebridge.fingerprint.index import HashIndex
 from culturebridge.fingerprint.layout import LAYOUT_MAX_CHROMA
 from culturebridge.fingerprint.matcher import Fingerprint, Library
 from culturebridge.fingerprint.video import compare_videos, fingerprint_video
+from culturebridge.labels.explicit import label_image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fingerprint_data as data
@@ -363,8 +364,40 @@ def bench_real_images(quick: bool, names: tuple[str, ...] = data.PARTS) -> None:
               f"another work {new.wrong_work}/{new.positives}; negatives matched: {kinds})")  # fmt: skip
         for (truth, other, why), n in sorted(new.false_pairs.items()):
             print(f"  {truth} matched {other} by {why}: {n} queries")
+        labelled_works(part)
         if name == "dev":
             speed_ratio(part, 12 if quick else 60)
+
+
+def labelled_works(part: Part) -> None:
+    """The label defence on real pictures: AI works that all carry the platform's explicit label.
+
+    GB 45438-2025 §4.1 has every AI-generated picture show a visible notice, so a platform of AI
+    works registers pictures that share one: the first half of the part's registered tiles, each
+    labelled by `labels.explicit.label_image` (Chinese notice). Strangers carry the same notice
+    (Chinese, and English on a second pass): the second half of the registered tiles, the
+    distinct regions and the unrelated pictures. None may match through the label; copies of the
+    labelled works, cropped or mirrored, must still be found.
+    """
+    half = len(part.registered) // 2
+    works, others = part.registered[:half], part.registered[half:]
+    library = Library()
+    for work, tile, _ in works:
+        library.add(work, work, Fingerprint("image", fingerprint_image(label_image(_encode(tile, 90), "zh"))))
+
+    def matches(payload: bytes) -> list[str]:
+        query = query_fingerprint_array(decode_image(payload))
+        return [m.work_id for m in library.match(Fingerprint("image", query))]
+
+    strangers = [tile for _, tile, _ in others] + [tile for _, tile in part.distinct + part.unrelated]
+    matched = [bool(matches(label_image(_encode(tile, 90), lang))) for lang in ("zh", "en") for tile in strangers]
+    rng = np.random.default_rng(23)
+    found = {tname: [work in matches(_encode(data.TRANSFORMS[tname](Image.open(io.BytesIO(
+        label_image(_encode(tile, 90), "zh"))).convert("RGB"), rng))) for work, tile, _ in works]
+        for tname in ("crop 10%", "mirror", "crop20+rotate5+caption")}  # fmt: skip
+    copies = ", ".join(f"{t} {_share(v).strip()}" for t, v in found.items())
+    print(f"labelled works ({len(works)} registered, each with the explicit label): strangers with the "
+          f"label matched {sum(matched)}/{len(matched)} = {np.mean(matched):.2%}; copies found: {copies}")  # fmt: skip
 
 
 def speed_ratio(part: Part, count: int) -> None:

@@ -11,6 +11,8 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.image import (
+    AGREE_MIN,
+    STRONG_INLIERS,
     ImageFingerprint,
     compare_images,
     decode_image,
@@ -20,6 +22,7 @@ from culturebridge.fingerprint.image import (
     query_fingerprint_array,
     trim_borders,
 )
+from culturebridge.labels.explicit import label_image
 
 from .conftest import CJK_FONT, encode, photo, procedural
 
@@ -140,3 +143,17 @@ def test_query_fingerprint_has_one_view_and_still_finds_a_mirrored_copy(
     assert len(query.views) == 1
     assert compare_images(query, references[0]).is_match
     assert not compare_images(query, references[1]).is_match
+
+
+def test_two_pictures_carrying_the_platform_label_are_not_matched_by_it() -> None:
+    # Every AI picture shows the explicit label (GB 45438-2025 §4.1). The plates of two unrelated
+    # pictures align with 53 inliers, wide enough to count: only their colours tell them apart.
+    def labelled(name: str) -> bytes:
+        return label_image(encode(photo(name).resize((900, 900)), "JPEG", quality=90), "zh")
+
+    reference = fingerprint_image(labelled("coins"))
+    stranger = compare_images(query_fingerprint_array(decode_image(labelled("coffee"))), reference, layout=False)
+    assert stranger.alignment is not None and stranger.alignment.inliers >= STRONG_INLIERS  # the premise
+    assert not stranger.is_match and stranger.agreement is not None and stranger.agreement < AGREE_MIN
+    copy = Image.open(io.BytesIO(labelled("coins"))).crop((45, 45, 855, 855))
+    assert compare_images(query_fingerprint_array(np.asarray(copy)), reference).is_match

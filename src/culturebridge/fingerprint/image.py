@@ -49,10 +49,10 @@ MIN_INLIERS = 10
 # 「AI生成」 at 8-12% glyph height spans <= 3.3% (measured); true copies >= 5.7%.
 MIN_INLIER_EXTENT = 0.045
 WIDE_EXTENT = 0.15  # inliers spread at least this wide count from MIN_INLIERS, else from 2x
-# Photometric verification (`photometric.agreement`) of alignments with fewer inliers than
-# STRONG_INLIERS: the reference's colours, warped by the alignment, must agree with the query's
-# over at least AGREE_MIN of the overlap. Chosen on the development parts (dev, dev2) of the
-# real-picture benchmark: every copy matched by keypoints alone agreed over >= 0.62 of it (those
+# Photometric verification (`photometric.agreement`) of a picture's alignments, and of a video
+# frame's with fewer inliers than STRONG_INLIERS: the reference's colours, warped by the
+# alignment, must agree with the query's over at least AGREE_MIN of the overlap. Chosen on the
+# development parts (dev, dev2) of the real-picture benchmark: every copy matched by keypoints alone agreed over >= 0.62 of it (those
 # with < 30 inliers over >= 0.69), while 79% of the chance alignments between distinct pictures
 # (5-9 inliers) and the one distinct-region pair that reached 10 inliers (0.28) agreed over
 # less than 0.45.
@@ -470,7 +470,9 @@ def compare_images(query: ImageFingerprint, reference: ImageFingerprint, *, layo
             best = found
     view = reference.views[1 if best is not None and best.mirrored and len(reference.views) > 1 else 0]
     # Both layouts are of the border-trimmed pictures, the frames the keypoints were found in.
-    inliers, agrees = verified_inliers(best, q, view, query.query_layout, reference.query_layout)
+    # Every picture's alignment is verified, however many inliers: a label that two AI pictures
+    # both carry (GB 45438-2025 §4.1) anchors an alignment whose chance inliers can pass 30.
+    inliers, agrees = verified_inliers(best, q, view, query.query_layout, reference.query_layout, strong=None)
     result = ImageComparison(pdq_distance(query, reference), inliers, best, agreement=agrees)
     return with_layout(result, query, reference) if layout else result
 
@@ -483,9 +485,11 @@ def verified_inliers(
     looked_in: Layout | None,
     *,
     mirrored: bool | None = None,
+    strong: int | None = STRONG_INLIERS,
 ) -> tuple[int, float | None]:
     """The inliers that count as evidence (`counted_inliers`) once an alignment short of
-    STRONG_INLIERS has been verified photometrically, and the agreement measured (or None).
+    `strong` inliers (any, with None) has been verified photometrically, and the agreement
+    measured (or None).
 
     `looked_for` and `looked_in` are the colour layouts of the pictures whose keypoints `query`
     and `reference` are (None when a fingerprint keeps none: the inliers then count as before);
@@ -494,7 +498,8 @@ def verified_inliers(
     pattern's other region, not a copy.
     """
     inliers = counted_inliers(found)
-    if found is None or not MIN_INLIERS <= inliers < STRONG_INLIERS or not found.matrix:
+    conclusive = inliers < MIN_INLIERS or (strong is not None and inliers >= strong)
+    if found is None or conclusive or not found.matrix:
         return inliers, None  # conclusive either way, or an alignment that kept no transform
     if looked_for is None or looked_in is None:
         return inliers, None  # a fingerprint stored before colour layouts: counted as before
