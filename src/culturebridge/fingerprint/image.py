@@ -52,10 +52,10 @@ WIDE_EXTENT = 0.15  # inliers spread at least this wide count from MIN_INLIERS, 
 # Photometric verification (`photometric.agreement`) of a picture's alignments, and of a video
 # frame's with fewer inliers than STRONG_INLIERS: the reference's colours, warped by the
 # alignment, must agree with the query's over at least AGREE_MIN of the overlap. Chosen on the
-# development parts (dev, dev2) of the real-picture benchmark: every copy matched by keypoints alone agreed over >= 0.62 of it (those
-# with < 30 inliers over >= 0.69), while 79% of the chance alignments between distinct pictures
-# (5-9 inliers) and the one distinct-region pair that reached 10 inliers (0.28) agreed over
-# less than 0.45.
+# development parts (dev, dev2) of the real-picture benchmark: every copy matched by keypoints
+# alone agreed over >= 0.62 of it (those with < 30 inliers over >= 0.69), while 79% of the
+# chance alignments between distinct pictures (5-9 inliers) and the one distinct-region pair that
+# reached 10 inliers (0.28) agreed over less than 0.45.
 STRONG_INLIERS = 30
 AGREE_MIN = 0.45
 DEFAULT_MAX_PIXELS = 64_000_000
