@@ -316,6 +316,17 @@ def label(img: Image.Image, rng: np.random.Generator) -> Image.Image:
     return out
 
 
+def burned_label(img: Image.Image, glyph: float) -> Image.Image:
+    """The explicit label 「AI生成」 as a generator burns it in: large (glyphs `glyph` of the
+    height), white with a black outline, in the lower-left corner."""
+    out = img.copy()
+    w, h = out.size
+    size = int(h * glyph)
+    ImageDraw.Draw(out).text((int(w * 0.03), int(h * 0.84)), "AI生成", font=_font(size), fill="white",
+                             stroke_width=max(1, size // 12), stroke_fill="black")  # fmt: skip
+    return out
+
+
 def caption(img: Image.Image, rng: np.random.Generator) -> Image.Image:
     """An opaque caption box across the bottom 14% with two lines of text."""
     out = img.copy()
