@@ -370,6 +370,7 @@ def bench_real_images(quick: bool, names: tuple[str, ...] = data.PARTS) -> None:
 
 
 def _works_matched(library: Library, payload: bytes) -> list[str]:
+    """The works a query picture (encoded) matches in the library."""
     query = query_fingerprint_array(decode_image(payload))
     return [m.work_id for m in library.match(Fingerprint("image", query))]
 
@@ -399,12 +400,13 @@ def labelled_works(part: Part) -> None:
         library = Library()
         for work, tile, _ in works:
             library.add(work, work, Fingerprint("image", fingerprint_image(labelled(tile, 0))))
-
         matched = [bool(_works_matched(library, labelled(tile, form))) for form in (1, 2) for tile in strangers]
         rng = np.random.default_rng(23)
-        found = {tname: [work in _works_matched(library, _encode(data.TRANSFORMS[tname](Image.open(io.BytesIO(
-            labelled(tile, 0))).convert("RGB"), rng))) for work, tile, _ in works]
-            for tname in ("crop 10%", "mirror", "crop20+rotate5+caption")}  # fmt: skip
+        found: dict[str, list[bool]] = {}
+        for tname in ("crop 10%", "mirror", "crop20+rotate5+caption"):
+            for work, tile, _ in works:
+                copy = data.TRANSFORMS[tname](Image.open(io.BytesIO(labelled(tile, 0))).convert("RGB"), rng)
+                found.setdefault(tname, []).append(work in _works_matched(library, _encode(copy)))
         copies = ", ".join(f"{t} {_share(v).strip()}" for t, v in found.items())
         print(f"labelled works, {how} ({len(works)} registered): strangers with the label matched "
               f"{sum(matched)}/{len(matched)} = {np.mean(matched):.2%}; copies found: {copies}")  # fmt: skip
