@@ -12,7 +12,6 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.image import (
     AGREE_MIN,
-    STRONG_INLIERS,
     ImageFingerprint,
     compare_images,
     decode_image,
@@ -153,7 +152,7 @@ def test_two_pictures_carrying_the_platform_label_are_not_matched_by_it() -> Non
 
     reference = fingerprint_image(labelled("coins"))
     stranger = compare_images(query_fingerprint_array(decode_image(labelled("coffee"))), reference, layout=False)
-    assert stranger.alignment is not None and stranger.alignment.inliers >= STRONG_INLIERS  # the premise
+    assert stranger.alignment is not None and stranger.alignment.inliers >= 30  # the premise: once never verified
     assert not stranger.is_match and stranger.agreement is not None and stranger.agreement < AGREE_MIN
     copy = Image.open(io.BytesIO(labelled("coins"))).crop((45, 45, 855, 855))
     assert compare_images(query_fingerprint_array(np.asarray(copy)), reference).is_match

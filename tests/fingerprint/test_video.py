@@ -164,9 +164,9 @@ def test_frames_of_a_patterns_other_region_are_not_matched_by_keypoints_alone() 
     source, source_layouts = frames(shots)
     cropped, cropped_layouts = frames([np.ascontiguousarray(f[20:-20, 30:-30]) for f in shots])
     assert local_matches(cropped, source, layouts=(cropped_layouts, source_layouts)).any(axis=1).all()
-    # Mirrored frames against the mirror side, with 60 keypoints a frame so that their alignments
-    # (19-24 inliers) are short of STRONG_INLIERS and the colours are compared: against the
-    # mirrored layout they agree; against the layout as stored they would not.
+    # Mirrored frames against the mirror side, with 60 keypoints a frame (alignments of 19-24
+    # inliers, once the only ones whose colours were compared): against the mirrored layout they
+    # agree; against the layout as stored they would not.
     flipped_pictures = [np.ascontiguousarray(f[20:-20, 30:-30][:, ::-1]) for f in shots]
     flipped = [orb_features(p, count=60) for p in flipped_pictures]
     flipped_layouts = [colour_layout(p) for p in flipped_pictures]

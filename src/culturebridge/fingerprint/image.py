@@ -49,14 +49,13 @@ MIN_INLIERS = 10
 # 「AI生成」 at 8-12% glyph height spans <= 3.3% (measured); true copies >= 5.7%.
 MIN_INLIER_EXTENT = 0.045
 WIDE_EXTENT = 0.15  # inliers spread at least this wide count from MIN_INLIERS, else from 2x
-# Photometric verification (`photometric.agreement`) of a picture's alignments, and of a video
-# frame's with fewer inliers than STRONG_INLIERS: the reference's colours, warped by the
-# alignment, must agree with the query's over at least AGREE_MIN of the overlap. Chosen on the
-# development parts (dev, dev2) of the real-picture benchmark: every copy matched by keypoints
-# alone agreed over >= 0.62 of it (those with < 30 inliers over >= 0.69), while 79% of the
-# chance alignments between distinct pictures (5-9 inliers) and the one distinct-region pair that
-# reached 10 inliers (0.28) agreed over less than 0.45.
-STRONG_INLIERS = 30
+# Photometric verification (`photometric.agreement`) of every alignment: the reference's colours,
+# warped by the alignment, must agree with the query's over at least AGREE_MIN of the overlap.
+# Chosen on the development parts (dev, dev2) of the real-picture benchmark: every copy matched
+# by keypoints alone agreed over >= 0.62 of it (those with < 30 inliers over >= 0.69), while 79%
+# of the chance alignments between distinct pictures (5-9 inliers) and the one distinct-region
+# pair that reached 10 inliers (0.28) agreed over less than 0.45. However many inliers: a label
+# that two AI pictures both carry (GB 45438-2025 §4.1) anchors alignments of 50 and more.
 AGREE_MIN = 0.45
 DEFAULT_MAX_PIXELS = 64_000_000
 _FEATURE_SIDE = 512  # images are normalised to this longest side before ORB
@@ -243,7 +242,7 @@ class ImageComparison:
     alignment: Alignment | None = None
     layout: LayoutMatch | None = None  # compared only when PDQ and keypoints say no
     # Share of the overlap whose colours agree under the alignment (`photometric.agreement`);
-    # measured for alignments with MIN_INLIERS to STRONG_INLIERS inliers, None otherwise.
+    # measured for alignments with at least MIN_INLIERS inliers, None otherwise.
     agreement: float | None = None
 
     @property
@@ -470,9 +469,7 @@ def compare_images(query: ImageFingerprint, reference: ImageFingerprint, *, layo
             best = found
     view = reference.views[1 if best is not None and best.mirrored and len(reference.views) > 1 else 0]
     # Both layouts are of the border-trimmed pictures, the frames the keypoints were found in.
-    # Every picture's alignment is verified, however many inliers: a label that two AI pictures
-    # both carry (GB 45438-2025 §4.1) anchors an alignment whose chance inliers can pass 30.
-    inliers, agrees = verified_inliers(best, q, view, query.query_layout, reference.query_layout, strong=None)
+    inliers, agrees = verified_inliers(best, q, view, query.query_layout, reference.query_layout)
     result = ImageComparison(pdq_distance(query, reference), inliers, best, agreement=agrees)
     return with_layout(result, query, reference) if layout else result
 
@@ -485,11 +482,9 @@ def verified_inliers(
     looked_in: Layout | None,
     *,
     mirrored: bool | None = None,
-    strong: int | None = STRONG_INLIERS,
 ) -> tuple[int, float | None]:
-    """The inliers that count as evidence (`counted_inliers`) once an alignment short of
-    `strong` inliers (any, with None) has been verified photometrically, and the agreement
-    measured (or None).
+    """The inliers that count as evidence (`counted_inliers`) once the alignment has been
+    verified photometrically, and the agreement measured (or None).
 
     `looked_for` and `looked_in` are the colour layouts of the pictures whose keypoints `query`
     and `reference` are (None when a fingerprint keeps none: the inliers then count as before);
@@ -498,9 +493,8 @@ def verified_inliers(
     pattern's other region, not a copy.
     """
     inliers = counted_inliers(found)
-    conclusive = inliers < MIN_INLIERS or (strong is not None and inliers >= strong)
-    if found is None or conclusive or not found.matrix:
-        return inliers, None  # conclusive either way, or an alignment that kept no transform
+    if found is None or inliers < MIN_INLIERS or not found.matrix:
+        return inliers, None  # no evidence to verify, or an alignment that kept no transform
     if looked_for is None or looked_in is None:
         return inliers, None  # a fingerprint stored before colour layouts: counted as before
     flipped = found.mirrored if mirrored is None else mirrored
