@@ -12,6 +12,7 @@ from PIL import ImageOps
 from culturebridge.accounts.users import create_user, get_user_by_name
 from culturebridge.fingerprint import list_conflicts, shared_library, stored_fingerprints
 from culturebridge.fingerprint.backfill import assets_to_backfill, backfill
+from culturebridge.fingerprint.image import Box, Rgb
 from culturebridge.jobs import ingest
 from culturebridge.pipeline import init_platform
 from culturebridge.platform import Platform
@@ -47,8 +48,15 @@ def test_backfill_fingerprints_what_has_no_row_once_and_again_with_all(platform:
     todo = assets_to_backfill(platform)
     assert todo == [original.id, other.id, copy.id]
     seen: list[int] = []
-    done = backfill(platform, todo, batch=2, progress=lambda n, total: seen.append(n))
+    looked: list[tuple[int, ...]] = []  # the overlay finder reaches every picture's fingerprint
+
+    def finder(rgb: Rgb) -> list[Box]:
+        looked.append(rgb.shape)
+        return []
+
+    done = backfill(platform, todo, batch=2, progress=lambda n, total: seen.append(n), overlays=finder)
     assert seen == [2, 3] and [d.asset_id for d in done] == todo and not any(d.failed for d in done)
+    assert looked == [(512, 512, 3), (360, 480, 3), (512, 512, 3)]
     assert "matches" in done[2].message  # the copy, fingerprinted after the original, matched it
     assert assets_to_backfill(platform) == []
     with platform.db.read() as conn:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PIL import ImageOps
+from PIL import Image, ImageOps
 from typer.testing import CliRunner
 
 from culturebridge.cli.fingerprint import app
 from culturebridge.errors import NotFound, UndecodableMedia
+from culturebridge.fingerprint.image import Box, ImageFingerprint
 
 from .conftest import encode, photo
 from .test_text import ENGLISH
@@ -156,3 +159,35 @@ def test_scan_keeps_to_the_settings_decode_budgets(
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
     assert row["matches"] == [] and "100000" in row["error"].replace(",", "")
+
+
+def test_register_and_scan_ignore_the_platforms_label_plate(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import culturebridge.pipeline
+    from culturebridge.fingerprint.matcher import Library
+    from culturebridge.labels.explicit import label_image
+
+    looked: list[tuple[int, ...]] = []
+    finder = culturebridge.pipeline.fingerprint_overlays
+
+    def spy(rgb: np.ndarray) -> Sequence[Box]:
+        looked.append(rgb.shape)
+        return finder(rgb)
+
+    monkeypatch.setattr(culturebridge.pipeline, "fingerprint_overlays", spy)
+    labelled = files["original"].parent / "labelled.jpg"
+    labelled.write_bytes(label_image(encode(photo("rocket").resize((900, 600)), "JPEG", quality=90), "zh"))
+    lib = tmp_path / "lib"
+    assert runner.invoke(app, ["register", str(labelled), "--library", str(lib), "--work", "W1"]).exit_code == 0
+    assert looked == [(600, 900, 3)]
+    ((x0, y0, x1, y1),) = finder(np.asarray(Image.open(labelled).convert("RGB")))
+    stored = Library.load(lib).fingerprint(0)  # the registered fingerprint has no keypoint on the plate
+    assert stored is not None and isinstance(stored.value, ImageFingerprint)
+    view = stored.value.views[0]
+    sx, sy = view.frame()[0] / 900, view.frame()[1] / 600
+    p = view.points
+    assert not ((p[:, 0] >= x0 * sx) & (p[:, 0] <= x1 * sx) & (p[:, 1] >= y0 * sy) & (p[:, 1] <= y1 * sy)).any()
+    result = runner.invoke(app, ["scan", str(labelled), "--library", str(lib), "--json"])
+    assert result.exit_code == 0, result.output
+    assert looked == [(600, 900, 3)] * 2 and [m["work_id"] for m in json.loads(result.output)[0]["matches"]] == ["W1"]

@@ -12,6 +12,9 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.image import (
     AGREE_MIN,
+    MIN_INLIERS,
+    OVERLAY_MARGIN,
+    Box,
     ImageFingerprint,
     compare_images,
     decode_image,
@@ -21,7 +24,7 @@ from culturebridge.fingerprint.image import (
     query_fingerprint_array,
     trim_borders,
 )
-from culturebridge.labels.explicit import label_image
+from culturebridge.labels.explicit import label_image, plate_boxes
 
 from .conftest import CJK_FONT, encode, photo, procedural
 
@@ -156,3 +159,65 @@ def test_two_pictures_carrying_the_platform_label_are_not_matched_by_it() -> Non
     assert not stranger.is_match and stranger.agreement is not None and stranger.agreement < AGREE_MIN
     copy = Image.open(io.BytesIO(labelled("coins"))).crop((45, 45, 855, 855))
     assert compare_images(query_fingerprint_array(np.asarray(copy)), reference).is_match
+
+
+def _on(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def test_no_keypoint_is_looked_for_on_an_overlay_or_beside_it_in_either_view() -> None:
+    rgb = np.asarray(photo("astronaut").resize((900, 700)))
+    box: Box = (100, 450, 420, 640)
+    plain, covered = fingerprint_array(rgb), fingerprint_array(rgb, overlays=lambda _: [box])
+    for k, (before, after) in enumerate(zip(plain.views, covered.views, strict=True)):
+        w, h = after.frame()
+        sx, sy = w / 900, h / 700
+        x0, x1 = (w - box[2] * sx, w - box[0] * sx) if k == 1 else (box[0] * sx, box[2] * sx)
+        grown = (x0 - OVERLAY_MARGIN + 1, box[1] * sy - OVERLAY_MARGIN + 1,
+                 x1 + OVERLAY_MARGIN - 1, box[3] * sy + OVERLAY_MARGIN - 1)  # fmt: skip
+        assert _on(before.points, grown).sum() >= 20  # the premise: the astronaut's suit has corners there
+        assert not _on(after.points, grown).any()
+        assert len(after.points) == len(before.points)  # the keypoint budget is spent elsewhere
+
+
+def test_an_overlay_is_found_on_the_picture_as_given_and_mapped_through_the_border_trim() -> None:
+    rgb = np.asarray(photo("coffee").resize((800, 600)))
+    letterboxed = np.zeros((800, 800, 3), np.uint8)
+    letterboxed[100:700] = rgb
+    box: Box = (40, 420, 300, 560)
+    seen: list[tuple[int, ...]] = []
+
+    def finder(picture: np.ndarray) -> list[Box]:
+        seen.append(picture.shape)
+        return [box] if picture.shape[0] == 600 else [(box[0], box[1] + 100, box[2], box[3] + 100)]
+
+    alone, boxed = fingerprint_array(rgb, overlays=finder), fingerprint_array(letterboxed, overlays=finder)
+    assert seen == [(600, 800, 3), (800, 800, 3)]  # the picture before trimming
+    for a, b in zip(alone.views, boxed.views, strict=True):  # trimmed to the same picture, same boxes
+        assert np.array_equal(a.points, b.points) and np.array_equal(a.descriptors, b.descriptors)
+
+
+def test_a_picture_without_overlays_is_fingerprinted_as_before() -> None:
+    rgb = np.asarray(photo("chelsea"))
+    assert fingerprint_array(rgb, overlays=plate_boxes).to_bytes() == fingerprint_array(rgb).to_bytes()
+    query = query_fingerprint_array(rgb, overlays=plate_boxes)
+    assert query.to_bytes() == query_fingerprint_array(rgb).to_bytes()
+
+
+def test_two_labelled_pictures_do_not_align_on_the_plate_the_platform_ignores() -> None:
+    # GB 45438-2025 §4.1: every AI picture shows the explicit label. Fingerprinted as the platform
+    # does (the plate found and no keypoint looked for on it), the plates no longer align at all.
+    def labelled(name: str, lang: str = "zh") -> bytes:
+        return label_image(encode(photo(name).resize((900, 900)), "JPEG", quality=90), lang)
+
+    stranger = decode_image(labelled("coffee"))
+    unguarded = compare_images(query_fingerprint_array(stranger), fingerprint_image(labelled("coins")), layout=False)
+    assert unguarded.alignment is not None and unguarded.alignment.inliers >= 30  # the premise
+    reference = fingerprint_image(labelled("coins"), overlays=plate_boxes)
+    found = compare_images(query_fingerprint_array(stranger, overlays=plate_boxes), reference, layout=False)
+    assert found.alignment is None or found.alignment.inliers < MIN_INLIERS, found.alignment
+    copy = np.asarray(Image.open(io.BytesIO(labelled("coins"))).crop((45, 45, 855, 855)))
+    assert compare_images(query_fingerprint_array(copy, overlays=plate_boxes), reference).is_match
+    whole = decode_image(labelled("coins", "en"))  # the same picture, labelled in English
+    assert compare_images(query_fingerprint_array(whole, overlays=plate_boxes), reference).is_match

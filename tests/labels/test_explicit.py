@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from culturebridge.errors import InvalidInput
 from culturebridge.labels import explicit
+from tests.fingerprint.conftest import photo
 from tests.fingerprint.test_decode_bound import _write_huge_png
 
 
@@ -133,6 +134,46 @@ def test_our_plate_is_found_on_a_large_picture_decoded_reduced() -> None:
     assert explicit.find_image_label(explicit.label_image(out.getvalue(), "zh")) == "zh"
     assert explicit.find_image_label(out.getvalue()) is None
 
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+@pytest.mark.parametrize("size", [(900, 700), (360, 640)])
+def test_the_plate_is_located_for_every_language_and_tier(size: tuple[int, int]) -> None:
+    rng = np.random.default_rng(5)
+    picture = Image.fromarray(rng.integers(0, 255, (40, 60, 3), dtype=np.uint8)).resize(size)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    assert explicit.plate_boxes(_decoded(out.getvalue())) == []
+    for tier in explicit.TIERS:
+        for lang in explicit.SHORT:
+            x0, y0, x1, y1 = explicit.layout(*size, lang, tier=tier).box
+            found = explicit.plate_boxes(_decoded(explicit.label_image(out.getvalue(), lang, tier=tier)))
+            assert found == [(x0, y0, x1 + 1, y1 + 1)], (lang, tier)  # the plate as drawn, far edges too
+
+
+def test_no_plate_is_located_on_pictures_without_one() -> None:
+    for name in ("astronaut", "coffee", "chelsea", "camera", "text", "page"):
+        rgb = np.asarray(photo(name))
+        assert explicit.plate_boxes(rgb) == [], name
+    for shape in ((8, 8), (10, 300), (300, 10), (9, 2000)):
+        for value in (0, 128):
+            assert explicit.plate_boxes(np.full((*shape, 3), value, np.uint8)) == []
+
+
+def test_the_plate_is_located_on_a_large_picture_decoded_reduced() -> None:
+    rng = np.random.default_rng(3)
+    picture = Image.fromarray(rng.integers(0, 255, (300, 500, 3), dtype=np.uint8)).resize((5000, 3000))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    labelled = Image.open(io.BytesIO(explicit.label_image(out.getvalue(), "en")))
+    reduced = np.asarray(labelled.reduce(3).convert("RGB"))  # as the fingerprint stage decodes it
+    (box,) = explicit.plate_boxes(reduced)
+    x0, y0, x1, y1 = explicit.layout(5000, 3000, "en").box
+    assert np.allclose(box, (x0 / 3, y0 / 3, x1 / 3, y1 / 3), atol=3)
 
 CHILD = """
 import json, resource, sys

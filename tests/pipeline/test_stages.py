@@ -6,7 +6,10 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
+from sqlalchemy import select
 
 from culturebridge.accounts import get_user_by_name
 from culturebridge.errors import InvalidInput
@@ -15,6 +18,7 @@ from culturebridge.pipeline import (
     KEY_MAKERS,
     PER_ASSET_JOBS,
     STAGES,
+    fingerprint_overlays,
     init_platform,
     job_handlers,
     statuses,
@@ -22,6 +26,7 @@ from culturebridge.pipeline import (
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 from tests.factories import make_user, make_work, png_bytes
+from tests.fingerprint.conftest import photo
 
 
 @pytest.fixture
@@ -68,3 +73,32 @@ def test_statuses_list_every_stage_in_pipeline_order(platform: Platform) -> None
         work = make_work(conn, make_user(conn, "bo"))
     with platform.db.read() as conn:
         assert [s.stage for s in statuses(conn, work.id)] == list(STAGES)
+
+
+def test_the_fingerprint_job_looks_for_no_keypoint_on_the_label_plate_it_was_given(platform: Platform) -> None:
+    # The labels stage draws one plate on every AI picture (GB 45438-2025 §5.2); two unrelated
+    # labelled pictures would align on it, so the pipeline hands the fingerprint job its finder.
+    from culturebridge.fingerprint import JOB_KIND, Fingerprint
+    from culturebridge.fingerprint._tables import fingerprints
+    from culturebridge.labels.explicit import label_image
+
+    out = io.BytesIO()
+    photo("astronaut").resize((900, 700)).save(out, "JPEG", quality=90)
+    labelled = label_image(out.getvalue(), "zh")
+    (plate,) = fingerprint_overlays(np.asarray(Image.open(io.BytesIO(labelled)).convert("RGB")))
+    with platform.db.write() as conn:
+        owner = make_user(conn, "mei")
+        work = make_work(conn, owner, kind="image")
+        asset = ingest(conn, platform, owner, work.id, io.BytesIO(labelled), "ai.jpg")
+    handlers = job_handlers(platform)
+    run_one(platform.db, {ASSET_ADDED: handlers[ASSET_ADDED]})
+    assert run_one(platform.db, {JOB_KIND: handlers[JOB_KIND]}) is not None
+    with platform.db.read() as conn:
+        assert [j.state for j in list_jobs(conn) if j.kind == JOB_KIND] == ["done"]
+        row = conn.execute(select(fingerprints.c.data).where(fingerprints.c.asset_id == asset.id)).one()
+    view = Fingerprint.from_bytes("image", bytes(row.data)).value.views[0]  # type: ignore[union-attr]
+    w, h = view.frame()
+    x0, y0, x1, y1 = plate[0] * w / 900, plate[1] * h / 700, plate[2] * w / 900, plate[3] * h / 700
+    on_plate = ((view.points[:, 0] >= x0) & (view.points[:, 0] <= x1)
+                & (view.points[:, 1] >= y0) & (view.points[:, 1] <= y1))  # fmt: skip
+    assert len(view.points) > 300 and not on_plate.any()

@@ -92,7 +92,8 @@ def register_command(
 ) -> None:
     """Add files' fingerprints to a library (created if missing)."""
     from culturebridge.fingerprint.matcher import Library
-    from culturebridge.fingerprint.scan import fingerprint_file
+    from culturebridge.fingerprint.scan import DecodeLimits, fingerprint_file
+    from culturebridge.pipeline import fingerprint_overlays
 
     if asset is not None and len(files) != 1:
         raise InvalidInput("--asset names one asset, but several files were given",
@@ -102,7 +103,7 @@ def register_command(
     except NotFound:
         lib = Library()
     for file in files:
-        lib.add(work, asset or file.name, fingerprint_file(file))
+        lib.add(work, asset or file.name, fingerprint_file(file, limits=DecodeLimits(overlays=fingerprint_overlays)))
     lib.save(library)
     typer.echo(f"registered {len(files)} file(s) for work {work}; the library holds {len(lib)}")
 
@@ -152,6 +153,7 @@ def backfill_command(
     """Fingerprint stored assets that have no fingerprint yet (or all), in-process or on Ray."""
     from culturebridge.cli._context import context, err_console
     from culturebridge.fingerprint.backfill import assets_to_backfill, backfill
+    from culturebridge.pipeline import fingerprint_overlays
 
     platform = context(ctx).platform()
     address = ray_address if ray_address is not None else platform.settings.ray_address
@@ -162,7 +164,7 @@ def backfill_command(
     def show(done: int, total: int) -> None:
         err_console.print(f"  {done}/{total} assets", markup=False)
 
-    results = backfill(platform, ids, ray_address=address, progress=show)
+    results = backfill(platform, ids, ray_address=address, progress=show, overlays=fingerprint_overlays)
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in results], ensure_ascii=False))
     else:
@@ -196,9 +198,10 @@ def scan_command(
     from culturebridge.cli._context import context
     from culturebridge.fingerprint.matcher import Library
     from culturebridge.fingerprint.scan import DecodeLimits, scan_paths
+    from culturebridge.pipeline import fingerprint_overlays
 
     settings = context(ctx).settings()
-    limits = DecodeLimits(settings.max_image_pixels, settings.max_whole_decode_pixels)
+    limits = DecodeLimits(settings.max_image_pixels, settings.max_whole_decode_pixels, fingerprint_overlays)
     platform = None
     if library is not None:
         lib = Library.load(library)

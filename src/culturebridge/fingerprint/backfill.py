@@ -16,6 +16,7 @@ the media store, so on a cluster of several machines media must live in an objec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -27,6 +28,9 @@ from culturebridge.jobs.cluster import Progress, batches_for, cluster_cpus, run_
 from culturebridge.platform import Platform, open_media_store
 from culturebridge.settings import Settings
 from culturebridge.storage import Database
+
+if TYPE_CHECKING:
+    from culturebridge.fingerprint.image import OverlayFinder
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,15 @@ def _worker_platform(settings: Settings) -> Platform:
     return platform
 
 
-def backfill_batch(asset_ids: list[str], target: Platform | Settings) -> list[Backfilled]:
-    """Fingerprint some assets (on a Ray worker `target` is the settings to open the platform from)."""
+def backfill_batch(asset_ids: list[str], target: Platform | Settings, overlays: OverlayFinder | None = None
+                   ) -> list[Backfilled]:
+    """Fingerprint some assets (on a Ray worker `target` is the settings to open the platform from),
+    ignoring a picture's keypoints on what `overlays` finds (`image.OverlayFinder`)."""
     platform = target if isinstance(target, Platform) else _worker_platform(target)
     out = []
     for asset_id in asset_ids:
         try:
-            out.append(Backfilled(asset_id, fingerprint_asset(platform, asset_id)))
+            out.append(Backfilled(asset_id, fingerprint_asset(platform, asset_id, overlays=overlays)))
         except MediaStoreUnavailable:
             raise  # the store's fault: the batch fails (and is not half-reported)
         except Error as exc:  # e.g. the asset was deleted meanwhile
@@ -73,11 +79,12 @@ def backfill_batch(asset_ids: list[str], target: Platform | Settings) -> list[Ba
 
 
 def backfill(platform: Platform, asset_ids: list[str], *, ray_address: str = "", batch: int = 0,
-             progress: Progress | None = None) -> list[Backfilled]:
-    """Fingerprint `asset_ids` on the Ray cluster at `ray_address` (or here); one result each."""
+             progress: Progress | None = None, overlays: OverlayFinder | None = None) -> list[Backfilled]:
+    """Fingerprint `asset_ids` on the Ray cluster at `ray_address` (or here); one result each.
+    `overlays` is passed to every task (a module-level function, so Ray can ship it)."""
     with session(ray_address, "`fingerprint backfill --ray`"):
         parts = batches_for(asset_ids, cluster_cpus(ray_address), batch)
         target: Platform | Settings = platform.settings if ray_address else platform
-        done = run_batches(backfill_batch, parts, target, ray_address=ray_address, progress=progress,
+        done = run_batches(backfill_batch, parts, target, overlays, ray_address=ray_address, progress=progress,
                            feature="`fingerprint backfill --ray`")
     return [item for part in done for item in part]

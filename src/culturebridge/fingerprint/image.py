@@ -16,6 +16,7 @@ import dataclasses
 import io
 import struct
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -76,6 +77,13 @@ _MAGIC3 = b"CBIMG3"  # v3: one colour layout (still read; before v4 it was the b
 _MAGIC4 = b"CBIMG4"  # v4: the whole picture's layout and the border-trimmed one's
 
 Rgb = npt.NDArray[np.uint8]
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in a picture's pixels, x1 and y1 exclusive
+# Where a picture carries an overlay its publisher draws on many pictures: a platform's own AI
+# label plate (GB 45438-2025 §5.2), found by the stage that draws it and passed in by the caller.
+# Keypoints on it describe the overlay, not the work: two unrelated labelled pictures would
+# align on their plates. No keypoint is looked for on it or within OVERLAY_MARGIN of it.
+OverlayFinder = Callable[[Rgb], Sequence[Box]]
+OVERLAY_MARGIN = 16  # px of the 512-px frame: about half an ORB patch (31 px), whose descriptor sees the plate
 
 
 @dataclass(frozen=True)
@@ -304,21 +312,29 @@ def pdq_hash(rgb: Rgb) -> PdqHash:
     return PdqHash(np.packbits(vector.astype(np.uint8)).tobytes(), int(quality))
 
 
-def trim_borders(rgb: Rgb, *, tolerance: int = 12) -> Rgb:
-    """Cut uniform borders (letterbox, pillarbox, frames) whose colour matches the corners."""
+def trim_box(rgb: Rgb, *, tolerance: int = 12) -> Box:
+    """The part of the picture left after cutting uniform borders (letterbox, pillarbox,
+    frames) whose colour matches the corners; the whole picture when there are none."""
     wide = rgb.astype(np.int16)
     grey = (wide[..., 0] + wide[..., 1] + wide[..., 2]) / 3.0  # the channel mean (10x faster than .mean)
     h, w = grey.shape
+    whole = (0, 0, w, h)
     ref = float(np.median([grey[0, 0], grey[0, -1], grey[-1, 0], grey[-1, -1]]))
     flat = np.abs(grey - ref) <= tolerance
     rows = np.where(~(flat.mean(axis=1) > 0.98))[0]
     cols = np.where(~(flat.mean(axis=0) > 0.98))[0]
     if len(rows) == 0 or len(cols) == 0:
-        return rgb
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        return whole
+    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     if (bottom - top) < h * 0.3 or (right - left) < w * 0.3:
-        return rgb
-    return rgb[top:bottom, left:right]
+        return whole
+    return left, top, right, bottom
+
+
+def trim_borders(rgb: Rgb, *, tolerance: int = 12) -> Rgb:
+    """The picture without its uniform borders (`trim_box`)."""
+    x0, y0, x1, y1 = trim_box(rgb, tolerance=tolerance)
+    return rgb[y0:y1, x0:x1]
 
 
 def _normalise(rgb: Rgb) -> Rgb:
@@ -329,8 +345,9 @@ def _normalise(rgb: Rgb) -> Rgb:
     return np.asarray(out, dtype=np.uint8)
 
 
-def orb_features(rgb: Rgb, *, count: int = _ORB_FEATURES) -> Features:
-    """ORB keypoint positions and descriptors (at most `count`) of an image normalised to 512 px."""
+def orb_features(rgb: Rgb, *, count: int = _ORB_FEATURES, ignore: Sequence[Box] = ()) -> Features:
+    """ORB keypoint positions and descriptors (at most `count`) of an image normalised to 512 px,
+    none on or next to the `ignore` boxes (in `rgb`'s pixels)."""
     norm = _normalise(rgb)
     # Local contrast equalisation (CLAHE, Zuiderveld 1994) and a low FAST threshold: soft-focus
     # and low-contrast photographs (bokeh, fog, wood grain) otherwise yield almost no corners.
@@ -339,37 +356,71 @@ def orb_features(rgb: Rgb, *, count: int = _ORB_FEATURES) -> Features:
     orb = cv2.ORB_create(  # type: ignore[attr-defined]  # OpenCV's stubs omit the factory
         nfeatures=count, fastThreshold=_FAST_THRESHOLD
     )
-    kps, desc = orb.detectAndCompute(grey, None)
+    kps, desc = orb.detectAndCompute(grey, _keypoint_mask(rgb.shape[1], rgb.shape[0], size, ignore))
     if desc is None or not kps:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), size)
     pts = np.array([kp.pt for kp in kps], dtype=np.float32)
     return Features(pts, desc.astype(np.uint8), size)
 
 
-def fingerprint_array(rgb: Rgb) -> ImageFingerprint:
+def _keypoint_mask(width: int, height: int, size: tuple[int, int], ignore: Sequence[Box]
+                   ) -> npt.NDArray[np.uint8] | None:
+    """ORB's detection mask for a `width` x `height` picture normalised to `size`: 0 on the
+    `ignore` boxes grown by OVERLAY_MARGIN; None (look everywhere) without boxes."""
+    if not ignore:
+        return None
+    mask = np.full((size[1], size[0]), 255, np.uint8)
+    sx, sy = size[0] / width, size[1] / height
+    for x0, y0, x1, y1 in ignore:
+        left, right = max(0, int(x0 * sx) - OVERLAY_MARGIN), max(0, int(np.ceil(x1 * sx)) + OVERLAY_MARGIN)
+        top, bottom = max(0, int(y0 * sy) - OVERLAY_MARGIN), max(0, int(np.ceil(y1 * sy)) + OVERLAY_MARGIN)
+        mask[top:bottom, left:right] = 0
+    return mask
+
+
+def _within(boxes: Sequence[Box], kept: Box, *, mirrored: bool = False) -> list[Box]:
+    """`boxes` in the coordinates of the picture cut to `kept` (and mirrored), clipped to it."""
+    left, top, right, bottom = kept
+    width = right - left
+    out: list[Box] = []
+    for x0, y0, x1, y1 in boxes:
+        a, b = max(0, x0 - left), min(width, x1 - left)
+        c, d = max(0, y0 - top), min(bottom - top, y1 - top)
+        if a < b and c < d:
+            out.append((width - b, c, width - a, d) if mirrored else (a, c, b, d))
+    return out
+
+
+def fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> ImageFingerprint:
     """Fingerprint a decoded RGB image: PDQ of it, of it border-trimmed and mirrored; ORB of both.
 
     Keypoints are taken from the border-trimmed picture, so a letterboxed or pillarboxed copy
-    is described at the same scale as its source (trimming is idempotent on the source).
+    is described at the same scale as its source (trimming is idempotent on the source), and
+    none on the overlays `overlays` finds (`OverlayFinder`).
     """
     # ORB descriptors are not mirror-invariant, so the mirror image gets its own view.
-    trimmed = trim_borders(rgb)
+    kept = trim_box(rgb)
+    trimmed = rgb[kept[1]:kept[3], kept[0]:kept[2]]
     mirror = np.ascontiguousarray(trimmed[:, ::-1])
+    boxes = list(overlays(rgb)) if overlays is not None else []
     hashes = [pdq_hash(rgb)]
     if trimmed.shape != rgb.shape:
         hashes.append(pdq_hash(trimmed))
     hashes.append(pdq_hash(np.ascontiguousarray(rgb[:, ::-1])))
-    views = (orb_features(trimmed), orb_features(mirror))
+    views = (orb_features(trimmed, ignore=_within(boxes, kept)),
+             orb_features(mirror, ignore=_within(boxes, kept, mirrored=True)))  # fmt: skip
     return ImageFingerprint(tuple(hashes), views, *_layouts(rgb, trimmed))
 
 
-def query_fingerprint_array(rgb: Rgb) -> ImageFingerprint:
+def query_fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> ImageFingerprint:
     """Fingerprint for lookups only: no mirror view (the registered side carries it)."""
-    trimmed = trim_borders(rgb)
+    kept = trim_box(rgb)
+    trimmed = rgb[kept[1]:kept[3], kept[0]:kept[2]]
+    boxes = list(overlays(rgb)) if overlays is not None else []
     hashes = [pdq_hash(rgb)]
     if trimmed.shape != rgb.shape:
         hashes.append(pdq_hash(trimmed))
-    return ImageFingerprint(tuple(hashes), (orb_features(trimmed),), *_layouts(rgb, trimmed))
+    return ImageFingerprint(tuple(hashes), (orb_features(trimmed, ignore=_within(boxes, kept)),), *_layouts(rgb, trimmed))
 
 
 def _layouts(rgb: Rgb, trimmed: Rgb) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None]:
@@ -384,10 +435,12 @@ def layout_varies(fingerprint: ImageFingerprint) -> bool:
 
 
 def fingerprint_image(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS,
+    overlays: OverlayFinder | None = None,
 ) -> ImageFingerprint:
-    """Fingerprint image bytes (any format Pillow reads)."""
-    return fingerprint_array(decode_image(data, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels))
+    """Fingerprint image bytes (any format Pillow reads), ignoring what `overlays` finds."""
+    rgb = decode_image(data, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels)
+    return fingerprint_array(rgb, overlays=overlays)
 
 
 def pdq_distance(query: ImageFingerprint, reference: ImageFingerprint) -> int:

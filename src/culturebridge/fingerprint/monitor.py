@@ -35,6 +35,7 @@ from culturebridge.platform import Platform
 from culturebridge.storage import upsert
 
 if TYPE_CHECKING:
+    from culturebridge.fingerprint.image import OverlayFinder
     from culturebridge.fingerprint.matcher import Fingerprint, Match
 
 JOB_KIND = "fingerprint-asset"
@@ -54,19 +55,21 @@ class StoredFingerprint:
     computed_at: datetime
 
 
-def job_handler(platform: Platform) -> Handler:
-    """The `fingerprint-asset` job handler: params {"asset_id", "work_id"}."""
+def job_handler(platform: Platform, *, overlays: OverlayFinder | None = None) -> Handler:
+    """The `fingerprint-asset` job handler: params {"asset_id", "work_id"}; a picture's
+    keypoints on what `overlays` finds are ignored (`image.OverlayFinder`)."""
 
     def handle(params: dict[str, Any], progress: Progress) -> str:
         asset_id = params.get("asset_id")
         if not isinstance(asset_id, str):
             raise InvalidInput("fingerprint-asset job needs an asset_id")
-        return fingerprint_asset(platform, asset_id)
+        return fingerprint_asset(platform, asset_id, overlays=overlays)
 
     return handle
 
 
-def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Status, str | None]:
+def _compute(platform: Platform, asset: Asset, overlays: OverlayFinder | None
+             ) -> tuple[Fingerprint | None, Status, str | None]:
     from culturebridge.fingerprint.matcher import unmatchable_reason
     from culturebridge.fingerprint.scan import fingerprint_path, guarded, kind_for_media_type
 
@@ -78,7 +81,8 @@ def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Stat
             fp = guarded(
                 asset.original_name,
                 lambda: fingerprint_path(path, kind, asset.original_name, max_pixels=platform.settings.max_image_pixels,
-                                         max_whole_pixels=platform.settings.max_whole_decode_pixels),
+                                         max_whole_pixels=platform.settings.max_whole_decode_pixels,
+                                         overlays=overlays),
             )
     except NotFound as exc:  # the store lost the blob: recorded, like an undecodable file
         return None, "failed", f"cannot read {asset.original_name}: {exc.message}"[:2000]
@@ -90,13 +94,14 @@ def _compute(platform: Platform, asset: Asset) -> tuple[Fingerprint | None, Stat
     return fp, ("unmatchable" if reason else "ok"), reason
 
 
-def fingerprint_asset(platform: Platform, asset_id: str) -> str:
-    """Fingerprint one stored asset, store it, record conflicts; returns a one-line summary."""
+def fingerprint_asset(platform: Platform, asset_id: str, *, overlays: OverlayFinder | None = None) -> str:
+    """Fingerprint one stored asset, store it, record conflicts; returns a one-line summary.
+    A picture's keypoints on what `overlays` finds are ignored (`image.OverlayFinder`)."""
     from culturebridge.fingerprint.scan import guarded
 
     with platform.db.read() as conn:
         asset = get_asset(conn, asset_id)
-    fp, status, reason = _compute(platform, asset)
+    fp, status, reason = _compute(platform, asset, overlays)
     matches: list[Match] = []
     seen: Seen | None = None
     if fp is not None and status == "ok":

@@ -19,7 +19,7 @@ from culturebridge.errors import (
 )
 from culturebridge.fingerprint._markup import blank_markup, blank_subtitles
 from culturebridge.fingerprint.audio import fingerprint_audio
-from culturebridge.fingerprint.image import DEFAULT_MAX_PIXELS, fingerprint_image
+from culturebridge.fingerprint.image import DEFAULT_MAX_PIXELS, OverlayFinder, fingerprint_image
 from culturebridge.fingerprint.matcher import Fingerprint, Kind, Library, Match, unmatchable_reason
 from culturebridge.fingerprint.text import fingerprint_text
 from culturebridge.fingerprint.video import fingerprint_video
@@ -35,12 +35,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class DecodeLimits:
-    """Pixel budgets for decoding a scanned picture: any picture (`max_pixels`, the setting
-    `max_image_pixels`) and one that only decodes whole — GIF, TIFF, WebP (`max_whole_pixels`,
-    the setting `max_whole_decode_pixels`)."""
+    """How a scanned picture is read. Pixel budgets for decoding it: any picture (`max_pixels`,
+    the setting `max_image_pixels`) and one that only decodes whole — GIF, TIFF, WebP
+    (`max_whole_pixels`, the setting `max_whole_decode_pixels`); and the overlays whose
+    keypoints are ignored (`overlays`, the platform's own label plate: `image.OverlayFinder`)."""
 
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
+    overlays: OverlayFinder | None = None
 
 
 DEFAULT_LIMITS = DecodeLimits()
@@ -74,7 +76,7 @@ def fingerprint_file(path: Path, *, limits: DecodeLimits = DEFAULT_LIMITS) -> Fi
     if not path.is_file():
         raise NotFound(f"{path} is not a file")
     return fingerprint_path(path, kind_of(path), path.name, max_pixels=limits.max_pixels,
-                            max_whole_pixels=limits.max_whole_pixels)  # fmt: skip
+                            max_whole_pixels=limits.max_whole_pixels, overlays=limits.overlays)  # fmt: skip
 
 
 def kind_for_media_type(media_type: str) -> Kind | None:
@@ -89,14 +91,16 @@ def kind_for_media_type(media_type: str) -> Kind | None:
 
 def fingerprint_path(
     path: Path, kind: Kind, name: str, *, max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS,
+    max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS, overlays: OverlayFinder | None = None,
 ) -> Fingerprint:
-    """Fingerprint a file of a known kind; `name` gives the text format (.srt, .html) and messages."""
+    """Fingerprint a file of a known kind; `name` gives the text format (.srt, .html) and messages;
+    a picture's keypoints on what `overlays` finds are ignored (`image.OverlayFinder`)."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InvalidInput(f"{name} is {size} bytes, more than {MAX_FILE_BYTES}")
     if kind == "image":
-        image = fingerprint_image(path.read_bytes(), max_pixels=max_pixels, max_whole_pixels=max_whole_pixels)
+        image = fingerprint_image(path.read_bytes(), max_pixels=max_pixels, max_whole_pixels=max_whole_pixels,
+                                  overlays=overlays)
         return Fingerprint("image", image)
     if kind == "video":
         return Fingerprint("video", fingerprint_video(path))

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         check_file,
         platform_tier,
     )
-    from culturebridge.labels.explicit import SHORT
+    from culturebridge.labels.explicit import SHORT, plate_boxes
     from culturebridge.labels.gb45438 import (
         AIGCLabel,
         CodeState,
@@ -88,6 +88,7 @@ _WHERE: dict[str, str] = {
     "check_file": "check",
     "platform_tier": "check",
     "SHORT": "explicit",
+    "plate_boxes": "explicit",
     "AIGCLabel": "gb45438",
     "CodeState": "gb45438",
     "LabelKind": "gb45438",
@@ -138,6 +139,7 @@ __all__ = [
     "check_asset",
     "check_bytes",
     "check_file",
+    "plate_boxes",
     "check_handler",
     "create_label_key",
     "create_signing_chain",

@@ -8,6 +8,7 @@ other tools are not recognised, and audio labels are not detected at all.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import math
 import re
@@ -19,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from culturebridge.catalog import DEFAULT_MAX_WHOLE_PIXELS, open_reduced
@@ -296,17 +298,82 @@ def _match(rgb: Image.Image, full: tuple[int, int], lang: str, font_path: Path, 
         k = rgb.width / full[0]
         box = (round(box[0] * k), round(box[1] * k), round(box[2] * k), round(box[3] * k))
         plate = plate.resize((max(1, box[2] - box[0]), max(1, box[3] - box[1])), Image.Resampling.BOX)
-    seen = np.asarray(rgb.crop(box), dtype=np.float32)
     # Compare only where our text is fully opaque (white glyph pixels) against the plate.
-    alpha = np.asarray(plate, dtype=np.float32)[..., 3]
-    glyph = alpha >= 250
+    glyph = np.asarray(plate, dtype=np.float32)[..., 3] >= 250
     if glyph.sum() < 10:
         return 255.0
-    luma = seen.mean(axis=2)
-    inside = float(luma[glyph].mean())
-    behind = float(luma[~glyph].mean()) if (~glyph).any() else 0.0
-    # White glyphs on a dark plate: score how far we are from that contrast.
+    luma = np.asarray(rgb.crop(box), dtype=np.float32).mean(axis=2)
+    return _plate_distance(float(luma[glyph].mean()), float(luma[~glyph].mean()) if (~glyph).any() else 0.0)
+
+
+def _plate_distance(inside: float, behind: float) -> float:
+    """How far a plate's box is from ours, given its mean luma where our glyphs are fully
+    opaque (`inside`) and elsewhere (`behind`): 0 = white glyphs on a dark plate."""
     return max(0.0, 255.0 - inside) + max(0.0, behind - 90.0)
+
+
+_FOUND = 60.0  # a plate distance below this is our label
+
+
+@functools.lru_cache(maxsize=256)  # 18 plates (languages x tiers) per picture size
+def _plate_glyphs(width: int, height: int, lang: str, font_path: Path, tier: str
+                  ) -> tuple[tuple[int, int, int, int], npt.NDArray[np.float32]]:
+    """Our plate's box on a `width` x `height` picture, and where its glyphs are fully opaque
+    (1.0, else 0.0)."""
+    lay = layout(width, height, lang, font_path, tier=tier)
+    glyph = np.asarray(render_plate(lay, (width, height), lang, font_path, tier=tier))[..., 3] >= 250
+    weights = glyph.astype(np.float32)
+    weights.flags.writeable = False
+    return lay.box, weights
+
+
+def _distance_of(luma: npt.NDArray[np.float32], weights: npt.NDArray[np.float32]) -> float:
+    """`_plate_distance` of a box's luma from sums, `weights` 1.0 where our glyphs are opaque."""
+    count = float(weights.sum())
+    if count < 10:
+        return 255.0  # nothing to compare
+    total, inside = float(luma.sum()), float((luma * weights).sum())
+    behind = (total - inside) / (luma.size - count) if luma.size > count else 0.0
+    return _plate_distance(inside / count, behind)
+
+
+def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tuple[int, int, int, int]]:
+    """Where our own label plate is on a decoded RGB picture: its box (x0, y0, x1, y1, the
+    far edges exclusive), or nothing.
+
+    For fingerprinting (`fingerprint.OverlayFinder`): every AI picture the platform labels
+    carries the same plate at the same place (GB 45438-2025 §5.2), so two unrelated labelled
+    pictures align on it. The plate is laid out at the decoded size: a picture decoded reduced
+    is looked for at the reduced layout, which is its full-size one scaled to within a pixel
+    or two (glyph height is a fixed share of the shorter side). The same distance as
+    `find_image_label`, from sums over one luma picture of the region every plate lies in."""
+    h, w = rgb.shape[:2]
+    plates = [_plate_glyphs(w, h, lang, font_path, tier) for tier in TIERS for lang in SHORT]
+    # Every plate starts at the bottom-left margin; the luma of their union, black past the picture
+    # (as `_match` crops), is computed once.
+    left, top = min(p[0][0] for p in plates), min(p[0][1] for p in plates)
+    right, bottom = max(p[0][2] for p in plates), max(p[0][3] for p in plates)
+    region = np.zeros((bottom - top, right - left), np.float32)
+    a, b, c, d = max(0, left), min(w, right), max(0, top), min(h, bottom)
+    if a < b and c < d:
+        region[c - top:d - top, a - left:b - left] = rgb[c:d, a:b].sum(axis=2, dtype=np.float32) / 3.0
+    found = []
+    for (x0, y0, x1, y1), weights in plates:
+        luma = region[y0 - top:y1 - top, x0 - left:x1 - left]
+        if _distance_of(luma, weights) < _FOUND:
+            found.append(((x0, y0, x1, y1), luma, weights))
+    if not found:
+        return []
+    # A notice that begins like a longer one (「AI生成」, 「AI生成の疑い」) is found on the longer
+    # one's plate too: from the shortest plate found, a longer one is taken where its columns
+    # past the box so far look like our plate as well (not the picture beside the plate).
+    found.sort(key=lambda f: f[0][2])
+    box = found[0][0]
+    for (x0, y0, x1, y1), luma, weights in found[1:]:
+        past = box[2] - x0
+        if x1 > box[2] and _distance_of(luma[:, past:], weights[:, past:]) < _FOUND:
+            box = (box[0], min(box[1], y0), x1, max(box[3], y1))
+    return [(box[0], box[1], box[2] + 1, box[3] + 1)]  # `_drawn_plate` fills its far row and column too
 
 
 def find_image_label(
@@ -330,7 +397,7 @@ def find_image_label(
             score = _match(rgb, full, lang, font_path, tier)
             if best is None or score < best[0]:
                 best = (score, lang)
-    return best[1] if best is not None and best[0] < 60.0 else None
+    return best[1] if best is not None and best[0] < _FOUND else None
 
 
 # --- audio --------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 The top layer of the platform: it imports every stage's public package, and nothing below
 imports it. `job_handlers` is what a worker runs, `init_platform` creates a data directory
-with every stage's keys, `statuses` lists a work's state in each stage in pipeline order,
-and `metadata` is the schema with every stage's tables registered.
+with every stage's keys, `fingerprint_overlays` is what every fingerprint of a picture
+ignores (the labels stage's plate), `statuses` lists a work's state in each stage in
+pipeline order, and `metadata` is the schema with every stage's tables registered.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from culturebridge.pipeline.stages import (
     KEY_MAKERS,
     PER_ASSET_JOBS,
     STAGES,
+    fingerprint_overlays,
     job_handlers,
 )
 from culturebridge.storage import metadata
@@ -83,6 +85,7 @@ __all__ = [
     "Timeline",
     "add_rule",
     "check_params",
+    "fingerprint_overlays",
     "get_rule",
     "init_platform",
     "job_handlers",

@@ -7,8 +7,8 @@ the pipeline. A new stage plugs in by adding its lines here (see docs/architectu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from culturebridge import (
     audit,
@@ -27,6 +27,9 @@ from culturebridge.pipeline import automation
 from culturebridge.platform import Platform
 from culturebridge.settings import Settings
 
+if TYPE_CHECKING:
+    from culturebridge.fingerprint.image import Box, Rgb
+
 # The stages a work page lists with their state, in pipeline order.
 STAGES = ("rights", "fingerprint", "labels", "review", "localize", "feed")
 
@@ -40,8 +43,22 @@ HandlerFactory = Callable[[Platform], Handler]
 # Job kinds queued for every newly ingested asset, in pipeline order.
 PER_ASSET_JOBS: tuple[str, ...] = (fingerprint.JOB_KIND, labels.JOB_KIND)
 
+
+
+def fingerprint_overlays(rgb: Rgb) -> Sequence[Box]:
+    """What fingerprints ignore on a picture (`fingerprint.OverlayFinder`): the label plate the
+    labels stage draws on every AI picture the platform publishes (GB 45438-2025 §5.2), which
+    two unrelated labelled pictures would otherwise be matched on. Every place that
+    fingerprints pictures for the platform (the job, backfill, scan) passes this one."""
+    return labels.plate_boxes(rgb)
+
+
+def _fingerprint_handler(platform: Platform) -> Handler:
+    return fingerprint.job_handler(platform, overlays=fingerprint_overlays)
+
+
 _HANDLERS: dict[str, HandlerFactory] = {
-    fingerprint.JOB_KIND: fingerprint.job_handler,
+    fingerprint.JOB_KIND: _fingerprint_handler,
     labels.JOB_KIND: labels.check_handler,
     review.JOB_KIND: review.handler,
     localize.JOB_KIND: localize.handler,
