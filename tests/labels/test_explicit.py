@@ -155,6 +155,15 @@ def test_the_plate_is_located_for_every_language_and_tier(size: tuple[int, int])
             assert found == [(x0, y0, x1 + 1, y1 + 1)], (lang, tier)  # the plate as drawn, far edges too
 
 
+@pytest.mark.parametrize("grey", [255, 200])
+def test_the_plate_is_located_on_a_bright_picture_it_darkens_to_a_third(grey: int) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (grey, grey, grey)).save(out, "JPEG", quality=75)
+    labelled = _decoded(explicit.label_image(out.getvalue(), "en", tier="2"))
+    x0, y0, x1, y1 = explicit.layout(640, 480, "en", tier="2").box
+    assert explicit.plate_boxes(labelled) == [(x0, y0, x1 + 1, y1 + 1)]
+    assert explicit.plate_boxes(_decoded(out.getvalue())) == []
+
 def test_no_plate_is_located_on_pictures_without_one() -> None:
     for name in ("astronaut", "coffee", "chelsea", "camera", "text", "page"):
         rgb = np.asarray(photo(name))

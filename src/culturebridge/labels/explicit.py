@@ -337,6 +337,25 @@ def _distance_of(luma: npt.NDArray[np.float32], weights: npt.NDArray[np.float32]
     return _plate_distance(inside / count, behind)
 
 
+# Our plate is black at alpha 170: it shows the picture at a third of its luma (<= 85); JPEG
+# ringing beside white glyphs adds a little. Brighter than this, no plate of ours is there.
+_PLATE_DARKEST = 120.0
+
+
+def _dark_beside_the_text(rgb: npt.NDArray[np.uint8], font_path: Path) -> bool:
+    """Whether the strip every plate of ours has left of its text (its padding: the left half
+    of the shortest plate's, over the middle half of its rows) is dark enough to be one.
+    Checked first: most pictures have no plate, and this lays out one plate, not eighteen."""
+    h, w = rgb.shape[:2]
+    (x0, y0, x1, y1), weights = _plate_glyphs(w, h, "zh", font_path, "1")
+    columns = np.flatnonzero(weights.any(axis=0))
+    if len(columns) == 0:
+        return True  # nothing to tell by: the full comparison decides
+    rows = (y1 - y0) // 4
+    strip = rgb[max(0, y0 + rows):max(0, y1 - rows), max(0, x0):max(0, x0 + int(columns[0]) // 2)]
+    return strip.size == 0 or float(strip.mean()) <= _PLATE_DARKEST
+
+
 def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tuple[int, int, int, int]]:
     """Where our own label plate is on a decoded RGB picture: its box (x0, y0, x1, y1, the
     far edges exclusive), or nothing.
@@ -348,6 +367,8 @@ def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tupl
     or two (glyph height is a fixed share of the shorter side). The same distance as
     `find_image_label`, from sums over one luma picture of the region every plate lies in."""
     h, w = rgb.shape[:2]
+    if not _dark_beside_the_text(rgb, font_path):
+        return []
     plates = [_plate_glyphs(w, h, lang, font_path, tier) for tier in TIERS for lang in SHORT]
     # Every plate starts at the bottom-left margin; the luma of their union, black past the picture
     # (as `_match` crops), is computed once.
