@@ -347,7 +347,7 @@ def _dark_beside_the_text(rgb: npt.NDArray[np.uint8], font_path: Path) -> bool:
     of the shortest plate's, over the middle half of its rows) is dark enough to be one.
     Checked first: most pictures have no plate, and this lays out one plate, not eighteen."""
     h, w = rgb.shape[:2]
-    (x0, y0, x1, y1), weights = _plate_glyphs(w, h, "zh", font_path, "1")
+    (x0, y0, _x1, y1), weights = _plate_glyphs(w, h, "zh", font_path, "1")
     columns = np.flatnonzero(weights.any(axis=0))
     if len(columns) == 0:
         return True  # nothing to tell by: the full comparison decides
