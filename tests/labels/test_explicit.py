@@ -260,3 +260,16 @@ def test_labelling_composites_the_plate_region_only_with_the_same_pixels(
     data = out.getvalue()
     for lang in ("zh", "es"):  # a short notice and a long one, wider than the narrow pictures
         assert explicit.label_image(data, lang) == _labelled_over_the_whole(data, lang), (lang, mode, fmt)
+
+
+def test_a_loaded_face_is_reused_by_its_thread_only() -> None:
+    import threading
+
+    size = 31
+    mine = explicit._font(size, explicit.FONT)
+    assert explicit._font(size, explicit.FONT) is mine  # eighteen plates, one or two sizes: loaded once
+    theirs: list[object] = []
+    worker = threading.Thread(target=lambda: theirs.append(explicit._font(size, explicit.FONT)))
+    worker.start()
+    worker.join()
+    assert theirs and theirs[0] is not mine  # FreeType faces are not shared between threads

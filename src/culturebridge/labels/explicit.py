@@ -14,7 +14,9 @@ import math
 import re
 import subprocess
 import tempfile
+import threading
 import wave
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -176,14 +178,32 @@ class Layout:
     glyph_height: int
 
 
+# The faces loaded last, per thread (a FreeType face is not used by two threads at once). A
+# picture's eighteen plates are laid out in one or two font sizes, and each face of the CJK
+# collection takes about 3 MB, so a few are kept.
+_FACES = threading.local()
+_FACES_KEPT = 4
+
+
 def _font(size: int, font_path: Path) -> ImageFont.FreeTypeFont:
+    faces: OrderedDict[tuple[int, Path], ImageFont.FreeTypeFont] | None = getattr(_FACES, "faces", None)
+    if faces is None:
+        faces = _FACES.faces = OrderedDict()
+    key = (size, font_path)
+    if key in faces:
+        faces.move_to_end(key)
+        return faces[key]
     try:
-        return ImageFont.truetype(str(font_path), size, index=_FONT_INDEX)
+        font = ImageFont.truetype(str(font_path), size, index=_FONT_INDEX)
     except OSError:
         raise ConfigurationError(
             f"CJK font {font_path} cannot be loaded",
             hint="install Debian fonts-noto-cjk or pass another font path",
         ) from None
+    faces[key] = font
+    if len(faces) > _FACES_KEPT:
+        faces.popitem(last=False)
+    return font
 
 
 def layout(width: int, height: int, lang: str, font_path: Path = FONT, *, tier: str = "1") -> Layout:
