@@ -337,22 +337,22 @@ _FOUND = 60.0  # a plate distance below this is our label
 
 @functools.lru_cache(maxsize=256)  # 18 plates (languages x tiers) per picture size
 def _plate_glyphs(width: int, height: int, lang: str, font_path: Path, tier: str
-                  ) -> tuple[tuple[int, int, int, int], npt.NDArray[np.float32]]:
-    """Our plate's box on a `width` x `height` picture, and where its glyphs are fully opaque
-    (1.0, else 0.0)."""
+                  ) -> tuple[tuple[int, int, int, int], npt.NDArray[np.float32], float]:
+    """Our plate's box on a `width` x `height` picture, where its glyphs are fully opaque (1.0,
+    else 0.0), and how many such pixels there are."""
     lay = layout(width, height, lang, font_path, tier=tier)
     glyph = np.asarray(render_plate(lay, (width, height), lang, font_path, tier=tier))[..., 3] >= 250
     weights = glyph.astype(np.float32)
     weights.flags.writeable = False
-    return lay.box, weights
+    return lay.box, weights, float(glyph.sum())
 
 
-def _distance_of(luma: npt.NDArray[np.float32], weights: npt.NDArray[np.float32]) -> float:
-    """`_plate_distance` of a box's luma from sums, `weights` 1.0 where our glyphs are opaque."""
-    count = float(weights.sum())
+def _distance_of(luma: npt.NDArray[np.float32], weights: npt.NDArray[np.float32], count: float) -> float:
+    """`_plate_distance` of a box from sums: its luma, `weights` 1.0 where our glyphs are
+    opaque, and the number of glyph pixels."""
     if count < 10:
         return 255.0  # nothing to compare
-    total, inside = float(luma.sum()), float((luma * weights).sum())
+    total, inside = float(luma.sum()), float(np.einsum("ij,ij->", luma, weights))
     behind = (total - inside) / (luma.size - count) if luma.size > count else 0.0
     return _plate_distance(inside / count, behind)
 
@@ -363,16 +363,15 @@ _PLATE_DARKEST = 120.0
 
 
 def _dark_beside_the_text(rgb: npt.NDArray[np.uint8], font_path: Path) -> bool:
-    """Whether the strip every plate of ours has left of its text (its padding: the left half
-    of the shortest plate's, over the middle half of its rows) is dark enough to be one.
-    Checked first: most pictures have no plate, and this lays out one plate, not eighteen."""
+    """Whether the strip every plate of ours has left of its text (the left half of the
+    shortest plate's padding, over the middle half of its rows) is dark enough to be one.
+    Checked first: most pictures have no plate, and this lays out one plate and draws none."""
     h, w = rgb.shape[:2]
-    (x0, y0, _x1, y1), weights = _plate_glyphs(w, h, "zh", font_path, "1")
-    columns = np.flatnonzero(weights.any(axis=0))
-    if len(columns) == 0:
-        return True  # nothing to tell by: the full comparison decides
+    lay = layout(w, h, "zh", font_path)
+    x0, y0, _x1, y1 = lay.box
+    pad = max(2, round(0.25 * lay.glyph_height))  # as `layout` pads the text
     rows = (y1 - y0) // 4
-    strip = rgb[max(0, y0 + rows):max(0, y1 - rows), max(0, x0):max(0, x0 + int(columns[0]) // 2)]
+    strip = rgb[max(0, y0 + rows):max(0, y1 - rows), max(0, x0):max(0, x0 + pad // 2)]
     return strip.size == 0 or float(strip.mean()) <= _PLATE_DARKEST
 
 
@@ -397,11 +396,12 @@ def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tupl
     region = np.zeros((bottom - top, right - left), np.float32)
     a, b, c, d = max(0, left), min(w, right), max(0, top), min(h, bottom)
     if a < b and c < d:
-        region[c - top:d - top, a - left:b - left] = rgb[c:d, a:b].sum(axis=2, dtype=np.float32) / 3.0
+        seen = rgb[c:d, a:b]  # the channel mean; three adds are 9x faster than .sum(axis=2)
+        region[c - top:d - top, a - left:b - left] = (seen[..., 0].astype(np.float32) + seen[..., 1] + seen[..., 2]) / 3.0
     found = []
-    for (x0, y0, x1, y1), weights in plates:
+    for (x0, y0, x1, y1), weights, count in plates:
         luma = region[y0 - top:y1 - top, x0 - left:x1 - left]
-        if _distance_of(luma, weights) < _FOUND:
+        if _distance_of(luma, weights, count) < _FOUND:
             found.append(((x0, y0, x1, y1), luma, weights))
     if not found:
         return []
@@ -412,7 +412,8 @@ def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tupl
     box = found[0][0]
     for (x0, y0, x1, y1), luma, weights in found[1:]:
         past = box[2] - x0
-        if x1 > box[2] and _distance_of(luma[:, past:], weights[:, past:]) < _FOUND:
+        beyond = weights[:, past:]
+        if x1 > box[2] and _distance_of(luma[:, past:], beyond, float(beyond.sum())) < _FOUND:
             box = (box[0], min(box[1], y0), x1, max(box[3], y1))
     return [(box[0], box[1], box[2] + 1, box[3] + 1)]  # `_drawn_plate` fills its far row and column too
 
