@@ -399,10 +399,8 @@ def fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> Ima
     none on the overlays `overlays` finds (`OverlayFinder`).
     """
     # ORB descriptors are not mirror-invariant, so the mirror image gets its own view.
-    kept = trim_box(rgb)
-    trimmed = rgb[kept[1]:kept[3], kept[0]:kept[2]]
+    trimmed, kept, boxes = _trimmed(rgb, overlays)
     mirror = np.ascontiguousarray(trimmed[:, ::-1])
-    boxes = list(overlays(rgb)) if overlays is not None else []
     hashes = [pdq_hash(rgb)]
     if trimmed.shape != rgb.shape:
         hashes.append(pdq_hash(trimmed))
@@ -414,13 +412,20 @@ def fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> Ima
 
 def query_fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> ImageFingerprint:
     """Fingerprint for lookups only: no mirror view (the registered side carries it)."""
-    kept = trim_box(rgb)
-    trimmed = rgb[kept[1]:kept[3], kept[0]:kept[2]]
-    boxes = list(overlays(rgb)) if overlays is not None else []
+    trimmed, kept, boxes = _trimmed(rgb, overlays)
     hashes = [pdq_hash(rgb)]
     if trimmed.shape != rgb.shape:
         hashes.append(pdq_hash(trimmed))
-    return ImageFingerprint(tuple(hashes), (orb_features(trimmed, ignore=_within(boxes, kept)),), *_layouts(rgb, trimmed))
+    view = orb_features(trimmed, ignore=_within(boxes, kept))
+    return ImageFingerprint(tuple(hashes), (view,), *_layouts(rgb, trimmed))
+
+
+def _trimmed(rgb: Rgb, overlays: OverlayFinder | None) -> tuple[Rgb, Box, list[Box]]:
+    """The picture without its uniform borders, the part of it that is, and the overlays found
+    on the whole picture (`overlays` looks at the picture as given)."""
+    kept = trim_box(rgb)
+    boxes = list(overlays(rgb)) if overlays is not None else []
+    return rgb[kept[1]:kept[3], kept[0]:kept[2]], kept, boxes
 
 
 def _layouts(rgb: Rgb, trimmed: Rgb) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None]:

@@ -176,6 +176,7 @@ class Layout:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the backing plate
     origin: tuple[int, int]
     glyph_height: int
+    pad: int = 0  # the plate's margin around the text's box, on every side
 
 
 # The faces loaded last, per thread (a FreeType face is not used by two threads at once). A
@@ -226,7 +227,7 @@ def layout(width: int, height: int, lang: str, font_path: Path = FONT, *, tier: 
     bx0, by1 = margin, height - margin
     box = (bx0, by1 - plate_h, bx0 + plate_w, by1)
     origin = (bx0 + pad - x0, by1 - plate_h + pad - y0)
-    return Layout(size, box, origin, y1 - y0)
+    return Layout(size, box, origin, y1 - y0, pad)
 
 
 def render_overlay(width: int, height: int, lang: str, font_path: Path = FONT, *, tier: str = "1") -> Image.Image:
@@ -369,9 +370,8 @@ def _dark_beside_the_text(rgb: npt.NDArray[np.uint8], font_path: Path) -> bool:
     h, w = rgb.shape[:2]
     lay = layout(w, h, "zh", font_path)
     x0, y0, _x1, y1 = lay.box
-    pad = max(2, round(0.25 * lay.glyph_height))  # as `layout` pads the text
     rows = (y1 - y0) // 4
-    strip = rgb[max(0, y0 + rows):max(0, y1 - rows), max(0, x0):max(0, x0 + pad // 2)]
+    strip = rgb[max(0, y0 + rows):max(0, y1 - rows), max(0, x0):max(0, x0 + lay.pad // 2)]
     return strip.size == 0 or float(strip.mean()) <= _PLATE_DARKEST
 
 
@@ -397,7 +397,8 @@ def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tupl
     a, b, c, d = max(0, left), min(w, right), max(0, top), min(h, bottom)
     if a < b and c < d:
         seen = rgb[c:d, a:b]  # the channel mean; three adds are 9x faster than .sum(axis=2)
-        region[c - top:d - top, a - left:b - left] = (seen[..., 0].astype(np.float32) + seen[..., 1] + seen[..., 2]) / 3.0
+        channels = seen[..., 0].astype(np.float32) + seen[..., 1] + seen[..., 2]
+        region[c - top:d - top, a - left:b - left] = channels / 3.0
     found = []
     for (x0, y0, x1, y1), weights, count in plates:
         luma = region[y0 - top:y1 - top, x0 - left:x1 - left]
