@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from culturebridge.errors import MalformedFingerprint, MediaTooLarge, UndecodableMedia
 from culturebridge.fingerprint.image import (
     AGREE_MIN,
     MIN_INLIERS,
     OVERLAY_MARGIN,
+    PDQ_MATCH_DISTANCE,
     Box,
     ImageFingerprint,
     compare_images,
@@ -221,3 +222,25 @@ def test_two_labelled_pictures_do_not_align_on_the_plate_the_platform_ignores() 
     assert compare_images(query_fingerprint_array(copy, overlays=plate_boxes), reference).is_match
     whole = decode_image(labelled("coins", "en"))  # the same picture, labelled in English
     assert compare_images(query_fingerprint_array(whole, overlays=plate_boxes), reference).is_match
+
+
+def _star_field(seed: int) -> bytes:
+    """A dark sky: 400 blurred stars on black, 900 px (most of its PDQ is noise)."""
+    rng = np.random.default_rng(seed)
+    sky = np.zeros((900, 900, 3), np.uint8)
+    sky[rng.integers(0, 900, 400), rng.integers(0, 900, 400)] = 255
+    blurred = np.asarray(Image.fromarray(sky).filter(ImageFilter.GaussianBlur(1.5)), np.int32)
+    return encode(Image.fromarray(np.clip(blurred * 4, 0, 255).astype(np.uint8)), "JPEG", quality=90)
+
+
+def test_two_dark_labelled_pictures_are_not_matched_by_the_hash_of_their_plates() -> None:
+    # On a dark picture the plate's white text is most of what PDQ describes: two unrelated
+    # labelled skies hash alike. With the plate filled in from around it they do not.
+    sky, other = label_image(_star_field(1), "zh"), label_image(_star_field(2), "zh")
+    bare = compare_images(query_fingerprint_array(decode_image(other)), fingerprint_image(sky))
+    assert bare.pdq_distance <= PDQ_MATCH_DISTANCE and bare.is_match  # the premise
+    reference = fingerprint_image(sky, overlays=plate_boxes)
+    stranger = compare_images(query_fingerprint_array(decode_image(other), overlays=plate_boxes), reference)
+    assert stranger.pdq_distance > PDQ_MATCH_DISTANCE and not stranger.is_match
+    copy = encode(Image.open(io.BytesIO(sky)), "JPEG", quality=60)  # the same labelled sky, re-encoded
+    assert compare_images(query_fingerprint_array(decode_image(copy), overlays=plate_boxes), reference).is_match

@@ -81,7 +81,8 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in a picture's pixels, x1 and 
 # Where a picture carries an overlay its publisher draws on many pictures: a platform's own AI
 # label plate (GB 45438-2025 §5.2), found by the stage that draws it and passed in by the caller.
 # Keypoints on it describe the overlay, not the work: two unrelated labelled pictures would
-# align on their plates. No keypoint is looked for on it or within OVERLAY_MARGIN of it.
+# align on their plates. No keypoint is looked for on it or within OVERLAY_MARGIN of it, and the
+# PDQ hashes fill it in from around it (on a dark picture the plate is most of what they see).
 OverlayFinder = Callable[[Rgb], Sequence[Box]]
 OVERLAY_MARGIN = 16  # px of the 512-px frame: about half an ORB patch (31 px), whose descriptor sees the plate
 
@@ -305,9 +306,18 @@ def decode_image(
     return np.asarray(rgb, dtype=np.uint8)
 
 
-def pdq_hash(rgb: Rgb) -> PdqHash:
-    """PDQ hash of an RGB array (downsampled first; PDQ itself reduces to 64x64)."""
+def pdq_hash(rgb: Rgb, *, ignore: Sequence[Box] = ()) -> PdqHash:
+    """PDQ hash of an RGB array (downsampled first; PDQ itself reduces to 64x64), the `ignore`
+    boxes (in `rgb`'s pixels) filled in from around them first (`cv2.inpaint`, Telea 2004):
+    on a dark picture a plate's white text is most of what the hash describes."""
     small = cv2.resize(rgb, (_PDQ_SIDE, _PDQ_SIDE), interpolation=cv2.INTER_AREA)
+    if ignore:
+        mask = np.zeros((_PDQ_SIDE, _PDQ_SIDE), np.uint8)
+        sx, sy = _PDQ_SIDE / rgb.shape[1], _PDQ_SIDE / rgb.shape[0]
+        for x0, y0, x1, y1 in ignore:  # a pixel more each side: area averaging spreads the plate
+            top, bottom = max(0, int(y0 * sy) - 1), int(np.ceil(y1 * sy)) + 1
+            mask[top:bottom, max(0, int(x0 * sx) - 1):int(np.ceil(x1 * sx)) + 1] = 255
+        small = cv2.inpaint(small, mask, 3, cv2.INPAINT_TELEA)
     vector, quality = pdqhash.compute(np.ascontiguousarray(small))
     return PdqHash(np.packbits(vector.astype(np.uint8)).tobytes(), int(quality))
 
@@ -395,16 +405,17 @@ def fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> Ima
     """Fingerprint a decoded RGB image: PDQ of it, of it border-trimmed and mirrored; ORB of both.
 
     Keypoints are taken from the border-trimmed picture, so a letterboxed or pillarboxed copy
-    is described at the same scale as its source (trimming is idempotent on the source), and
-    none on the overlays `overlays` finds (`OverlayFinder`).
+    is described at the same scale as its source (trimming is idempotent on the source). What
+    `overlays` finds (`OverlayFinder`) has no keypoint and is filled in before hashing.
     """
     # ORB descriptors are not mirror-invariant, so the mirror image gets its own view.
     trimmed, kept, boxes = _trimmed(rgb, overlays)
     mirror = np.ascontiguousarray(trimmed[:, ::-1])
-    hashes = [pdq_hash(rgb)]
+    whole = (0, 0, rgb.shape[1], rgb.shape[0])
+    hashes = [pdq_hash(rgb, ignore=boxes)]
     if trimmed.shape != rgb.shape:
-        hashes.append(pdq_hash(trimmed))
-    hashes.append(pdq_hash(np.ascontiguousarray(rgb[:, ::-1])))
+        hashes.append(pdq_hash(trimmed, ignore=_within(boxes, kept)))
+    hashes.append(pdq_hash(np.ascontiguousarray(rgb[:, ::-1]), ignore=_within(boxes, whole, mirrored=True)))
     views = (orb_features(trimmed, ignore=_within(boxes, kept)),
              orb_features(mirror, ignore=_within(boxes, kept, mirrored=True)))  # fmt: skip
     return ImageFingerprint(tuple(hashes), views, *_layouts(rgb, trimmed))
@@ -413,9 +424,9 @@ def fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> Ima
 def query_fingerprint_array(rgb: Rgb, *, overlays: OverlayFinder | None = None) -> ImageFingerprint:
     """Fingerprint for lookups only: no mirror view (the registered side carries it)."""
     trimmed, kept, boxes = _trimmed(rgb, overlays)
-    hashes = [pdq_hash(rgb)]
+    hashes = [pdq_hash(rgb, ignore=boxes)]
     if trimmed.shape != rgb.shape:
-        hashes.append(pdq_hash(trimmed))
+        hashes.append(pdq_hash(trimmed, ignore=_within(boxes, kept)))
     view = orb_features(trimmed, ignore=_within(boxes, kept))
     return ImageFingerprint(tuple(hashes), (view,), *_layouts(rgb, trimmed))
 
