@@ -65,7 +65,7 @@ def _worker_platform(settings: Settings) -> Platform:
 def backfill_batch(asset_ids: list[str], target: Platform | Settings, overlays: OverlayFinder | None = None
                    ) -> list[Backfilled]:
     """Fingerprint some assets (on a Ray worker `target` is the settings to open the platform from),
-    ignoring a picture's keypoints on what `overlays` finds (`image.OverlayFinder`)."""
+    ignoring what `overlays` finds on a picture (`image.OverlayFinder`)."""
     platform = target if isinstance(target, Platform) else _worker_platform(target)
     out = []
     for asset_id in asset_ids:

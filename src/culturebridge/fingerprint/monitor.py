@@ -56,8 +56,8 @@ class StoredFingerprint:
 
 
 def job_handler(platform: Platform, *, overlays: OverlayFinder | None = None) -> Handler:
-    """The `fingerprint-asset` job handler: params {"asset_id", "work_id"}; a picture's
-    keypoints on what `overlays` finds are ignored (`image.OverlayFinder`)."""
+    """The `fingerprint-asset` job handler: params {"asset_id", "work_id"}; what `overlays`
+    finds on a picture is ignored (`image.OverlayFinder`)."""
 
     def handle(params: dict[str, Any], progress: Progress) -> str:
         asset_id = params.get("asset_id")
@@ -96,7 +96,7 @@ def _compute(platform: Platform, asset: Asset, overlays: OverlayFinder | None
 
 def fingerprint_asset(platform: Platform, asset_id: str, *, overlays: OverlayFinder | None = None) -> str:
     """Fingerprint one stored asset, store it, record conflicts; returns a one-line summary.
-    A picture's keypoints on what `overlays` finds are ignored (`image.OverlayFinder`)."""
+    What `overlays` finds on a picture is ignored (`image.OverlayFinder`)."""
     from culturebridge.fingerprint.scan import guarded
 
     with platform.db.read() as conn:

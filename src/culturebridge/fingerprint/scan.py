@@ -37,8 +37,8 @@ T = TypeVar("T")
 class DecodeLimits:
     """How a scanned picture is read. Pixel budgets for decoding it: any picture (`max_pixels`,
     the setting `max_image_pixels`) and one that only decodes whole — GIF, TIFF, WebP
-    (`max_whole_pixels`, the setting `max_whole_decode_pixels`); and the overlays whose
-    keypoints are ignored (`overlays`, the platform's own label plate: `image.OverlayFinder`)."""
+    (`max_whole_pixels`, the setting `max_whole_decode_pixels`); and the overlays it ignores
+    (`overlays`, the platform's own label plate: `image.OverlayFinder`)."""
 
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS
@@ -94,7 +94,7 @@ def fingerprint_path(
     max_whole_pixels: int = DEFAULT_MAX_WHOLE_PIXELS, overlays: OverlayFinder | None = None,
 ) -> Fingerprint:
     """Fingerprint a file of a known kind; `name` gives the text format (.srt, .html) and messages;
-    a picture's keypoints on what `overlays` finds are ignored (`image.OverlayFinder`)."""
+    what `overlays` finds on a picture is ignored (`image.OverlayFinder`)."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InvalidInput(f"{name} is {size} bytes, more than {MAX_FILE_BYTES}")

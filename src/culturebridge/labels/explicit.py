@@ -379,7 +379,7 @@ def plate_boxes(rgb: npt.NDArray[np.uint8], font_path: Path = FONT) -> list[tupl
     """Where our own label plate is on a decoded RGB picture: its box (x0, y0, x1, y1, the
     far edges exclusive), or nothing.
 
-    For fingerprinting (`fingerprint.OverlayFinder`): every AI picture the platform labels
+    For fingerprinting (`fingerprint.image.OverlayFinder`): every AI picture the platform labels
     carries the same plate at the same place (GB 45438-2025 §5.2), so two unrelated labelled
     pictures align on it. The plate is laid out at the decoded size: a picture decoded reduced
     is looked for at the reduced layout, which is its full-size one scaled to within a pixel

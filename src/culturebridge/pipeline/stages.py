@@ -44,10 +44,9 @@ HandlerFactory = Callable[[Platform], Handler]
 PER_ASSET_JOBS: tuple[str, ...] = (fingerprint.JOB_KIND, labels.JOB_KIND)
 
 
-
 def fingerprint_overlays(rgb: Rgb) -> Sequence[Box]:
-    """What fingerprints ignore on a picture (`fingerprint.OverlayFinder`): the label plate the
-    labels stage draws on every AI picture the platform publishes (GB 45438-2025 §5.2), which
+    """What fingerprints ignore on a picture (`fingerprint.image.OverlayFinder`): the plate
+    the labels stage draws on every AI picture the platform publishes (GB 45438-2025 §5.2), which
     two unrelated labelled pictures would otherwise be matched on. Every place that
     fingerprints pictures for the platform (the job, backfill, scan) passes this one."""
     return labels.plate_boxes(rgb)
